@@ -1,0 +1,83 @@
+package engine
+
+import (
+	"os"
+	"syscall"
+	"time"
+
+	"github.com/godbg/godbg/engine/symtab"
+)
+
+// Addr is a runtime address in the tracee (load bias applied).
+type Addr = symtab.Addr
+
+// EventKind says why Continue (or a step) returned or called its hook.
+type EventKind int
+
+const (
+	EventBreakpoint EventKind = iota // a user breakpoint was hit
+	EventReturn                      // a call hooked with on_return returned
+	EventFinish                      // Finish reached the caller
+	EventSignal                      // the tracee received a signal (delivered on resume)
+	EventStep                        // one instruction was stepped
+	EventExit                        // the process is gone
+	EventWatch                       // a hardware watchpoint triggered
+	EventSyscall                     // a hooked system call entered or exited
+)
+
+var eventNames = [...]string{"breakpoint", "return", "finish", "signal", "step", "exit", "watch", "syscall"}
+
+func (k EventKind) String() string {
+	if int(k) < len(eventNames) {
+		return eventNames[k]
+	}
+	return "unknown"
+}
+
+// Event is one stop of the tracee, as reported to the hook and by Continue.
+type Event struct {
+	Kind   EventKind
+	Thread *Thread // the stopped thread (nil for EventExit)
+	Tid    int
+	Addr   Addr        // pc of the stop; for EventReturn the return address
+	Bp     *Breakpoint // EventBreakpoint, EventReturn
+
+	Signal    syscall.Signal // EventSignal
+	FaultAddr Addr           // EventSignal: si_addr for SIGSEGV, SIGBUS, SIGFPE, SIGILL
+
+	ExitCode   int            // EventExit: exit status when ExitSignal == 0
+	ExitSignal syscall.Signal // EventExit: the signal that killed the process, or 0
+
+	Elapsed time.Duration // EventReturn: since the matching entry
+}
+
+// Breakpoint is a user breakpoint. Several breakpoints may share an address;
+// the trap (a site) stays until the last one goes.
+type Breakpoint struct {
+	ID      int
+	Addr    Addr
+	Loc     string // as the user wrote it
+	Hits    int
+	Once    bool // deleted after its first hit
+	Enabled bool
+	// Data is the owner's payload (the bindings keep the Lua callback here);
+	// the engine never looks at it.
+	Data any
+
+	site *site
+}
+
+// LaunchOptions configures Launch.
+type LaunchOptions struct {
+	Args []string // argv[1:]
+	Env  []string // nil: godbg's environment
+	Dir  string
+	// KeepASLR leaves address randomization on (default off, as gdb does).
+	KeepASLR bool
+	// Stdin, Stdout, Stderr default to godbg's own.
+	Stdin, Stdout, Stderr *os.File
+	// NoDisplacedStep turns off out-of-line execution of breakpointed
+	// instructions: every step-over then lifts the trap with the other
+	// threads stopped (slower; for benchmarks and debugging the engine).
+	NoDisplacedStep bool
+}

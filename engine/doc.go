@@ -1,0 +1,11 @@
+// Package engine is godbg's mechanism layer: ptrace, threads, breakpoint
+// sites, the stop classification and the continue loop. It knows nothing of
+// Lua or the CLI.
+//
+// Threading rule: every ptrace and wait call for a tracee must come from the
+// OS thread that launched or attached it (ptrace(2): "a tracee is attached to
+// a tracer thread"). The caller locks that thread (runtime.LockOSThread)
+// before Launch or Attach and makes every later call on Process from it; the
+// hook given to Continue runs on it too, so a breakpoint hit costs no
+// goroutine hand-off. Only Interrupt may be called from another goroutine.
+package engine

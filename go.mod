@@ -1,0 +1,3 @@
+module github.com/godbg/godbg
+
+go 1.26.8
