@@ -1,0 +1,15 @@
+// Package bindings is godbg's policy layer: the Lua functions of the
+// contract (sym, brk, cont, regs, mem, disas, bt, printf, emit, ...) as thin
+// methods on one Module that carries the process and the output stream.
+// It turns engine events into Lua tables and Lua callbacks into the engine's
+// Go hook: a callback returning true stops, a Lua error travels back to the
+// engine as a Go error and is raised again in cont(), so Lua never unwinds
+// through engine frames.
+//
+// Layer: lua -> bindings -> engine. Bindings make no syscalls of their own;
+// every tracee access goes through engine.Process.
+//
+// Threading rule: a Module and its LState belong to the one locked OS thread
+// that launched or attached the tracee; the engine calls the hook on that
+// thread too. No other goroutine may touch them.
+package bindings
