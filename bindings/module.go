@@ -1,0 +1,73 @@
+package bindings
+
+import (
+	"github.com/godbg/godbg/engine"
+	glua "github.com/yuin/gopher-lua"
+)
+
+// Module is the Lua API of one debugging session: the globals a script sees,
+// as methods on one struct carrying the process and the output stream.
+type Module struct {
+	L   *glua.LState
+	p   *engine.Process // nil in a session without a tracee (tests of the pure parts)
+	out *Output
+
+	// format is string.format as the state opened it (printf uses it even
+	// if a script replaces string.format).
+	format *glua.LFunction
+
+	// bps maps each engine breakpoint to its one Lua value, so that
+	// ev.bp == bp holds.
+	bps map[*engine.Breakpoint]*glua.LUserData
+
+	handlers map[string][]*glua.LFunction // on("exit" | "signal" | "thread")
+
+	// cbErr is the Lua error of a callback run from the engine hook; cont()
+	// raises it again once the engine has returned.
+	cbErr *glua.ApiError
+	// exit is the tracee's exit event once seen.
+	exit *engine.Event
+	// detached is set by detach(): the tracee lives on, godbg exits 0.
+	detached bool
+	// regsUD is the one `regs` value.
+	regsUD *glua.LUserData
+}
+
+// exports lists the global functions of the contract.
+var exports = map[string]func(*Module, *glua.LState) int{
+	// output.go
+	"print":  (*Module).print,
+	"printf": (*Module).printf,
+	"emit":   (*Module).emit,
+	"hex":    (*Module).hex,
+}
+
+// New makes the Module for L and p (p may be nil: then only the functions
+// that need no tracee work) and installs its globals in L. L must have the
+// string library open.
+func New(L *glua.LState, p *engine.Process, out *Output) *Module {
+	m := &Module{
+		L:        L,
+		p:        p,
+		out:      out,
+		bps:      map[*engine.Breakpoint]*glua.LUserData{},
+		handlers: map[string][]*glua.LFunction{},
+	}
+	if f, ok := L.GetField(L.GetGlobal("string"), "format").(*glua.LFunction); ok {
+		m.format = f
+	}
+	for name, fn := range exports {
+		fn := fn
+		L.SetGlobal(name, L.NewFunction(func(L *glua.LState) int { return fn(m, L) }))
+	}
+	m.registerTypes()
+	return m
+}
+
+// Output returns the output stream.
+func (m *Module) Output() *Output { return m.out }
+
+// registerTypes builds the metatables of the API's userdata types and
+// installs the global values that are not functions (regs, mem).
+func (m *Module) registerTypes() {
+}
