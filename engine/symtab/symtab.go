@@ -1,7 +1,3 @@
-// Package symtab reads a program's ELF file once: symbols, Go pclntab, DWARF
-// line tables and function prologues. Every address it holds or returns is a
-// file (link-time) address; the engine adds the load bias at its boundary.
-// It makes no syscalls on a process and is safe for use from one goroutine.
 package symtab
 
 import "fmt"
