@@ -1,0 +1,309 @@
+package debuginfo
+
+import (
+	"debug/dwarf"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/go-delve/delve/pkg/dwarf/godwarf"
+)
+
+// Eval evaluates a small expression in the scope of regs.PC(): a name (a
+// local, an argument, or a global such as main.counter, or counter in the
+// current function's package), then any of `.field`, `[n]`, `->field`, and
+// a leading `*p`; a pointer before `.field` or `[n]` of a Go value is
+// dereferenced as Go does. Map indexing and arithmetic are not supported.
+func (i *Info) Eval(mem Memory, regs Registers, expr string) (Value, error) {
+	s, err := i.scopeAt(mem, regs)
+	if err != nil && !errorsIsNoFunc(err) {
+		return Value{}, err
+	}
+	p := &parser{src: expr, i: i, mem: mem, s: s}
+	o, err := p.unary()
+	if err == nil {
+		p.skipSpace()
+		if p.pos < len(p.src) {
+			err = fmt.Errorf("unexpected %q at %d", p.src[p.pos:], p.pos)
+		}
+	}
+	if err != nil {
+		return Value{}, fmt.Errorf("eval %q: %w", expr, err)
+	}
+	v := i.decode(mem, o, 0)
+	v.Name = expr
+	return v, nil
+}
+
+func errorsIsNoFunc(err error) bool {
+	return err != nil && strings.HasPrefix(err.Error(), "no debug information for pc")
+}
+
+type parser struct {
+	src string
+	pos int
+	i   *Info
+	mem Memory
+	s   *scope // nil outside any function: globals only
+}
+
+func (p *parser) skipSpace() {
+	for p.pos < len(p.src) && p.src[p.pos] == ' ' {
+		p.pos++
+	}
+}
+
+func (p *parser) peek(tok string) bool {
+	p.skipSpace()
+	return strings.HasPrefix(p.src[p.pos:], tok)
+}
+
+func isIdent(c byte, first bool) bool {
+	return c == '_' || c == '/' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || !first && c >= '0' && c <= '9' || c >= 0x80
+}
+
+func (p *parser) ident() (string, error) {
+	p.skipSpace()
+	start := p.pos
+	for p.pos < len(p.src) && isIdent(p.src[p.pos], p.pos == start) {
+		p.pos++
+	}
+	if start == p.pos {
+		return "", fmt.Errorf("name expected at %d", start)
+	}
+	return p.src[start:p.pos], nil
+}
+
+func (p *parser) unary() (*object, error) {
+	if p.peek("*") {
+		p.pos++
+		o, err := p.unary()
+		if err != nil {
+			return nil, err
+		}
+		return p.i.deref(p.mem, o)
+	}
+	return p.postfix()
+}
+
+func (p *parser) postfix() (*object, error) {
+	var o *object
+	var err error
+	if p.peek("(") {
+		p.pos++
+		if o, err = p.unary(); err != nil {
+			return nil, err
+		}
+		if !p.peek(")") {
+			return nil, fmt.Errorf("')' expected at %d", p.pos)
+		}
+		p.pos++
+	} else if o, err = p.name(); err != nil {
+		return nil, err
+	}
+	for {
+		switch {
+		case p.peek("->"):
+			p.pos += 2
+			fallthrough
+		case p.peek("."):
+			if p.src[p.pos] == '.' {
+				p.pos++
+			}
+			f, err := p.ident()
+			if err != nil {
+				return nil, err
+			}
+			if o, err = p.i.field(p.mem, o, f); err != nil {
+				return nil, err
+			}
+		case p.peek("["):
+			p.pos++
+			p.skipSpace()
+			start := p.pos
+			for p.pos < len(p.src) && p.src[p.pos] != ']' {
+				p.pos++
+			}
+			if p.pos == len(p.src) {
+				return nil, fmt.Errorf("']' expected")
+			}
+			n, err := strconv.ParseInt(strings.TrimSpace(p.src[start:p.pos]), 0, 64)
+			if err != nil {
+				return nil, fmt.Errorf("index %q: only integer constants", p.src[start:p.pos])
+			}
+			p.pos++
+			if o, err = p.i.index(p.mem, o, n); err != nil {
+				return nil, err
+			}
+		default:
+			return o, nil
+		}
+	}
+}
+
+// name resolves the leading name: a variable in scope (innermost first),
+// else the longest dotted prefix naming a global, tried as written and
+// qualified with the current function's package.
+func (p *parser) name() (*object, error) {
+	first, err := p.ident()
+	if err != nil {
+		return nil, err
+	}
+	if p.s != nil {
+		if n := p.i.lookupVar(p.s, first); n != nil {
+			return p.i.varObject(p.mem, p.s, n), nil
+		}
+	}
+	// Collect the dotted parts that follow, for a qualified global name.
+	parts := []string{first}
+	ends := []int{p.pos}
+	for save := p.pos; ; {
+		if !p.peek(".") {
+			break
+		}
+		p.pos++
+		id, err := p.ident()
+		if err != nil {
+			p.pos = save
+			break
+		}
+		parts = append(parts, id)
+		ends = append(ends, p.pos)
+		save = p.pos
+	}
+	pkg := ""
+	if p.s != nil && p.s.fn.isGo() {
+		pkg = goPackage(p.s.fn.name)
+	}
+	for k := len(parts); k >= 1; k-- {
+		name := strings.Join(parts[:k], ".")
+		cands := []string{name}
+		if pkg != "" {
+			cands = append(cands, pkg+"."+name)
+		}
+		for _, c := range cands {
+			if o, ok := p.i.globalObject(c); ok {
+				p.pos = ends[k-1]
+				return o, nil
+			}
+		}
+	}
+	return nil, fmt.Errorf("no variable %q in scope", first)
+}
+
+// goPackage is the package path of a Go function name:
+// "github.com/a/b.(*T).M" -> "github.com/a/b".
+func goPackage(fn string) string {
+	slash := strings.LastIndex(fn, "/")
+	dot := strings.Index(fn[slash+1:], ".")
+	if dot < 0 {
+		return ""
+	}
+	return fn[:slash+1+dot]
+}
+
+func (i *Info) lookupVar(s *scope, name string) *godwarf.Tree {
+	for k := len(s.path) - 1; k >= 0; k-- {
+		for _, c := range s.path[k].Children {
+			if c.Tag != dwarf.TagVariable && c.Tag != dwarf.TagFormalParameter {
+				continue
+			}
+			if n, _ := c.Val(dwarf.AttrName).(string); n == name && (c.Tag == dwarf.TagFormalParameter || i.visible(s, c)) {
+				return c
+			}
+		}
+	}
+	return nil
+}
+
+func (i *Info) globalObject(name string) (*object, bool) {
+	off, ok := i.globalDIE(name)
+	if !ok {
+		return nil, false
+	}
+	addr, ok := i.dieAddr(off)
+	if !ok {
+		return nil, false
+	}
+	r := i.dw.Reader()
+	r.Seek(off)
+	e, err := r.Next()
+	if err != nil || e == nil {
+		return nil, false
+	}
+	toff, ok := e.Val(dwarf.AttrType).(dwarf.Offset)
+	if !ok {
+		return nil, false
+	}
+	t, err := i.readType(toff)
+	if err != nil {
+		return &object{name: name, typ: &godwarf.VoidType{}, err: err}, true
+	}
+	return memObject(name, t, addr+i.bias), true
+}
+
+func (i *Info) deref(mem Memory, o *object) (*object, error) {
+	pt, ok := resolve(o.typ).(*godwarf.PtrType)
+	if !ok {
+		return nil, fmt.Errorf("%s (%s) is not a pointer", o.name, typeString(o.typ))
+	}
+	p, err := i.word(mem, o, 0)
+	if err != nil {
+		return nil, err
+	}
+	if p == 0 {
+		return nil, fmt.Errorf("%s is nil", o.name)
+	}
+	return memObject("*"+o.name, pt.Type, p), nil
+}
+
+func (i *Info) field(mem Memory, o *object, name string) (*object, error) {
+	if _, ok := resolve(o.typ).(*godwarf.PtrType); ok {
+		d, err := i.deref(mem, o)
+		if err != nil {
+			return nil, err
+		}
+		o = d
+	}
+	st, ok := resolve(o.typ).(*godwarf.StructType)
+	if !ok {
+		return nil, fmt.Errorf("%s (%s) has no fields", o.name, typeString(o.typ))
+	}
+	for _, f := range st.Field {
+		if f.Name == name {
+			return o.sub(o.name+"."+name, f.Type, f.ByteOffset), nil
+		}
+	}
+	return nil, fmt.Errorf("%s (%s) has no field %s", o.name, typeString(o.typ), name)
+}
+
+func (i *Info) index(mem Memory, o *object, n int64) (*object, error) {
+	name := fmt.Sprintf("%s[%d]", o.name, n)
+	switch t := resolve(o.typ).(type) {
+	case *godwarf.ArrayType:
+		if n < 0 || (t.Count >= 0 && n >= t.Count) {
+			return nil, fmt.Errorf("index %d out of range [0,%d)", n, t.Count)
+		}
+		return o.sub(name, t.Type, n*t.Type.Size()), nil
+	case *godwarf.SliceType:
+		ptr, err1 := i.word(mem, o, 0)
+		ln, err2 := i.word(mem, o, 8)
+		if e := firstErr(err1, err2); e != nil {
+			return nil, e
+		}
+		if n < 0 || uint64(n) >= ln {
+			return nil, fmt.Errorf("index %d out of range [0,%d)", n, ln)
+		}
+		return memObject(name, t.ElemType, ptr+uint64(n*t.ElemType.Size())), nil
+	case *godwarf.PtrType:
+		p, err := i.word(mem, o, 0)
+		if err != nil {
+			return nil, err
+		}
+		if arr, isArr := resolve(t.Type).(*godwarf.ArrayType); isArr {
+			return i.index(mem, memObject("*"+o.name, arr, p), n)
+		}
+		return memObject(name, t.Type, p+uint64(n*t.Type.Size())), nil
+	}
+	return nil, fmt.Errorf("%s (%s) cannot be indexed", o.name, typeString(o.typ))
+}

@@ -1,0 +1,390 @@
+package debuginfo
+
+import (
+	"debug/dwarf"
+	"debug/elf"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/go-delve/delve/pkg/dwarf/frame"
+	"github.com/go-delve/delve/pkg/dwarf/godwarf"
+	"github.com/go-delve/delve/pkg/dwarf/loclist"
+)
+
+// Memory reads the tracee's memory.
+type Memory interface {
+	ReadMemory(addr uint64, buf []byte) error
+}
+
+// Registers of one thread at a stop, in DWARF register numbering for x86-64
+// (System V psABI, figure 3.36): 0 rax, 1 rdx, 2 rcx, 3 rbx, 4 rsi, 5 rdi,
+// 6 rbp, 7 rsp, 8-15 r8-r15, 16 rip (the return address column), 17-32
+// xmm0-xmm15 (low 64 bits; optional), 58 fs_base (optional).
+type Registers interface {
+	PC() uint64
+	SP() uint64
+	Reg(dwarfNum int) (uint64, bool)
+}
+
+// DWARF register numbers used here (System V x86-64 psABI, figure 3.36).
+const (
+	regRBP    = 6
+	regRSP    = 7
+	regR14    = 14
+	regRIP    = 16
+	regXMM0   = 17
+	regFSBase = 58
+	numRegs   = 33 // rax..rip and xmm0..xmm15
+)
+
+// dwLangGo is DW_LANG_Go (DWARF 5, table 7.17).
+const dwLangGo = 0x16
+
+// Info is the debug information of one program: its ELF symbols, DWARF
+// (when present), call frame information and the load bias.
+type Info struct {
+	elf  *elf.File
+	dw   *dwarf.Data
+	bias uint64
+
+	fdes  frame.FrameDescriptionEntries // file addresses
+	syms  []elfSym                      // functions, sorted by address
+	funcs []fnRange                     // subprogram ranges, sorted by low
+	cus   map[dwarf.Offset]*cuInfo
+	lines []lineRow // every CU's rows, sorted by address
+
+	loc2      *loclist.Dwarf2Reader
+	loc5      *loclist.Dwarf5Reader
+	debugAddr *godwarf.DebugAddrSection
+
+	isGo bool
+
+	// Lazily filled caches.
+	trees      map[dwarf.Offset]*godwarf.Tree
+	typeCache  map[dwarf.Offset]godwarf.Type
+	globals    map[string]dwarf.Offset
+	rtypes     map[uint64]dwarf.Offset // runtime type address (file) -> DWARF type
+	goff       *GOffsets
+	goffErr    error
+	namedTypes map[string]godwarf.Type
+}
+
+type elfSym struct {
+	name       string
+	addr, size uint64
+}
+
+type fnRange struct {
+	low, high uint64
+	off       dwarf.Offset // the DW_TAG_subprogram
+	name      string
+	cu        *cuInfo
+}
+
+type cuInfo struct {
+	off      dwarf.Offset
+	entry    *dwarf.Entry
+	lang     int64
+	version  int
+	base     uint64 // DW_AT_low_pc, the base of location lists
+	addrBase uint64
+	files    []*dwarf.LineFile
+}
+
+type lineRow struct {
+	addr   uint64
+	file   string
+	line   int
+	endSeq bool
+}
+
+// New reads the debug information of a program. d may be nil (no DWARF):
+// then only symbols and CFI are used. bias is the runtime address minus the
+// file address (0 for a non-PIE executable).
+func New(f *elf.File, d *dwarf.Data, bias uint64) (*Info, error) {
+	if f == nil {
+		return nil, errors.New("debuginfo: nil ELF file")
+	}
+	i := &Info{
+		elf:       f,
+		dw:        d,
+		bias:      bias,
+		cus:       map[dwarf.Offset]*cuInfo{},
+		trees:     map[dwarf.Offset]*godwarf.Tree{},
+		typeCache: map[dwarf.Offset]godwarf.Type{},
+	}
+	i.loadSymbols()
+	if err := i.loadCFI(); err != nil {
+		return nil, err
+	}
+	if d != nil {
+		if err := i.loadDWARF(); err != nil {
+			return nil, err
+		}
+	}
+	if f.Section(".go.buildinfo") != nil || f.Section(".gopclntab") != nil {
+		i.isGo = true
+	}
+	return i, nil
+}
+
+func (i *Info) loadSymbols() {
+	syms, _ := i.elf.Symbols() // a stripped binary has none; that is not an error
+	for _, s := range syms {
+		if elf.ST_TYPE(s.Info) != elf.STT_FUNC || s.Value == 0 {
+			continue
+		}
+		i.syms = append(i.syms, elfSym{name: s.Name, addr: s.Value, size: s.Size})
+	}
+	sort.Slice(i.syms, func(a, b int) bool { return i.syms[a].addr < i.syms[b].addr })
+}
+
+// loadCFI parses .debug_frame and .eh_frame. A malformed section is an error
+// of the binary, reported as such; Delve's parser panics on some, hence the
+// recover.
+func (i *Info) loadCFI() (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("debuginfo: parse call frame information: %v", r)
+		}
+	}()
+	var all frame.FrameDescriptionEntries
+	if data, e := godwarf.GetDebugSectionElf(i.elf, "frame"); e == nil && len(data) > 0 {
+		fdes, e := frame.Parse(data, binary.LittleEndian, 0, 8, 0)
+		if e != nil {
+			return fmt.Errorf("debuginfo: parse .debug_frame: %w", e)
+		}
+		all = all.Append(fdes)
+	}
+	if sec := i.elf.Section(".eh_frame"); sec != nil && sec.Type != elf.SHT_NOBITS {
+		data, e := sec.Data()
+		if e != nil {
+			return fmt.Errorf("debuginfo: read .eh_frame: %w", e)
+		}
+		fdes, e := frame.Parse(data, binary.LittleEndian, 0, 8, sec.Addr)
+		if e != nil {
+			return fmt.Errorf("debuginfo: parse .eh_frame: %w", e)
+		}
+		all = all.Append(fdes)
+	}
+	i.fdes = all
+	return nil
+}
+
+func (i *Info) loadDWARF() error {
+	if data, err := godwarf.GetDebugSectionElf(i.elf, "loc"); err == nil && len(data) > 0 {
+		i.loc2 = loclist.NewDwarf2Reader(data, 8)
+	}
+	if data, err := godwarf.GetDebugSectionElf(i.elf, "loclists"); err == nil && len(data) > 0 {
+		i.loc5 = loclist.NewDwarf5Reader(data)
+	}
+	if data, err := godwarf.GetDebugSectionElf(i.elf, "addr"); err == nil && len(data) > 0 {
+		i.debugAddr = godwarf.ParseAddr(data)
+	}
+	info, _ := godwarf.GetDebugSectionElf(i.elf, "info")
+
+	r := i.dw.Reader()
+	var cu *cuInfo
+	for {
+		e, err := r.Next()
+		if err != nil {
+			return fmt.Errorf("debuginfo: read DWARF: %w", err)
+		}
+		if e == nil {
+			break
+		}
+		switch e.Tag {
+		case dwarf.TagCompileUnit, dwarf.TagPartialUnit:
+			cu = &cuInfo{off: e.Offset, entry: e, version: cuVersion(info, e.Offset)}
+			cu.lang, _ = e.Val(dwarf.AttrLanguage).(int64)
+			if cu.lang == dwLangGo {
+				i.isGo = true
+			}
+			cu.base, _ = e.Val(dwarf.AttrLowpc).(uint64)
+			if ab, ok := e.Val(dwarf.AttrAddrBase).(int64); ok {
+				cu.addrBase = uint64(ab)
+			}
+			i.cus[e.Offset] = cu
+			i.loadLines(cu)
+			if !e.Children {
+				cu = nil
+			}
+		case dwarf.TagSubprogram:
+			if cu != nil {
+				i.addFunc(e, cu)
+			}
+			if e.Children {
+				r.SkipChildren() // nested subprograms do not occur in C or Go
+			}
+		default:
+			if e.Children && e.Tag != dwarf.TagNamespace && e.Tag != dwarf.TagModule {
+				r.SkipChildren()
+			}
+		}
+	}
+	sort.Slice(i.funcs, func(a, b int) bool { return i.funcs[a].low < i.funcs[b].low })
+	// At one address an end of sequence sorts before the next sequence's
+	// first row, so a lookup lands on the live row.
+	sort.SliceStable(i.lines, func(a, b int) bool {
+		ra, rb := i.lines[a], i.lines[b]
+		if ra.addr != rb.addr {
+			return ra.addr < rb.addr
+		}
+		return ra.endSeq && !rb.endSeq
+	})
+	return nil
+}
+
+// cuVersion reads the version field of the unit header at off in
+// .debug_info (DWARF 5, 7.5.1.1): it picks the location list format.
+func cuVersion(info []byte, off dwarf.Offset) int {
+	o := int(off)
+	if o < 0 || o+12 > len(info) {
+		return 4
+	}
+	// The CU entry follows its header; the header starts at the unit
+	// offset, which debug/dwarf gives only as the first DIE's offset. Walk
+	// back to the header: 11 bytes (v2-4) or 12 bytes (v5) for 32-bit DWARF.
+	for _, hl := range []int{12, 11} {
+		h := o - hl
+		if h < 0 {
+			continue
+		}
+		v := int(binary.LittleEndian.Uint16(info[h+4:]))
+		if (hl == 12 && v == 5) || (hl == 11 && v >= 2 && v <= 4) {
+			return v
+		}
+	}
+	return 4
+}
+
+func (i *Info) addFunc(e *dwarf.Entry, cu *cuInfo) {
+	if _, ok := e.Val(dwarf.AttrInline).(int64); ok {
+		return // abstract instance: no code of its own
+	}
+	ranges, err := i.dw.Ranges(e)
+	if err != nil || len(ranges) == 0 {
+		return
+	}
+	name, _ := e.Val(dwarf.AttrName).(string)
+	if name == "" {
+		name = i.originName(e)
+	}
+	for _, rg := range ranges {
+		if rg[0] < rg[1] {
+			i.funcs = append(i.funcs, fnRange{low: rg[0], high: rg[1], off: e.Offset, name: name, cu: cu})
+		}
+	}
+}
+
+// originName follows DW_AT_abstract_origin and DW_AT_specification to the
+// DIE that carries the name (gcc's out-of-line copies of inline functions).
+func (i *Info) originName(e *dwarf.Entry) string {
+	r := i.dw.Reader()
+	for n := 0; n < 4; n++ {
+		off, ok := e.Val(dwarf.AttrAbstractOrigin).(dwarf.Offset)
+		if !ok {
+			off, ok = e.Val(dwarf.AttrSpecification).(dwarf.Offset)
+		}
+		if !ok {
+			return ""
+		}
+		r.Seek(off)
+		next, err := r.Next()
+		if err != nil || next == nil {
+			return ""
+		}
+		if name, _ := next.Val(dwarf.AttrName).(string); name != "" {
+			return name
+		}
+		e = next
+	}
+	return ""
+}
+
+func (i *Info) loadLines(cu *cuInfo) {
+	lr, err := i.dw.LineReader(cu.entry)
+	if err != nil || lr == nil {
+		return
+	}
+	cu.files = lr.Files()
+	var le dwarf.LineEntry
+	for lr.Next(&le) == nil {
+		row := lineRow{addr: le.Address, line: le.Line, endSeq: le.EndSequence}
+		if le.File != nil {
+			row.file = le.File.Name
+		}
+		i.lines = append(i.lines, row)
+	}
+}
+
+// funcAt returns the subprogram whose code holds the file address pc.
+func (i *Info) funcAt(pc uint64) *fnRange {
+	k := sort.Search(len(i.funcs), func(n int) bool { return i.funcs[n].low > pc }) - 1
+	for ; k >= 0; k-- {
+		f := &i.funcs[k]
+		if pc >= f.low && pc < f.high {
+			return f
+		}
+		if pc-f.low > 1<<24 {
+			break
+		}
+	}
+	return nil
+}
+
+// symAt returns the ELF function symbol covering the file address pc.
+func (i *Info) symAt(pc uint64) *elfSym {
+	k := sort.Search(len(i.syms), func(n int) bool { return i.syms[n].addr > pc }) - 1
+	for ; k >= 0; k-- {
+		s := &i.syms[k]
+		if pc >= s.addr && (pc < s.addr+s.size || (s.size == 0 && k == len(i.syms)-1)) {
+			return s
+		}
+		if s.size != 0 && pc-s.addr > 1<<24 {
+			break
+		}
+	}
+	return nil
+}
+
+// FuncName names the function holding the runtime address pc: from DWARF,
+// or from the ELF symbol table without it. "" when neither knows pc.
+func (i *Info) FuncName(pc uint64) string {
+	fp := pc - i.bias
+	if f := i.funcAt(fp); f != nil && f.name != "" {
+		return f.name
+	}
+	if s := i.symAt(fp); s != nil {
+		return s.name
+	}
+	return ""
+}
+
+// PCToLine returns the source position of the runtime address pc.
+func (i *Info) PCToLine(pc uint64) (file string, line int) {
+	fp := pc - i.bias
+	k := sort.Search(len(i.lines), func(n int) bool { return i.lines[n].addr > fp }) - 1
+	if k < 0 || i.lines[k].endSeq {
+		return "", 0
+	}
+	return i.lines[k].file, i.lines[k].line
+}
+
+// LineToPC returns the lowest runtime address of a statement at file:line,
+// file matched as a path suffix.
+func (i *Info) LineToPC(file string, line int) (uint64, bool) {
+	best, found := uint64(0), false
+	for _, r := range i.lines {
+		if r.line == line && !r.endSeq && strings.HasSuffix(r.file, file) && (!found || r.addr < best) {
+			best, found = r.addr, true
+		}
+	}
+	return best + i.bias, found
+}
+
+// isGo tells a Go function from a C one (DW_AT_language of its unit).
+func (f *fnRange) isGo() bool { return f.cu != nil && f.cu.lang == dwLangGo }
