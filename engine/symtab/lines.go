@@ -124,12 +124,21 @@ func (li *lineIndex) fileTable(u *unit) (*dwarf.LineReader, error) {
 	return lr, nil
 }
 
-// load reads u's rows once.
+// load reads u's rows once; a corrupt line program is an error, never a
+// panic (debug/dwarf can panic on bad input).
 func (li *lineIndex) load(u *unit) error {
 	if u.read {
 		return nil
 	}
 	u.read = true
+	_, err := safe(func() (struct{}, error) { return struct{}{}, li.readRows(u) })
+	if err != nil {
+		u.seqs = nil
+	}
+	return err
+}
+
+func (li *lineIndex) readRows(u *unit) error {
 	lr, err := li.fileTable(u)
 	if err != nil || lr == nil {
 		return err
@@ -213,8 +222,19 @@ func rowAt(s *seq, pc uint64) int {
 func (b *Binary) PCToLine(pc Addr) (file string, line int, ok bool) {
 	if b.IsGo() {
 		if t, err := b.goTable(); err == nil && t != nil {
-			if f, l, fn := t.PCToLine(uint64(pc)); fn != nil && l > 0 {
-				return f, l, true
+			type pos struct {
+				file string
+				line int
+			}
+			p, err := safe(func() (pos, error) {
+				f, l, fn := t.PCToLine(uint64(pc))
+				if fn == nil {
+					return pos{}, nil
+				}
+				return pos{f, l}, nil
+			})
+			if err == nil && p.line > 0 {
+				return p.file, p.line, true
 			}
 		}
 	}

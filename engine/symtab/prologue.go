@@ -21,10 +21,11 @@ import (
 //     chain is already valid there (rbp pushed and set).
 //  2. Go without the flag (stripped binaries, frameless functions): decode
 //     the stack-growth check (cmp rsp / lea r12 / mov r12 variants, then
-//     jbe) and the frame set-up, and stop at the `sub rsp` if there is one,
-//     else right after the check (the entry for NOSPLIT leaf functions). A
-//     test checks this decode against rule 1 on every function of a Go
-//     binary.
+//     jbe) and the frame set-up, and stop where the compiler would have put
+//     the flag: the `sub rsp` (or `add rsp, -N`), the `mov rbp, rsp` of a
+//     size-0 frame, else right after the check (the entry for NOSPLIT leaf
+//     functions). A test checks this decode against rule 1 on every
+//     function of three Go binaries.
 //  3. C without the flag (gcc never emits it): what gdb's
 //     amd64_skip_prologue and skip_prologue_sal do. Skip `[endbr64] push
 //     rbp; mov rbp, rsp` (a function without that full set-up stays at its
@@ -116,6 +117,10 @@ var (
 	pushRBP     = []byte{0x55}
 	cmpRSPGuard = []byte{0x49, 0x3b, 0x66, 0x10} // cmp rsp, qword ptr [r14+0x10]
 	cmpR12Guard = []byte{0x4d, 0x3b, 0x66, 0x10} // cmp r12, qword ptr [r14+0x10]
+	// The runtime's functions that may run on the system stack compare
+	// with g.stackguard1 at [r14+0x18] instead (obj6.go, cfg.Guard1).
+	cmpRSPGuard1 = []byte{0x49, 0x3b, 0x66, 0x18}
+	cmpR12Guard1 = []byte{0x4d, 0x3b, 0x66, 0x18}
 )
 
 // insnLen returns the length of the instruction at code's start when it is
@@ -127,11 +132,11 @@ func insnLen(code []byte, op string) int {
 		if has(0x48, 0x89, 0xe5) || has(0x48, 0x8b, 0xec) {
 			return 3
 		}
-	case "subRSP": // sub rsp, imm8 / imm32
-		if has(0x48, 0x83, 0xec) && len(code) >= 4 {
+	case "subRSP": // sub rsp, imm8 / imm32, or add rsp, -imm (Go's frame of 128 bytes: add rsp, -0x80)
+		if (has(0x48, 0x83, 0xec) || has(0x48, 0x83, 0xc4)) && len(code) >= 4 {
 			return 4
 		}
-		if has(0x48, 0x81, 0xec) && len(code) >= 7 {
+		if (has(0x48, 0x81, 0xec) || has(0x48, 0x81, 0xc4)) && len(code) >= 7 {
 			return 7
 		}
 	case "leaR12RSP": // lea r12, [rsp+disp8] / [rsp+disp32]
@@ -151,6 +156,10 @@ func insnLen(code []byte, op string) int {
 		}
 		if has(0x49, 0x81, 0xec) && len(code) >= 7 {
 			return 7
+		}
+	case "movR14TLS": // mov r14, qword ptr fs:[disp32]: an ABI0 function loading g
+		if has(0x64, 0x4c, 0x8b, 0x34, 0x25) && len(code) >= 9 {
+			return 9
 		}
 	case "jb": // jb rel8 / rel32
 		if has(0x72) && len(code) >= 2 {
@@ -193,12 +202,22 @@ func seqLen(code []byte, parts ...any) int {
 }
 
 // goStackCheckLen is the length of the stack-growth check at code's start
-// (small, medium and huge frames), or 0.
+// (small, medium and huge frames), or 0. Assembly (ABI0) functions first
+// load g into r14 from TLS: Delve's "getG" step of its prologue patterns.
 func goStackCheckLen(code []byte) int {
+	if n := insnLen(code, "movR14TLS"); n > 0 {
+		if m := goStackCheckLen(code[n:]); m > 0 {
+			return n + m
+		}
+		return 0
+	}
 	for _, form := range [][]any{
 		{cmpRSPGuard, "jbe"},
 		{"leaR12RSP", cmpR12Guard, "jbe"},
 		{"movR12RSP", "subR12", "jb", cmpR12Guard, "jbe"},
+		{cmpRSPGuard1, "jbe"},
+		{"leaR12RSP", cmpR12Guard1, "jbe"},
+		{"movR12RSP", "subR12", "jb", cmpR12Guard1, "jbe"},
 	} {
 		if n := seqLen(code, form...); n > 0 {
 			return n
@@ -207,12 +226,17 @@ func goStackCheckLen(code []byte) int {
 	return 0
 }
 
-// goPrologueLen is rule 2 of FirstPCAfterPrologue: the offset of the
-// `sub rsp` of the frame set-up, else the end of the stack check.
+// goPrologueLen is rule 2 of FirstPCAfterPrologue, where Go's compiler
+// puts prologue_end: on the last instruction of the frame set-up, the
+// `sub rsp, N`, or for a frame of size 0 the `mov rbp, rsp`; without a
+// frame, right after the stack check (the entry when there is none).
 func goPrologueLen(code []byte) int {
 	n := goStackCheckLen(code)
-	if m := seqLen(code[n:], pushRBP, "movRBPRSP"); m > 0 && subRSPLen(code[n+m:]) > 0 {
-		return n + m
+	if m := seqLen(code[n:], pushRBP, "movRBPRSP"); m > 0 {
+		if subRSPLen(code[n+m:]) > 0 {
+			return n + m
+		}
+		return n + len(pushRBP)
 	}
 	return n
 }

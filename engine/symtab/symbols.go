@@ -145,8 +145,9 @@ func (b *Binary) LookupSym(name string) (Symbol, bool) {
 }
 
 // Syms lists the symbols whose names match glob, in address order. The glob
-// has path.Match's * ? [..] and \ escapes, but * also crosses '/'; "" and
-// "*" list everything. A malformed glob is an error.
+// has path.Match's * ? [..] and \ escapes, but * also crosses '/' (and a
+// class may be negated with ! as well as ^); "" and "*" list everything.
+// A malformed glob is an error (ErrBadGlob).
 func (b *Binary) Syms(glob string) ([]Symbol, error) {
 	if glob == "" {
 		glob = "*"
