@@ -49,6 +49,8 @@ type Event struct {
 	ExitSignal syscall.Signal // EventExit: the signal that killed the process, or 0
 
 	Elapsed time.Duration // EventReturn: since the matching entry
+
+	more []*Event
 }
 
 // Breakpoint is a user breakpoint. Several breakpoints may share an address;
@@ -81,3 +83,7 @@ type LaunchOptions struct {
 	// threads stopped (slower; for benchmarks and debugging the engine).
 	NoDisplacedStep bool
 }
+
+// More holds further events of the same stop: other breakpoints at the same
+// address, each with its own hit.
+func (e *Event) More() []*Event { return e.more }

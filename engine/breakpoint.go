@@ -1,0 +1,157 @@
+package engine
+
+import (
+	"fmt"
+	"sort"
+)
+
+const (
+	int3       = 0xcc
+	maxInstLen = 15
+)
+
+// site is one trap in the tracee's code. It owns the saved byte; user
+// breakpoints (and, later, return traps) are its users, and the trap goes
+// when the last user goes (Delve's split of breakpoints and sites).
+type site struct {
+	addr     Addr
+	saved    byte
+	inserted bool
+	bps      []*Breakpoint // users, in creation order
+	plan     stepPlan      // how to execute the saved instruction out of line
+}
+
+func (s *site) enabledUsers() int {
+	n := 0
+	for _, bp := range s.bps {
+		if bp.Enabled {
+			n++
+		}
+	}
+	return n
+}
+
+// SetBreakpoint adds a user breakpoint at addr (a runtime address). The
+// thread running the Lua state must be stopped; other threads may run.
+func (p *Process) SetBreakpoint(addr Addr, loc string) (*Breakpoint, error) {
+	if p.exited {
+		return nil, ErrExited
+	}
+	bp := &Breakpoint{ID: p.nextID, Addr: addr, Loc: loc, Enabled: true}
+	s := p.sites[addr]
+	if s == nil {
+		s = &site{addr: addr}
+	}
+	s.bps = append(s.bps, bp)
+	bp.site = s
+	if err := p.syncSite(s); err != nil {
+		s.bps = s.bps[:len(s.bps)-1]
+		return nil, fmt.Errorf("insert breakpoint at %#x: %w", uint64(addr), err)
+	}
+	p.nextID++
+	p.bps = append(p.bps, bp)
+	return bp, nil
+}
+
+// syncSite inserts or removes the trap so that it is there exactly when the
+// site has an enabled user.
+func (p *Process) syncSite(s *site) error {
+	want := s.enabledUsers() > 0
+	switch {
+	case want && !s.inserted:
+		var b [1]byte
+		if err := p.ReadMemory(s.addr, b[:]); err != nil {
+			return err
+		}
+		if err := p.writeRaw(s.addr, []byte{int3}); err != nil {
+			return err
+		}
+		s.saved = b[0]
+		s.inserted = true
+		p.sites[s.addr] = s
+	case !want && s.inserted:
+		if err := p.writeRaw(s.addr, []byte{s.saved}); err != nil {
+			return err
+		}
+		s.inserted = false
+		s.plan = stepPlan{}
+	}
+	if len(s.bps) == 0 && !s.inserted {
+		delete(p.sites, s.addr)
+	}
+	return nil
+}
+
+// ClearBreakpoint deletes bp; the trap goes with its last user.
+func (p *Process) ClearBreakpoint(bp *Breakpoint) error {
+	s := bp.site
+	if s == nil {
+		return nil // already deleted
+	}
+	for i, b := range s.bps {
+		if b == bp {
+			s.bps = append(s.bps[:i], s.bps[i+1:]...)
+			break
+		}
+	}
+	for i, b := range p.bps {
+		if b == bp {
+			p.bps = append(p.bps[:i], p.bps[i+1:]...)
+			break
+		}
+	}
+	bp.site = nil
+	bp.Enabled = false
+	if p.exited {
+		return nil
+	}
+	return p.syncSite(s)
+}
+
+// EnableBreakpoint puts bp's trap back.
+func (p *Process) EnableBreakpoint(bp *Breakpoint) error {
+	if bp.site == nil {
+		return fmt.Errorf("breakpoint %d was deleted", bp.ID)
+	}
+	bp.Enabled = true
+	if p.exited {
+		return nil
+	}
+	return p.syncSite(bp.site)
+}
+
+// DisableBreakpoint keeps bp but stops it from hitting.
+func (p *Process) DisableBreakpoint(bp *Breakpoint) error {
+	if bp.site == nil {
+		return fmt.Errorf("breakpoint %d was deleted", bp.ID)
+	}
+	bp.Enabled = false
+	if p.exited {
+		return nil
+	}
+	return p.syncSite(bp.site)
+}
+
+// Deleted tells whether bp was deleted.
+func (bp *Breakpoint) Deleted() bool { return bp.site == nil }
+
+// Breakpoints lists the user breakpoints by id.
+func (p *Process) Breakpoints() []*Breakpoint {
+	out := append([]*Breakpoint(nil), p.bps...)
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out
+}
+
+// removeAllTraps puts every saved byte back (detach, kill paths).
+func (p *Process) removeAllTraps() error {
+	var first error
+	for _, s := range p.sites {
+		if s.inserted {
+			if err := p.writeRaw(s.addr, []byte{s.saved}); err != nil && first == nil {
+				first = err
+			}
+			s.inserted = false
+		}
+	}
+	return first
+}

@@ -1,0 +1,472 @@
+package engine
+
+// Out-of-line execution of the instruction under a trap ("displaced
+// stepping", as gdb calls it): each site gets a slot in a scratch area mapped
+// into the tracee, holding a copy of the original instruction (RIP-relative
+// operands relocated) and a jump back. On a hit the thread's rip is moved to
+// the slot and the thread continues: one stop per hit, and the trap is never
+// lifted, so no other thread can run past it. Relative calls and jumps are
+// emulated by the engine instead (their effect is a register write and, for
+// a call, one pushed return address). What cannot be relocated falls back to
+// lifting the trap for one single-step with every other thread stopped.
+
+import (
+	"encoding/binary"
+	"fmt"
+
+	"golang.org/x/arch/x86/x86asm"
+	"golang.org/x/sys/unix"
+)
+
+const (
+	scratchSize = 64 << 10
+	slotSize    = 64
+	// reach is the distance a rel32 operand can span.
+	reach = 1<<31 - 1
+)
+
+type scratchArea struct {
+	base  Addr // 0: not mapped (yet)
+	next  Addr
+	tried bool
+}
+
+func (s *scratchArea) contains(pc Addr) bool {
+	return s.base != 0 && pc >= s.base && pc < s.base+scratchSize
+}
+
+type stepKind int
+
+const (
+	planNone      stepKind = iota // not made yet
+	planDisplaced                 // run the copy in the slot
+	planCall                      // emulate a call (push, jump)
+	planJump                      // emulate a relative jump
+	planSingle                    // lift the trap, single-step, others held
+)
+
+type stepPlan struct {
+	kind   stepKind
+	slot   Addr
+	length int
+	target Addr        // planCall with a relative target, planJump
+	inst   x86asm.Inst // planCall through a register or memory
+	dirty  bool
+}
+
+// ensureScratch maps the scratch area near the program's code (below its
+// lowest address, so that brk(2) growth after the data is never blocked) by
+// making the stopped thread t run mmap(2). No other thread may be running.
+func (p *Process) ensureScratch(t *Thread) error {
+	if p.scratch.base != 0 || p.scratch.tried || p.noDisplaced {
+		return nil
+	}
+	p.scratch.tried = true
+	hint := uint64(p.lowAddr+p.bias) &^ 0xfff
+	if hint > 2*scratchSize+0x100000 {
+		hint -= 2 * scratchSize
+	} else {
+		hint = 0
+	}
+	addr, err := p.injectSyscall(t, unix.SYS_MMAP, hint, scratchSize,
+		unix.PROT_READ|unix.PROT_EXEC, unix.MAP_PRIVATE|unix.MAP_ANONYMOUS, ^uint64(0), 0)
+	if err != nil {
+		return err
+	}
+	if int64(addr) < 0 && int64(addr) > -4096 {
+		return fmt.Errorf("mmap in the tracee: %w", unix.Errno(-int64(addr)))
+	}
+	p.scratch.base = Addr(addr)
+	p.scratch.next = Addr(addr)
+	return nil
+}
+
+// injectSyscall makes the stopped thread t execute one system call and
+// returns its result, leaving t's registers and code as they were.
+func (p *Process) injectSyscall(t *Thread, nr uint64, args ...uint64) (uint64, error) {
+	r, err := t.Regs()
+	if err != nil {
+		return 0, err
+	}
+	saved := *r
+	pc := Addr(r.Rip)
+	var orig [2]byte
+	if err := p.ReadMemory(pc, orig[:]); err != nil {
+		return 0, err
+	}
+	if err := p.writeRaw(pc, []byte{0x0f, 0x05}); err != nil { // syscall
+		return 0, err
+	}
+	defer p.writeRaw(pc, orig[:])
+	call := saved
+	call.Rax = nr
+	dst := []*uint64{&call.Rdi, &call.Rsi, &call.Rdx, &call.R10, &call.R8, &call.R9}
+	for i, a := range args {
+		*dst[i] = a
+	}
+	// orig_rax = -1: no system call is being restarted (else the kernel
+	// would rewind rip on resume; see arch/x86/kernel/signal.c).
+	call.Orig_rax = ^uint64(0)
+	if err := ptraceSetRegs(t.tid, &call.PtraceRegs); err != nil {
+		return 0, fmt.Errorf("inject syscall %d: %w", nr, err)
+	}
+	if err := p.singleStep(t); err != nil {
+		return 0, err
+	}
+	var after unix.PtraceRegs
+	if err := ptraceGetRegs(t.tid, &after); err != nil {
+		return 0, err
+	}
+	if err := ptraceSetRegs(t.tid, &saved.PtraceRegs); err != nil {
+		return 0, err
+	}
+	t.regs = saved
+	t.regsValid = true
+	return after.Rax, nil
+}
+
+// singleStep runs one instruction of t and waits for it; a signal that
+// arrives meanwhile is kept for delivery on the next resume.
+func (p *Process) singleStep(t *Thread) error {
+	for {
+		if err := ptraceStep(t.tid, 0); err != nil {
+			return fmt.Errorf("single-step thread %d: %w", t.tid, err)
+		}
+		t.regsValid = false
+		ws, err := wait4(t.tid, false)
+		if err != nil {
+			return err
+		}
+		p.stops++
+		if ws.status.Exited() || ws.status.Signaled() {
+			p.deferred = append(p.deferred, ws)
+			return fmt.Errorf("thread %d ended during a single-step", t.tid)
+		}
+		sig := ws.status.StopSignal()
+		if sig == unix.SIGTRAP && ws.status.TrapCause() <= 0 {
+			return nil
+		}
+		if sig == unix.SIGSTOP && (t.stopWanted || t.newborn) {
+			t.stopWanted, t.newborn = false, false
+			continue
+		}
+		if ws.status.TrapCause() > 0 {
+			// a ptrace event (clone, exec) during the step: hand it to the
+			// loop later; the step itself is still to complete.
+			p.deferred = append(p.deferred, ws)
+			continue
+		}
+		if t.pendingSig == 0 {
+			t.pendingSig = sig
+		} else {
+			// Only one signal is delivered per resume; send this one again.
+			tgkill(p.pid, t.tid, sig)
+		}
+	}
+}
+
+// RealPC maps a pc inside the scratch area back to its breakpoint site.
+func (p *Process) RealPC(pc Addr) Addr {
+	if !p.scratch.contains(pc) {
+		return pc
+	}
+	slot := pc &^ (slotSize - 1)
+	for _, s := range p.sites {
+		if s.plan.kind == planDisplaced && s.plan.slot == slot {
+			if off := pc - slot; int(off) < s.plan.length {
+				return s.addr + off
+			}
+			return s.addr
+		}
+	}
+	return pc
+}
+
+// makePlan decides how s's saved instruction is run.
+func (p *Process) makePlan(t *Thread, s *site) error {
+	var code [maxInstLen]byte
+	if err := p.ReadOriginal(s.addr, code[:]); err != nil {
+		// The instruction may end near the end of a mapping: read less.
+		if err := p.ReadOriginal(s.addr, code[:1]); err != nil {
+			return err
+		}
+	}
+	inst, err := x86asm.Decode(code[:], 64)
+	if err != nil {
+		s.plan = stepPlan{kind: planSingle}
+		return nil
+	}
+	pl := stepPlan{length: inst.Len, inst: inst}
+	next := s.addr + Addr(inst.Len)
+	rel, isRel := inst.Args[0].(x86asm.Rel)
+	switch {
+	case inst.Op == x86asm.CALL && isRel:
+		pl.kind, pl.target = planCall, next+Addr(int64(rel))
+	case inst.Op == x86asm.CALL:
+		pl.kind = planCall
+	case inst.Op == x86asm.JMP && isRel:
+		pl.kind, pl.target = planJump, next+Addr(int64(rel))
+	case isRel && isJcc(inst.Op):
+		pl.kind = planDisplaced
+	case isRel || inst.Op == x86asm.LOOP || inst.Op == x86asm.LOOPE || inst.Op == x86asm.LOOPNE:
+		pl.kind = planSingle
+	default:
+		pl.kind = planDisplaced
+	}
+	if pl.kind == planDisplaced {
+		if p.noDisplaced {
+			pl.kind = planSingle
+		} else if p.scratch.base == 0 {
+			pl.kind = planSingle
+		} else if !p.fillSlot(s, &pl, code[:inst.Len], inst) {
+			pl.kind = planSingle
+		}
+	}
+	s.plan = pl
+	return nil
+}
+
+func isJcc(op x86asm.Op) bool {
+	switch op {
+	case x86asm.JA, x86asm.JAE, x86asm.JB, x86asm.JBE, x86asm.JE, x86asm.JG, x86asm.JGE,
+		x86asm.JL, x86asm.JLE, x86asm.JNE, x86asm.JNO, x86asm.JNP, x86asm.JNS, x86asm.JO,
+		x86asm.JP, x86asm.JS:
+		return true
+	}
+	return false
+}
+
+// fillSlot writes the relocated copy of inst and the jump back into a slot.
+func (p *Process) fillSlot(s *site, pl *stepPlan, code []byte, inst x86asm.Inst) bool {
+	slot := s.plan.slot
+	if slot == 0 {
+		if p.scratch.next+slotSize > p.scratch.base+scratchSize {
+			return false
+		}
+		slot = p.scratch.next
+		p.scratch.next += slotSize
+	}
+	next := s.addr + Addr(inst.Len)
+	var buf []byte
+	if isJcc(inst.Op) {
+		// jcc rel32 to a far jump to the target; fall through to the jump back.
+		target := next + Addr(int64(inst.Args[0].(x86asm.Rel)))
+		cc := code[inst.PCRelOff-1] & 0x0f
+		buf = append(buf, 0x0f, 0x80|cc, 0, 0, 0, 0)
+		buf = appendJump(buf, slot, next)
+		binary.LittleEndian.PutUint32(buf[2:6], uint32(len(buf)-6))
+		buf = appendJump(buf, slot, target)
+	} else {
+		buf = append(buf, code...)
+		if off, ok := ripDispOffset(code, inst); ok {
+			disp := int64(int32(binary.LittleEndian.Uint32(code[off:])))
+			nd := disp + int64(s.addr) - int64(slot)
+			if nd != int64(int32(nd)) {
+				return false
+			}
+			binary.LittleEndian.PutUint32(buf[off:], uint32(int32(nd)))
+		} else if off < 0 {
+			return false
+		}
+		buf = appendJump(buf, slot, next)
+	}
+	if len(buf) > slotSize {
+		return false
+	}
+	if err := p.writeRaw(slot, buf); err != nil {
+		return false
+	}
+	pl.slot = slot
+	return true
+}
+
+// appendJump appends a jump to target for code placed at base: jmp rel32
+// when it reaches, else jmp [rip+0] followed by the absolute address.
+func appendJump(buf []byte, base, target Addr) []byte {
+	from := int64(base) + int64(len(buf)) + 5
+	d := int64(target) - from
+	if d == int64(int32(d)) {
+		var b [5]byte
+		b[0] = 0xe9
+		binary.LittleEndian.PutUint32(b[1:], uint32(int32(d)))
+		return append(buf, b[:]...)
+	}
+	var b [14]byte
+	b[0], b[1] = 0xff, 0x25
+	binary.LittleEndian.PutUint64(b[6:], uint64(target))
+	return append(buf, b[:]...)
+}
+
+// ripDispOffset finds where inst's RIP-relative displacement sits in code.
+// x86asm does not say, so each place holding the displacement's bytes is
+// tried: changing it must change the decoded displacement and nothing else.
+// off < 0 with ok false means a RIP-relative operand whose place was not
+// found; off == 0 with ok false means none.
+func ripDispOffset(code []byte, inst x86asm.Inst) (off int, ok bool) {
+	var mem x86asm.Mem
+	found := false
+	for _, a := range inst.Args {
+		if m, isMem := a.(x86asm.Mem); isMem && m.Base == x86asm.RIP {
+			mem, found = m, true
+		}
+	}
+	if !found {
+		return 0, false
+	}
+	want := uint32(int32(mem.Disp))
+	trial := make([]byte, len(code))
+	for i := len(code) - 4; i >= 1; i-- {
+		if binary.LittleEndian.Uint32(code[i:]) != want {
+			continue
+		}
+		copy(trial, code)
+		binary.LittleEndian.PutUint32(trial[i:], want+0x10)
+		d, err := x86asm.Decode(trial, 64)
+		if err != nil || d.Len != inst.Len || d.Op != inst.Op {
+			continue
+		}
+		for _, a := range d.Args {
+			if m, isMem := a.(x86asm.Mem); isMem && m.Base == x86asm.RIP && m.Disp == mem.Disp+0x10 {
+				return i, true
+			}
+		}
+	}
+	return -1, false
+}
+
+// stepOver executes the saved instruction of the site t is stopped at and
+// resumes t (cont) or leaves it stopped after the instruction (!cont).
+func (p *Process) stepOver(t *Thread, s *site, cont bool) error {
+	if s.plan.kind == planNone {
+		if err := p.makePlan(t, s); err != nil {
+			return err
+		}
+	}
+	r, err := t.Regs()
+	if err != nil {
+		return err
+	}
+	next := s.addr + Addr(s.plan.length)
+	switch s.plan.kind {
+	case planCall:
+		target := s.plan.target
+		if target == 0 {
+			tg, err := p.indirectTarget(r, s.plan.inst, next)
+			if err != nil {
+				return p.stepSingle(t, s, cont)
+			}
+			target = tg
+		}
+		var b [8]byte
+		putLE64(b[:], uint64(next))
+		if err := p.writeRaw(Addr(r.Rsp-8), b[:]); err != nil {
+			return err
+		}
+		r.Rsp -= 8
+		r.Rip = uint64(target)
+		t.regsDirty = true
+	case planJump:
+		r.Rip = uint64(s.plan.target)
+		t.regsDirty = true
+	case planDisplaced:
+		r.Rip = uint64(s.plan.slot)
+		t.regsDirty = true
+		if !cont {
+			if err := t.flushRegs(); err != nil {
+				return err
+			}
+			for p.scratch.contains(Addr(r.Rip)) {
+				if err := p.singleStep(t); err != nil {
+					return err
+				}
+				if r, err = t.Regs(); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	default:
+		return p.stepSingle(t, s, cont)
+	}
+	if !cont {
+		return nil
+	}
+	return p.resumeRaw(t)
+}
+
+// stepSingle lifts the trap for one single-step of t with every other
+// thread stopped, then puts it back.
+func (p *Process) stepSingle(t *Thread, s *site, cont bool) error {
+	if err := p.stopAll(t); err != nil {
+		return err
+	}
+	if err := p.writeRaw(s.addr, []byte{s.saved}); err != nil {
+		return err
+	}
+	if err := t.flushRegs(); err != nil {
+		return err
+	}
+	serr := p.singleStep(t)
+	if err := p.writeRaw(s.addr, []byte{int3}); err != nil && serr == nil {
+		serr = err
+	}
+	if serr != nil {
+		return serr
+	}
+	if !cont {
+		return nil
+	}
+	return p.resumeAll()
+}
+
+// indirectTarget computes where `call reg` or `call [mem]` goes.
+func (p *Process) indirectTarget(r *Regs, inst x86asm.Inst, next Addr) (Addr, error) {
+	switch a := inst.Args[0].(type) {
+	case x86asm.Reg:
+		v, ok := reg64(r, a)
+		if !ok {
+			return 0, fmt.Errorf("unsupported register %v", a)
+		}
+		return Addr(v), nil
+	case x86asm.Mem:
+		var ea uint64
+		if a.Base == x86asm.RIP {
+			ea = uint64(next)
+		} else if a.Base != 0 {
+			v, ok := reg64(r, a.Base)
+			if !ok {
+				return 0, fmt.Errorf("unsupported base %v", a.Base)
+			}
+			ea = v
+		}
+		if a.Index != 0 {
+			v, ok := reg64(r, a.Index)
+			if !ok {
+				return 0, fmt.Errorf("unsupported index %v", a.Index)
+			}
+			ea += v * uint64(a.Scale)
+		}
+		ea += uint64(a.Disp)
+		switch a.Segment {
+		case 0:
+		case x86asm.FS:
+			ea += r.Fs_base
+		case x86asm.GS:
+			ea += r.Gs_base
+		default:
+			return 0, fmt.Errorf("unsupported segment %v", a.Segment)
+		}
+		v, err := p.readU64(Addr(ea))
+		return Addr(v), err
+	}
+	return 0, fmt.Errorf("unsupported call operand %v", inst.Args[0])
+}
+
+func reg64(r *Regs, reg x86asm.Reg) (uint64, bool) {
+	if reg >= x86asm.RAX && reg <= x86asm.R15 {
+		names := [...]string{"rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi",
+			"r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15"}
+		return r.Get(names[reg-x86asm.RAX])
+	}
+	return 0, false
+}

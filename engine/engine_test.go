@@ -1,0 +1,138 @@
+package engine
+
+import (
+	"os"
+	"runtime"
+	"strings"
+	"testing"
+
+	"github.com/godbg/godbg/internal/fixture"
+)
+
+// launch starts prog under the engine on the test's locked thread, with its
+// stdout captured, and kills and reaps it at the end of the test.
+func launch(t *testing.T, prog string, noDisplaced bool, args ...string) (*Process, func() string) {
+	t.Helper()
+	runtime.LockOSThread()
+	t.Cleanup(runtime.UnlockOSThread)
+	out, err := os.CreateTemp(t.TempDir(), "stdout")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := Launch(prog, LaunchOptions{Args: args, Stdout: out, NoDisplacedStep: noDisplaced})
+	if err != nil {
+		t.Fatalf("Launch(%s): %v", prog, err)
+	}
+	t.Cleanup(func() {
+		if !p.Exited() {
+			p.Kill()
+		}
+	})
+	return p, func() string {
+		b, _ := os.ReadFile(out.Name())
+		return string(b)
+	}
+}
+
+func mustSym(t *testing.T, p *Process, name string) Addr {
+	t.Helper()
+	s, ok := p.Binary().LookupSym(name)
+	if !ok {
+		t.Fatalf("no symbol %s", name)
+	}
+	a, err := p.Binary().FirstPCAfterPrologue(s)
+	if err != nil {
+		t.Fatalf("prologue of %s: %v", name, err)
+	}
+	return a + p.Bias()
+}
+
+func countHits(t *testing.T, prog, fn string, noDisplaced bool, args ...string) (int, string, *Process) {
+	t.Helper()
+	p, stdout := launch(t, prog, noDisplaced, args...)
+	bp, err := p.SetBreakpoint(mustSym(t, p, fn), fn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hits := 0
+	ev, err := p.Continue(func(ev *Event) (bool, error) {
+		if ev.Kind == EventBreakpoint && ev.Bp == bp {
+			hits++
+		}
+		return false, nil
+	})
+	if err != nil {
+		t.Fatalf("Continue: %v", err)
+	}
+	if ev.Kind != EventExit || ev.ExitCode != 0 || ev.ExitSignal != 0 {
+		t.Fatalf("got %+v, want a clean exit", ev)
+	}
+	if bp.Hits != hits {
+		t.Errorf("bp.Hits = %d, hook saw %d", bp.Hits, hits)
+	}
+	return hits, stdout(), p
+}
+
+func TestExactHitsGoroutines(t *testing.T) {
+	prog := fixture.GoDebug(t, "gomulti")
+	for _, nd := range []bool{false, true} {
+		hits, out, _ := countHits(t, prog, "main.Work", nd, "8", "20000")
+		if hits != 160000 {
+			t.Errorf("noDisplaced=%v: got %d hits, want 160000", nd, hits)
+		}
+		if want := "goroutines=8 calls=160000 sum=3199840000\n"; out != want {
+			t.Errorf("noDisplaced=%v: output %q, want %q", nd, out, want)
+		}
+	}
+}
+
+func TestExactHitsPthreads(t *testing.T) {
+	for _, flags := range [][]string{{"-O0", "-g"}, {"-O2", "-g", "-no-pie"}} {
+		prog := fixture.C(t, "cthreads.c", flags...)
+		hits, out, _ := countHits(t, prog, "work", false, "4", "20000")
+		if hits != 80000 {
+			t.Errorf("%v: got %d hits, want 80000", flags, hits)
+		}
+		if want := "threads=4 calls=80000 sum=1599920000\n"; out != want {
+			t.Errorf("%v: output %q, want %q", flags, out, want)
+		}
+	}
+}
+
+func TestStopsPerHit(t *testing.T) {
+	prog := fixture.C(t, "cthreads.c", "-O0", "-g")
+	hits, _, p := countHits(t, prog, "work", false, "1", "5000")
+	if hits != 5000 {
+		t.Fatalf("got %d hits, want 5000", hits)
+	}
+	// Besides the hits: thread start and exit, the exit itself.
+	if extra := int(p.Stops()) - hits; extra < 0 || extra > 10 {
+		t.Errorf("stops = %d for %d hits: want one stop per hit", p.Stops(), hits)
+	}
+}
+
+func TestSegfaultEvent(t *testing.T) {
+	prog := fixture.C(t, "crash.c", "-O0", "-g")
+	p, out := launch(t, prog, false)
+	ev, err := p.Continue(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ev.Kind != EventSignal || ev.Signal.String() != "segmentation fault" || ev.FaultAddr != 0 {
+		t.Fatalf("got %+v, want SIGSEGV at address 0", ev)
+	}
+	inner, _ := p.Binary().LookupSym("inner")
+	if ev.Addr < inner.Addr+p.Bias() || ev.Addr >= inner.Addr+p.Bias()+Addr(inner.Size) {
+		t.Errorf("fault pc %v not in inner", ev.Addr)
+	}
+	ev, err = p.Continue(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ev.Kind != EventExit || ev.ExitSignal.String() != "segmentation fault" {
+		t.Errorf("got %+v, want exit by SIGSEGV", ev)
+	}
+	if !strings.HasPrefix(out(), "about to crash") {
+		t.Errorf("output %q", out())
+	}
+}

@@ -1,0 +1,186 @@
+package engine
+
+import (
+	"bufio"
+	"debug/elf"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/godbg/godbg/engine/symtab"
+)
+
+// addrNoRandomize is ADDR_NO_RANDOMIZE from personality(2).
+const addrNoRandomize = 0x0040000
+
+// atEntry is AT_ENTRY from getauxval(3).
+const atEntry = 9
+
+// Launch starts path under ptrace, stopped right after exec (before the
+// loader or the Go runtime ran), with ASLR off unless opts.KeepASLR. The
+// calling goroutine must be locked to its OS thread, and every later call on
+// the Process must come from it.
+func Launch(path string, opts LaunchOptions) (*Process, error) {
+	resolved, err := findProgram(path)
+	if err != nil {
+		return nil, err
+	}
+	bin, err := symtab.Open(resolved)
+	if err != nil {
+		return nil, err
+	}
+	files := []*os.File{opts.Stdin, opts.Stdout, opts.Stderr}
+	defaults := []*os.File{os.Stdin, os.Stdout, os.Stderr}
+	fds := make([]uintptr, 3)
+	for i, f := range files {
+		if f == nil {
+			f = defaults[i]
+		}
+		fds[i] = f.Fd()
+	}
+	env := opts.Env
+	if env == nil {
+		env = os.Environ()
+	}
+	attr := &syscall.ProcAttr{
+		Dir:   opts.Dir,
+		Env:   env,
+		Files: fds,
+		// Ptrace makes the child call PTRACE_TRACEME before exec; the exec
+		// then stops it with SIGTRAP (ptrace(2), "execve(2) under ptrace").
+		Sys: &syscall.SysProcAttr{Ptrace: true},
+	}
+	// personality is per task and inherited over fork: set it on this
+	// (locked) thread around the fork only, as gdb and Delve do.
+	if !opts.KeepASLR {
+		old, _, e := unix.RawSyscall(unix.SYS_PERSONALITY, 0xffffffff, 0, 0)
+		if e == 0 {
+			unix.RawSyscall(unix.SYS_PERSONALITY, old|addrNoRandomize, 0, 0)
+			defer unix.RawSyscall(unix.SYS_PERSONALITY, old, 0, 0)
+		}
+	}
+	argv := append([]string{path}, opts.Args...)
+	pid, err := syscall.ForkExec(resolved, argv, attr)
+	if err != nil {
+		bin.Close()
+		return nil, fmt.Errorf("start %s: %w", path, err)
+	}
+	ws, err := wait4(pid, false)
+	if err != nil {
+		bin.Close()
+		return nil, err
+	}
+	if !ws.status.Stopped() {
+		bin.Close()
+		return nil, fmt.Errorf("start %s: the program ended before its first instruction (%v)", path, ws.status)
+	}
+	p := &Process{
+		pid:         pid,
+		bin:         bin,
+		threads:     map[int]*Thread{},
+		sites:       map[Addr]*site{},
+		nextID:      1,
+		noDisplaced: opts.NoDisplacedStep,
+	}
+	t := p.addThread(pid)
+	p.current = t
+	if err := unix.PtraceSetOptions(pid, ptraceOptions); err != nil {
+		p.killNow()
+		return nil, fmt.Errorf("ptrace set options on %d: %w", pid, err)
+	}
+	if err := p.afterExec(); err != nil {
+		p.killNow()
+		return nil, err
+	}
+	// Map the scratch area now, while the program has one thread: the
+	// injected system call briefly replaces code at the thread's pc.
+	if err := p.ensureScratch(t); err != nil {
+		p.killNow()
+		return nil, fmt.Errorf("prepare %s: %w", path, err)
+	}
+	return p, nil
+}
+
+// findProgram resolves a program name as a shell would (a name without a
+// slash is looked up on PATH when it is not a file here), with a clear error.
+func findProgram(path string) (string, error) {
+	if _, err := os.Stat(path); err == nil {
+		abs, err := filepath.Abs(path)
+		if err != nil {
+			return "", err
+		}
+		return abs, nil
+	}
+	if !strings.Contains(path, "/") {
+		if p, err := exec.LookPath(path); err == nil {
+			return p, nil
+		}
+	}
+	return "", fmt.Errorf("%s: no such file", path)
+}
+
+// afterExec (re)reads what an exec changes: /proc/PID/mem, the load bias and
+// the scratch area.
+func (p *Process) afterExec() error {
+	if p.mem != nil {
+		p.mem.Close()
+	}
+	f, err := os.OpenFile(fmt.Sprintf("/proc/%d/mem", p.pid), os.O_RDWR, 0)
+	if err != nil {
+		return fmt.Errorf("open memory of %d: %w", p.pid, err)
+	}
+	p.mem = f
+	entry, err := auxvEntry(p.pid)
+	if err != nil {
+		return err
+	}
+	if p.bin.PIE() {
+		p.bias = Addr(entry - uint64(p.bin.Entry()))
+	}
+	p.scratch = scratchArea{}
+	if ef, err := elf.Open(p.bin.Path()); err == nil {
+		p.lowAddr = ^Addr(0)
+		for _, pr := range ef.Progs {
+			if pr.Type == elf.PT_LOAD && Addr(pr.Vaddr) < p.lowAddr {
+				p.lowAddr = Addr(pr.Vaddr)
+			}
+		}
+		ef.Close()
+	}
+	return nil
+}
+
+// auxvEntry reads AT_ENTRY from /proc/PID/auxv: the program's runtime entry
+// point, from which the PIE load bias follows.
+func auxvEntry(pid int) (uint64, error) {
+	f, err := os.Open(fmt.Sprintf("/proc/%d/auxv", pid))
+	if err != nil {
+		return 0, fmt.Errorf("read auxv of %d: %w", pid, err)
+	}
+	defer f.Close()
+	r := bufio.NewReader(f)
+	var kv [16]byte
+	for {
+		if _, err := io.ReadFull(r, kv[:]); err != nil {
+			if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+				return 0, fmt.Errorf("auxv of %d has no AT_ENTRY", pid)
+			}
+			return 0, err
+		}
+		k := binary.LittleEndian.Uint64(kv[:8])
+		if k == atEntry {
+			return binary.LittleEndian.Uint64(kv[8:]), nil
+		}
+		if k == 0 {
+			return 0, fmt.Errorf("auxv of %d has no AT_ENTRY", pid)
+		}
+	}
+}

@@ -1,0 +1,179 @@
+package engine
+
+import (
+	"fmt"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// Kill ends the process with SIGKILL and reaps every thread; it returns the
+// exit event (signal SIGKILL).
+func (p *Process) Kill() (*Event, error) {
+	if p.exited {
+		return p.exit, nil
+	}
+	p.killNow()
+	if p.exit == nil {
+		return nil, fmt.Errorf("kill %d: no exit status", p.pid)
+	}
+	return p.exit, nil
+}
+
+// killNow sends SIGKILL and reaps until the leader's status comes, so that
+// no zombie is left.
+func (p *Process) killNow() {
+	unix.Kill(p.pid, unix.SIGKILL)
+	for _, ws := range p.deferred {
+		if ws.tid == p.pid && (ws.status.Exited() || ws.status.Signaled()) {
+			p.exitEvent(ws.status)
+		}
+	}
+	p.deferred = nil
+	for !p.exited {
+		ws, err := wait4(-1, false)
+		if err != nil {
+			// ECHILD: nothing left to reap.
+			p.exited = true
+			if p.exit == nil {
+				p.exit = &Event{Kind: EventExit, ExitSignal: unix.SIGKILL}
+			}
+			break
+		}
+		if ws.tid == p.pid && (ws.status.Exited() || ws.status.Signaled()) {
+			p.exitEvent(ws.status)
+		}
+	}
+	if p.bin != nil {
+		p.bin.Close()
+	}
+}
+
+// Detach puts every original byte back, lets threads that are inside the
+// scratch area finish their copied instruction, and releases every thread
+// running, with the signal it stopped with.
+func (p *Process) Detach() error {
+	if p.exited {
+		return ErrExited
+	}
+	if err := p.stopAll(nil); err != nil {
+		return err
+	}
+	// Stops collected meanwhile: a trap hit is undone (rip back on the
+	// instruction, which runs again once the trap is gone); a signal is
+	// delivered at detach.
+	for _, ws := range p.deferred {
+		t := p.threads[ws.tid]
+		if t == nil || !ws.status.Stopped() {
+			continue
+		}
+		sig := ws.status.StopSignal()
+		if sig == unix.SIGTRAP {
+			if r, err := t.Regs(); err == nil {
+				if s := p.sites[Addr(r.Rip-1)]; s != nil && s.inserted {
+					r.Rip--
+					t.regsDirty = true
+				}
+			}
+		} else if sig != unix.SIGSTOP {
+			t.pendingSig = sig
+		}
+	}
+	p.deferred = nil
+	for _, t := range p.threads {
+		if r, err := t.Regs(); err == nil && p.scratch.contains(Addr(r.Rip)) {
+			p.leaveScratch(t, 0)
+		}
+	}
+	err := p.removeAllTraps()
+	for _, t := range p.threads {
+		t.flushRegs()
+		sig := t.pendingSig
+		if e := unix.PtraceDetach(t.tid); e != nil && sig == 0 {
+			_ = e // ESRCH: the thread exited meanwhile.
+		} else if sig != 0 {
+			tgkill(p.pid, t.tid, sig)
+		}
+	}
+	p.exited = true
+	p.exit = &Event{Kind: EventExit}
+	p.threads = map[int]*Thread{}
+	if p.mem != nil {
+		p.mem.Close()
+	}
+	return err
+}
+
+// StepInstruction executes one instruction of the current thread; over a
+// trap it executes the saved instruction. Other threads stay stopped.
+func (p *Process) StepInstruction() (*Event, error) {
+	if p.exited {
+		return nil, ErrExited
+	}
+	t := p.current
+	if t == nil {
+		return nil, fmt.Errorf("no current thread")
+	}
+	r, err := t.Regs()
+	if err != nil {
+		return nil, err
+	}
+	pc := Addr(r.Rip)
+	if s := p.sites[pc]; s != nil && s.inserted && t.atSite == pc {
+		t.atSite = 0
+		if err := p.stepOver(t, s, false); err != nil {
+			return nil, err
+		}
+	} else {
+		t.atSite = 0
+		if s != nil && s.inserted {
+			// About to execute a trap not yet reported: that is the hit.
+			if err := t.flushRegs(); err != nil {
+				return nil, err
+			}
+		}
+		if err := t.flushRegs(); err != nil {
+			return nil, err
+		}
+		if err := p.singleStep(t); err != nil {
+			if p.exited || p.threads[t.tid] == nil {
+				return p.drainExit()
+			}
+			return nil, err
+		}
+		if r, err = t.Regs(); err != nil {
+			return nil, err
+		}
+		if s := p.sites[Addr(r.Rip-1)]; s != nil && s.inserted && Addr(r.Rip-1) == pc {
+			ev, err := p.hitSite(t, s)
+			return ev, err
+		}
+	}
+	if r, err = t.Regs(); err != nil {
+		return nil, err
+	}
+	npc := Addr(r.Rip)
+	if s := p.sites[npc]; s != nil && s.inserted {
+		// Landed on a trap: continuing from here executes it without a hit
+		// (as gdb does after stepi onto a breakpoint).
+		t.atSite = npc
+	}
+	return &Event{Kind: EventStep, Thread: t, Tid: t.tid, Addr: npc}, nil
+}
+
+// drainExit waits for the exit status after the current thread died.
+func (p *Process) drainExit() (*Event, error) {
+	for !p.exited {
+		ws, err := wait4(-1, false)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := p.handleStatus(ws); err != nil {
+			return nil, err
+		}
+	}
+	return p.exit, nil
+}
+
+// now is the clock for elapsed times.
+var now = time.Now

@@ -1,0 +1,161 @@
+package engine
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"sort"
+	"sync/atomic"
+	"syscall"
+
+	"github.com/godbg/godbg/engine/symtab"
+)
+
+// ErrInterrupted is returned by Continue after Interrupt.
+var ErrInterrupted = errors.New("interrupted")
+
+// ErrExited is returned by operations on a process that is gone.
+var ErrExited = errors.New("the process has exited")
+
+// Process is a traced program: its threads, breakpoint sites and the
+// scratch area for out-of-line execution.
+type Process struct {
+	pid      int
+	bin      *symtab.Binary
+	bias     Addr
+	lowAddr  Addr // lowest PT_LOAD address (file)
+	attached bool
+	exited   bool
+	exit     *Event
+
+	threads map[int]*Thread
+	current *Thread
+
+	sites  map[Addr]*site
+	bps    []*Breakpoint
+	nextID int
+
+	mem     *os.File // /proc/PID/mem, reopened after exec
+	scratch scratchArea
+
+	// deferred holds wait statuses collected while stopping every thread;
+	// Continue handles them before waiting again, so no hit is lost.
+	deferred []waitStatus
+
+	interrupted atomic.Bool
+	noDisplaced bool
+	stops       uint64 // ptrace stops seen (for the stops-per-hit test)
+}
+
+// Thread is one traced thread (a Linux task).
+type Thread struct {
+	p   *Process
+	tid int
+
+	regs       Regs
+	regsValid  bool
+	regsDirty  bool
+	running    bool
+	newborn    bool // its first (SIGSTOP) stop is still to come
+	stopWanted bool // we sent it SIGSTOP and have not seen the stop yet
+	pendingSig syscall.Signal
+	// atSite is the address of the trap this thread has reported and not
+	// yet executed: resuming it there steps over the trap instead of hitting
+	// it again.
+	atSite Addr
+}
+
+func (p *Process) Pid() int               { return p.pid }
+func (p *Process) Binary() *symtab.Binary { return p.bin }
+
+// Bias is the load bias: runtime address = file address + Bias (0 unless PIE).
+func (p *Process) Bias() Addr        { return p.bias }
+func (p *Process) Exited() bool      { return p.exited }
+func (p *Process) Attached() bool    { return p.attached }
+func (p *Process) ExitEvent() *Event { return p.exit }
+
+// Stops counts the ptrace stops the engine has seen: a benchmark and a test
+// divide it by the hits.
+func (p *Process) Stops() uint64 { return p.stops }
+
+// Threads lists the live threads, by tid.
+func (p *Process) Threads() []*Thread {
+	ts := make([]*Thread, 0, len(p.threads))
+	for _, t := range p.threads {
+		ts = append(ts, t)
+	}
+	sort.Slice(ts, func(i, j int) bool { return ts[i].tid < ts[j].tid })
+	return ts
+}
+
+// CurrentThread is the thread whose stop is being handled.
+func (p *Process) CurrentThread() *Thread { return p.current }
+
+// SetCurrentThread selects the thread that regs, step and the stack refer to.
+func (p *Process) SetCurrentThread(t *Thread) { p.current = t }
+
+// Thread returns the thread with that tid, or nil.
+func (p *Process) Thread(tid int) *Thread { return p.threads[tid] }
+
+func (p *Process) addThread(tid int) *Thread {
+	t := &Thread{p: p, tid: tid}
+	p.threads[tid] = t
+	return t
+}
+
+func (t *Thread) Tid() int { return t.tid }
+
+// Regs returns the thread's registers, read once per stop.
+func (t *Thread) Regs() (*Regs, error) {
+	if t.running {
+		return nil, fmt.Errorf("thread %d is running", t.tid)
+	}
+	if !t.regsValid {
+		if err := ptraceGetRegs(t.tid, &t.regs.PtraceRegs); err != nil {
+			return nil, fmt.Errorf("read registers of thread %d: %w", t.tid, err)
+		}
+		t.regsValid = true
+	}
+	return &t.regs, nil
+}
+
+// SetReg changes a register; the write reaches the thread when it resumes.
+func (t *Thread) SetReg(name string, v uint64) error {
+	r, err := t.Regs()
+	if err != nil {
+		return err
+	}
+	if err := r.set(name, v); err != nil {
+		return err
+	}
+	t.regsDirty = true
+	return nil
+}
+
+// PC is the thread's program counter, mapped back to the breakpoint site
+// when the thread is inside the scratch area.
+func (t *Thread) PC() (Addr, error) {
+	r, err := t.Regs()
+	if err != nil {
+		return 0, err
+	}
+	return t.p.RealPC(Addr(r.Rip)), nil
+}
+
+func (t *Thread) flushRegs() error {
+	if !t.regsDirty {
+		return nil
+	}
+	t.regsDirty = false
+	if err := ptraceSetRegs(t.tid, &t.regs.PtraceRegs); err != nil {
+		return fmt.Errorf("write registers of thread %d: %w", t.tid, err)
+	}
+	return nil
+}
+
+// DiscardSignal drops the signal the thread stopped with: it is not
+// delivered when the thread resumes (on("signal") returning true).
+func (t *Thread) DiscardSignal() { t.pendingSig = 0 }
+
+// PendingSignal is the signal to be delivered when the thread resumes.
+func (t *Thread) PendingSignal() syscall.Signal { return t.pendingSig }

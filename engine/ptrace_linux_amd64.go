@@ -1,0 +1,89 @@
+package engine
+
+// Thin wrappers over ptrace(2) and wait4(2). Every call here must run on the
+// OS thread that launched or attached the tracee (see doc.go).
+
+import (
+	"fmt"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+)
+
+const ptraceOptions = unix.PTRACE_O_TRACECLONE | unix.PTRACE_O_TRACEEXEC |
+	unix.PTRACE_O_TRACESYSGOOD | unix.PTRACE_O_EXITKILL
+
+// ptraceCont resumes tid, delivering sig (0 for none).
+func ptraceCont(tid int, sig syscall.Signal) error {
+	return unix.PtraceCont(tid, int(sig))
+}
+
+func ptraceStep(tid int, sig syscall.Signal) error {
+	_, _, e := unix.RawSyscall6(unix.SYS_PTRACE, unix.PTRACE_SINGLESTEP, uintptr(tid), 0, uintptr(sig), 0, 0)
+	if e != 0 {
+		return e
+	}
+	return nil
+}
+
+func ptraceGetRegs(tid int, r *unix.PtraceRegs) error { return unix.PtraceGetRegs(tid, r) }
+func ptraceSetRegs(tid int, r *unix.PtraceRegs) error { return unix.PtraceSetRegs(tid, r) }
+
+func ptraceEventMsg(tid int) (uint, error) { return unix.PtraceGetEventMsg(tid) }
+
+func ptraceSigInfo(tid int) (*unix.Siginfo, error) {
+	var si unix.Siginfo
+	_, _, e := unix.RawSyscall6(unix.SYS_PTRACE, unix.PTRACE_GETSIGINFO, uintptr(tid), 0, uintptrOf(&si), 0, 0)
+	if e != 0 {
+		return nil, e
+	}
+	return &si, nil
+}
+
+// ptracePokeUser writes one word of the USER area (debug registers).
+func ptracePokeUser(tid int, off uintptr, v uint64) error {
+	_, _, e := unix.RawSyscall6(unix.SYS_PTRACE, unix.PTRACE_POKEUSR, uintptr(tid), off, uintptr(v), 0, 0)
+	if e != 0 {
+		return e
+	}
+	return nil
+}
+
+func ptracePeekUser(tid int, off uintptr) (uint64, error) {
+	var v uint64
+	_, _, e := unix.RawSyscall6(unix.SYS_PTRACE, unix.PTRACE_PEEKUSR, uintptr(tid), off, uintptrOf(&v), 0, 0)
+	if e != 0 {
+		return 0, e
+	}
+	return v, nil
+}
+
+// waitStatus is one wait4 result.
+type waitStatus struct {
+	tid    int
+	status unix.WaitStatus
+}
+
+// wait4 waits for pid (-1: any tracee), with __WALL so that clone children
+// (threads) are reported too (wait(2)).
+func wait4(pid int, nohang bool) (waitStatus, error) {
+	var ws unix.WaitStatus
+	opts := unix.WALL
+	if nohang {
+		opts |= unix.WNOHANG
+	}
+	for {
+		tid, err := unix.Wait4(pid, &ws, opts, nil)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return waitStatus{}, fmt.Errorf("wait4(%d): %w", pid, err)
+		}
+		return waitStatus{tid: tid, status: ws}, nil
+	}
+}
+
+func tgkill(pid, tid int, sig syscall.Signal) error {
+	return unix.Tgkill(pid, tid, sig)
+}
