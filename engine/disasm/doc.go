@@ -1,0 +1,9 @@
+// Package disasm decodes x86-64 machine code into Intel-syntax listings
+// with symbol names, over golang.org/x/arch/x86/x86asm, and renders them as
+// Delve's disassemble command does.
+//
+// Layer and threading: part of the engine's static half, like symtab. It
+// reads no memory and knows no process: callers hand it bytes (the
+// original bytes, with any breakpoint's 0xcc already replaced) and a
+// symbolizer. Everything here is a pure function, safe from any goroutine.
+package disasm
