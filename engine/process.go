@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"syscall"
 
+	"github.com/godbg/godbg/engine/debuginfo"
 	"github.com/godbg/godbg/engine/symtab"
 )
 
@@ -44,6 +45,9 @@ type Process struct {
 
 	interrupted atomic.Bool
 	noDisplaced bool
+
+	dbg    *debuginfo.Info
+	dbgErr error
 	stops       uint64 // ptrace stops seen (for the stops-per-hit test)
 }
 

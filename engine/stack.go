@@ -1,0 +1,141 @@
+package engine
+
+import (
+	"debug/elf"
+	"fmt"
+
+	"github.com/godbg/godbg/engine/debuginfo"
+)
+
+// memory adapts the process to debuginfo.Memory: reads see the original
+// code bytes, not the traps.
+type memory struct{ p *Process }
+
+func (m memory) ReadMemory(addr uint64, buf []byte) error {
+	return m.p.ReadOriginal(Addr(addr), buf)
+}
+
+// Memory is the process as a debuginfo.Memory.
+func (p *Process) Memory() debuginfo.Memory { return memory{p} }
+
+// frameRegs presents a thread's registers with a scratch-area pc mapped back
+// to its breakpoint site, so unwinding and variable lookup never see the
+// scratch page.
+type frameRegs struct {
+	r  *Regs
+	pc uint64
+}
+
+func (f frameRegs) PC() uint64 { return f.pc }
+func (f frameRegs) SP() uint64 { return f.r.Rsp }
+func (f frameRegs) Reg(n int) (uint64, bool) {
+	if n == 16 {
+		return f.pc, true
+	}
+	return f.r.DwarfReg(n)
+}
+
+// DebugInfo returns the program's DWARF, CFI and runtime knowledge, read on
+// first use and kept.
+func (p *Process) DebugInfo() (*debuginfo.Info, error) {
+	if p.dbg != nil || p.dbgErr != nil {
+		return p.dbg, p.dbgErr
+	}
+	f, err := elf.Open(p.bin.Path())
+	if err != nil {
+		p.dbgErr = fmt.Errorf("read debug info: %w", err)
+		return nil, p.dbgErr
+	}
+	d, _ := p.bin.DWARF() // nil without DWARF: symbols and CFI still serve
+	p.dbg, p.dbgErr = debuginfo.New(f, d, uint64(p.bias))
+	return p.dbg, p.dbgErr
+}
+
+func (t *Thread) frameRegs() (frameRegs, error) {
+	r, err := t.Regs()
+	if err != nil {
+		return frameRegs{}, err
+	}
+	return frameRegs{r: r, pc: uint64(t.p.RealPC(Addr(r.Rip)))}, nil
+}
+
+// GoroutineID reads the id of the goroutine running on t (Go programs);
+// ok is false elsewhere or when t runs no goroutine.
+func (t *Thread) GoroutineID() (id int64, ok bool) {
+	if !t.p.bin.IsGo() {
+		return 0, false
+	}
+	d, err := t.p.DebugInfo()
+	if err != nil {
+		return 0, false
+	}
+	fr, err := t.frameRegs()
+	if err != nil {
+		return 0, false
+	}
+	return d.GoroutineID(memory{t.p}, fr)
+}
+
+// Backtrace unwinds t's stack, innermost frame first, at most max frames.
+func (t *Thread) Backtrace(max int) ([]debuginfo.Frame, error) {
+	d, err := t.p.DebugInfo()
+	if err != nil {
+		return nil, err
+	}
+	fr, err := t.frameRegs()
+	if err != nil {
+		return nil, err
+	}
+	return d.Unwind(memory{t.p}, fr, max)
+}
+
+// Args reads the arguments of the function t is stopped in.
+func (t *Thread) Args() ([]debuginfo.Value, error) {
+	d, fr, err := t.debugFrame()
+	if err != nil {
+		return nil, err
+	}
+	return d.Args(memory{t.p}, fr)
+}
+
+// Locals reads the local variables in scope at t's pc.
+func (t *Thread) Locals() ([]debuginfo.Value, error) {
+	d, fr, err := t.debugFrame()
+	if err != nil {
+		return nil, err
+	}
+	return d.Locals(memory{t.p}, fr)
+}
+
+// Eval evaluates a variable expression (a.b, a[i], *p) in t's frame.
+func (t *Thread) Eval(expr string) (debuginfo.Value, error) {
+	d, fr, err := t.debugFrame()
+	if err != nil {
+		return debuginfo.Value{}, err
+	}
+	return d.Eval(memory{t.p}, fr, expr)
+}
+
+func (t *Thread) debugFrame() (*debuginfo.Info, frameRegs, error) {
+	if !t.p.bin.HasDWARF() {
+		return nil, frameRegs{}, fmt.Errorf("no debug info (DWARF) in %s: build with -g (C) or without -ldflags=-w (Go)", t.p.bin.Path())
+	}
+	d, err := t.p.DebugInfo()
+	if err != nil {
+		return nil, frameRegs{}, err
+	}
+	fr, err := t.frameRegs()
+	return d, fr, err
+}
+
+// Goroutines lists the program's goroutines (Go programs).
+func (p *Process) Goroutines() ([]debuginfo.Goroutine, error) {
+	if !p.bin.IsGo() {
+		return nil, fmt.Errorf("%s is not a Go program", p.bin.Path())
+	}
+	d, err := p.DebugInfo()
+	if err != nil {
+		return nil, err
+	}
+	return d.Goroutines(memory{p})
+}
