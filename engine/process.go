@@ -48,7 +48,7 @@ type Process struct {
 
 	dbg    *debuginfo.Info
 	dbgErr error
-	stops       uint64 // ptrace stops seen (for the stops-per-hit test)
+	stops  uint64 // ptrace stops seen (for the stops-per-hit test)
 }
 
 // Thread is one traced thread (a Linux task).
