@@ -29,8 +29,20 @@ type Module struct {
 	exit *engine.Event
 	// detached is set by detach(): the tracee lives on, godbg exits 0.
 	detached bool
-	// regsUD is the one `regs` value.
-	regsUD *glua.LUserData
+	// lastCbErr is the last callback error, kept for the final report.
+	lastCbErr *glua.ApiError
+	// stopEv is the event whose callback asked to stop, when several
+	// breakpoints share the site that was hit.
+	stopEv *engine.Event
+	// exitHandled: the on("exit") handlers ran.
+	exitHandled bool
+
+	// isGo: events carry a goid (read lazily through eventMeta from
+	// curEv, while curTab is the current event).
+	isGo      bool
+	eventMeta *glua.LTable
+	curEv     *engine.Event
+	curTab    *glua.LTable
 }
 
 // exports lists the global functions of the contract.
@@ -40,6 +52,26 @@ var exports = map[string]func(*Module, *glua.LState) int{
 	"printf": (*Module).printf,
 	"emit":   (*Module).emit,
 	"hex":    (*Module).hex,
+	// symbols.go
+	"sym":   (*Module).sym,
+	"syms":  (*Module).syms,
+	"where": (*Module).where,
+	// breakpoint.go
+	"brk": (*Module).brk,
+	"bps": (*Module).bpsList,
+	// exec.go
+	"cont":   (*Module).cont,
+	"step":   (*Module).step,
+	"kill":   (*Module).kill,
+	"detach": (*Module).detach,
+	// events.go
+	"on": (*Module).on,
+	// regs.go
+	"threads": (*Module).threads,
+	// stack.go
+	"bt": (*Module).bt,
+	// disas.go
+	"disas": (*Module).disas,
 }
 
 // New makes the Module for L and p (p may be nil: then only the functions
@@ -52,6 +84,9 @@ func New(L *glua.LState, p *engine.Process, out *Output) *Module {
 		out:      out,
 		bps:      map[*engine.Breakpoint]*glua.LUserData{},
 		handlers: map[string][]*glua.LFunction{},
+	}
+	if p != nil && p.Binary() != nil {
+		m.isGo = p.Binary().IsGo()
 	}
 	if f, ok := L.GetField(L.GetGlobal("string"), "format").(*glua.LFunction); ok {
 		m.format = f
@@ -70,4 +105,11 @@ func (m *Module) Output() *Output { return m.out }
 // registerTypes builds the metatables of the API's userdata types and
 // installs the global values that are not functions (regs, mem).
 func (m *Module) registerTypes() {
+	m.registerBreakpointType()
+	m.registerBacktraceType()
+	m.registerListingType()
+	m.registerRegs()
+	m.registerMem()
+	m.eventMeta = m.L.NewTable()
+	m.eventMeta.RawSetString("__index", m.L.NewFunction(m.eventIndex))
 }

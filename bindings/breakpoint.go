@@ -1,0 +1,163 @@
+package bindings
+
+import (
+	"fmt"
+
+	"github.com/godbg/godbg/engine"
+	glua "github.com/yuin/gopher-lua"
+)
+
+// breakpointType is the metatable name of breakpoints.
+const breakpointType = "godbg.Breakpoint"
+
+// bpData is what a breakpoint carries for the bindings (engine
+// Breakpoint.Data): its Lua callback.
+type bpData struct {
+	fn *glua.LFunction
+}
+
+// brk(loc [, fn] [, opts]) -> bp: a breakpoint at loc (an address, a
+// function name: after its prologue, or "file:LINE"). fn(ev) runs on every
+// hit; returning true stops (cont() returns ev); without fn every hit
+// stops. opts.entry: at the function's first instruction; opts.once:
+// deleted after its first hit. brk(loc, opts) is brk(loc, nil, opts).
+func (m *Module) brk(L *glua.LState) int {
+	var fn *glua.LFunction
+	var opts *glua.LTable
+	switch v := L.Get(2).(type) {
+	case *glua.LFunction:
+		fn = v
+		if L.GetTop() >= 3 && L.Get(3) != glua.LNil {
+			opts = L.CheckTable(3)
+		}
+	case *glua.LTable:
+		opts = v
+	case *glua.LNilType:
+		if L.GetTop() >= 3 && L.Get(3) != glua.LNil {
+			opts = L.CheckTable(3)
+		}
+	default:
+		L.ArgError(2, "function or options table expected, got "+v.Type().String())
+	}
+	entry, once := false, false
+	if opts != nil {
+		opts.ForEach(func(k, v glua.LValue) {
+			switch k.String() {
+			case "entry":
+				entry = glua.LVAsBool(v)
+			case "once":
+				once = glua.LVAsBool(v)
+			case "on_return":
+				L.RaiseError("brk: opts.on_return is not supported yet")
+			default:
+				L.RaiseError("brk: unknown option %s", k.String())
+			}
+		})
+	}
+	if m.p == nil || m.exit != nil || m.p.Exited() {
+		L.RaiseError("brk: the process has exited")
+	}
+	addr, loc := m.location(L, 1, entry)
+	bp, err := m.p.SetBreakpoint(addr, loc)
+	if err != nil {
+		L.RaiseError("brk %s: %v", loc, err)
+	}
+	bp.Once = once
+	bp.Data = &bpData{fn: fn}
+	L.Push(m.pushBreakpoint(bp))
+	return 1
+}
+
+// bps() -> { bp, ... }: the breakpoints, by id.
+func (m *Module) bpsList(L *glua.LState) int {
+	t := L.NewTable()
+	for _, bp := range m.p.Breakpoints() {
+		t.Append(m.pushBreakpoint(bp))
+	}
+	L.Push(t)
+	return 1
+}
+
+// pushBreakpoint returns the one Lua value of bp (ev.bp == mybp holds).
+func (m *Module) pushBreakpoint(bp *engine.Breakpoint) *glua.LUserData {
+	if ud, ok := m.bps[bp]; ok {
+		return ud
+	}
+	ud := m.L.NewUserData()
+	ud.Value = bp
+	m.L.SetMetatable(ud, m.L.GetTypeMetatable(breakpointType))
+	m.bps[bp] = ud
+	return ud
+}
+
+func checkBreakpoint(L *glua.LState, n int) *engine.Breakpoint {
+	if bp, ok := L.CheckUserData(n).Value.(*engine.Breakpoint); ok {
+		return bp
+	}
+	L.ArgError(n, "breakpoint expected")
+	return nil
+}
+
+func (m *Module) registerBreakpointType() {
+	L := m.L
+	mt := L.NewTypeMetatable(breakpointType)
+	methods := map[string]glua.LGFunction{
+		// bp:delete(): remove the breakpoint (its trap goes with its last user).
+		"delete": func(L *glua.LState) int {
+			bp := checkBreakpoint(L, 1)
+			if err := m.p.ClearBreakpoint(bp); err != nil {
+				L.RaiseError("bp:delete(): %v", err)
+			}
+			return 0
+		},
+		// bp:disable(): keep the breakpoint but stop it from hitting.
+		"disable": func(L *glua.LState) int {
+			if err := m.p.DisableBreakpoint(checkBreakpoint(L, 1)); err != nil {
+				L.RaiseError("bp:disable(): %v", err)
+			}
+			return 0
+		},
+		// bp:enable(): make a disabled breakpoint hit again.
+		"enable": func(L *glua.LState) int {
+			if err := m.p.EnableBreakpoint(checkBreakpoint(L, 1)); err != nil {
+				L.RaiseError("bp:enable(): %v", err)
+			}
+			return 0
+		},
+	}
+	fns := map[string]*glua.LFunction{}
+	for k, f := range methods {
+		fns[k] = L.NewFunction(f)
+	}
+	L.SetField(mt, "__index", L.NewFunction(func(L *glua.LState) int {
+		bp := checkBreakpoint(L, 1)
+		switch k := L.CheckString(2); k {
+		case "id":
+			L.Push(glua.LNumber(bp.ID))
+		case "addr":
+			L.Push(AddrNumber(uint64(bp.Addr)))
+		case "loc":
+			L.Push(glua.LString(bp.Loc))
+		case "hits":
+			L.Push(glua.LNumber(bp.Hits))
+		case "enabled":
+			L.Push(glua.LBool(bp.Enabled))
+		case "once":
+			L.Push(glua.LBool(bp.Once))
+		case "deleted":
+			L.Push(glua.LBool(bp.Deleted()))
+		default:
+			if f, ok := fns[k]; ok {
+				L.Push(f)
+			} else {
+				L.Push(glua.LNil)
+			}
+		}
+		return 1
+	}))
+	L.SetField(mt, "__tostring", L.NewFunction(func(L *glua.LState) int {
+		bp := checkBreakpoint(L, 1)
+		L.Push(glua.LString(fmt.Sprintf("breakpoint %d at %#x %s (%d hits)", bp.ID, uint64(bp.Addr), bp.Loc, bp.Hits)))
+		return 1
+	}))
+}

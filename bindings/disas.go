@@ -1,0 +1,247 @@
+package bindings
+
+import (
+	"encoding/hex"
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	"github.com/godbg/godbg/engine"
+	"github.com/godbg/godbg/engine/symtab"
+	glua "github.com/yuin/gopher-lua"
+	"golang.org/x/arch/x86/x86asm"
+)
+
+const (
+	listingType     = "godbg.Listing"
+	disasDefaultMax = 4096 // instructions of a whole function, at most
+)
+
+// Inst is one disassembled instruction (runtime addresses).
+type Inst struct {
+	Addr  uint64
+	Len   int
+	Bytes []byte
+	Text  string // Intel syntax, call and jump targets named
+	Sym   string // the function holding it
+	File  string
+	Line  int
+	Bp    bool // a user breakpoint is set here
+}
+
+// Code is where a listing reads instructions from: the tracee's memory
+// with each trap's saved byte (disas()) or the ELF file (godbg disas).
+type Code struct {
+	Bin  *symtab.Binary
+	Bias uint64
+	Read func(addr uint64, n int) ([]byte, error) // runtime addresses
+	BpAt func(addr uint64) bool                   // nil: no breakpoints
+}
+
+// Disassemble decodes from start (runtime address) up to end (exclusive,
+// 0: no limit) and at most max instructions. Undecodable bytes become
+// one-byte "(bad)" entries, as objdump shows them.
+//
+// engine/disasm was to provide Decode and Render; until it lands this is
+// the one decoder (golang.org/x/arch/x86/x86asm, Intel syntax).
+func (c *Code) Disassemble(start, end uint64, max int) ([]Inst, error) {
+	var out []Inst
+	pc := start
+	var buf []byte
+	var bufAt uint64
+	for len(out) < max && (end == 0 || pc < end) {
+		if pc < bufAt || pc+15 > bufAt+uint64(len(buf)) {
+			n := 256
+			if end != 0 && end-pc < uint64(n) {
+				n = int(end - pc)
+			}
+			b, err := c.Read(pc, n)
+			if err != nil || len(b) == 0 {
+				if len(out) == 0 {
+					if err == nil {
+						err = fmt.Errorf("no code at %#x", pc)
+					}
+					return nil, err
+				}
+				break // the readable code ends here
+			}
+			buf, bufAt = b, pc
+		}
+		code := buf[pc-bufAt:]
+		in := Inst{Addr: pc}
+		inst, err := x86asm.Decode(code, 64)
+		if err != nil || inst.Len == 0 {
+			in.Len, in.Text = 1, "(bad)"
+		} else {
+			in.Len = inst.Len
+			in.Text = x86asm.IntelSyntax(inst, pc, c.symname)
+		}
+		in.Bytes = append([]byte(nil), code[:in.Len]...)
+		fa := symtab.Addr(pc - c.Bias)
+		if s, ok := c.Bin.FuncAt(fa); ok {
+			in.Sym = s.Name
+		}
+		if file, line, ok := c.Bin.PCToLine(fa); ok {
+			in.File, in.Line = file, line
+		}
+		if c.BpAt != nil {
+			in.Bp = c.BpAt(pc)
+		}
+		out = append(out, in)
+		pc += uint64(in.Len)
+	}
+	return out, nil
+}
+
+// symname names call and jump targets (x86asm.SymLookup).
+func (c *Code) symname(addr uint64) (string, uint64) {
+	s, ok := c.Bin.SymAt(symtab.Addr(addr - c.Bias))
+	if !ok {
+		return "", 0
+	}
+	return s.Name, uint64(s.Addr) + c.Bias
+}
+
+// FuncRange is the runtime [start, end) of the function holding addr.
+func (c *Code) FuncRange(addr uint64) (uint64, uint64, bool) {
+	s, ok := c.Bin.FuncAt(symtab.Addr(addr - c.Bias))
+	if !ok || s.Size == 0 {
+		return 0, 0, false
+	}
+	start := uint64(s.Addr) + c.Bias
+	return start, start + s.Size, true
+}
+
+// RenderListing writes one line an instruction, as Delve's disass does:
+// `main.go:6  0x496706  4883ec50  sub rsp, 0x50`.
+func RenderListing(insts []Inst) string {
+	var b strings.Builder
+	for _, in := range insts {
+		pos := ".:0"
+		if in.File != "" {
+			pos = fmt.Sprintf("%s:%d", filepath.Base(in.File), in.Line)
+		}
+		fmt.Fprintf(&b, "%s  %#x  %-20s  %s\n", pos, in.Addr, hex.EncodeToString(in.Bytes), in.Text)
+	}
+	return strings.TrimSuffix(b.String(), "\n")
+}
+
+// liveCode reads the tracee as the listing wants it: original bytes.
+func (m *Module) liveCode() *Code {
+	return &Code{
+		Bin:  m.p.Binary(),
+		Bias: uint64(m.p.Bias()),
+		Read: func(addr uint64, n int) ([]byte, error) {
+			buf := make([]byte, n)
+			// Shrink to what is mapped: a function near the end of the text
+			// segment must still disassemble.
+			for n > 0 {
+				if err := m.p.ReadOriginal(engine.Addr(addr), buf[:n]); err == nil {
+					return buf[:n], nil
+				} else if n <= 16 {
+					return nil, err
+				}
+				n /= 2
+			}
+			return nil, fmt.Errorf("no code at %#x", addr)
+		},
+		BpAt: func(addr uint64) bool {
+			for _, bp := range m.p.Breakpoints() {
+				if uint64(bp.Addr) == addr && bp.Enabled {
+					return true
+				}
+			}
+			return false
+		},
+	}
+}
+
+// disas(loc [, n]) -> listing: the instructions at loc (an address, a
+// function name, nil for the current pc): n of them, or without n the whole
+// function (for a name: from its entry). Entries are {addr=, len=,
+// bytes="4883ec50", text="sub rsp, 0x50", sym=, file=, line=, bp=bool},
+// decoded from the original code (never the 0xcc of a breakpoint); Intel
+// syntax with call targets named. tostring(listing) renders it.
+func (m *Module) disas(L *glua.LState) int {
+	c := m.liveCode()
+	var start uint64
+	whole := L.Get(2) == glua.LNil
+	switch v := L.Get(1).(type) {
+	case *glua.LNilType:
+		pc, err := m.currentThread(L).PC()
+		if err != nil {
+			L.RaiseError("disas: %v", err)
+		}
+		start = uint64(pc)
+	case glua.LString:
+		a, _ := m.location(L, 1, true)
+		start = uint64(a)
+	default:
+		_ = v
+		start = checkU64(L, 1)
+	}
+	end, max := uint64(0), disasDefaultMax
+	if whole {
+		fs, fe, ok := c.FuncRange(start)
+		if !ok {
+			max = 16 // no sized function here: a screenful
+		} else {
+			end = fe
+			if _, isName := L.Get(1).(glua.LString); isName {
+				start = fs
+			}
+		}
+	} else {
+		max = L.CheckInt(2)
+	}
+	insts, err := c.Disassemble(start, end, max)
+	if err != nil {
+		L.RaiseError("disas %s: %v", Hex(start), err)
+	}
+	t := L.CreateTable(len(insts), 0)
+	for _, in := range insts {
+		e := L.CreateTable(0, 8)
+		e.RawSetString("addr", AddrNumber(in.Addr))
+		e.RawSetString("len", glua.LNumber(in.Len))
+		e.RawSetString("bytes", glua.LString(hex.EncodeToString(in.Bytes)))
+		e.RawSetString("text", glua.LString(in.Text))
+		if in.Sym != "" {
+			e.RawSetString("sym", glua.LString(in.Sym))
+		}
+		if in.File != "" {
+			e.RawSetString("file", glua.LString(in.File))
+			e.RawSetString("line", glua.LNumber(in.Line))
+		}
+		e.RawSetString("bp", glua.LBool(in.Bp))
+		t.Append(e)
+	}
+	L.SetMetatable(t, L.GetTypeMetatable(listingType))
+	L.Push(t)
+	return 1
+}
+
+// renderListingTable is a listing's __tostring.
+func renderListingTable(L *glua.LState) int {
+	t := L.CheckTable(1)
+	insts := make([]Inst, 0, t.Len())
+	for i := 1; i <= t.Len(); i++ {
+		e, ok := t.RawGetInt(i).(*glua.LTable)
+		if !ok {
+			continue
+		}
+		addr, _ := U64FromLua(e.RawGetString("addr"))
+		b, _ := hex.DecodeString(glua.LVAsString(e.RawGetString("bytes")))
+		line, _ := e.RawGetString("line").(glua.LNumber)
+		insts = append(insts, Inst{
+			Addr: addr, Bytes: b, Text: glua.LVAsString(e.RawGetString("text")),
+			File: glua.LVAsString(e.RawGetString("file")), Line: int(line),
+		})
+	}
+	L.Push(glua.LString(RenderListing(insts)))
+	return 1
+}
+
+func (m *Module) registerListingType() {
+	mt := m.L.NewTypeMetatable(listingType)
+	m.L.SetField(mt, "__tostring", m.L.NewFunction(renderListingTable))
+}

@@ -1,0 +1,247 @@
+package bindings
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"syscall"
+
+	"github.com/godbg/godbg/engine"
+	glua "github.com/yuin/gopher-lua"
+)
+
+// handlerKinds are the events on() accepts.
+var handlerKinds = []string{"exit", "signal", "thread"}
+
+// on(event, fn): run fn(ev) on "exit" (the tracee is gone), "signal" (a
+// signal other than the silent ones; fn returning true suppresses it) or
+// "thread" (a new thread, ev.tid). Handlers run in the order registered.
+func (m *Module) on(L *glua.LState) int {
+	kind := L.CheckString(1)
+	fn := L.CheckFunction(2)
+	known := false
+	for _, k := range handlerKinds {
+		known = known || k == kind
+	}
+	if !known {
+		L.ArgError(1, fmt.Sprintf("unknown event %q (want %s)", kind, strings.Join(handlerKinds, ", ")))
+	}
+	m.handlers[kind] = append(m.handlers[kind], fn)
+	return 0
+}
+
+// hook is the engine's Continue hook: it runs the Lua callbacks of one
+// event and turns their answers into stop or resume. A Lua error is kept in
+// m.cbErr and returned as a Go error, so it never unwinds engine frames.
+func (m *Module) hook(ev *engine.Event) (stop bool, err error) {
+	defer m.out.Flush() // a callback's lines come out before the tracee's next ones
+	switch ev.Kind {
+	case engine.EventBreakpoint:
+		stop = false
+		for _, e := range append([]*engine.Event{ev}, ev.More()...) {
+			s, err := m.callBreakpoint(e)
+			if err != nil {
+				return true, err
+			}
+			if s && !stop {
+				stop = true
+				m.stopEv = e
+			}
+		}
+		return stop, nil
+	case engine.EventSignal:
+		suppress, err := m.callHandlers("signal", ev)
+		if err != nil {
+			return true, err
+		}
+		if suppress {
+			ev.Thread.DiscardSignal()
+			return false, nil
+		}
+		return true, nil
+	case engine.EventThread:
+		_, err := m.callHandlers("thread", ev)
+		return false, err
+	default:
+		return true, nil
+	}
+}
+
+// callBreakpoint runs the breakpoint's fn; without fn the breakpoint stops.
+func (m *Module) callBreakpoint(ev *engine.Event) (bool, error) {
+	d, _ := ev.Bp.Data.(*bpData)
+	if d == nil || d.fn == nil {
+		return true, nil
+	}
+	return m.call(d.fn, m.eventTable(ev))
+}
+
+// callHandlers runs the on(kind) handlers; true when one returned true.
+func (m *Module) callHandlers(kind string, ev *engine.Event) (bool, error) {
+	hs := m.handlers[kind]
+	if len(hs) == 0 {
+		return false, nil
+	}
+	t := m.eventTable(ev)
+	any := false
+	for _, fn := range hs {
+		r, err := m.call(fn, t)
+		if err != nil {
+			return false, err
+		}
+		any = any || r
+	}
+	return any, nil
+}
+
+// call runs fn(ev) protected; true when it returned true.
+func (m *Module) call(fn *glua.LFunction, ev *glua.LTable) (bool, error) {
+	L := m.L
+	L.Push(fn)
+	L.Push(ev)
+	if err := L.PCall(1, 1, nil); err != nil {
+		ae, ok := err.(*glua.ApiError)
+		if !ok {
+			ae = &glua.ApiError{Type: glua.ApiErrorRun, Object: glua.LString(err.Error())}
+		}
+		m.cbErr, m.lastCbErr = ae, ae
+		return false, ae
+	}
+	r := L.Get(-1)
+	L.Pop(1)
+	return r == glua.LTrue, nil
+}
+
+// CallbackError is the last Lua error raised by a callback (its traceback
+// is the callback's), for the lua layer's report.
+func (m *Module) CallbackError() *glua.ApiError { return m.lastCbErr }
+
+// eventTable makes the Lua table of an event, as the contract lists them.
+// ev.goid is read lazily (it costs a memory read), while the event is the
+// current one.
+func (m *Module) eventTable(ev *engine.Event) *glua.LTable {
+	L := m.L
+	t := L.CreateTable(0, 8)
+	t.RawSetString("reason", glua.LString(eventReason(ev.Kind)))
+	if ev.Kind != engine.EventExit {
+		t.RawSetString("tid", glua.LNumber(ev.Tid))
+	}
+	switch ev.Kind {
+	case engine.EventBreakpoint, engine.EventReturn:
+		t.RawSetString("addr", AddrNumber(uint64(ev.Addr)))
+		if ev.Bp != nil {
+			t.RawSetString("bp", m.pushBreakpoint(ev.Bp))
+		}
+		m.setSym(t, ev.Addr)
+		if ev.Kind == engine.EventReturn {
+			t.RawSetString("elapsed", glua.LNumber(ev.Elapsed.Seconds()))
+		}
+	case engine.EventSignal:
+		t.RawSetString("addr", AddrNumber(uint64(ev.Addr)))
+		t.RawSetString("signal", glua.LString(SignalName(ev.Signal)))
+		t.RawSetString("fault_addr", AddrNumber(uint64(ev.FaultAddr)))
+		m.setSym(t, ev.Addr)
+	case engine.EventStep, engine.EventFinish:
+		t.RawSetString("addr", AddrNumber(uint64(ev.Addr)))
+		m.setSym(t, ev.Addr)
+	case engine.EventExit:
+		if ev.ExitSignal != 0 {
+			t.RawSetString("signal", glua.LString(SignalName(ev.ExitSignal)))
+		} else {
+			t.RawSetString("code", glua.LNumber(ev.ExitCode))
+		}
+	}
+	if ev.Thread != nil && m.isGo && ev.Kind != engine.EventExit {
+		m.curEv, m.curTab = ev, t
+		L.SetMetatable(t, m.eventMeta)
+	}
+	return t
+}
+
+func (m *Module) setSym(t *glua.LTable, addr engine.Addr) {
+	if s, ok := m.p.Binary().FuncAt(addr - m.p.Bias()); ok {
+		t.RawSetString("sym", glua.LString(s.Name))
+	}
+}
+
+// eventIndex is the __index of Go programs' events: goid, read on demand
+// from the stopped thread and kept.
+func (m *Module) eventIndex(L *glua.LState) int {
+	t := L.CheckTable(1)
+	if L.CheckString(2) != "goid" || t != m.curTab || m.curEv == nil || m.curEv.Thread == nil {
+		return 0
+	}
+	// Through an interface: Thread.GoroutineID is in the engine's contract
+	// (api_stubs.go) but its body lands after this file; until then goid
+	// stays nil rather than the build breaking.
+	g, ok := any(m.curEv.Thread).(interface{ GoroutineID() (int64, bool) })
+	if !ok {
+		return 0
+	}
+	id, ok := g.GoroutineID()
+	if !ok {
+		return 0
+	}
+	t.RawSetString("goid", glua.LNumber(id))
+	L.Push(glua.LNumber(id))
+	return 1
+}
+
+func eventReason(k engine.EventKind) string {
+	if k == engine.EventThread {
+		return "thread"
+	}
+	return k.String()
+}
+
+// SignalName is the SIG name of a signal ("SIGSEGV"), as events show it.
+func SignalName(s syscall.Signal) string {
+	if n, ok := signalNames[s]; ok {
+		return n
+	}
+	if s >= 34 && s <= 64 { // the real-time signals, signal(7)
+		return fmt.Sprintf("SIGRTMIN+%d", int(s)-34)
+	}
+	return fmt.Sprintf("SIG%d", int(s))
+}
+
+// signalNames are Linux x86-64's standard signals, signal(7).
+var signalNames = map[syscall.Signal]string{
+	syscall.SIGHUP: "SIGHUP", syscall.SIGINT: "SIGINT", syscall.SIGQUIT: "SIGQUIT",
+	syscall.SIGILL: "SIGILL", syscall.SIGTRAP: "SIGTRAP", syscall.SIGABRT: "SIGABRT",
+	syscall.SIGBUS: "SIGBUS", syscall.SIGFPE: "SIGFPE", syscall.SIGKILL: "SIGKILL",
+	syscall.SIGUSR1: "SIGUSR1", syscall.SIGSEGV: "SIGSEGV", syscall.SIGUSR2: "SIGUSR2",
+	syscall.SIGPIPE: "SIGPIPE", syscall.SIGALRM: "SIGALRM", syscall.SIGTERM: "SIGTERM",
+	syscall.SIGSTKFLT: "SIGSTKFLT", syscall.SIGCHLD: "SIGCHLD", syscall.SIGCONT: "SIGCONT",
+	syscall.SIGSTOP: "SIGSTOP", syscall.SIGTSTP: "SIGTSTP", syscall.SIGTTIN: "SIGTTIN",
+	syscall.SIGTTOU: "SIGTTOU", syscall.SIGURG: "SIGURG", syscall.SIGXCPU: "SIGXCPU",
+	syscall.SIGXFSZ: "SIGXFSZ", syscall.SIGVTALRM: "SIGVTALRM", syscall.SIGPROF: "SIGPROF",
+	syscall.SIGWINCH: "SIGWINCH", syscall.SIGIO: "SIGIO", syscall.SIGPWR: "SIGPWR",
+	syscall.SIGSYS: "SIGSYS",
+}
+
+// RunExitHandlers runs the on("exit") handlers with the exit event.
+func (m *Module) RunExitHandlers(ev *engine.Event) error {
+	if m.exitHandled {
+		return nil
+	}
+	m.exitHandled = true
+	hs := m.handlers["exit"]
+	t := m.eventTable(ev)
+	for _, fn := range hs {
+		if _, err := m.call(fn, t); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// sortedTids lists the threads' ids in increasing order.
+func sortedTids(ts []*engine.Thread) []int {
+	ids := make([]int, 0, len(ts))
+	for _, t := range ts {
+		ids = append(ids, t.Tid())
+	}
+	sort.Ints(ids)
+	return ids
+}

@@ -1,0 +1,128 @@
+package bindings
+
+import (
+	"errors"
+
+	"github.com/godbg/godbg/engine"
+	glua "github.com/yuin/gopher-lua"
+)
+
+// cont() -> ev: resume the tracee until a callback returns true, a
+// breakpoint without fn is hit, a signal arrives or the process exits. A
+// Lua error in a callback is raised again here.
+func (m *Module) cont(L *glua.LState) int {
+	m.checkLive(L, "cont")
+	ev, err := m.resume()
+	if err != nil {
+		m.raise(L, "cont", err)
+	}
+	L.Push(m.eventTable(ev))
+	return 1
+}
+
+// resume runs one Continue with the callbacks; the event it returns is the
+// one whose callback said stop (several breakpoints may share a site).
+func (m *Module) resume() (*engine.Event, error) {
+	m.out.Flush()
+	m.cbErr, m.stopEv = nil, nil
+	ev, err := m.p.Continue(m.hook)
+	if m.cbErr != nil {
+		return nil, m.cbErr
+	}
+	if err != nil {
+		return nil, err
+	}
+	if ev.Kind == engine.EventExit {
+		m.exit = ev
+	}
+	if m.stopEv != nil && ev.Kind == engine.EventBreakpoint {
+		ev = m.stopEv
+	}
+	return ev, nil
+}
+
+// raise turns an error of op into a Lua error: a callback's Lua error as it
+// was (its message already says SCRIPT:LINE), any other with the caller's
+// position.
+func (m *Module) raise(L *glua.LState, op string, err error) {
+	var ae *glua.ApiError
+	if errors.As(err, &ae) {
+		L.Error(ae.Object, 0)
+	}
+	L.RaiseError("%s: %v", op, err)
+}
+
+func (m *Module) checkLive(L *glua.LState, op string) {
+	switch {
+	case m.p == nil:
+		L.RaiseError("%s: no process", op)
+	case m.detached:
+		L.RaiseError("%s: the process was detached", op)
+	case m.exit != nil || m.p.Exited():
+		L.RaiseError("%s: the process has exited", op)
+	}
+}
+
+// step() -> ev: execute one instruction on the current thread.
+func (m *Module) step(L *glua.LState) int {
+	m.checkLive(L, "step")
+	m.out.Flush()
+	ev, err := m.p.StepInstruction()
+	if err != nil {
+		m.raise(L, "step", err)
+	}
+	if ev.Kind == engine.EventExit {
+		m.exit = ev
+	}
+	L.Push(m.eventTable(ev))
+	return 1
+}
+
+// kill() -> ev: kill the tracee (SIGKILL) and reap it; returns the exit
+// event {reason="exit", signal="SIGKILL"}; godbg then exits 137.
+func (m *Module) kill(L *glua.LState) int {
+	m.checkLive(L, "kill")
+	ev, err := m.p.Kill()
+	if err != nil {
+		m.raise(L, "kill", err)
+	}
+	m.exit = ev
+	L.Push(m.eventTable(ev))
+	return 1
+}
+
+// detach(): remove every breakpoint and let the tracee run on untraced;
+// godbg then exits 0 when the script ends.
+func (m *Module) detach(L *glua.LState) int {
+	m.checkLive(L, "detach")
+	m.out.Flush()
+	if err := m.p.Detach(); err != nil {
+		m.raise(L, "detach", err)
+	}
+	m.detached = true
+	return 0
+}
+
+// RunToExit keeps the tracee running, its callbacks called, until it exits
+// (the lifecycle after the main chunk). Stops requested by callbacks,
+// breakpoints without fn and signals are passed over: there is no script
+// left to return them to; a signal is delivered as the tracee resumes.
+func (m *Module) RunToExit() error {
+	for m.exit == nil && !m.detached && !m.p.Exited() {
+		if _, err := m.resume(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Detached tells whether the script called detach().
+func (m *Module) Detached() bool { return m.detached }
+
+// ExitEvent is the tracee's exit event, nil while it lives.
+func (m *Module) ExitEvent() *engine.Event {
+	if m.exit == nil && m.p != nil && m.p.Exited() {
+		m.exit = m.p.ExitEvent()
+	}
+	return m.exit
+}

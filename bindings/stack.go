@@ -1,0 +1,124 @@
+package bindings
+
+import (
+	"encoding/binary"
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	"github.com/godbg/godbg/engine"
+	glua "github.com/yuin/gopher-lua"
+)
+
+const (
+	btDefaultMax  = 64
+	backtraceType = "godbg.Backtrace"
+)
+
+// frame is one frame of a backtrace.
+type frame struct {
+	pc, sp engine.Addr
+}
+
+// bt([max]) -> { {pc=, sp=, sym=, off=, file=, line=}, ... }: the current
+// thread's stack, innermost first, at most max frames (default 64).
+// tostring renders one line a frame: `#0 0x401136 in inner at crash.c:5`.
+// A caller's frame shows the line of its call.
+//
+// For now the walk follows the frame-pointer chain (rbp), which gcc -O0
+// and the Go compiler keep; a frame stopped before its own prologue ran
+// (a breakpoint with opts.entry) hides its caller. DWARF CFI unwinding
+// comes with engine/debuginfo.
+func (m *Module) bt(L *glua.LState) int {
+	max := L.OptInt(1, btDefaultMax)
+	th := m.currentThread(L)
+	r, err := th.Regs()
+	if err != nil {
+		L.RaiseError("bt: %v", err)
+	}
+	pc, err := th.PC()
+	if err != nil {
+		L.RaiseError("bt: %v", err)
+	}
+	frames := []frame{{pc: pc, sp: engine.Addr(r.SP())}}
+	fp, _ := r.Get("rbp")
+	var buf [16]byte
+	for len(frames) < max && fp != 0 {
+		if err := m.p.ReadMemory(engine.Addr(fp), buf[:]); err != nil {
+			break // the chain left mapped memory: the walk ends there
+		}
+		next := binary.LittleEndian.Uint64(buf[:8])
+		ret := engine.Addr(binary.LittleEndian.Uint64(buf[8:]))
+		if ret == 0 {
+			break
+		}
+		if _, ok := m.p.Binary().FuncAt(ret - 1 - m.p.Bias()); !ok {
+			break
+		}
+		frames = append(frames, frame{pc: ret, sp: engine.Addr(fp + 16)})
+		if next <= fp {
+			break // frames grow toward higher addresses; anything else is garbage
+		}
+		fp = next
+	}
+
+	t := L.CreateTable(len(frames), 0)
+	for i, f := range frames {
+		t.Append(m.frameTable(f, i > 0))
+	}
+	L.SetMetatable(t, L.GetTypeMetatable(backtraceType))
+	L.Push(t)
+	return 1
+}
+
+// frameTable describes a frame; for a caller (a return address) the symbol
+// and line are those of the call instruction, pc-1.
+func (m *Module) frameTable(f frame, caller bool) *glua.LTable {
+	L := m.L
+	t := L.CreateTable(0, 6)
+	t.RawSetString("pc", AddrNumber(uint64(f.pc)))
+	t.RawSetString("sp", AddrNumber(uint64(f.sp)))
+	look := f.pc - m.p.Bias()
+	if caller {
+		look--
+	}
+	bin := m.p.Binary()
+	if s, ok := bin.FuncAt(look); ok {
+		t.RawSetString("sym", glua.LString(s.Name))
+		t.RawSetString("off", glua.LNumber(f.pc-m.p.Bias()-s.Addr))
+	}
+	if file, line, ok := bin.PCToLine(look); ok {
+		t.RawSetString("file", glua.LString(file))
+		t.RawSetString("line", glua.LNumber(line))
+	}
+	return t
+}
+
+// renderBacktrace is a backtrace's __tostring.
+func renderBacktrace(L *glua.LState) int {
+	t := L.CheckTable(1)
+	var b strings.Builder
+	for i := 1; i <= t.Len(); i++ {
+		f, ok := t.RawGetInt(i).(*glua.LTable)
+		if !ok {
+			continue
+		}
+		pc, _ := U64FromLua(f.RawGetString("pc"))
+		sym := "??"
+		if s, ok := f.RawGetString("sym").(glua.LString); ok {
+			sym = string(s)
+		}
+		fmt.Fprintf(&b, "#%d %#x in %s", i-1, pc, sym)
+		if file, ok := f.RawGetString("file").(glua.LString); ok {
+			fmt.Fprintf(&b, " at %s:%s", filepath.Base(string(file)), f.RawGetString("line").String())
+		}
+		b.WriteByte('\n')
+	}
+	L.Push(glua.LString(strings.TrimSuffix(b.String(), "\n")))
+	return 1
+}
+
+func (m *Module) registerBacktraceType() {
+	mt := m.L.NewTypeMetatable(backtraceType)
+	m.L.SetField(mt, "__tostring", m.L.NewFunction(renderBacktrace))
+}

@@ -1,0 +1,226 @@
+// Command godbg is a scriptable Linux x86-64 debugger: it runs a program
+// under a Lua script (breakpoints with callbacks, registers, memory,
+// disassembly, backtraces).
+//
+//	godbg run [flags] SCRIPT PROGRAM [ARGS...]
+//	godbg run [flags] -e 'CODE' PROGRAM [ARGS...]
+//	godbg attach [flags] SCRIPT PID
+//	godbg syms PROGRAM [GLOB]
+//	godbg disas PROGRAM SYMBOL
+//	godbg scripts
+//
+// Threading: ptrace(2) ties a tracee to the OS thread that attached it, so
+// the main goroutine locks itself to the main thread in init and the launch,
+// the Lua state, the event loop and every callback run on it.
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+
+	"github.com/godbg/godbg/lua"
+	"github.com/urfave/cli/v2"
+)
+
+func init() { runtime.LockOSThread() }
+
+func main() { os.Exit(run(os.Args, os.Stdout, os.Stderr)) }
+
+// usageError is a command line godbg cannot run: exit status 2.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+func usagef(format string, args ...any) error {
+	return &usageError{fmt.Sprintf(format, args...)}
+}
+
+// statusError carries a session's exit status back through cli.
+type statusError struct{ status int }
+
+func (e *statusError) Error() string { return "exit status " + strconv.Itoa(e.status) }
+
+// run is main without os.Exit: it returns godbg's exit status.
+func run(args []string, stdout, stderr io.Writer) int {
+	app := newApp(stdout, stderr)
+	err := app.Run(args)
+	var se *statusError
+	var ue *usageError
+	switch {
+	case err == nil:
+		return 0
+	case errors.As(err, &se):
+		return se.status
+	case errors.As(err, &ue):
+		fmt.Fprintf(stderr, "godbg: %v\n", err)
+		return 2
+	default:
+		fmt.Fprintf(stderr, "godbg: %v\n", err)
+		return 1
+	}
+}
+
+var sessionFlags = []cli.Flag{
+	&cli.StringSliceFlag{Name: "a", Usage: "set params.KEY = \"VALUE\" for the script (repeatable)", Value: nil},
+	&cli.StringFlag{Name: "o", Usage: "write the script's output to `FILE` instead of stdout"},
+	&cli.DurationFlag{Name: "timeout", Usage: "stop after `DURATION` (e.g. 30s): the tracee is killed (or detached), godbg exits 124"},
+}
+
+func newApp(stdout, stderr io.Writer) *cli.App {
+	onUsage := func(_ *cli.Context, err error, _ bool) error { return usagef("%v", err) }
+	return &cli.App{
+		Name:                      "godbg",
+		Usage:                     "a scriptable Linux x86-64 debugger (Lua scripts over ptrace)",
+		Writer:                    stdout,
+		ErrWriter:                 stderr,
+		HideHelpCommand:           true,
+		DisableSliceFlagSeparator: true, // -a pattern='a,b' keeps its comma
+		OnUsageError:              onUsage,
+		ExitErrHandler:            func(*cli.Context, error) {}, // run() reports and exits
+		Commands: []*cli.Command{
+			{
+				Name:      "run",
+				Usage:     "launch PROGRAM under SCRIPT (a .lua file or a bundled recipe)",
+				ArgsUsage: "SCRIPT PROGRAM [ARGS...]   or   -e 'CODE' PROGRAM [ARGS...]",
+				Description: "The script starts with PROGRAM stopped before its first instruction; when it\n" +
+					"returns, PROGRAM runs on with its callbacks until it exits. godbg exits with\n" +
+					"PROGRAM's status.\n\n" +
+					"Examples:\n" +
+					"   godbg run -a pattern='main.*' trace ./prog\n" +
+					"   godbg run -e 'brk(\"main.BreakMe\", function(ev) printf(\"hit %d\", ev.bp.hits) end)' ./prog",
+				Flags: append([]cli.Flag{
+					&cli.StringFlag{Name: "e", Usage: "run `CODE` instead of a script file"},
+				}, sessionFlags...),
+				OnUsageError: onUsage,
+				Action:       runAction,
+			},
+			{
+				Name:      "attach",
+				Usage:     "attach SCRIPT to the running process PID",
+				ArgsUsage: "SCRIPT PID",
+				Description: "The process is detached clean (every breakpoint removed) when the script\n" +
+					"ends, on an error or on Ctrl-C.\n\n" +
+					"Example:\n" +
+					"   godbg attach -a pattern='main.*' trace 4242",
+				Flags:        sessionFlags,
+				OnUsageError: onUsage,
+				Action:       attachAction,
+			},
+			{
+				Name:      "syms",
+				Usage:     "list PROGRAM's symbols matching GLOB: address, size, kind, name",
+				ArgsUsage: "PROGRAM [GLOB]",
+				Description: "GLOB has * ? [...] (default: every symbol). Addresses are link-time ones.\n\n" +
+					"Example:\n" +
+					"   godbg syms ./prog 'main.*'",
+				OnUsageError: onUsage,
+				Action: func(c *cli.Context) error {
+					if c.NArg() < 1 || c.NArg() > 2 {
+						return usagef("syms: want PROGRAM [GLOB] (see godbg syms --help)")
+					}
+					return lua.ListSymbols(c.App.Writer, c.Args().Get(0), c.Args().Get(1))
+				},
+			},
+			{
+				Name:      "disas",
+				Usage:     "disassemble SYMBOL of PROGRAM, Delve's disass style",
+				ArgsUsage: "PROGRAM SYMBOL",
+				Description: "Example:\n" +
+					"   godbg disas ./prog main.BreakMe",
+				OnUsageError: onUsage,
+				Action: func(c *cli.Context) error {
+					if c.NArg() != 2 {
+						return usagef("disas: want PROGRAM SYMBOL (see godbg disas --help)")
+					}
+					return lua.Disassemble(c.App.Writer, c.Args().Get(0), c.Args().Get(1))
+				},
+			},
+			{
+				Name:        "scripts",
+				Usage:       "list the bundled recipes",
+				Description: "Example:\n   godbg scripts",
+				Action: func(c *cli.Context) error {
+					for _, r := range lua.Recipes() {
+						fmt.Fprintf(c.App.Writer, "%-12s %s\n", r.Name, r.Header)
+					}
+					return nil
+				},
+			},
+		},
+	}
+}
+
+// session reads the flags shared by run and attach.
+func session(c *cli.Context) (lua.Config, func(), error) {
+	cfg := lua.Config{Params: map[string]string{}, Out: c.App.Writer, Stderr: c.App.ErrWriter, Timeout: c.Duration("timeout")}
+	for _, kv := range c.StringSlice("a") {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok || k == "" {
+			return cfg, nil, usagef("-a %q: want KEY=VALUE", kv)
+		}
+		cfg.Params[k] = v
+	}
+	closeOut := func() {}
+	if path := c.String("o"); path != "" {
+		f, err := os.Create(path)
+		if err != nil {
+			return cfg, nil, fmt.Errorf("-o: %w", err)
+		}
+		cfg.Out = f
+		closeOut = func() { f.Close() }
+	}
+	return cfg, closeOut, nil
+}
+
+func runAction(c *cli.Context) error {
+	args := c.Args().Slice()
+	code := c.String("e")
+	inline := c.IsSet("e")
+	if !inline {
+		if len(args) < 2 {
+			return usagef("run: want SCRIPT PROGRAM [ARGS...] (see godbg run --help)")
+		}
+	} else if len(args) < 1 {
+		return usagef("run: want -e 'CODE' PROGRAM [ARGS...] (see godbg run --help)")
+	}
+	cfg, closeOut, err := session(c)
+	if err != nil {
+		return err
+	}
+	defer closeOut()
+	cfg.Code, cfg.Inline = code, inline
+	if !inline {
+		cfg.Script, args = args[0], args[1:]
+	}
+	cfg.Program, cfg.Args = args[0], args[1:]
+	return status(lua.Run(cfg))
+}
+
+func attachAction(c *cli.Context) error {
+	if c.NArg() != 2 {
+		return usagef("attach: want SCRIPT PID (see godbg attach --help)")
+	}
+	pid, err := strconv.Atoi(c.Args().Get(1))
+	if err != nil || pid <= 0 {
+		return usagef("attach: %q is not a process id", c.Args().Get(1))
+	}
+	cfg, closeOut, err := session(c)
+	if err != nil {
+		return err
+	}
+	defer closeOut()
+	cfg.Script, cfg.Pid = c.Args().Get(0), pid
+	return status(lua.Run(cfg))
+}
+
+func status(s int) error {
+	if s == 0 {
+		return nil
+	}
+	return &statusError{s}
+}

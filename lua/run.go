@@ -1,0 +1,280 @@
+package lua
+
+import (
+	"context"
+	"debug/elf"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/godbg/godbg/bindings"
+	"github.com/godbg/godbg/engine"
+	glua "github.com/yuin/gopher-lua"
+)
+
+// Exit statuses of godbg's own endings (the tracee's status otherwise).
+const (
+	StatusFailure     = 1   // usage, unreadable program, script error
+	StatusTimeout     = 124 // --timeout ran out, as timeout(1)
+	StatusInterrupted = 130 // Ctrl-C or SIGTERM: 128+SIGINT, as a shell reports it
+)
+
+// Config is one `godbg run` or `godbg attach`.
+type Config struct {
+	Script string // a path or a bundled recipe's name
+	Code   string // the -e code, used when Inline
+	Inline bool
+
+	Program string   // run: the program to launch
+	Args    []string // its arguments
+	Pid     int      // attach: the process (Program is then ignored)
+
+	Params  map[string]string // -a KEY=VALUE
+	Out     io.Writer         // the output stream: stdout or the -o file
+	Stderr  io.Writer         // diagnostics
+	Timeout time.Duration     // 0: none
+}
+
+// Run runs one debugging session and returns godbg's exit status: the
+// tracee's (128+N when signal N killed it, 0 after detach()), or one of the
+// Status constants. Every diagnostic goes to cfg.Stderr. It must be called
+// on a locked OS thread (see the package comment).
+func Run(cfg Config) int {
+	if cfg.Stderr == nil {
+		cfg.Stderr = os.Stderr
+	}
+	fail := func(err error) int {
+		fmt.Fprintf(cfg.Stderr, "godbg: %v\n", err)
+		return StatusFailure
+	}
+	s, err := loadScript(cfg.Script, cfg.Code, cfg.Inline)
+	if err != nil {
+		return fail(err)
+	}
+	L := newState(s, cfg.Params)
+	defer L.Close()
+	chunk, err := compile(L, s)
+	if err != nil {
+		fmt.Fprintln(cfg.Stderr, err)
+		return StatusFailure
+	}
+
+	var p *engine.Process
+	if cfg.Pid > 0 {
+		p, err = engineAttach(cfg.Pid)
+		if err != nil {
+			return fail(fmt.Errorf("attach %d: %w", cfg.Pid, err))
+		}
+	} else {
+		if err := checkProgram(cfg.Program); err != nil {
+			return fail(err)
+		}
+		p, err = engine.Launch(cfg.Program, engine.LaunchOptions{Args: cfg.Args})
+		if err != nil {
+			return fail(fmt.Errorf("launch %s: %w", cfg.Program, err))
+		}
+	}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	w := startWatcher(p, cancel, cfg.Timeout)
+	defer w.close()
+	L.SetContext(ctx)
+
+	out := bindings.NewOutput(cfg.Out)
+	m := bindings.New(L, p, out)
+	se := &session{cfg: cfg, p: p, m: m, w: w}
+	defer se.end()
+	return se.run(chunk)
+}
+
+// session is the lifecycle of one tracee under one script.
+type session struct {
+	cfg Config
+	p   *engine.Process
+	m   *bindings.Module
+	w   *watcher
+}
+
+func (se *session) run(chunk *glua.LFunction) int {
+	L := se.m.L
+	L.Push(chunk)
+	if err := L.PCall(0, 0, nil); err != nil {
+		return se.scriptError(err)
+	}
+	se.flush()
+	if !se.m.Detached() && !se.p.Exited() {
+		if err := se.m.RunToExit(); err != nil {
+			return se.scriptError(err)
+		}
+	}
+	if ev := se.m.ExitEvent(); ev != nil {
+		if err := se.m.RunExitHandlers(ev); err != nil {
+			return se.scriptError(err)
+		}
+	}
+	if r := se.w.why(); r != 0 {
+		return se.stopped(r)
+	}
+	if err := se.flush(); err != nil {
+		fmt.Fprintf(se.cfg.Stderr, "godbg: output: %v\n", err)
+		return StatusFailure
+	}
+	if se.m.Detached() {
+		return 0
+	}
+	ev := se.m.ExitEvent()
+	if ev == nil {
+		return 0
+	}
+	if ev.ExitSignal != 0 {
+		return 128 + int(ev.ExitSignal)
+	}
+	return ev.ExitCode
+}
+
+// scriptError reports a Lua error (SCRIPT:LINE: message and a traceback),
+// unless it is the echo of Ctrl-C or the timeout.
+func (se *session) scriptError(err error) int {
+	se.flush()
+	if r := se.w.why(); r != 0 {
+		return se.stopped(r)
+	}
+	fmt.Fprintln(se.cfg.Stderr, describe(err, se.m.CallbackError()))
+	return StatusFailure
+}
+
+func (se *session) stopped(r int32) int {
+	se.flush()
+	if r == stopTimeout {
+		fmt.Fprintf(se.cfg.Stderr, "godbg: timed out after %v\n", se.cfg.Timeout)
+		return StatusTimeout
+	}
+	fmt.Fprintln(se.cfg.Stderr, "godbg: interrupted")
+	return StatusInterrupted
+}
+
+func (se *session) flush() error { return se.m.Output().Flush() }
+
+// end puts the tracee back whatever happened: a launched one is killed and
+// reaped, an attached one detached with its code bytes as they were.
+func (se *session) end() {
+	se.flush()
+	if se.p.Exited() || se.m.Detached() {
+		return
+	}
+	if se.p.Attached() {
+		if err := se.p.Detach(); err != nil {
+			fmt.Fprintf(se.cfg.Stderr, "godbg: detach: %v\n", err)
+		}
+		return
+	}
+	if _, err := se.p.Kill(); err != nil {
+		fmt.Fprintf(se.cfg.Stderr, "godbg: kill: %v\n", err)
+	}
+}
+
+// describe renders a Lua error: its message (SCRIPT:LINE: message) and
+// traceback. An error raised again by cont() from a callback shows the
+// callback's traceback first.
+func describe(err error, cb *glua.ApiError) string {
+	var ae *glua.ApiError
+	if !errors.As(err, &ae) {
+		return err.Error()
+	}
+	var b strings.Builder
+	b.WriteString(ae.Object.String())
+	if cb != nil && cb.Object.String() == ae.Object.String() && cb.StackTrace != "" {
+		b.WriteString("\n" + cb.StackTrace + "\n(raised again by the cont() below)")
+	}
+	if ae.StackTrace != "" {
+		b.WriteString("\n" + ae.StackTrace)
+	}
+	return b.String()
+}
+
+// checkProgram gives the clear message for a program that cannot be run.
+func checkProgram(path string) error {
+	st, err := os.Stat(path)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("program %s: no such file", path)
+		}
+		return fmt.Errorf("program %s: %w", path, err)
+	}
+	if st.IsDir() {
+		return fmt.Errorf("program %s: is a directory", path)
+	}
+	f, err := elf.Open(path)
+	if err != nil {
+		return fmt.Errorf("program %s: not an ELF executable", path)
+	}
+	defer f.Close()
+	if f.Machine != elf.EM_X86_64 {
+		return fmt.Errorf("program %s: an ELF file for %v, godbg debugs x86-64 programs", path, f.Machine)
+	}
+	if f.Type != elf.ET_EXEC && f.Type != elf.ET_DYN {
+		return fmt.Errorf("program %s: not an executable (ELF type %v)", path, f.Type)
+	}
+	if st.Mode()&0o111 == 0 {
+		return fmt.Errorf("program %s: not executable (no x permission)", path)
+	}
+	return nil
+}
+
+// Why a session was stopped from outside.
+const (
+	stopInterrupt int32 = 1 + iota
+	stopTimeout
+)
+
+// watcher is the one other goroutine: on SIGINT, SIGTERM or the timeout it
+// interrupts the engine's wait and cancels the LState's context (so a
+// callback in an endless loop stops too). It touches nothing else.
+type watcher struct {
+	reason atomic.Int32
+	done   chan struct{}
+	sig    chan os.Signal
+	timer  *time.Timer
+}
+
+func startWatcher(p *engine.Process, cancel context.CancelFunc, timeout time.Duration) *watcher {
+	w := &watcher{done: make(chan struct{}), sig: make(chan os.Signal, 2)}
+	signal.Notify(w.sig, syscall.SIGINT, syscall.SIGTERM)
+	var tc <-chan time.Time
+	if timeout > 0 {
+		w.timer = time.NewTimer(timeout)
+		tc = w.timer.C
+	}
+	go func() {
+		for {
+			select {
+			case <-w.done:
+				return
+			case <-w.sig:
+				w.reason.CompareAndSwap(0, stopInterrupt)
+			case <-tc:
+				w.reason.CompareAndSwap(0, stopTimeout)
+			}
+			cancel()
+			p.Interrupt()
+		}
+	}()
+	return w
+}
+
+func (w *watcher) why() int32 { return w.reason.Load() }
+
+func (w *watcher) close() {
+	signal.Stop(w.sig)
+	if w.timer != nil {
+		w.timer.Stop()
+	}
+	close(w.done)
+}
