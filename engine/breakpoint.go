@@ -18,11 +18,53 @@ type site struct {
 	saved    byte
 	inserted bool
 	bps      []*Breakpoint // users, in creation order
+	users    []siteUser    // the engine's own users (return traps, ...)
 	plan     stepPlan      // how to execute the saved instruction out of line
 }
 
+// siteUser is an engine-internal user of a trap (a return trap, a finish
+// trap). siteHit runs when a thread hits the trap, with the thread's rip
+// already moved back onto the trap; it returns the events to report (none:
+// the thread resumes over the trap).
+type siteUser interface {
+	siteHit(t *Thread, s *site) ([]*Event, error)
+}
+
+// addSiteUser makes u a user of the trap at addr, inserting it if needed.
+func (p *Process) addSiteUser(addr Addr, u siteUser) error {
+	s := p.sites[addr]
+	if s == nil {
+		s = &site{addr: addr}
+	}
+	s.users = append(s.users, u)
+	if err := p.syncSite(s); err != nil {
+		s.users = s.users[:len(s.users)-1]
+		return fmt.Errorf("insert trap at %#x: %w", uint64(addr), err)
+	}
+	return nil
+}
+
+// removeSiteUser drops u from the trap at addr; the trap goes with its last
+// user.
+func (p *Process) removeSiteUser(addr Addr, u siteUser) error {
+	s := p.sites[addr]
+	if s == nil {
+		return nil
+	}
+	for i, x := range s.users {
+		if x == u {
+			s.users = append(s.users[:i], s.users[i+1:]...)
+			break
+		}
+	}
+	if p.exited {
+		return nil
+	}
+	return p.syncSite(s)
+}
+
 func (s *site) enabledUsers() int {
-	n := 0
+	n := len(s.users)
 	for _, bp := range s.bps {
 		if bp.Enabled {
 			n++
@@ -76,7 +118,7 @@ func (p *Process) syncSite(s *site) error {
 		s.inserted = false
 		s.plan = stepPlan{}
 	}
-	if len(s.bps) == 0 && !s.inserted {
+	if len(s.bps) == 0 && len(s.users) == 0 && !s.inserted {
 		delete(p.sites, s.addr)
 	}
 	return nil

@@ -160,6 +160,10 @@ func (p *Process) handleStatus(ws waitStatus) (*Event, error) {
 	t.running = false
 	t.regsValid = false
 	sig := st.StopSignal()
+	if sig == unix.SIGTRAP|0x80 {
+		// PTRACE_O_TRACESYSGOOD marks syscall stops (ptrace(2)).
+		return p.syscallStop(t)
+	}
 	if sig == unix.SIGTRAP && st.TrapCause() > 0 {
 		return p.handlePtraceEvent(t, st.TrapCause())
 	}
@@ -177,6 +181,9 @@ func (p *Process) handleStatus(ws waitStatus) (*Event, error) {
 		}
 		if s := p.sites[Addr(r.Rip-1)]; s != nil && s.inserted {
 			return p.hitSite(t, s)
+		}
+		if ev, ok, err := p.watchStop(t); ok || err != nil {
+			return ev, err
 		}
 	}
 	return p.signalStop(t, sig)
@@ -236,6 +243,8 @@ func (p *Process) handlePtraceEvent(t *Thread, cause int) (*Event, error) {
 			nt.running = true
 		}
 		return &Event{Kind: EventThread, Thread: t, Tid: tid}, nil
+	case unix.PTRACE_EVENT_SECCOMP:
+		return p.seccompStop(t)
 	case unix.PTRACE_EVENT_EXEC:
 		// The old image is gone, and its traps with it.
 		for _, s := range p.sites {
@@ -279,7 +288,23 @@ func (p *Process) hitSite(t *Thread, s *site) (*Event, error) {
 			}
 		}
 	}
+	for _, u := range append([]siteUser(nil), s.users...) {
+		evs, err := u.siteHit(t, s)
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range evs {
+			if ev == nil {
+				ev = e
+			} else {
+				ev.more = append(ev.more, e)
+			}
+		}
+	}
 	if ev == nil {
+		if t.running {
+			return nil, nil // a user resumed it (or it is gone)
+		}
 		return nil, p.resume(t)
 	}
 	return ev, nil
@@ -366,7 +391,7 @@ func (p *Process) resumeRaw(t *Thread) error {
 	sig := t.pendingSig
 	t.pendingSig = 0
 	t.regsValid = false
-	if err := ptraceCont(t.tid, sig); err != nil {
+	if err := p.resumeRequest(t.tid, sig); err != nil {
 		return p.vanished(t, fmt.Errorf("resume thread %d: %w", t.tid, err))
 	}
 	t.running = true
