@@ -3,13 +3,12 @@ package bindings
 import (
 	"encoding/hex"
 	"fmt"
-	"path/filepath"
 	"strings"
 
 	"github.com/godbg/godbg/engine"
+	"github.com/godbg/godbg/engine/disasm"
 	"github.com/godbg/godbg/engine/symtab"
 	glua "github.com/yuin/gopher-lua"
-	"golang.org/x/arch/x86/x86asm"
 )
 
 const (
@@ -39,44 +38,31 @@ type Code struct {
 }
 
 // Disassemble decodes from start (runtime address) up to end (exclusive,
-// 0: no limit) and at most max instructions. Undecodable bytes become
-// one-byte "(bad)" entries, as objdump shows them.
-//
-// engine/disasm was to provide Decode and Render; until it lands this is
-// the one decoder (golang.org/x/arch/x86/x86asm, Intel syntax).
+// 0: no limit) and at most max instructions, with engine/disasm (Intel
+// syntax, targets named). Undecodable bytes become one-byte "(bad)"
+// entries, as objdump shows them.
 func (c *Code) Disassemble(start, end uint64, max int) ([]Inst, error) {
-	var out []Inst
-	pc := start
-	var buf []byte
-	var bufAt uint64
-	for len(out) < max && (end == 0 || pc < end) {
-		if pc < bufAt || pc+15 > bufAt+uint64(len(buf)) {
-			n := 256
-			if end != 0 && end-pc < uint64(n) {
-				n = int(end - pc)
-			}
-			b, err := c.Read(pc, n)
-			if err != nil || len(b) == 0 {
-				if len(out) == 0 {
-					if err == nil {
-						err = fmt.Errorf("no code at %#x", pc)
-					}
-					return nil, err
-				}
-				break // the readable code ends here
-			}
-			buf, bufAt = b, pc
-		}
-		code := buf[pc-bufAt:]
-		in := Inst{Addr: pc}
-		inst, err := x86asm.Decode(code, 64)
-		if err != nil || inst.Len == 0 {
-			in.Len, in.Text = 1, "(bad)"
-		} else {
-			in.Len = inst.Len
-			in.Text = x86asm.IntelSyntax(inst, pc, c.symname)
-		}
-		in.Bytes = append([]byte(nil), code[:in.Len]...)
+	if end == 0 || end-start > uint64(max)*15 {
+		end = start + uint64(max)*15 // x86 instructions are at most 15 bytes
+	}
+	code, err := c.Read(start, int(end-start))
+	if err != nil {
+		return nil, err
+	}
+	if len(code) == 0 {
+		return nil, fmt.Errorf("no code at %#x", start)
+	}
+	decoded := disasm.Decode(code, start, func(addr uint64) (string, uint64, bool) {
+		name, base := c.symname(addr)
+		return name, base, name != ""
+	})
+	if len(decoded) > max {
+		decoded = decoded[:max]
+	}
+	out := make([]Inst, 0, len(decoded))
+	for _, d := range decoded {
+		pc := uint64(d.Addr)
+		in := Inst{Addr: pc, Len: d.Len, Bytes: append([]byte(nil), d.Bytes...), Text: d.Text}
 		fa := symtab.Addr(pc - c.Bias)
 		if s, ok := c.Bin.FuncAt(fa); ok {
 			in.Sym = s.Name
@@ -88,12 +74,12 @@ func (c *Code) Disassemble(start, end uint64, max int) ([]Inst, error) {
 			in.Bp = c.BpAt(pc)
 		}
 		out = append(out, in)
-		pc += uint64(in.Len)
 	}
 	return out, nil
 }
 
-// symname names call and jump targets (x86asm.SymLookup).
+// symname names call and jump targets: the symbol holding addr and its
+// start (runtime addresses).
 func (c *Code) symname(addr uint64) (string, uint64) {
 	s, ok := c.Bin.SymAt(symtab.Addr(addr - c.Bias))
 	if !ok {
@@ -112,18 +98,19 @@ func (c *Code) FuncRange(addr uint64) (uint64, uint64, bool) {
 	return start, start + s.Size, true
 }
 
-// RenderListing writes one line an instruction, as Delve's disass does:
-// `main.go:6  0x496706  4883ec50  sub rsp, 0x50`.
+// RenderListing writes one line an instruction, as Delve's disass does
+// (engine/disasm.Render): `main.go:6  0x496706  4883ec50  sub rsp, 0x50`.
 func RenderListing(insts []Inst) string {
-	var b strings.Builder
-	for _, in := range insts {
-		pos := ".:0"
-		if in.File != "" {
-			pos = fmt.Sprintf("%s:%d", filepath.Base(in.File), in.Line)
-		}
-		fmt.Fprintf(&b, "%s  %#x  %-20s  %s\n", pos, in.Addr, hex.EncodeToString(in.Bytes), in.Text)
+	ds := make([]disasm.Inst, len(insts))
+	lines := make(map[uint64]Inst, len(insts))
+	for i, in := range insts {
+		ds[i] = disasm.Inst{Addr: disasm.Addr(in.Addr), Len: in.Len, Bytes: in.Bytes, Text: in.Text}
+		lines[in.Addr] = in
 	}
-	return strings.TrimSuffix(b.String(), "\n")
+	return strings.TrimSuffix(disasm.Render(ds, func(addr uint64) (string, int, bool) {
+		in := lines[addr]
+		return in.File, in.Line, in.File != ""
+	}), "\n")
 }
 
 // liveCode reads the tracee as the listing wants it: original bytes.

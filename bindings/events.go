@@ -171,14 +171,7 @@ func (m *Module) eventIndex(L *glua.LState) int {
 	if L.CheckString(2) != "goid" || t != m.curTab || m.curEv == nil || m.curEv.Thread == nil {
 		return 0
 	}
-	// Through an interface: Thread.GoroutineID is in the engine's contract
-	// (api_stubs.go) but its body lands after this file; until then goid
-	// stays nil rather than the build breaking.
-	g, ok := any(m.curEv.Thread).(interface{ GoroutineID() (int64, bool) })
-	if !ok {
-		return 0
-	}
-	id, ok := g.GoroutineID()
+	id, ok := m.curEv.Thread.GoroutineID()
 	if !ok {
 		return 0
 	}

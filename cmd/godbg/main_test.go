@@ -306,8 +306,8 @@ func TestRunSymbolsStepDisas(t *testing.T) {
 		"add+4 hello.c:8",
 		"breakpoint add #threads=1",
 		"2 mov edx, dword ptr [rbp-0x14] bp=true true",
-		"hello.c:9  PC  8b55ec                mov edx, dword ptr [rbp-0x14]",
-		"hello.c:9  PC  8b45e8                mov eax, dword ptr [rbp-0x18]",
+		"hello.c:9  PC  8b55ec  mov edx, dword ptr [rbp-0x14]",
+		"hello.c:9  PC  8b45e8  mov eax, dword ptr [rbp-0x18]",
 		"first=push rbp last=ret",
 		"step true",
 		"0",
@@ -476,7 +476,7 @@ func TestSymsDisasScriptsHelp(t *testing.T) {
 	lines = strings.Split(strings.TrimSuffix(r.stdout, "\n"), "\n")
 	if r.status != 0 || len(lines) < 5 ||
 		lines[0] != "TEXT main.BreakMe(SB) "+filepath.Join(fixture.Root(), "testdata/break/main.go") ||
-		!strings.HasPrefix(lines[1], "main.go:6  0x") || !strings.HasSuffix(lines[1], "493b6610              cmp rsp, qword ptr [r14+0x10]") ||
+		!strings.HasPrefix(lines[1], "main.go:6  0x") || !strings.HasSuffix(lines[1], "  493b6610            cmp rsp, qword ptr [r14+0x10]") ||
 		!strings.Contains(r.stdout, "call fmt.Println\n") || !strings.HasSuffix(lines[len(lines)-1], "jmp main.BreakMe") {
 		t.Errorf("disas: status %d stdout\n%s\nstderr %q", r.status, r.stdout, r.stderr)
 	}
