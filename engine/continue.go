@@ -152,6 +152,9 @@ func (p *Process) handleStatus(ws waitStatus) (*Event, error) {
 		return nil, nil
 	}
 	if t == nil {
+		if p.isForkChild(ws.tid) {
+			return nil, p.forkChildStopped(ws.tid)
+		}
 		// A new thread's first stop can come before its creator's clone
 		// event (ptrace(2), PTRACE_O_TRACECLONE).
 		t = p.addThread(ws.tid)
@@ -243,6 +246,23 @@ func (p *Process) handlePtraceEvent(t *Thread, cause int) (*Event, error) {
 			nt.running = true
 		}
 		return &Event{Kind: EventThread, Thread: t, Tid: tid}, nil
+	case unix.PTRACE_EVENT_STOP:
+		// A seized thread's first stop, or the stop PTRACE_INTERRUPT asked
+		// for (ptrace(2), "PTRACE_EVENT_STOP").
+		t.newborn, t.stopWanted = false, false
+		if p.interrupted.Load() {
+			return nil, nil
+		}
+		return nil, p.resume(t)
+	case unix.PTRACE_EVENT_FORK:
+		msg, err := ptraceEventMsg(t.tid)
+		if err != nil {
+			return nil, p.vanished(t, err)
+		}
+		if err := p.forkChildBorn(int(msg)); err != nil {
+			return nil, err
+		}
+		return nil, p.resume(t)
 	case unix.PTRACE_EVENT_SECCOMP:
 		return p.seccompStop(t)
 	case unix.PTRACE_EVENT_EXEC:
@@ -451,6 +471,12 @@ func (p *Process) stopAll(except *Thread) error {
 			continue
 		}
 		if t == nil {
+			if p.isForkChild(ws.tid) {
+				if err := p.forkChildStopped(ws.tid); err != nil {
+					return err
+				}
+				continue
+			}
 			t = p.addThread(ws.tid)
 			t.newborn = true
 		}

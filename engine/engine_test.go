@@ -13,8 +13,7 @@ import (
 // stdout captured, and kills and reaps it at the end of the test.
 func launch(t *testing.T, prog string, noDisplaced bool, args ...string) (*Process, func() string) {
 	t.Helper()
-	runtime.LockOSThread()
-	t.Cleanup(runtime.UnlockOSThread)
+	lockThread(t)
 	out, err := os.CreateTemp(t.TempDir(), "stdout")
 	if err != nil {
 		t.Fatal(err)
@@ -135,4 +134,11 @@ func TestSegfaultEvent(t *testing.T) {
 	if !strings.HasPrefix(out(), "about to crash") {
 		t.Errorf("output %q", out())
 	}
+}
+
+// lockThread locks the test's goroutine to its OS thread, as every ptrace
+// caller must be, for the rest of the test.
+func lockThread(t *testing.T) {
+	runtime.LockOSThread()
+	t.Cleanup(runtime.UnlockOSThread)
 }

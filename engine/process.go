@@ -44,6 +44,10 @@ type Process struct {
 	deferred []waitStatus
 
 	interrupted atomic.Bool
+
+	// forks: children of fork(2) seen by event (false) or by their first
+	// stop (true), until they are released.
+	forks       map[int]bool
 	noDisplaced bool
 
 	dbg    *debuginfo.Info

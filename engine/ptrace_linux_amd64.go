@@ -10,7 +10,7 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-const ptraceOptions = unix.PTRACE_O_TRACECLONE | unix.PTRACE_O_TRACEEXEC |
+const ptraceOptions = unix.PTRACE_O_TRACECLONE | unix.PTRACE_O_TRACEEXEC | unix.PTRACE_O_TRACEFORK |
 	unix.PTRACE_O_TRACESYSGOOD | unix.PTRACE_O_EXITKILL
 
 // ptraceCont resumes tid, delivering sig (0 for none).

@@ -1,0 +1,130 @@
+package engine
+
+import (
+	"bufio"
+	"bytes"
+	"debug/elf"
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/godbg/godbg/internal/fixture"
+)
+
+// textOf reads the program's .text from the file and from the live process.
+func textOf(t *testing.T, prog string, pid int) (file, live []byte) {
+	t.Helper()
+	f, err := elf.Open(prog)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	sec := f.Section(".text")
+	file, err = sec.Data()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := os.Open(fmt.Sprintf("/proc/%d/mem", pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	live = make([]byte, len(file))
+	if _, err := m.ReadAt(live, int64(sec.Addr)); err != nil {
+		t.Fatalf("read live text: %v", err)
+	}
+	return file, live
+}
+
+// TestAttachDetachRepeatedly attaches to a running loop 50 times, counts a
+// few hits each time, detaches, and checks that the loop's code bytes match
+// the binary's and its output stays consistent.
+func TestAttachDetachRepeatedly(t *testing.T) {
+	prog := fixture.GoDebug(t, "goloop")
+	cmd := exec.Command(prog)
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	lines := bufio.NewScanner(stdout)
+	next := func() string {
+		if !lines.Scan() {
+			t.Fatalf("the loop stopped printing: %v", lines.Err())
+		}
+		return lines.Text()
+	}
+	next()
+	lockThread(t)
+	for round := 0; round < 50; round++ {
+		p, err := Attach(cmd.Process.Pid)
+		if err != nil {
+			t.Fatalf("round %d: Attach: %v", round, err)
+		}
+		bp, err := p.SetBreakpoint(mustSym(t, p, "main.Tick"), "main.Tick")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ev, err := p.Continue(func(ev *Event) (bool, error) { return ev.Bp == bp && bp.Hits == 3, nil })
+		if err != nil || ev.Kind != EventBreakpoint || bp.Hits != 3 {
+			t.Fatalf("round %d: got %v %v hits %d", round, ev, err, bp.Hits)
+		}
+		if err := p.Detach(); err != nil {
+			t.Fatalf("round %d: Detach: %v", round, err)
+		}
+		file, live := textOf(t, prog, cmd.Process.Pid)
+		if !bytes.Equal(file, live) {
+			t.Fatalf("round %d: code differs from the binary after detach", round)
+		}
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		l := next()
+		if !strings.HasSuffix(l, " ok") {
+			t.Fatalf("loop reports %q after the attaches", l)
+		}
+		if strings.HasPrefix(l, "tick ") && len(l) > 0 {
+			break
+		}
+	}
+}
+
+func TestAttachRefusals(t *testing.T) {
+	lockThread(t)
+	if _, err := Attach(1 << 30); err == nil || !strings.Contains(err.Error(), "no such process") {
+		t.Errorf("Attach(no such pid) = %v", err)
+	}
+	if _, err := Attach(os.Getpid()); err == nil || !strings.Contains(err.Error(), "godbg itself") {
+		t.Errorf("Attach(self) = %v", err)
+	}
+	// A process already traced by someone else (a launched tracee of ours).
+	p, _ := launch(t, fixture.C(t, "hello.c", "-O0", "-g"), false)
+	_, err := Attach(p.Pid())
+	if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("already traced by process %d", os.Getpid())) {
+		t.Errorf("Attach(traced) = %v", err)
+	}
+}
+
+func TestForkChildReleasedClean(t *testing.T) {
+	p, out := launch(t, fixture.C(t, "forker.c", "-O0", "-g"), false)
+	bp, err := p.SetBreakpoint(mustSym(t, p, "step"), "step")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev, err := p.Continue(func(*Event) (bool, error) { return false, nil })
+	if err != nil || ev.Kind != EventExit || ev.ExitCode != 0 {
+		t.Fatalf("got %v %v", ev, err)
+	}
+	if bp.Hits != 1000 {
+		t.Errorf("hits %d, want 1000 (the parent's calls only)", bp.Hits)
+	}
+	if got, want := out(), "parent=1000 child=ok\n"; got != want {
+		t.Errorf("output %q, want %q", got, want)
+	}
+}

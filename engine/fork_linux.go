@@ -1,0 +1,97 @@
+package engine
+
+// fork(2) children: PTRACE_O_TRACEFORK attaches them automatically, so that
+// they can be released clean: a child is a copy of the parent's memory, traps
+// included, and would die of SIGTRAP at its first hit. Each child gets the
+// original bytes back and is detached; only the process godbg started or
+// attached is debugged. (vfork children share the parent's memory and are not
+// traced: TRACEVFORK is off.)
+
+import (
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+
+	"golang.org/x/sys/unix"
+)
+
+// isForkChild tells a stop of a task that is not one of our threads: a fork
+// child whose first stop came before its parent's fork event.
+func (p *Process) isForkChild(tid int) bool {
+	if _, ok := p.forks[tid]; ok {
+		return true
+	}
+	return tgidOf(tid) != p.pid
+}
+
+func tgidOf(tid int) int {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", tid))
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "Tgid:"); ok {
+			n, _ := strconv.Atoi(strings.TrimSpace(v))
+			return n
+		}
+	}
+	return 0
+}
+
+// forkChildBorn handles the parent's fork event.
+func (p *Process) forkChildBorn(child int) error {
+	if p.forks == nil {
+		p.forks = map[int]bool{}
+	}
+	if p.forks[child] {
+		return p.releaseChild(child)
+	}
+	// Its first stop is still to come: wait for it now, so the child never
+	// runs with our traps.
+	for {
+		ws, err := wait4(child, false)
+		if err != nil {
+			delete(p.forks, child)
+			return nil // it is gone
+		}
+		if ws.status.Stopped() {
+			return p.releaseChild(child)
+		}
+		if ws.status.Exited() || ws.status.Signaled() {
+			delete(p.forks, child)
+			return nil
+		}
+	}
+}
+
+// forkChildStopped handles a fork child's first stop seen by the loop.
+func (p *Process) forkChildStopped(child int) error {
+	if p.forks == nil {
+		p.forks = map[int]bool{}
+	}
+	if _, ok := p.forks[child]; ok {
+		return p.releaseChild(child)
+	}
+	p.forks[child] = true // its parent's fork event will release it
+	return nil
+}
+
+// releaseChild puts the original bytes back in the child's copy of the code
+// and detaches it.
+func (p *Process) releaseChild(child int) error {
+	delete(p.forks, child)
+	f, err := os.OpenFile(fmt.Sprintf("/proc/%d/mem", child), os.O_RDWR, 0)
+	if err == nil {
+		for _, s := range p.sites {
+			if s.inserted {
+				f.WriteAt([]byte{s.saved}, int64(s.addr))
+			}
+		}
+		f.Close()
+	}
+	if err := unix.PtraceDetach(child); err != nil && err != unix.ESRCH {
+		return fmt.Errorf("release fork child %d: %w", child, err)
+	}
+	return nil
+}
