@@ -67,9 +67,9 @@ func Run(cfg Config) int {
 
 	var p *engine.Process
 	if cfg.Pid > 0 {
-		p, err = engineAttach(cfg.Pid)
+		p, err = engine.Attach(cfg.Pid)
 		if err != nil {
-			return fail(fmt.Errorf("attach %d: %w", cfg.Pid, err))
+			return fail(err) // engine.Attach names the pid and the reason
 		}
 	} else {
 		if err := checkProgram(cfg.Program); err != nil {
