@@ -48,7 +48,12 @@ type Event struct {
 	ExitCode   int            // EventExit: exit status when ExitSignal == 0
 	ExitSignal syscall.Signal // EventExit: the signal that killed the process, or 0
 
-	Elapsed time.Duration // EventReturn: since the matching entry
+	Elapsed time.Duration // EventReturn: since the matching entry; EventSyscall exit: since the entry
+
+	Wp *Watchpoint // EventWatch (Addr is the watched address)
+	PC Addr        // EventWatch: the instruction after the access (data breakpoints are traps)
+
+	Syscall *Syscall // EventSyscall
 
 	more []*Event
 }

@@ -86,6 +86,9 @@ func (p *Process) Detach() error {
 		}
 	}
 	err := p.removeAllTraps()
+	if werr := p.clearDebugRegs(); err == nil {
+		err = werr
+	}
 	for _, t := range p.threads {
 		t.flushRegs()
 		sig := t.pendingSig

@@ -50,6 +50,9 @@ type Process struct {
 	forks       map[int]bool
 	noDisplaced bool
 
+	watch watchState   // hardware watchpoints (watch.go)
+	sys   syscallState // system call stops (syscall.go)
+
 	dbg    *debuginfo.Info
 	dbgErr error
 	stops  uint64 // ptrace stops seen (for the stops-per-hit test)
@@ -71,6 +74,9 @@ type Thread struct {
 	// yet executed: resuming it there steps over the trap instead of hitting
 	// it again.
 	atSite Addr
+
+	drGen int           // watch.gen its debug registers were last written at (watch.go)
+	sys   threadSyscall // where it is in a system call (syscall.go)
 }
 
 func (p *Process) Pid() int               { return p.pid }

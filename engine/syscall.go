@@ -15,3 +15,10 @@ func (p *Process) seccompStop(t *Thread) (*Event, error) { return nil, p.resume(
 func (p *Process) resumeRequest(tid int, sig syscall.Signal) error {
 	return ptraceCont(tid, sig)
 }
+
+// Syscall is one system call stop (being written: issue 7).
+type Syscall struct{}
+
+type syscallState struct{}
+
+type threadSyscall struct{}
