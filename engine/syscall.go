@@ -1,24 +1,220 @@
 package engine
 
+// System call stops. While a catch exists, every resume is PTRACE_SYSCALL
+// (resumeRequest): each thread stops at the entry and at the exit of every
+// system call (ptrace(2), "Syscall-stops"). Which one a stop is comes from
+// PTRACE_GET_SYSCALL_INFO (Linux 5.3) rather than from a flag toggled per
+// stop, so that nothing goes out of step when a thread was resumed some
+// other way (a single-step, a PTRACE_CONT while no catch existed) or when
+// execve(2) replaced the thread. Between an entry and its exit no other
+// stop of the thread comes but a ptrace event (exec, clone) or its death: a
+// signal interrupts the call first (its exit shows -ERESTARTSYS and the
+// like), and the restarted call enters again.
+//
+// A call is skipped (SkipSyscall) the way strace's --inject does it: at the
+// entry, orig_rax = -1 makes the kernel run nothing and leave rax as the
+// tracer set it (arch/x86/entry/syscall_64.c: nr == -1 is not a call);
+// rax is written again at the exit stop in case something changed it.
+
 import (
+	"fmt"
+	"sort"
 	"syscall"
+	"time"
 )
 
+// Syscall is one system call stop, entry or exit.
+type Syscall struct {
+	Nr   int
+	Name string // "" for a number the table does not know
+	Args [6]uint64
+	Exit bool  // the exit stop; else the entry
+	Ret  int64 // Exit: the return value, a negative errno on failure
+	// Catches are the catches that asked for this call, by id.
+	Catches []*SyscallCatch
+}
+
+// SyscallCatch asks for the entry and exit stops of some system calls
+// (gdb's catch syscall).
+type SyscallCatch struct {
+	ID  int
+	All bool         // every system call
+	Nrs map[int]bool // else these
+	// Data is the owner's payload (the bindings keep the Lua callback here).
+	Data any
+
+	deleted bool
+}
+
+// Deleted tells whether the catch was cleared.
+func (c *SyscallCatch) Deleted() bool { return c.deleted }
+
+func (c *SyscallCatch) wants(nr int) bool { return c.All || c.Nrs[nr] }
+
+type syscallState struct {
+	catches []*SyscallCatch
+	nextID  int
+	on      bool // resume with PTRACE_SYSCALL
+}
+
+// threadSyscall is where a thread is in a system call.
+type threadSyscall struct {
+	atEntry bool // stopped at an entry stop now (SkipSyscall is allowed)
+	inCall  bool // an entry was seen and its exit not yet
+	nr      int
+	args    [6]uint64
+	skip    bool // SkipSyscall: rax must read ret at the exit
+	ret     int64
+	entered time.Time
+}
+
+// CatchSyscall reports the entry and exit of the system calls nrs (or all
+// of them) as EventSyscall. It may be called from a hook while other
+// threads run: they are stopped and resumed in PTRACE_SYSCALL mode.
+func (p *Process) CatchSyscall(all bool, nrs []int) (*SyscallCatch, error) {
+	if p.exited {
+		return nil, ErrExited
+	}
+	c := &SyscallCatch{All: all, Nrs: map[int]bool{}}
+	for _, nr := range nrs {
+		c.Nrs[nr] = true
+	}
+	p.sys.nextID++
+	c.ID = p.sys.nextID
+	p.sys.catches = append(p.sys.catches, c)
+	if !p.sys.on {
+		p.sys.on = true
+		if err := p.restartRunning(); err != nil {
+			return nil, err
+		}
+	}
+	return c, nil
+}
+
+// ClearSyscallCatch removes c. With no catch left, threads resume with
+// PTRACE_CONT again (those running now make one more syscall stop at most).
+func (p *Process) ClearSyscallCatch(c *SyscallCatch) error {
+	if c.deleted {
+		return nil
+	}
+	c.deleted = true
+	for i, x := range p.sys.catches {
+		if x == c {
+			p.sys.catches = append(p.sys.catches[:i], p.sys.catches[i+1:]...)
+			break
+		}
+	}
+	p.sys.on = len(p.sys.catches) > 0
+	return nil
+}
+
+// SyscallCatches lists the catches, by id.
+func (p *Process) SyscallCatches() []*SyscallCatch {
+	cs := append([]*SyscallCatch(nil), p.sys.catches...)
+	sort.Slice(cs, func(i, j int) bool { return cs[i].ID < cs[j].ID })
+	return cs
+}
+
+func (p *Process) catchesFor(nr int) []*SyscallCatch {
+	var cs []*SyscallCatch
+	for _, c := range p.sys.catches {
+		if c.wants(nr) {
+			cs = append(cs, c)
+		}
+	}
+	return cs
+}
+
+// SkipSyscall makes the system call t is entering not run: it returns ret
+// (a negative errno for a failure). t must be stopped at a syscall entry.
+func (p *Process) SkipSyscall(t *Thread, ret int64) error {
+	if !t.sys.atEntry || t.running {
+		return fmt.Errorf("thread %d is not stopped at a system call entry", t.tid)
+	}
+	r, err := t.Regs()
+	if err != nil {
+		return err
+	}
+	r.Orig_rax = ^uint64(0)
+	r.Rax = uint64(ret)
+	t.regsDirty = true
+	t.sys.skip, t.sys.ret = true, ret
+	return nil
+}
+
 // syscallStop handles a syscall-entry or -exit stop (PTRACE_SYSCALL).
-func (p *Process) syscallStop(t *Thread) (*Event, error) { return nil, p.resume(t) }
+func (p *Process) syscallStop(t *Thread) (*Event, error) {
+	t.sys.atEntry = false
+	info, err := ptraceSyscallInfo(t.tid)
+	if err != nil {
+		return nil, p.vanished(t, fmt.Errorf("syscall info of thread %d: %w", t.tid, err))
+	}
+	switch info.Op {
+	case syscallInfoEntry:
+		nr := int(int64(info.Nr))
+		ts := &t.sys
+		*ts = threadSyscall{inCall: true, nr: nr, args: info.Args}
+		cs := p.catchesFor(nr)
+		if len(cs) == 0 {
+			return nil, p.resume(t)
+		}
+		ts.atEntry = true
+		ts.entered = now()
+		return &Event{Kind: EventSyscall, Thread: t, Tid: t.tid, Addr: Addr(info.IP),
+			Syscall: &Syscall{Nr: nr, Name: SyscallName(nr), Args: info.Args, Catches: cs}}, nil
+	case syscallInfoExit:
+		return p.syscallExit(t, Addr(info.IP), int64(info.Nr))
+	}
+	return nil, p.resume(t)
+}
+
+// syscallExit reports an exit stop. Its number is orig_rax (execve(2) may
+// have replaced the thread that entered), or the entry's for a skipped call.
+func (p *Process) syscallExit(t *Thread, pc Addr, ret int64) (*Event, error) {
+	ts := t.sys
+	t.sys = threadSyscall{}
+	r, err := t.Regs()
+	if err != nil {
+		return nil, p.vanished(t, err)
+	}
+	nr := int(int64(r.Orig_rax))
+	if ts.skip {
+		nr, ret = ts.nr, ts.ret
+		if r.Rax != uint64(ts.ret) {
+			r.Rax = uint64(ts.ret)
+			t.regsDirty = true
+		}
+	}
+	cs := p.catchesFor(nr)
+	if len(cs) == 0 {
+		return nil, p.resume(t)
+	}
+	sc := &Syscall{Nr: nr, Name: SyscallName(nr), Exit: true, Ret: ret, Catches: cs}
+	ev := &Event{Kind: EventSyscall, Thread: t, Tid: t.tid, Addr: pc, Syscall: sc}
+	if ts.inCall && ts.nr == nr {
+		sc.Args = ts.args
+		if !ts.entered.IsZero() {
+			ev.Elapsed = now().Sub(ts.entered)
+		}
+	}
+	return ev, nil
+}
 
 // seccompStop handles PTRACE_EVENT_SECCOMP (a filter asked for a stop).
 func (p *Process) seccompStop(t *Thread) (*Event, error) { return nil, p.resume(t) }
 
 // resumeRequest resumes a thread: PTRACE_CONT, or PTRACE_SYSCALL while
-// syscall stops are wanted.
+// syscall stops are wanted. Every resume comes here, so this is where a
+// thread gets the current debug registers (a thread born after a watch
+// was set has none: clone(2) does not copy them).
 func (p *Process) resumeRequest(tid int, sig syscall.Signal) error {
+	if t := p.threads[tid]; t != nil && t.drGen != p.watch.gen {
+		if err := p.writeDebugRegs(t); err != nil {
+			return err
+		}
+	}
+	if p.sys.on {
+		return ptraceSyscall(tid, sig)
+	}
 	return ptraceCont(tid, sig)
 }
-
-// Syscall is one system call stop (being written: issue 7).
-type Syscall struct{}
-
-type syscallState struct{}
-
-type threadSyscall struct{}

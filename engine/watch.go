@@ -1,13 +1,349 @@
 package engine
 
-// Watchpoint is a hardware watchpoint (being written: issue 7).
-type Watchpoint struct{}
+// Hardware watchpoints. x86 has four debug address registers DR0-DR3; DR7
+// enables each and says which access (write, read/write) and length (1, 2,
+// 4 or 8 bytes) it watches; DR6 tells which of them fired (Intel SDM vol. 3B
+// 17.2). A data breakpoint is a trap: it is reported after the accessing
+// instruction ran, with rip on the next one (SDM 17.3.1.2).
+//
+// Linux keeps them per thread and exposes them through PTRACE_POKEUSER and
+// PTRACE_PEEKUSER in struct user's u_debugreg (arch/x86/kernel/ptrace.c);
+// clone(2) does not copy them (copy_thread clears ptrace_bps), so every
+// thread, those born later included, gets them written before it resumes:
+// resumeRequest compares the thread's drGen with watch.gen.
 
-type watchState struct{}
+import (
+	"fmt"
+	"sort"
 
-// watchStop classifies a SIGTRAP that is not a breakpoint: a hardware
-// watchpoint reports ok=true with its event.
-func (p *Process) watchStop(t *Thread) (*Event, bool, error) { return nil, false, nil }
+	"golang.org/x/sys/unix"
+)
 
-// clearDebugRegs zeroes the debug registers of every thread before Detach.
-func (p *Process) clearDebugRegs() error { return nil }
+// debugRegOffset is offsetof(struct user, u_debugreg) on x86-64
+// (sys/user.h): DRn is at debugRegOffset + 8*n.
+const debugRegOffset = 848
+
+// WatchMode is the access a watchpoint traps on. Its values are DR7's R/W
+// field encodings (SDM vol. 3B 17.2.4): x86 has no read-only data
+// breakpoint, so reads are watched together with writes.
+type WatchMode uint64
+
+const (
+	WatchWrite     WatchMode = 0b01 // data writes only
+	WatchReadWrite WatchMode = 0b11 // data reads or writes
+)
+
+func (m WatchMode) String() string {
+	switch m {
+	case WatchWrite:
+		return "w"
+	case WatchReadWrite:
+		return "rw"
+	}
+	return fmt.Sprintf("WatchMode(%d)", uint64(m))
+}
+
+// ParseWatchMode reads "w" or "rw".
+func ParseWatchMode(s string) (WatchMode, error) {
+	switch s {
+	case "w":
+		return WatchWrite, nil
+	case "rw":
+		return WatchReadWrite, nil
+	}
+	return 0, fmt.Errorf("watch mode %q: want \"w\" (writes) or \"rw\" (reads and writes)", s)
+}
+
+// Watchpoint is a hardware watchpoint, set on every thread.
+type Watchpoint struct {
+	ID   int
+	Addr Addr
+	Size int
+	Mode WatchMode
+	Hits int
+	// Data is the owner's payload (the bindings keep the Lua callback here).
+	Data any
+
+	slot    int
+	deleted bool
+}
+
+// Deleted tells whether the watchpoint was cleared.
+func (wp *Watchpoint) Deleted() bool { return wp.deleted }
+
+type watchState struct {
+	slots  [4]*Watchpoint
+	gen    int // bumped at every change; threads with another drGen are rewritten
+	nextID int
+}
+
+// dr7Len is DR7's LEN field for a size (SDM vol. 3B 17.2.5: 10b is 8 bytes).
+func dr7Len(size int) (uint64, bool) {
+	switch size {
+	case 1:
+		return 0b00, true
+	case 2:
+		return 0b01, true
+	case 4:
+		return 0b11, true
+	case 8:
+		return 0b10, true
+	}
+	return 0, false
+}
+
+// dr7Slot is DR7's bits for slot n watching size bytes on mode: the local
+// enable bit Ln (bit 2n), R/Wn at bits 16+4n and LENn at bits 18+4n.
+func dr7Slot(n, size int, mode WatchMode) (uint64, error) {
+	if n < 0 || n > 3 {
+		return 0, fmt.Errorf("debug register %d: only DR0-DR3 watch addresses", n)
+	}
+	if mode != WatchWrite && mode != WatchReadWrite {
+		return 0, fmt.Errorf("watch mode %v: want w or rw", mode)
+	}
+	l, ok := dr7Len(size)
+	if !ok {
+		return 0, fmt.Errorf("watch size %d: want 1, 2, 4 or 8", size)
+	}
+	return 1<<(2*n) | uint64(mode)<<(16+4*n) | l<<(18+4*n), nil
+}
+
+// encodeDR7 is the DR7 value for the occupied slots.
+func encodeDR7(slots [4]*Watchpoint) uint64 {
+	var v uint64
+	for n, wp := range slots {
+		if wp != nil {
+			b, _ := dr7Slot(n, wp.Size, wp.Mode)
+			v |= b
+		}
+	}
+	return v
+}
+
+// checkWatch validates a watchpoint's address, size and alignment.
+func checkWatch(addr Addr, size int) error {
+	if _, ok := dr7Len(size); !ok {
+		return fmt.Errorf("watch %#x: size %d: want 1, 2, 4 or 8", uint64(addr), size)
+	}
+	if uint64(addr)%uint64(size) != 0 {
+		// The CPU masks the low address bits (SDM vol. 3B 17.2.5): a
+		// misaligned watch would cover other bytes than asked.
+		return fmt.Errorf("watch %#x: address not aligned to its size %d", uint64(addr), size)
+	}
+	return nil
+}
+
+// SetWatchpoint watches size bytes at addr on every thread. At most four
+// watchpoints exist at once (DR0-DR3).
+func (p *Process) SetWatchpoint(addr Addr, size int, mode WatchMode) (*Watchpoint, error) {
+	if p.exited {
+		return nil, ErrExited
+	}
+	if err := checkWatch(addr, size); err != nil {
+		return nil, err
+	}
+	if mode != WatchWrite && mode != WatchReadWrite {
+		return nil, fmt.Errorf("watch %#x: mode %v: want w or rw", uint64(addr), mode)
+	}
+	slot := -1
+	for n, wp := range p.watch.slots {
+		if wp == nil {
+			slot = n
+			break
+		}
+	}
+	if slot < 0 {
+		return nil, fmt.Errorf("watch %#x: all 4 hardware watchpoints (DR0-DR3) are in use; delete one first", uint64(addr))
+	}
+	p.watch.nextID++
+	wp := &Watchpoint{ID: p.watch.nextID, Addr: addr, Size: size, Mode: mode, slot: slot}
+	p.watch.slots[slot] = wp
+	if err := p.applyDebugRegs(); err != nil {
+		p.watch.slots[slot] = nil
+		p.applyDebugRegs()
+		return nil, fmt.Errorf("watch %#x: %w", uint64(addr), err)
+	}
+	return wp, nil
+}
+
+// ClearWatchpoint removes wp from every thread.
+func (p *Process) ClearWatchpoint(wp *Watchpoint) error {
+	if wp.deleted {
+		return nil
+	}
+	wp.deleted = true
+	if p.watch.slots[wp.slot] == wp {
+		p.watch.slots[wp.slot] = nil
+	}
+	if p.exited {
+		return nil
+	}
+	return p.applyDebugRegs()
+}
+
+// Watchpoints lists the watchpoints, by id.
+func (p *Process) Watchpoints() []*Watchpoint {
+	var wps []*Watchpoint
+	for _, wp := range p.watch.slots {
+		if wp != nil {
+			wps = append(wps, wp)
+		}
+	}
+	sort.Slice(wps, func(i, j int) bool { return wps[i].ID < wps[j].ID })
+	return wps
+}
+
+// applyDebugRegs makes the watchpoints reach every thread: stopped threads
+// get them when they resume (resumeRequest); running ones are stopped and
+// resumed now (the hook of one thread's stop may set a watchpoint while the
+// others run). The stopped threads are written now, so that an error shows.
+func (p *Process) applyDebugRegs() error {
+	p.watch.gen++
+	for _, t := range p.Threads() {
+		if !t.running {
+			if err := p.writeDebugRegs(t); err != nil {
+				return err
+			}
+		}
+	}
+	return p.restartRunning()
+}
+
+// restartRunning stops the running threads and resumes them, so that they
+// pick up what resumeRequest applies (debug registers, PTRACE_SYSCALL).
+func (p *Process) restartRunning() error {
+	var running []*Thread
+	for _, t := range p.threads {
+		if t.running {
+			running = append(running, t)
+		}
+	}
+	if len(running) == 0 {
+		return nil
+	}
+	if err := p.stopAll(p.current); err != nil {
+		return err
+	}
+	held := map[int]bool{}
+	for _, ws := range p.deferred {
+		held[ws.tid] = true
+	}
+	for _, t := range running {
+		if p.threads[t.tid] == t && !t.running && !held[t.tid] {
+			if err := p.resume(t); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// writeDebugRegs writes DR0-DR3 and DR7 of t. DR7 is cleared first: the
+// kernel checks each address against the length DR7 gives its slot.
+func (p *Process) writeDebugRegs(t *Thread) error {
+	if t.drGen == p.watch.gen {
+		return nil
+	}
+	dr7 := encodeDR7(p.watch.slots)
+	if err := pokeDebugReg(t.tid, 7, 0); err != nil {
+		return p.vanished(t, fmt.Errorf("write DR7 of thread %d: %w", t.tid, err))
+	}
+	for n, wp := range p.watch.slots {
+		if wp == nil {
+			continue
+		}
+		if err := pokeDebugReg(t.tid, n, uint64(wp.Addr)); err != nil {
+			return p.vanished(t, fmt.Errorf("write DR%d of thread %d (%#x): %w", n, t.tid, uint64(wp.Addr), err))
+		}
+	}
+	if dr7 != 0 {
+		if err := pokeDebugReg(t.tid, 7, dr7); err != nil {
+			return p.vanished(t, fmt.Errorf("write DR7 of thread %d (%#x): %w", t.tid, dr7, err))
+		}
+	}
+	t.drGen = p.watch.gen
+	return nil
+}
+
+func pokeDebugReg(tid, n int, v uint64) error {
+	return ptracePokeUser(tid, uintptr(debugRegOffset+8*n), v)
+}
+
+func peekDebugReg(tid, n int) (uint64, error) {
+	return ptracePeekUser(tid, uintptr(debugRegOffset+8*n))
+}
+
+// DebugReg reads debug register n (0-7) of t, for tests and diagnostics.
+func (t *Thread) DebugReg(n int) (uint64, error) { return peekDebugReg(t.tid, n) }
+
+// watchStop classifies a SIGTRAP that is not a breakpoint: DR6's B0-B3
+// say which watchpoints fired (SDM vol. 3B 17.2.3); DR6 is cleared after,
+// as the CPU never clears it. A trap from a watchpoint deleted meanwhile is
+// swallowed (delivering SIGTRAP would kill the tracee).
+func (p *Process) watchStop(t *Thread) (*Event, bool, error) {
+	if p.watch.gen == 0 {
+		return nil, false, nil // never a watchpoint: no need to read DR6
+	}
+	dr6, err := peekDebugReg(t.tid, 6)
+	if err != nil {
+		return nil, false, p.vanished(t, fmt.Errorf("read DR6 of thread %d: %w", t.tid, err))
+	}
+	fired := dr6 & 0xf
+	if fired == 0 {
+		return nil, false, nil
+	}
+	if err := pokeDebugReg(t.tid, 6, 0); err != nil {
+		return nil, false, p.vanished(t, fmt.Errorf("clear DR6 of thread %d: %w", t.tid, err))
+	}
+	r, err := t.Regs()
+	if err != nil {
+		return nil, false, p.vanished(t, err)
+	}
+	pc := Addr(r.Rip)
+	if p.scratch.contains(pc) {
+		// The access ran as a displaced copy: report the original place
+		// (pc-1 lies inside the copied instruction).
+		pc = p.RealPC(pc-1) + 1
+	}
+	var ev *Event
+	for n, wp := range p.watch.slots {
+		if wp == nil || fired&(1<<n) == 0 {
+			continue
+		}
+		wp.Hits++
+		e := &Event{Kind: EventWatch, Thread: t, Tid: t.tid, Addr: wp.Addr, Wp: wp, PC: pc}
+		if ev == nil {
+			ev = e
+		} else {
+			ev.more = append(ev.more, e)
+		}
+	}
+	if ev == nil {
+		return nil, true, p.resume(t)
+	}
+	return ev, true, nil
+}
+
+// clearDebugRegs zeroes DR7 and DR6 of every (stopped) thread: Detach
+// leaves no watchpoint behind, since an untraced thread would die of its
+// SIGTRAP.
+func (p *Process) clearDebugRegs() error {
+	var first error
+	for _, wp := range p.watch.slots {
+		if wp != nil {
+			wp.deleted = true
+		}
+	}
+	p.watch.slots = [4]*Watchpoint{}
+	p.watch.gen++
+	for _, t := range p.threads {
+		for _, n := range []int{7, 6} {
+			// ESRCH: the thread exited meanwhile; nothing is left to clear.
+			if err := pokeDebugReg(t.tid, n, 0); err != nil && err != unix.ESRCH && first == nil {
+				first = fmt.Errorf("clear DR%d of thread %d: %w", n, t.tid, err)
+			}
+		}
+		t.drGen = p.watch.gen
+	}
+	return first
+}

@@ -1,0 +1,231 @@
+package engine
+
+import (
+	"strings"
+	"testing"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/godbg/godbg/internal/fixture"
+)
+
+// TestDR7 checks the encoding against Intel SDM vol. 3B 17.2.4 and 17.2.5:
+// Ln at bit 2n, R/Wn at 16+4n (01 write, 11 read/write), LENn at 18+4n
+// (00 1 byte, 01 2, 11 4, 10 8).
+func TestDR7(t *testing.T) {
+	tests := []struct {
+		slot, size int
+		mode       WatchMode
+		want       uint64
+	}{
+		{0, 1, WatchWrite, 0x1 | 0b01<<16},
+		{0, 8, WatchWrite, 0x1 | 0b01<<16 | 0b10<<18},
+		{1, 4, WatchReadWrite, 0x4 | 0b11<<20 | 0b11<<22},
+		{2, 2, WatchWrite, 0x10 | 0b01<<24 | 0b01<<26},
+		{3, 8, WatchReadWrite, 0x40 | 0b11<<28 | 0b10<<30},
+	}
+	for _, tt := range tests {
+		got, err := dr7Slot(tt.slot, tt.size, tt.mode)
+		if err != nil || got != tt.want {
+			t.Errorf("dr7Slot(%d, %d, %v) = %#x, %v; want %#x", tt.slot, tt.size, tt.mode, got, err, tt.want)
+		}
+	}
+	for _, bad := range []struct {
+		slot, size int
+		mode       WatchMode
+	}{{4, 8, WatchWrite}, {0, 3, WatchWrite}, {0, 16, WatchWrite}, {0, 4, 0}, {0, 4, 0b10}} {
+		if _, err := dr7Slot(bad.slot, bad.size, bad.mode); err == nil {
+			t.Errorf("dr7Slot(%d, %d, %v): want an error", bad.slot, bad.size, bad.mode)
+		}
+	}
+	slots := [4]*Watchpoint{{Size: 8, Mode: WatchWrite}, nil, nil, {Size: 1, Mode: WatchReadWrite}}
+	if got, want := encodeDR7(slots), uint64(0x1|0b01<<16|0b10<<18|0x40|0b11<<28); got != want {
+		t.Errorf("encodeDR7 = %#x, want %#x", got, want)
+	}
+	for _, tt := range []struct {
+		addr Addr
+		size int
+		ok   bool
+	}{{0x1000, 8, true}, {0x1004, 4, true}, {0x1004, 8, false}, {0x1001, 2, false}, {0x1001, 1, true}, {0x1000, 5, false}} {
+		if err := checkWatch(tt.addr, tt.size); (err == nil) != tt.ok {
+			t.Errorf("checkWatch(%#x, %d) = %v, want ok=%v", uint64(tt.addr), tt.size, err, tt.ok)
+		}
+	}
+	for s, want := range map[string]WatchMode{"w": WatchWrite, "rw": WatchReadWrite} {
+		if got, err := ParseWatchMode(s); got != want || err != nil {
+			t.Errorf("ParseWatchMode(%q) = %v, %v", s, got, err)
+		}
+	}
+	if _, err := ParseWatchMode("r"); err == nil {
+		t.Error(`ParseWatchMode("r"): want an error`)
+	}
+}
+
+func dataSym(t *testing.T, p *Process, name string) Addr {
+	t.Helper()
+	s, ok := p.Binary().LookupSym(name)
+	if !ok {
+		t.Fatalf("no symbol %s", name)
+	}
+	return s.Addr + p.Bias()
+}
+
+type watchHit struct {
+	fn  string
+	tid int
+}
+
+// watchRun sets one watchpoint on sym and runs prog to its end, recording
+// the function holding each hit's pc.
+func watchRun(t *testing.T, prog, sym string, mode WatchMode) ([]watchHit, string, *Process) {
+	t.Helper()
+	p, out := launch(t, prog, false)
+	wp, err := p.SetWatchpoint(dataSym(t, p, sym), 8, mode)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var hits []watchHit
+	ev, err := p.Continue(func(ev *Event) (bool, error) {
+		if ev.Kind != EventWatch {
+			return false, nil
+		}
+		if ev.Wp != wp || ev.Addr != wp.Addr {
+			t.Errorf("event %+v: want wp %d at %v", ev, wp.ID, wp.Addr)
+		}
+		name := "?"
+		if f, ok := p.Binary().FuncAt(ev.PC - p.Bias()); ok {
+			name = f.Name
+		}
+		hits = append(hits, watchHit{name, ev.Tid})
+		return false, nil
+	})
+	if err != nil {
+		t.Fatalf("Continue: %v", err)
+	}
+	if ev.Kind != EventExit || ev.ExitCode != 0 || ev.ExitSignal != 0 {
+		t.Fatalf("got %+v, want a clean exit", ev)
+	}
+	if wp.Hits != len(hits) {
+		t.Errorf("wp.Hits = %d, hook saw %d", wp.Hits, len(hits))
+	}
+	return hits, out(), p
+}
+
+func checkWriters(t *testing.T, hits []watchHit, want []string, pid int) {
+	t.Helper()
+	var got []string
+	for _, h := range hits {
+		got = append(got, h.fn)
+	}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Fatalf("writers %v, want %v", got, want)
+	}
+}
+
+func TestWatchWritersC(t *testing.T) {
+	for _, flags := range [][]string{{"-O0", "-g"}, {"-O2", "-g", "-no-pie"}} {
+		prog := fixture.C(t, "watchme.c", flags...)
+		hits, out, p := watchRun(t, prog, "counter", WatchWrite)
+		checkWriters(t, hits, []string{"writer_a", "writer_a", "writer_a", "writer_b", "writer_b", "writer_b"}, p.Pid())
+		// writer_a runs on the main thread, writer_b on the thread born later.
+		if hits[0].tid != p.Pid() || hits[3].tid == p.Pid() {
+			t.Errorf("%v: tids %+v: want writer_a on %d and writer_b on another", flags, hits, p.Pid())
+		}
+		if out != "read=30\n" {
+			t.Errorf("%v: output %q", flags, out)
+		}
+	}
+}
+
+func TestWatchReadWriteC(t *testing.T) {
+	prog := fixture.C(t, "watchme.c", "-O0", "-g")
+	hits, _, p := watchRun(t, prog, "counter", WatchReadWrite)
+	checkWriters(t, hits, []string{"writer_a", "writer_a", "writer_a", "writer_b", "writer_b", "writer_b", "reader"}, p.Pid())
+}
+
+func TestWatchWritersGo(t *testing.T) {
+	prog := fixture.GoDebug(t, "gowatch")
+	hits, out, p := watchRun(t, prog, "main.counter", WatchWrite)
+	checkWriters(t, hits, []string{"main.WriterA", "main.WriterA", "main.WriterA", "main.WriterB", "main.WriterB", "main.WriterB"}, p.Pid())
+	if out != "read=30\n" {
+		t.Errorf("output %q", out)
+	}
+	hits, _, p = watchRun(t, prog, "main.counter", WatchReadWrite)
+	checkWriters(t, hits, []string{"main.WriterA", "main.WriterA", "main.WriterA", "main.WriterB", "main.WriterB", "main.WriterB", "main.Reader"}, p.Pid())
+}
+
+func TestWatchLimitsAndDelete(t *testing.T) {
+	prog := fixture.C(t, "watchme.c", "-O0", "-g")
+	p, out := launch(t, prog, false)
+	base := dataSym(t, p, "counter")
+	if _, err := p.SetWatchpoint(base+1, 8, WatchWrite); err == nil || !strings.Contains(err.Error(), "not aligned") {
+		t.Errorf("misaligned watch: got %v", err)
+	}
+	var wps []*Watchpoint
+	for i := 0; i < 4; i++ {
+		wp, err := p.SetWatchpoint(base, 8, WatchWrite)
+		if err != nil {
+			t.Fatalf("watch %d: %v", i+1, err)
+		}
+		wps = append(wps, wp)
+	}
+	if _, err := p.SetWatchpoint(base, 8, WatchWrite); err == nil || !strings.Contains(err.Error(), "all 4 hardware watchpoints") {
+		t.Errorf("5th watch: got %v", err)
+	}
+	if dr7, err := p.CurrentThread().DebugReg(7); err != nil || dr7&0xff != 0x55 {
+		t.Errorf("DR7 = %#x, %v: want L0-L3 set", dr7, err)
+	}
+	for _, wp := range wps[1:] {
+		if err := p.ClearWatchpoint(wp); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// One watchpoint left: the first write stops; deleting it in the hook
+	// (other threads running) lets the program run to its end unwatched.
+	n := 0
+	ev, err := p.Continue(func(ev *Event) (bool, error) {
+		if ev.Kind == EventWatch {
+			n++
+			return false, p.ClearWatchpoint(ev.Wp)
+		}
+		return false, nil
+	})
+	if err != nil || ev.Kind != EventExit || ev.ExitCode != 0 {
+		t.Fatalf("got %+v, %v", ev, err)
+	}
+	if n != 1 || out() != "read=30\n" {
+		t.Errorf("hits %d, output %q: want 1 and read=30", n, out())
+	}
+}
+
+// TestWatchDetach detaches in the middle (a thread of the program is born
+// later): the program must run to its end, which it would not with a debug
+// register left set (an untraced SIGTRAP kills it).
+func TestWatchDetach(t *testing.T) {
+	prog := fixture.C(t, "watchme.c", "-O0", "-g")
+	p, out := launch(t, prog, false)
+	wp, err := p.SetWatchpoint(dataSym(t, p, "counter"), 8, WatchWrite)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev, err := p.Continue(nil)
+	if err != nil || ev.Kind != EventWatch || ev.Wp != wp {
+		t.Fatalf("got %+v, %v: want the first watch hit", ev, err)
+	}
+	if err := p.Detach(); err != nil {
+		t.Fatal(err)
+	}
+	if !wp.Deleted() {
+		t.Error("watchpoint not deleted by Detach")
+	}
+	var ws unix.WaitStatus
+	if _, err := unix.Wait4(p.Pid(), &ws, 0, nil); err != nil {
+		t.Fatal(err)
+	}
+	if !ws.Exited() || ws.ExitStatus() != 0 {
+		t.Errorf("after detach: status %v, want exit 0", ws)
+	}
+	if out() != "read=30\n" {
+		t.Errorf("output %q", out())
+	}
+}
