@@ -169,7 +169,9 @@ func (p *Process) syscallStop(t *Thread) (*Event, error) {
 }
 
 // syscallExit reports an exit stop. Its number is orig_rax (execve(2) may
-// have replaced the thread that entered), or the entry's for a skipped call.
+// have replaced the thread that entered), or the entry's when orig_rax is
+// -1: a skipped call, or rt_sigreturn(2), which restores orig_rax = -1 from
+// the signal frame (arch/x86/kernel/signal.c) so that nothing is restarted.
 func (p *Process) syscallExit(t *Thread, pc Addr, ret int64) (*Event, error) {
 	ts := t.sys
 	t.sys = threadSyscall{}
@@ -178,6 +180,9 @@ func (p *Process) syscallExit(t *Thread, pc Addr, ret int64) (*Event, error) {
 		return nil, p.vanished(t, err)
 	}
 	nr := int(int64(r.Orig_rax))
+	if nr < 0 && ts.inCall {
+		nr = ts.nr
+	}
 	if ts.skip {
 		nr, ret = ts.nr, ts.ret
 		if r.Rax != uint64(ts.ret) {
