@@ -20,6 +20,7 @@ type site struct {
 	bps      []*Breakpoint // users, in creation order
 	users    []siteUser    // the engine's own users (return traps, ...)
 	plan     stepPlan      // how to execute the saved instruction out of line
+	spare    *Event        // the hit event reused while no hook keeps it (hitSiteEvent)
 }
 
 // siteUser is an engine-internal user of a trap (a return trap, a finish

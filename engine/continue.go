@@ -70,13 +70,16 @@ func (p *Process) Continue(hook Hook) (*Event, error) {
 			return ev, nil
 		}
 		stop := true
+		first := ev
 		if hook != nil {
 			p.current = ev.Thread
 			stop, ev, err = callHook(hook, ev)
 			if p.exited {
+				p.unpool(first)
 				return p.exit, err
 			}
 			if err != nil {
+				p.unpool(first)
 				p.deferred = append(p.deferred, pending...)
 				if serr := p.stopAll(nil); serr != nil {
 					return nil, serr
@@ -87,6 +90,7 @@ func (p *Process) Continue(hook Hook) (*Event, error) {
 			stop = false
 		}
 		if stop && ev.Kind != EventThread {
+			p.unpool(first)
 			p.deferred = append(p.deferred, pending...)
 			if err := p.stopAll(nil); err != nil {
 				return nil, err
@@ -183,7 +187,7 @@ func (p *Process) handleStatus(ws waitStatus) (*Event, error) {
 			return nil, p.vanished(t, err)
 		}
 		if s := p.sites[Addr(r.Rip-1)]; s != nil && s.inserted {
-			return p.hitSite(t, s)
+			return p.hitSiteEvent(t, s, true)
 		}
 		if ev, ok, err := p.watchStop(t); ok || err != nil {
 			return ev, err
@@ -285,39 +289,61 @@ func (p *Process) handlePtraceEvent(t *Thread, cause int) (*Event, error) {
 }
 
 func (p *Process) hitSite(t *Thread, s *site) (*Event, error) {
+	return p.hitSiteEvent(t, s, false)
+}
+
+// hitSiteEvent reports a hit of s by t. With pooled, the first breakpoint's
+// event is the site's spare, reused from hit to hit: the hot path allocates
+// nothing. Only Continue asks for it, since it alone knows whether the event
+// goes further than the hook; when it does, Continue takes the spare away
+// from the site (unpool).
+func (p *Process) hitSiteEvent(t *Thread, s *site, pooled bool) (*Event, error) {
 	t.regs.Rip = uint64(s.addr)
 	t.regsDirty = true
 	t.atSite = s.addr
 	var ev *Event
+	once := false
 	for _, bp := range s.bps {
 		if !bp.Enabled {
 			continue
 		}
 		bp.Hits++
-		e := &Event{Kind: EventBreakpoint, Thread: t, Tid: t.tid, Addr: s.addr, Bp: bp}
+		once = once || bp.Once
 		if ev == nil {
-			ev = e
-		} else {
-			ev.more = append(ev.more, e)
+			if pooled {
+				if s.spare == nil {
+					s.spare = &Event{}
+				}
+				ev = s.spare
+				*ev = Event{Kind: EventBreakpoint, Thread: t, Tid: t.tid, Addr: s.addr, Bp: bp, more: ev.more[:0]}
+			} else {
+				ev = &Event{Kind: EventBreakpoint, Thread: t, Tid: t.tid, Addr: s.addr, Bp: bp}
+			}
+			continue
 		}
+		ev.more = append(ev.more, &Event{Kind: EventBreakpoint, Thread: t, Tid: t.tid, Addr: s.addr, Bp: bp})
 	}
-	for _, bp := range append([]*Breakpoint(nil), s.bps...) {
-		if bp.Once && bp.Hits > 0 {
-			if err := p.ClearBreakpoint(bp); err != nil {
-				return nil, err
+	if once {
+		for _, bp := range append([]*Breakpoint(nil), s.bps...) {
+			if bp.Once && bp.Hits > 0 {
+				if err := p.ClearBreakpoint(bp); err != nil {
+					return nil, err
+				}
 			}
 		}
 	}
-	for _, u := range append([]siteUser(nil), s.users...) {
-		evs, err := u.siteHit(t, s)
-		if err != nil {
-			return nil, err
-		}
-		for _, e := range evs {
-			if ev == nil {
-				ev = e
-			} else {
-				ev.more = append(ev.more, e)
+	if len(s.users) > 0 {
+		for _, u := range append([]siteUser(nil), s.users...) {
+			evs, err := u.siteHit(t, s)
+			if err != nil {
+				return nil, err
+			}
+			for _, e := range evs {
+				if ev == nil {
+					ev = e
+				} else {
+					ev.more = append(ev.more, e)
+				}
 			}
 		}
 	}
@@ -328,6 +354,19 @@ func (p *Process) hitSite(t *Thread, s *site) (*Event, error) {
 		return nil, p.resume(t)
 	}
 	return ev, nil
+}
+
+// unpool takes ev away from the site that lent it (hitSiteEvent): it is
+// about to outlive the hook call.
+func (p *Process) unpool(ev *Event) {
+	if ev == nil || ev.Kind != EventBreakpoint {
+		return
+	}
+	for _, s := range p.sites {
+		if s.spare == ev {
+			s.spare = nil
+		}
+	}
 }
 
 func (p *Process) signalStop(t *Thread, sig syscall.Signal) (*Event, error) {
