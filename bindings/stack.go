@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/godbg/godbg/engine"
+	"github.com/godbg/godbg/engine/debuginfo"
 	glua "github.com/yuin/gopher-lua"
 )
 
@@ -23,15 +24,53 @@ type frame struct {
 // bt([max]) -> { {pc=, sp=, sym=, off=, file=, line=}, ... }: the current
 // thread's stack, innermost first, at most max frames (default 64).
 // tostring renders one line a frame: `#0 0x401136 in inner at crash.c:5`.
-// A caller's frame shows the line of its call.
-//
-// For now the walk follows the frame-pointer chain (rbp), which gcc -O0
-// and the Go compiler keep; a frame stopped before its own prologue ran
-// (a breakpoint with opts.entry) hides its caller. DWARF CFI unwinding
-// comes with engine/debuginfo.
+// A caller's frame shows the line of its call; an inlined call is a frame of
+// its own (inlined=true). The engine unwinds with call-frame information
+// (.eh_frame/.debug_frame) where present and frame pointers elsewhere; if
+// that fails the walk follows the rbp chain alone.
 func (m *Module) bt(L *glua.LState) int {
 	max := L.OptInt(1, btDefaultMax)
 	th := m.currentThread(L)
+	t := L.CreateTable(max, 0)
+	if frames, err := th.Backtrace(max); err == nil && len(frames) > 0 {
+		for _, f := range frames {
+			t.Append(m.unwoundFrame(f))
+		}
+	} else {
+		for i, f := range m.framePointerWalk(L, th, max) {
+			t.Append(m.frameTable(f, i > 0))
+		}
+	}
+	L.SetMetatable(t, L.GetTypeMetatable(backtraceType))
+	L.Push(t)
+	return 1
+}
+
+// unwoundFrame describes a frame found by the engine's unwinder.
+func (m *Module) unwoundFrame(f debuginfo.Frame) *glua.LTable {
+	L := m.L
+	t := L.CreateTable(0, 7)
+	t.RawSetString("pc", AddrNumber(f.PC))
+	t.RawSetString("sp", AddrNumber(f.SP))
+	if f.Func != "" {
+		t.RawSetString("sym", glua.LString(f.Func))
+	}
+	if s, ok := m.p.Binary().FuncAt(engine.Addr(f.PC) - m.p.Bias()); ok && !f.Inlined {
+		t.RawSetString("off", glua.LNumber(engine.Addr(f.PC)-m.p.Bias()-s.Addr))
+	}
+	if f.File != "" {
+		t.RawSetString("file", glua.LString(f.File))
+		t.RawSetString("line", glua.LNumber(f.Line))
+	}
+	if f.Inlined {
+		t.RawSetString("inlined", glua.LTrue)
+	}
+	return t
+}
+
+// framePointerWalk follows the rbp chain, which gcc -O0 and the Go compiler
+// keep; a frame stopped before its own prologue ran hides its caller.
+func (m *Module) framePointerWalk(L *glua.LState, th *engine.Thread, max int) []frame {
 	r, err := th.Regs()
 	if err != nil {
 		L.RaiseError("bt: %v", err)
@@ -61,14 +100,7 @@ func (m *Module) bt(L *glua.LState) int {
 		}
 		fp = next
 	}
-
-	t := L.CreateTable(len(frames), 0)
-	for i, f := range frames {
-		t.Append(m.frameTable(f, i > 0))
-	}
-	L.SetMetatable(t, L.GetTypeMetatable(backtraceType))
-	L.Push(t)
-	return 1
+	return frames
 }
 
 // frameTable describes a frame; for a caller (a return address) the symbol

@@ -137,5 +137,12 @@ func (p *Process) Goroutines() ([]debuginfo.Goroutine, error) {
 	if err != nil {
 		return nil, err
 	}
-	return d.Goroutines(memory{p})
+	// A running goroutine's pc is in its thread's registers, not in its g.
+	var regs []debuginfo.Registers
+	for _, t := range p.Threads() {
+		if fr, err := t.frameRegs(); err == nil {
+			regs = append(regs, fr)
+		}
+	}
+	return d.GoroutinesWithThreads(memory{p}, regs)
 }

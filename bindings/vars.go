@@ -1,0 +1,169 @@
+package bindings
+
+import (
+	"github.com/godbg/godbg/engine/debuginfo"
+	glua "github.com/yuin/gopher-lua"
+)
+
+func init() {
+	exports["args"] = (*Module).args
+	exports["locals"] = (*Module).locals
+	exports["var"] = (*Module).varExpr
+	exports["goroutines"] = (*Module).goroutines
+}
+
+// args() -> {name=value}: the arguments of the current frame's function,
+// read through DWARF types and locations (see valueToLua for the mapping).
+func (m *Module) args(L *glua.LState) int {
+	vs, err := m.currentThread(L).Args()
+	if err != nil {
+		L.RaiseError("args: %v", err)
+	}
+	L.Push(m.valuesTable(vs))
+	return 1
+}
+
+// locals() -> {name=value}: the local variables in scope at the current pc.
+func (m *Module) locals(L *glua.LState) int {
+	vs, err := m.currentThread(L).Locals()
+	if err != nil {
+		L.RaiseError("locals: %v", err)
+	}
+	L.Push(m.valuesTable(vs))
+	return 1
+}
+
+// var(expr) -> value: a variable of the current frame or a global, then
+// `.field`, `[i]` and `*p` (pointers followed as Go does for p.field).
+func (m *Module) varExpr(L *glua.LState) int {
+	expr := L.CheckString(1)
+	v, err := m.currentThread(L).Eval(expr)
+	if err != nil {
+		L.RaiseError("var(%q): %v", expr, err)
+	}
+	L.Push(m.valueToLua(v))
+	return 1
+}
+
+// goroutines() -> { {id=, status=, pc=, sym=}, ... }: every goroutine of a
+// Go program, from the runtime's own allgs, by id.
+func (m *Module) goroutines(L *glua.LState) int {
+	if m.p == nil || m.p.Exited() {
+		L.RaiseError("goroutines: the process has exited")
+	}
+	gs, err := m.p.Goroutines()
+	if err != nil {
+		L.RaiseError("goroutines: %v", err)
+	}
+	t := L.CreateTable(len(gs), 0)
+	for _, g := range gs {
+		e := L.CreateTable(0, 5)
+		e.RawSetString("id", glua.LNumber(g.ID))
+		e.RawSetString("status", glua.LString(g.Status))
+		e.RawSetString("pc", AddrNumber(g.PC))
+		if g.Func != "" {
+			e.RawSetString("sym", glua.LString(g.Func))
+		}
+		if g.StartFunc != "" {
+			e.RawSetString("start", glua.LString(g.StartFunc))
+		}
+		t.Append(e)
+	}
+	L.Push(t)
+	return 1
+}
+
+func (m *Module) valuesTable(vs []debuginfo.Value) *glua.LTable {
+	t := m.L.CreateTable(0, len(vs))
+	for _, v := range vs {
+		t.RawSetString(v.Name, m.valueToLua(v))
+	}
+	return t
+}
+
+// valueToLua maps a typed value to Lua, as the contract says: integers,
+// floats, bools and strings as themselves; pointers as addresses; structs as
+// tables by field name; arrays and slices as Lua arrays; maps as tables by
+// key. A capped array, slice or map says so with `_len` (the full length)
+// and `_more` (how many entries were left out). A Go interface is
+// {type=dynamic type, value=...} (with `error` = the message for an error
+// whose text is known); nil pointers, interfaces and maps are nil; what
+// could not be read is the string "<unreadable: why>".
+func (m *Module) valueToLua(v debuginfo.Value) glua.LValue {
+	L := m.L
+	switch v.Kind {
+	case debuginfo.Int:
+		return glua.LNumber(float64(v.Int))
+	case debuginfo.Uint:
+		return glua.LNumber(float64(v.Uint))
+	case debuginfo.Float:
+		return glua.LNumber(v.Float)
+	case debuginfo.Bool:
+		return glua.LBool(v.Bool)
+	case debuginfo.String:
+		return glua.LString(v.Str)
+	case debuginfo.Pointer:
+		return AddrNumber(v.Addr)
+	case debuginfo.Struct:
+		t := L.CreateTable(0, len(v.Fields))
+		for _, f := range v.Fields {
+			t.RawSetString(f.Name, m.valueToLua(f))
+		}
+		return t
+	case debuginfo.Array:
+		t := L.CreateTable(len(v.Fields), 0)
+		for _, f := range v.Fields {
+			t.Append(m.valueToLua(f))
+		}
+		m.markCapped(t, v, int64(len(v.Fields)))
+		return t
+	case debuginfo.Map:
+		t := L.CreateTable(0, len(v.Fields)/2)
+		for i := 0; i+1 < len(v.Fields); i += 2 {
+			k := m.valueToLua(v.Fields[i])
+			if k == glua.LNil {
+				continue
+			}
+			t.RawSet(k, m.valueToLua(v.Fields[i+1]))
+		}
+		m.markCapped(t, v, int64(len(v.Fields)/2))
+		return t
+	case debuginfo.Interface:
+		t := L.CreateTable(0, 3)
+		t.RawSetString("type", glua.LString(v.Type))
+		if len(v.Fields) > 0 {
+			t.RawSetString("value", m.valueToLua(v.Fields[0]))
+		}
+		if msg, ok := errorText(v); ok {
+			t.RawSetString("error", glua.LString(msg))
+		}
+		return t
+	case debuginfo.Nil:
+		return glua.LNil
+	}
+	return glua.LString("<unreadable: " + v.Err + ">")
+}
+
+func (m *Module) markCapped(t *glua.LTable, v debuginfo.Value, shown int64) {
+	if v.Truncated || v.Len > shown {
+		t.RawSetString("_len", glua.LNumber(v.Len))
+		t.RawSetString("_more", glua.LNumber(v.Len-shown))
+	}
+}
+
+// errorText is the message of a Go error made by errors.New or fmt.Errorf
+// without %w: a pointer to a struct whose one field is the message string
+// (*errors.errorString, *fmt.wrapError has two fields and is left out).
+func errorText(v debuginfo.Value) (string, bool) {
+	if v.Str != "" {
+		return v.Str, true
+	}
+	if len(v.Fields) == 0 || v.Fields[0].Kind != debuginfo.Pointer || len(v.Fields[0].Fields) == 0 {
+		return "", false
+	}
+	st := v.Fields[0].Fields[0]
+	if st.Kind != debuginfo.Struct || len(st.Fields) != 1 || st.Fields[0].Kind != debuginfo.String {
+		return "", false
+	}
+	return st.Fields[0].Str, true
+}

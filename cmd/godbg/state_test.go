@@ -1,0 +1,96 @@
+package main
+
+import (
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/godbg/godbg/internal/fixture"
+)
+
+// markerLine is the line of src (under testdata/) holding marker.
+func markerLine(t *testing.T, src, marker string) int {
+	t.Helper()
+	b, err := os.ReadFile(fixture.TestData(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, l := range strings.Split(string(b), "\n") {
+		if strings.Contains(l, marker) {
+			return i + 1
+		}
+	}
+	t.Fatalf("no %q in %s", marker, src)
+	return 0
+}
+
+// The issue's example: arguments and a 3-frame backtrace at function entry.
+func TestGoArgsAndBacktraceAtEntry(t *testing.T) {
+	prog := target(t, fixture.GoDebug(t, "govars"))
+	r := godbg(t, "run", "-e", `brk("main.Greet", function(ev)
+		local a = args()
+		printf("%s x%d", a.name, a.n)
+		print((tostring(bt(3)):gsub("0x%x+", "PC")))
+	end)`, prog)
+	want := "gopher x5\n" +
+		"#0 PC in main.Greet at main.go:29\n" +
+		"#1 PC in main.main at main.go:66\n" +
+		"#2 PC in runtime.main at proc.go:290\n"
+	check(t, r, 0, want, "gopher:5 43 origin\n")
+	noProcessLeft(t, prog)
+}
+
+// Every kind of value in the middle of a Go function, var() expressions and
+// the goroutine list.
+func TestGoLocalsVarGoroutines(t *testing.T) {
+	prog := target(t, fixture.GoDebug(t, "govars"))
+	mid := markerLine(t, "govars/main.go", "// MID")
+	r := godbg(t, "run", "-e", `brk("main.go:`+strconv.Itoa(mid)+`", function(ev)
+		local l = locals()
+		printf("p=%d,%d,%s s=%d,%d,%d #s=%d arr=%s m=%d,%d #big=%d len=%d more=%d",
+			l.p.X, l.p.Y, l.p.Label, l.s[1], l.s[2], l.s[3], #l.s, table.concat(l.arr, ""),
+			l.m.one, l.m.two, #l.big, l.big._len, l.big._more)
+		printf("iface=%s/%d err=%s noerr=%s f=%s b=%s u=%d np=%s msg=%s pp=%s",
+			l.iface.type, l.iface.value, l.err.error, tostring(l.noerr), l.f, tostring(l.b),
+			l.u, tostring(l.np), l.msg, tostring(l.pp == var("pp")))
+		printf("var: %s %d %d %d %d %s", var("p.Label"), var("pp.X"), var("s[1]"), var("*pp").Y,
+			var("counter"), var("origin.Label"))
+		local workers, main = 0, nil
+		for _, g in ipairs(goroutines()) do
+			if g.start == "main.main.gowrap1" and g.status == "waiting" then workers = workers + 1 end
+			if g.id == ev.goid then main = g end
+		end
+		printf("workers=%d current=%d %s %s", workers, main.id, main.status, main.sym)
+	end)`, prog)
+	want := "p=5,-7,gopher s=1,2,3 #s=3 arr=abc m=1,2 #big=64 len=100 more=36\n" +
+		"iface=int/123 err=boom noerr=nil f=3.5 b=true u=200 np=nil msg=gopher:5 pp=true\n" +
+		"var: gopher 5 2 -7 43 origin\n" +
+		"workers=3 current=1 running main.Greet\n"
+	check(t, r, 0, want, "gopher:5 43 origin\n")
+	noProcessLeft(t, prog)
+}
+
+// C values at entry and in the middle of a function (-O0 -g).
+func TestCArgsLocalsVar(t *testing.T) {
+	prog := target(t, fixture.C(t, "cvars.c", "-O0", "-g"))
+	mid := markerLine(t, "cvars.c", "/* MID */")
+	r := godbg(t, "run", "-e", `
+	brk("cfunc", function(ev)
+		local a = args()
+		printf("entry a=%d d=%s s=%s pp.y=%d p=%d,%d,%s,%s", a.a, a.d, a.s, var("pp.y"), a.p.x, a.p.y, a.p.name, a.p.w)
+	end)
+	brk("cvars.c:`+strconv.Itoa(mid)+`", function(ev)
+		local l = locals()
+		printf("mid arr=%d,%d,%d,%d half=%s ul=%d local.x=%d inner=%d *ip=%d buf=%s%s",
+			l.arr[1], l.arr[2], l.arr[3], l.arr[4], l.half, l.ul, l["local"].x, l.inner, var("*ip"),
+			string.char(l.buf[1]), string.char(l.buf[2]))
+		printf("globals %d %s", var("counter"), var("origin.name"))
+	end)`, prog)
+	want := "entry a=5 d=2.5 s=hello pp.y=4 p=3,4,pt,1.5\n" +
+		"mid arr=10,20,30,40 half=1.25 ul=123456789012 local.x=8 inner=500 *ip=30 buf=hi\n" +
+		"globals 7 origin\n" +
+		"5 1.250000 hello 8 hi 500 123456789012\n"
+	check(t, r, 0, want, "")
+	noProcessLeft(t, prog)
+}
