@@ -53,6 +53,8 @@ type Process struct {
 	watch watchState   // hardware watchpoints (watch.go)
 	sys   syscallState // system call stops (syscall.go)
 
+	rets *returnTable // return events, force_return, finish (returns.go)
+
 	dbg    *debuginfo.Info
 	dbgErr error
 	stops  uint64 // ptrace stops seen (for the stops-per-hit test)

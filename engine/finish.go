@@ -1,0 +1,74 @@
+package engine
+
+import "fmt"
+
+// finishTrap is Finish's one-shot trap at the return address of the
+// current frame; it reports only the return of that frame: on its
+// goroutine or thread, with sp back at the frame's CFA.
+type finishTrap struct {
+	p    *Process
+	addr Addr
+	key  callKey
+	off  uint64 // stack top - CFA, as for return events
+	ev   *Event
+}
+
+func (f *finishTrap) siteHit(t *Thread, s *site) ([]*Event, error) {
+	if f.ev != nil {
+		return nil, nil
+	}
+	r, err := t.Regs()
+	if err != nil {
+		return nil, err
+	}
+	key, top := f.p.stackOf(t, r.Rsp)
+	if key != f.key || top-f.off != r.Rsp {
+		return nil, nil // another goroutine, or a deeper call of the same function
+	}
+	f.ev = &Event{Kind: EventFinish, Thread: t, Tid: t.tid, Addr: f.addr}
+	return []*Event{f.ev}, nil
+}
+
+// Finish runs until the function the current thread is stopped in returns
+// to its caller, and returns the EventFinish there (the thread stopped at
+// the return address). Other threads run meanwhile and their events go to
+// hook as in Continue; if the hook stops first, or the process exits, that
+// event is returned instead and the finish is abandoned.
+func (p *Process) Finish(hook Hook) (*Event, error) {
+	if p.exited {
+		return nil, ErrExited
+	}
+	t := p.current
+	if t == nil {
+		return nil, fmt.Errorf("finish: no current thread")
+	}
+	fr, err := p.frameAt(t)
+	if err != nil {
+		return nil, fmt.Errorf("finish: %w", err)
+	}
+	r, err := t.Regs()
+	if err != nil {
+		return nil, err
+	}
+	key, top := p.stackOf(t, r.Rsp)
+	f := &finishTrap{p: p, addr: Addr(fr.ret), key: key, off: top - fr.cfa}
+	if err := p.addSiteUser(f.addr, f); err != nil {
+		return nil, fmt.Errorf("finish: %w", err)
+	}
+	defer func() {
+		if !p.exited {
+			if err := p.removeSiteUser(f.addr, f); err == nil && p.sites[f.addr] == nil {
+				p.returns().removed[f.addr] = true
+			}
+		}
+	}()
+	return p.Continue(func(ev *Event) (bool, error) {
+		if ev == f.ev {
+			return true, nil
+		}
+		if hook == nil {
+			return ev.Kind != EventThread, nil
+		}
+		return hook(ev)
+	})
+}
