@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"sync"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -30,6 +31,7 @@ func (p *Process) Continue(hook Hook) (*Event, error) {
 	if p.exited {
 		return nil, ErrExited
 	}
+	quietChildStops.Do(noChildStopSignals)
 	pending := p.deferred
 	p.deferred = nil
 	held := map[int]bool{}
@@ -104,6 +106,36 @@ func (p *Process) Continue(hook Hook) (*Event, error) {
 			}
 		}
 	}
+}
+
+var quietChildStops sync.Once
+
+// noChildStopSignals asks the kernel not to send godbg a SIGCHLD for each
+// stop of a tracee (SA_NOCLDSTOP, sigaction(2)). The Go runtime handles
+// SIGCHLD, so otherwise every breakpoint hit also costs godbg a signal
+// delivery, the runtime's handler and a sigreturn; wait4 is woken whether
+// the signal is sent or not (kernel/signal.c, do_notify_parent_cldstop).
+// The handler, its mask and its other flags stay the runtime's, and exits
+// still raise SIGCHLD. Best effort: on failure the stops are only slower.
+func noChildStopSignals() {
+	// The kernel's struct sigaction on x86-64 (arch/x86/include/uapi/asm/signal.h).
+	type sigaction struct {
+		handler  uintptr
+		flags    uint64
+		restorer uintptr
+		mask     uint64
+	}
+	var sa sigaction
+	if _, _, e := unix.RawSyscall6(unix.SYS_RT_SIGACTION, uintptr(unix.SIGCHLD), 0,
+		uintptrOf(&sa), 8, 0, 0); e != 0 {
+		return
+	}
+	if sa.handler == 0 || sa.handler == 1 { // SIG_DFL, SIG_IGN: no signal is delivered
+		return
+	}
+	const saNoCldStop = 1 // SA_NOCLDSTOP, asm-generic/signal-defs.h
+	sa.flags |= saNoCldStop
+	unix.RawSyscall6(unix.SYS_RT_SIGACTION, uintptr(unix.SIGCHLD), uintptrOf(&sa), 0, 8, 0, 0)
 }
 
 // callHook runs the hook for ev and the other events of the same stop; it
