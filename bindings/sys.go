@@ -1,0 +1,241 @@
+package bindings
+
+import (
+	"fmt"
+	"path"
+	"sort"
+	"strings"
+
+	"github.com/godbg/godbg/engine"
+	glua "github.com/yuin/gopher-lua"
+)
+
+func init() {
+	exports["sys"] = (*Module).sys
+	exports["sys_return"] = (*Module).sysReturn
+}
+
+// syscallHookType is the metatable name of sys() hooks.
+const syscallHookType = "godbg.SyscallHook"
+
+// sysData is what a syscall catch carries for the bindings (engine
+// SyscallCatch.Data).
+type sysData struct {
+	fn    *glua.LFunction
+	ud    *glua.LUserData
+	names []string
+}
+
+// sys(names, fn) -> hook: fn(ev) at the entry and the exit of the named
+// system calls: names is a name ("openat"), a list of names, or a glob
+// ("*" for all, "open*"). ev = {reason="syscall", phase="enter"|"exit",
+// name=, nr=, args={a1, ..., a6}, ret= (exit), elapsed= (exit: seconds
+// since the entry), tid=, goid=}; args and ret signed. Returning true
+// stops; without fn every stop stops.
+func (m *Module) sys(L *glua.LState) int {
+	var pats []string
+	switch v := L.Get(1).(type) {
+	case glua.LString:
+		pats = []string{string(v)}
+	case *glua.LTable:
+		v.ForEach(func(_, x glua.LValue) {
+			s, ok := x.(glua.LString)
+			if !ok {
+				L.ArgError(1, "system call names must be strings, got "+x.Type().String())
+			}
+			pats = append(pats, string(s))
+		})
+	default:
+		L.ArgError(1, "system call name, glob or list of them expected, got "+v.Type().String())
+	}
+	var fn *glua.LFunction
+	if L.GetTop() >= 2 && L.Get(2) != glua.LNil {
+		fn = L.CheckFunction(2)
+	}
+	all, nrs, err := SyscallNumbers(pats)
+	if err != nil {
+		L.ArgError(1, err.Error())
+	}
+	m.checkLive(L, "sys")
+	c, err := m.p.CatchSyscall(all, nrs)
+	if err != nil {
+		L.RaiseError("sys: %v", err)
+	}
+	c.Data = &sysData{fn: fn, names: pats}
+	L.Push(m.pushSyscallHook(c))
+	return 1
+}
+
+// SyscallNumbers resolves sys() names: exact names, or globs (* ? [..]);
+// "*" is every call. An unknown name or a glob matching none is an error.
+func SyscallNumbers(pats []string) (all bool, nrs []int, err error) {
+	if len(pats) == 0 {
+		return false, nil, fmt.Errorf("no system call named")
+	}
+	seen := map[int]bool{}
+	for _, pat := range pats {
+		if pat == "*" {
+			return true, nil, nil
+		}
+		if !strings.ContainsAny(pat, "*?[") {
+			nr, ok := engine.SyscallNumber(pat)
+			if !ok {
+				return false, nil, fmt.Errorf("unknown system call %q", pat)
+			}
+			if !seen[nr] {
+				seen[nr] = true
+				nrs = append(nrs, nr)
+			}
+			continue
+		}
+		n := 0
+		for _, name := range engine.SyscallNames() {
+			ok, perr := path.Match(pat, name)
+			if perr != nil {
+				return false, nil, fmt.Errorf("bad glob %q: %v", pat, perr)
+			}
+			if ok {
+				n++
+				nr, _ := engine.SyscallNumber(name)
+				if !seen[nr] {
+					seen[nr] = true
+					nrs = append(nrs, nr)
+				}
+			}
+		}
+		if n == 0 {
+			return false, nil, fmt.Errorf("no system call matches %q", pat)
+		}
+	}
+	sort.Ints(nrs)
+	return false, nrs, nil
+}
+
+// sys_return(v): in a syscall entry callback (or after cont() returned an
+// entry event), skip the call: it returns v (e.g. -2, -ENOENT) and its exit
+// event still comes, with ret = v.
+func (m *Module) sysReturn(L *glua.LState) int {
+	v := int64(checkU64(L, 1))
+	m.checkLive(L, "sys_return")
+	t := m.p.CurrentThread()
+	if t == nil {
+		L.RaiseError("sys_return: no current thread")
+	}
+	if err := m.p.SkipSyscall(t, v); err != nil {
+		L.RaiseError("sys_return: only in a system call's enter callback: %v", err)
+	}
+	return 0
+}
+
+func (m *Module) pushSyscallHook(c *engine.SyscallCatch) *glua.LUserData {
+	d, _ := c.Data.(*sysData)
+	if d == nil {
+		d = &sysData{}
+		c.Data = d
+	}
+	if d.ud == nil {
+		d.ud = m.L.NewUserData()
+		d.ud.Value = c
+		m.L.SetMetatable(d.ud, m.syscallHookMeta())
+	}
+	return d.ud
+}
+
+func checkSyscallHook(L *glua.LState, n int) *engine.SyscallCatch {
+	if c, ok := L.CheckUserData(n).Value.(*engine.SyscallCatch); ok {
+		return c
+	}
+	L.ArgError(n, "sys hook expected")
+	return nil
+}
+
+// syscallHookMeta builds the sys() hooks' metatable on first use.
+func (m *Module) syscallHookMeta() glua.LValue {
+	L := m.L
+	if mt, ok := L.GetTypeMetatable(syscallHookType).(*glua.LTable); ok {
+		return mt
+	}
+	mt := L.NewTypeMetatable(syscallHookType)
+	// hook:delete(): stop calling the hook.
+	del := L.NewFunction(func(L *glua.LState) int {
+		if err := m.p.ClearSyscallCatch(checkSyscallHook(L, 1)); err != nil {
+			L.RaiseError("hook:delete(): %v", err)
+		}
+		return 0
+	})
+	names := func(c *engine.SyscallCatch) []string {
+		if d, _ := c.Data.(*sysData); d != nil {
+			return d.names
+		}
+		return nil
+	}
+	L.SetField(mt, "__index", L.NewFunction(func(L *glua.LState) int {
+		c := checkSyscallHook(L, 1)
+		switch L.CheckString(2) {
+		case "id":
+			L.Push(glua.LNumber(c.ID))
+		case "names":
+			t := L.NewTable()
+			for _, n := range names(c) {
+				t.Append(glua.LString(n))
+			}
+			L.Push(t)
+		case "deleted":
+			L.Push(glua.LBool(c.Deleted()))
+		case "delete":
+			L.Push(del)
+		default:
+			L.Push(glua.LNil)
+		}
+		return 1
+	}))
+	L.SetField(mt, "__tostring", L.NewFunction(func(L *glua.LState) int {
+		c := checkSyscallHook(L, 1)
+		L.Push(glua.LString(fmt.Sprintf("sys hook %d on %s", c.ID, strings.Join(names(c), ","))))
+		return 1
+	}))
+	return mt
+}
+
+// callSyscall runs the fn of each sys() hook that wants the call, with one
+// event table; true when one returned true (or has no fn).
+func (m *Module) callSyscall(ev *engine.Event) (bool, error) {
+	t := m.eventTable(ev)
+	stop := false
+	for _, c := range ev.Syscall.Catches {
+		if c.Deleted() {
+			continue // deleted by an earlier hook of this stop
+		}
+		d, _ := c.Data.(*sysData)
+		if d == nil || d.fn == nil {
+			stop = true
+			continue
+		}
+		s, err := m.call(d.fn, t)
+		if err != nil {
+			return true, err
+		}
+		stop = stop || s
+	}
+	return stop, nil
+}
+
+// syscallFields fills a syscall event's table.
+func (m *Module) syscallFields(t *glua.LTable, ev *engine.Event) {
+	sc := ev.Syscall
+	L := m.L
+	phase := "enter"
+	if sc.Exit {
+		phase = "exit"
+		t.RawSetString("ret", glua.LNumber(float64(sc.Ret)))
+		t.RawSetString("elapsed", glua.LNumber(ev.Elapsed.Seconds()))
+	}
+	t.RawSetString("phase", glua.LString(phase))
+	t.RawSetString("name", glua.LString(sc.Name))
+	t.RawSetString("nr", glua.LNumber(sc.Nr))
+	args := L.CreateTable(6, 0)
+	for _, a := range sc.Args {
+		args.Append(SignedNumber(a))
+	}
+	t.RawSetString("args", args)
+}
