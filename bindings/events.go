@@ -62,6 +62,10 @@ func (m *Module) hook(ev *engine.Event) (stop bool, err error) {
 	case engine.EventThread:
 		_, err := m.callHandlers("thread", ev)
 		return false, err
+	case engine.EventWatch:
+		return m.callWatch(ev)
+	case engine.EventSyscall:
+		return m.callSyscall(ev)
 	default:
 		return true, nil
 	}
@@ -144,6 +148,10 @@ func (m *Module) eventTable(ev *engine.Event) *glua.LTable {
 	case engine.EventStep, engine.EventFinish:
 		t.RawSetString("addr", AddrNumber(uint64(ev.Addr)))
 		m.setSym(t, ev.Addr)
+	case engine.EventWatch:
+		m.watchFields(t, ev)
+	case engine.EventSyscall:
+		m.syscallFields(t, ev)
 	case engine.EventExit:
 		if ev.ExitSignal != 0 {
 			t.RawSetString("signal", glua.LString(SignalName(ev.ExitSignal)))
