@@ -61,12 +61,15 @@ type Event struct {
 // Breakpoint is a user breakpoint. Several breakpoints may share an address;
 // the trap (a site) stays until the last one goes.
 type Breakpoint struct {
-	ID      int
-	Addr    Addr
-	Loc     string // as the user wrote it
-	Hits    int
-	Once    bool // deleted after its first hit
-	Enabled bool
+	ID   int
+	Addr Addr
+	Loc  string // as the user wrote it
+	Hits int
+	Once bool // deleted after its first hit
+	// Goroutine, when not 0, limits the hits to that goroutine (Go): other
+	// goroutines pass without a hit being counted or reported.
+	Goroutine int64
+	Enabled   bool
 	// Data is the owner's payload (the bindings keep the Lua callback here);
 	// the engine never looks at it.
 	Data any

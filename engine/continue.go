@@ -338,9 +338,19 @@ func (p *Process) hitSiteEvent(t *Thread, s *site, pooled bool) (*Event, error) 
 	t.atSite = s.addr
 	var ev *Event
 	once := false
+	goid, haveGoid := int64(0), false
 	for _, bp := range s.bps {
 		if !bp.Enabled {
 			continue
+		}
+		if bp.Goroutine != 0 {
+			if !haveGoid {
+				goid, _ = t.GoroutineID()
+				haveGoid = true
+			}
+			if goid != bp.Goroutine {
+				continue
+			}
 		}
 		bp.Hits++
 		once = once || bp.Once
