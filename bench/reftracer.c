@@ -193,7 +193,7 @@ int main(int argc, char **argv) {
 		r.rip = addr;
 		if (ptrace(PTRACE_SETREGS, tid, 0, &r) < 0)
 			die("SETREGS");
-		poke(pid, addr, orig);
+		poke(tid, addr, orig); // through the stopped thread: pid may be running
 		for (;;) {
 			if (ptrace(PTRACE_SINGLESTEP, tid, 0, 0) < 0)
 				die("SINGLESTEP");
@@ -206,7 +206,7 @@ int main(int argc, char **argv) {
 			if (WSTOPSIG(st) != SIGTRAP && WSTOPSIG(st) != SIGSTOP)
 				sig = WSTOPSIG(st); // delivered with the CONT below
 		}
-		poke(pid, addr, (orig & ~0xffl) | 0xcc);
+		poke(tid, addr, (orig & ~0xffl) | 0xcc);
 	}
 	fprintf(stderr, "hits=%ld\n", hits);
 	return status;
