@@ -13,14 +13,17 @@ const breakpointType = "godbg.Breakpoint"
 // bpData is what a breakpoint carries for the bindings (engine
 // Breakpoint.Data): its Lua callback.
 type bpData struct {
-	fn *glua.LFunction
+	fn       *glua.LFunction
+	onReturn *glua.LFunction // opts.on_return (returns.go)
 }
 
 // brk(loc [, fn] [, opts]) -> bp: a breakpoint at loc (an address, a
 // function name: after its prologue, or "file:LINE"). fn(ev) runs on every
 // hit; returning true stops (cont() returns ev); without fn every hit
 // stops. opts.entry: at the function's first instruction; opts.once:
-// deleted after its first hit. brk(loc, opts) is brk(loc, nil, opts).
+// deleted after its first hit; opts.on_return(ev): called when each call
+// that hit returns (ev.reason "return", ev.elapsed, regs the results).
+// brk(loc, opts) is brk(loc, nil, opts).
 func (m *Module) brk(L *glua.LState) int {
 	var fn *glua.LFunction
 	var opts *glua.LTable
@@ -40,6 +43,7 @@ func (m *Module) brk(L *glua.LState) int {
 		L.ArgError(2, "function or options table expected, got "+v.Type().String())
 	}
 	entry, once := false, false
+	var onReturn *glua.LFunction
 	if opts != nil {
 		opts.ForEach(func(k, v glua.LValue) {
 			switch k.String() {
@@ -48,7 +52,11 @@ func (m *Module) brk(L *glua.LState) int {
 			case "once":
 				once = glua.LVAsBool(v)
 			case "on_return":
-				L.RaiseError("brk: opts.on_return is not supported yet")
+				f, ok := v.(*glua.LFunction)
+				if !ok {
+					L.RaiseError("brk: opts.on_return: function expected, got %s", v.Type().String())
+				}
+				onReturn = f
 			default:
 				L.RaiseError("brk: unknown option %s", k.String())
 			}
@@ -63,7 +71,16 @@ func (m *Module) brk(L *glua.LState) int {
 		L.RaiseError("brk %s: %v", loc, err)
 	}
 	bp.Once = once
-	bp.Data = &bpData{fn: fn}
+	if fn == nil && onReturn != nil {
+		// on_return alone: the entry does not stop.
+		fn = L.NewFunction(func(*glua.LState) int { return 0 })
+	}
+	bp.Data = &bpData{fn: fn, onReturn: onReturn}
+	if onReturn != nil {
+		if err := m.p.WatchReturns(bp); err != nil {
+			L.RaiseError("brk %s: on_return: %v", loc, err)
+		}
+	}
 	L.Push(m.pushBreakpoint(bp))
 	return 1
 }
