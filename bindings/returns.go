@@ -1,0 +1,115 @@
+package bindings
+
+import (
+	"math"
+
+	"github.com/godbg/godbg/engine"
+	glua "github.com/yuin/gopher-lua"
+)
+
+func init() {
+	exports["force_return"] = (*Module).forceReturn
+	exports["finish"] = (*Module).finish
+	exports["retval"] = (*Module).retval
+}
+
+// callReturn runs the on_return callback of the breakpoint whose call just
+// returned; true stops, as for breakpoints.
+func (m *Module) callReturn(ev *engine.Event) (bool, error) {
+	d, _ := ev.Bp.Data.(*bpData)
+	if d == nil || d.onReturn == nil {
+		return false, nil
+	}
+	return m.call(d.onReturn, m.eventTable(ev))
+}
+
+// force_return([v]): in a breakpoint callback (or after cont() stopped at
+// one), skip the rest of the current function: its frame is unwound
+// through the call frame information (rsp, rip and the callee-saved
+// registers its prologue saved) and it returns v to its caller (default 0).
+// v is an integer or a boolean (rax; a Go function's other integer results
+// become 0, so (T, error) returns (v, nil)), or a table {int=, float=}:
+// float goes to xmm0 as a double (C double, Go float64), int to rax.
+func (m *Module) forceReturn(L *glua.LState) int {
+	t := m.currentThread(L)
+	var v engine.ReturnValue
+	switch a := L.Get(1).(type) {
+	case *glua.LNilType:
+	case glua.LBool:
+		if a {
+			v.Int = 1
+		}
+	case *glua.LTable:
+		if n := a.RawGetString("int"); n != glua.LNil {
+			x, err := U64FromLua(n)
+			if err != nil {
+				L.ArgError(1, "int: "+err.Error())
+			}
+			v.Int = x
+		}
+		if f := a.RawGetString("float"); f != glua.LNil {
+			n, ok := f.(glua.LNumber)
+			if !ok {
+				L.ArgError(1, "float: number expected, got "+f.Type().String())
+			}
+			x := float64(n)
+			v.Float = &x
+		}
+	default:
+		v.Int = checkU64(L, 1)
+	}
+	if err := t.ForceReturn(v); err != nil {
+		m.raise(L, "force_return", err)
+	}
+	return 0
+}
+
+// finish() -> ev: run until the current function returns to its caller:
+// {reason="finish", tid=, addr=} with the thread stopped at the return
+// address (regs.rax: the result). Other threads run meanwhile and their
+// callbacks run as with cont(); one returning true ends finish() early with
+// its event, as does the exit.
+func (m *Module) finish(L *glua.LState) int {
+	m.checkLive(L, "finish")
+	m.out.Flush()
+	m.cbErr, m.stopEv = nil, nil
+	ev, err := m.p.Finish(m.hook)
+	if m.cbErr != nil {
+		m.raise(L, "finish", m.cbErr)
+	}
+	if err != nil {
+		m.raise(L, "finish", err)
+	}
+	if ev.Kind == engine.EventExit {
+		m.exit = ev
+	}
+	if m.stopEv != nil && ev.Kind == engine.EventBreakpoint {
+		ev = m.stopEv
+	}
+	L.Push(m.eventTable(ev))
+	return 1
+}
+
+// retval([kind]) -> number: the current thread's first result after a
+// return (on_return, finish): kind "int" (default, rax read signed) or
+// "float" (xmm0 as a double).
+func (m *Module) retval(L *glua.LState) int {
+	t := m.currentThread(L)
+	switch kind := L.OptString(1, "int"); kind {
+	case "int":
+		r, err := t.Regs()
+		if err != nil {
+			m.raise(L, "retval", err)
+		}
+		L.Push(SignedNumber(r.Rax))
+	case "float":
+		bits, err := t.XMM0()
+		if err != nil {
+			m.raise(L, "retval", err)
+		}
+		L.Push(glua.LNumber(math.Float64frombits(bits)))
+	default:
+		L.ArgError(1, `"int" or "float" expected`)
+	}
+	return 1
+}
