@@ -62,6 +62,8 @@ func (m *Module) hook(ev *engine.Event) (stop bool, err error) {
 	case engine.EventThread:
 		_, err := m.callHandlers("thread", ev)
 		return false, err
+	case engine.EventReturn:
+		return m.callReturn(ev)
 	case engine.EventWatch:
 		return m.callWatch(ev)
 	case engine.EventSyscall:
