@@ -1,0 +1,159 @@
+package main
+
+import (
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/godbg/godbg/internal/fixture"
+)
+
+// opts.on_return flips Authorized("bob") / check_auth("bob") to granted;
+// force_return(1) does the same from the entry callback.
+func TestRunOnReturnAndForceReturn(t *testing.T) {
+	goProg := target(t, fixture.Go(t, "auth"))
+	cProg := target(t, fixture.C(t, "auth.c", "-O2", "-g"))
+	onReturn := `
+		local n = 0
+		brk(FN, {on_return = function(ev)
+			assert(ev.reason == "return" and ev.elapsed > 0 and ev.elapsed < 5, "event")
+			assert(ev.bp.loc == FN and where(ev.addr).sym == MAIN, "returns to main")
+			assert(regs.rax == 0, "denied first")
+			regs.rax = 1
+			n = n + 1
+		end})
+		on("exit", function() printf("returns=%d", n) end)`
+	force := `
+		local n = 0
+		brk(FN, function(ev) n = n + 1; force_return(1) end)
+		brk(RATIO, function(ev) force_return({float = 1.5}) end)
+		on("exit", function() printf("forced=%d", n) end)`
+	for _, tt := range []struct {
+		prog, fn, main, ratio, out string
+	}{
+		{goProg, "main.Authorized", "main.main", "main.Ratio", "bob: granted\nlookup: 0 no user bob\nratio=%s\n"},
+		{cProg, "check_auth", "main", "ratio", "bob: granted\nratio=%s\nlive=11,22,33,44\n"},
+	} {
+		pre := "local FN, MAIN, RATIO = '" + tt.fn + "', '" + tt.main + "', '" + tt.ratio + "'\n"
+		r := godbg(t, "run", "-e", pre+onReturn, tt.prog)
+		check(t, r, 0, strings.Replace(tt.out, "%s", "0.25", 1)+"returns=1\n", "")
+		r = godbg(t, "run", "-e", pre+force, tt.prog)
+		want := strings.Replace(tt.out, "%s", "1.50", 1)
+		check(t, r, 0, want+"forced=1\n", "")
+		noProcessLeft(t, tt.prog)
+	}
+}
+
+// Every call of fib(20) (21,891) returns once, to its own call, with the
+// right value: the script pairs entries and returns on a stack.
+func TestRunFibReturnPairs(t *testing.T) {
+	for _, prog := range []string{target(t, fixture.GoDebug(t, "auth")), target(t, fixture.C(t, "auth.c", "-O0", "-g"))} {
+		r := godbg(t, "run", "-e", `
+			local FN, ARG = "main.fib", "rax"
+			if sym("main.fib") == nil then FN, ARG = "fib", "rdi" end
+			local memo = {[0] = 0, [1] = 1}
+			for i = 2, 30 do memo[i] = memo[i-1] + memo[i-2] end
+			local stack, calls, bad = {}, 0, 0
+			brk(FN, function(ev) stack[#stack + 1] = regs[ARG] end, {on_return = function(ev)
+				local n = table.remove(stack)
+				calls = calls + 1
+				if regs.rax ~= memo[n] then bad = bad + 1 end
+			end})
+			on("exit", function() printf("calls=%d bad=%d left=%d", calls, bad, #stack) end)`, prog, "fib", "20")
+		check(t, r, 0, "fib(20)=6765\ncalls=21891 bad=0 left=0\n", "")
+	}
+}
+
+// finish() runs to the caller: the result is in rax there, and bps() and
+// the code are left as they were.
+func TestRunFinish(t *testing.T) {
+	prog := target(t, fixture.GoDebug(t, "auth"))
+	r := godbg(t, "run", "-e", `
+		local bp = brk("main.fib", function(ev) return regs.rax == 10 end)
+		local ev = cont()
+		assert(ev.reason == "breakpoint" and ev.bp == bp)
+		bp:delete()
+		local code = mem(sym("main.fib"), 64)
+		ev = finish()
+		printf("%s %s rax=%d", ev.reason, where(ev.addr).sym, regs.rax)
+		assert(ev.addr == regs.rip and ev.tid ~= nil)
+		assert(#bps() == 0 and mem(sym("main.fib"), 64) == code)`, prog, "fib", "12")
+	check(t, r, 0, "finish main.fib rax=55\nfib(12)=144\n", "")
+}
+
+func TestInjectRecipe(t *testing.T) {
+	prog := target(t, fixture.C(t, "auth.c", "-O2", "-g"))
+	r := godbg(t, "run", "-a", "func=check_auth", "-a", "value=1", "-a", "every=1", "inject", prog)
+	check(t, r, 0, "inject check_auth -> 1 (call 1)\nbob: granted\nratio=0.25\nlive=11,22,33,44\ncheck_auth: forced 1 of 1 calls\n", "")
+	gop := target(t, fixture.Go(t, "auth"))
+	r = godbg(t, "run", "-a", "func=main.fib", "-a", "value=1", "-a", "every=3", "-a", "quiet=1", "inject", gop, "fib", "5")
+	// fib(5) with every third call forced to 1: the calls are made in
+	// order 5 4 3 [2] 1 ... ; the script's count is the proof the stops
+	// were handled and the program ran on.
+	if r.status != 0 || !strings.HasPrefix(r.stdout, "fib(5)=") || !strings.Contains(r.stdout, "main.fib: forced ") {
+		t.Errorf("got %d %q %q", r.status, r.stdout, r.stderr)
+	}
+}
+
+// The latency recipe puts 1 ms sleeps in the [1K, 2K) us bucket (or just
+// below 1,024 us) and 10 ms sleeps in [8K, 16K).
+func TestLatencyRecipe(t *testing.T) {
+	for _, tt := range []struct{ prog, fast, slow string }{
+		{target(t, fixture.C(t, "auth.c", "-O2", "-g")), "fast", "slow"},
+		{target(t, fixture.Go(t, "auth")), "main.Fast", "main.Slow"},
+	} {
+		r := godbg(t, "run", "-a", "func="+tt.fast, "latency", tt.prog, "latency", "12")
+		r2 := godbg(t, "run", "-a", "func="+tt.slow, "latency", tt.prog, "latency", "12")
+		for _, c := range []struct {
+			res     result
+			fn      string
+			count   int
+			buckets []string
+			next    string  // the bucket above
+			lo, hi  float64 // p50 bounds, us
+		}{
+			{r, tt.fast, 12, []string{"[512, 1K)", "[1K, 2K)"}, "[2K, 4K)", 1000, 2048},
+			{r2, tt.slow, 3, []string{"[8K, 16K)"}, "[16K, 32K)", 10000, 16384},
+		} {
+			out := c.res.stdout
+			if c.res.status != 0 || !strings.HasPrefix(out, "done\n") {
+				t.Fatalf("%s: status %d, stdout %q, stderr %q", c.fn, c.res.status, out, c.res.stderr)
+			}
+			m := regexp.MustCompile(regexp.QuoteMeta(c.fn) + `: count=(\d+) p50=(\d+)us p99=(\d+)us\n@us\[` + regexp.QuoteMeta(c.fn) + `\]:\n`).FindStringSubmatch(out)
+			if m == nil {
+				t.Fatalf("%s: no summary in %q", c.fn, out)
+			}
+			n, _ := strconv.Atoi(m[1])
+			p50, _ := strconv.ParseFloat(m[2], 64)
+			if n != c.count || p50 < c.lo || p50 >= c.hi {
+				t.Errorf("%s: count %d p50 %v; want %d and p50 in [%v, %v)", c.fn, n, p50, c.count, c.lo, c.hi)
+			}
+			// A sleep never ends early; a loaded machine (the tests run on
+			// two cores) may wake one late: one call in the next bucket up
+			// is tolerated, the p50 above is exact.
+			total, late := 0, 0
+			for _, line := range strings.Split(out, "\n") {
+				f := regexp.MustCompile(`^(\[[^)\]]*[)\]])\s+(\d+) \|@*\s*\|$`).FindStringSubmatch(line)
+				if f == nil {
+					continue
+				}
+				k, _ := strconv.Atoi(f[2])
+				total += k
+				ok := k == 0
+				for _, b := range c.buckets {
+					ok = ok || f[1] == b
+				}
+				if !ok && f[1] == c.next && k == 1 && late == 0 {
+					ok, late = true, 1
+				}
+				if !ok {
+					t.Errorf("%s: %d calls in %s", c.fn, k, f[1])
+				}
+			}
+			if total != c.count {
+				t.Errorf("%s: histogram holds %d calls, want %d:\n%s", c.fn, total, c.count, out)
+			}
+		}
+	}
+}

@@ -1,0 +1,109 @@
+-- latency: a log2 histogram of the time each call of the matching functions takes, printed at the exit.
+--
+-- Times each call from its breakpoint (after the prologue) to its return
+-- (brk's on_return: recursion, goroutines and threads kept apart). At the
+-- exit, for each called function: its count, p50 and p99, then a
+-- histogram in powers of two, as bpftrace's hist() prints it.
+--
+-- Parameters:
+--   -a func=GLOB    functions to time (default main.*); * ? [...] as in syms()
+--   -a unit=U       histogram unit: ns, us (default) or ms
+--
+-- Example:
+--   godbg run -a func='main.Handle*' -a unit=us latency ./server
+
+local glob = params.func or "main.*"
+local unit = params.unit or "us"
+local scale = ({ ns = 1e9, us = 1e6, ms = 1e3 })[unit] or error("latency: unit must be ns, us or ms, got " .. unit)
+
+local samples, names = {}, {}
+for _, s in ipairs(syms(glob)) do
+	if s.kind == "func" and samples[s.name] == nil then
+		local name = s.name
+		local list = {}
+		samples[name] = list
+		names[#names + 1] = name
+		brk(name, {
+			on_return = function(ev)
+				list[#list + 1] = ev.elapsed * scale
+			end,
+		})
+	end
+end
+if #names == 0 then
+	error("latency: no function matches " .. glob)
+end
+
+-- bucket(v): -1 for values below 1, else k with 2^k <= v < 2^(k+1).
+local function bucket(v)
+	if v < 1 then
+		return -1
+	end
+	local k = 0
+	while v >= 2 do
+		v = v / 2
+		k = k + 1
+	end
+	return k
+end
+
+-- label(2^k) as bpftrace writes bounds: 512, 1K, 2M ...
+local function label(n)
+	local suffixes = { "", "K", "M", "G", "T" }
+	local i = 1
+	while n >= 1024 and n % 1024 == 0 and i < #suffixes do
+		n = n / 1024
+		i = i + 1
+	end
+	return string.format("%d%s", n, suffixes[i])
+end
+
+local function percentile(sorted, p)
+	local i = math.ceil(#sorted * p / 100)
+	if i < 1 then
+		i = 1
+	end
+	return sorted[i]
+end
+
+local function hist(list)
+	local counts, lo, hi, most = {}, nil, nil, 0
+	for _, v in ipairs(list) do
+		local b = bucket(v)
+		counts[b] = (counts[b] or 0) + 1
+		lo = (lo == nil or b < lo) and b or lo
+		hi = (hi == nil or b > hi) and b or hi
+		most = math.max(most, counts[b])
+	end
+	for b = lo, hi do
+		local n = counts[b] or 0
+		local range
+		if b < 0 then
+			range = "(..., 1)"
+		elseif b == 0 then
+			range = "[1]"
+		else
+			range = string.format("[%s, %s)", label(2 ^ b), label(2 ^ (b + 1)))
+		end
+		local bar = string.rep("@", math.floor(n * 52 / most + 0.5))
+		printf("%-20s %6d |%-52s|", range, n, bar)
+	end
+end
+
+on("exit", function()
+	for _, name in ipairs(names) do
+		local list = samples[name]
+		if #list > 0 then
+			local sorted = {}
+			for i, v in ipairs(list) do
+				sorted[i] = v
+			end
+			table.sort(sorted)
+			printf("%s: count=%d p50=%.0f%s p99=%.0f%s", name, #sorted, percentile(sorted, 50), unit,
+				percentile(sorted, 99), unit)
+			printf("@%s[%s]:", unit, name)
+			hist(list)
+			print("")
+		end
+	end
+end)
