@@ -410,3 +410,48 @@ func TestFinish(t *testing.T) {
 		}
 	}
 }
+
+// TestReturnsAcrossGoroutines: goroutines run the watched function at once
+// and move between threads; each call returns once, on its goroutine, with
+// its own result.
+func TestReturnsAcrossGoroutines(t *testing.T) {
+	p, out := launch(t, fixture.GoDebug(t, "gomulti"), false, "8", "3000")
+	bp := watch(t, p, "main.Work")
+	open := map[int64][]uint64{}
+	returns, bad := 0, 0
+	runToExit(t, p, func(ev *Event) (bool, error) {
+		if ev.Bp != bp {
+			return false, nil
+		}
+		id, ok := ev.Thread.GoroutineID()
+		if !ok {
+			t.Fatalf("no goroutine at %v", ev.Kind)
+		}
+		r, _ := ev.Thread.Regs()
+		switch ev.Kind {
+		case EventBreakpoint:
+			open[id] = append(open[id], r.Rax)
+		case EventReturn:
+			st := open[id]
+			if len(st) == 0 {
+				bad++
+				return false, nil
+			}
+			if arg := st[len(st)-1]; r.Rax != 2*arg {
+				bad++
+			}
+			open[id] = st[:len(st)-1]
+			returns++
+		}
+		return false, nil
+	})
+	if returns != 24000 || bad != 0 || bp.Hits != 24000 {
+		t.Errorf("%d hits, %d returns, %d returns unmatched on their goroutine or with a wrong result; want 24000, 24000, 0", bp.Hits, returns, bad)
+	}
+	if want := "goroutines=8 calls=24000 sum=71976000\n"; out() != want {
+		t.Errorf("output %q, want %q", out(), want)
+	}
+	if p.PendingReturns() != 0 {
+		t.Errorf("%d pending returns left", p.PendingReturns())
+	}
+}
