@@ -229,3 +229,42 @@ func TestWatchDetach(t *testing.T) {
 		t.Errorf("output %q", out())
 	}
 }
+
+// TestWatchFromHookGo sets a watchpoint from a breakpoint's hook while the
+// other threads run: every one of the 16000 atomic writes that follow is
+// seen, on whichever thread (threads born later included).
+func TestWatchFromHookGo(t *testing.T) {
+	prog := fixture.GoDebug(t, "gomulti")
+	p, out := launch(t, prog, false, "8", "2000")
+	if _, err := p.SetBreakpoint(mustSym(t, p, "main.Work"), "main.Work"); err != nil {
+		t.Fatal(err)
+	}
+	var wp *Watchpoint
+	var err error
+	tids := map[int]bool{}
+	ev, err := p.Continue(func(ev *Event) (bool, error) {
+		switch ev.Kind {
+		case EventBreakpoint:
+			if wp != nil {
+				return false, nil
+			}
+			// The breakpoint stays: deleting it here while other threads
+			// may have hit it already is another matter (see the report).
+			wp, err = p.SetWatchpoint(dataSym(t, p, "main.total"), 8, WatchWrite)
+			return err != nil, err
+		case EventWatch:
+			tids[ev.Tid] = true
+		}
+		return false, nil
+	})
+	if err != nil || ev.Kind != EventExit || ev.ExitCode != 0 {
+		t.Fatalf("got %+v, %v; output %q", ev, err, out())
+	}
+	if wp == nil || wp.Hits != 16000 {
+		t.Errorf("watch hits %v, want 16000", wp)
+	}
+	if want := "goroutines=8 calls=16000 sum=31984000\n"; out() != want {
+		t.Errorf("output %q, want %q", out(), want)
+	}
+	t.Logf("writes seen on %d threads", len(tids))
+}
