@@ -38,7 +38,12 @@ func (m *Module) hook(ev *engine.Event) (stop bool, err error) {
 	switch ev.Kind {
 	case engine.EventBreakpoint:
 		stop = false
-		for _, e := range append([]*engine.Event{ev}, ev.More()...) {
+		more := ev.More()
+		for i := -1; i < len(more); i++ { // ev, then the other breakpoints of its site
+			e := ev
+			if i >= 0 {
+				e = more[i]
+			}
 			s, err := m.callBreakpoint(e)
 			if err != nil {
 				return true, err
@@ -79,6 +84,11 @@ func (m *Module) callBreakpoint(ev *engine.Event) (bool, error) {
 	if d == nil || d.fn == nil {
 		return true, nil
 	}
+	if p := d.fn.Proto; p != nil && p.NumParameters == 0 && p.IsVarArg == 0 {
+		// fn() cannot see its event: the table, most of the bindings' cost
+		// of a hit, is not made.
+		return m.call(d.fn, nil)
+	}
 	return m.call(d.fn, m.eventTable(ev))
 }
 
@@ -100,12 +110,17 @@ func (m *Module) callHandlers(kind string, ev *engine.Event) (bool, error) {
 	return any, nil
 }
 
-// call runs fn(ev) protected; true when it returned true.
+// call runs fn(ev) protected (fn() when ev is nil); true when it returned
+// true.
 func (m *Module) call(fn *glua.LFunction, ev *glua.LTable) (bool, error) {
 	L := m.L
 	L.Push(fn)
-	L.Push(ev)
-	if err := L.PCall(1, 1, nil); err != nil {
+	nargs := 0
+	if ev != nil {
+		L.Push(ev)
+		nargs = 1
+	}
+	if err := L.PCall(nargs, 1, nil); err != nil {
 		ae, ok := err.(*glua.ApiError)
 		if !ok {
 			ae = &glua.ApiError{Type: glua.ApiErrorRun, Object: glua.LString(err.Error())}
