@@ -10,8 +10,9 @@
 # CPU; "default": where the scheduler puts them) measures each tool on each
 # target. A figure is HITS / (t(HITS) - t(0)), wall clock, best of REPEATS
 # runs each, so start-up and symbol loading are left out for every tool
-# alike. Every tool's hit count is checked against HITS ("!" marks a wrong
-# count). Then the engine's own benchmark (go test -bench Hit) and godbg's
+# alike; "cpu" is the user+sys time of the tool and its tracee a hit, the
+# same difference (steadier than wall time on a busy machine). Every tool's
+# hit count is checked against HITS ("!" marks a wrong count). Then the engine's own benchmark (go test -bench Hit) and godbg's
 # peak RSS over 100,000 and 1,000,000 hits. -q skips those two.
 #
 # Needs go, gcc, taskset; gdb (with Python) and dlv are measured when found.
@@ -73,9 +74,10 @@ timed() {
 	[[ $place == cpu0 ]] && pre=(taskset -c 0)
 	local t0 t1
 	t0=$(now)
-	"${pre[@]}" "$@" >"$T/out" 2>&1 || true
+	/usr/bin/time -f '%U %S' -o "$T/cpu" "${pre[@]}" "$@" >"$T/out" 2>&1 || true
 	t1=$(now)
 	ELAPSED=$((t1 - t0))
+	CPU=$(awk '{ printf "%.0f", ($1 + $2) * 1e9 }' "$T/cpu")
 	HITS_SEEN=$(grep -o '^hits=-\{0,1\}[0-9]*' "$T/out" | tail -1 | cut -d= -f2 || true)
 	HITS_SEEN=${HITS_SEEN:-?}
 }
@@ -85,21 +87,24 @@ timed() {
 measure() {
 	local place=$1 hits=$2
 	shift 2
-	local best=0 base=0 seen=""
+	local best=0 base=0 cbest=0 cbase=0 seen=""
 	for ((i = 0; i < R; i++)); do
 		timed "$place" "$hits" "$@" "$hits"
 		seen=$HITS_SEEN
 		((best == 0 || ELAPSED < best)) && best=$ELAPSED
+		((cbest == 0 || CPU < cbest)) && cbest=$CPU
 		timed "$place" 0 "$@" 0
 		((base == 0 || ELAPSED < base)) && base=$ELAPSED
+		((cbase == 0 || CPU < cbase)) && cbase=$CPU
 	done
 	local d=$((best - base))
 	((d > 0)) || d=1
 	RATE=$(awk -v n="$hits" -v d="$d" 'BEGIN { printf "%.0f", n / (d / 1e9) }')
 	local ok=ok
 	[[ $seen == "$hits" ]] || ok="! got $seen"
-	printf "  %-34s %-7s %9s hits/s %7.2f us/hit  hits=%s %s\n" "$LABEL" "$place" "$RATE" \
-		"$(awk -v r="$RATE" 'BEGIN { print 1e6 / r }')" "$hits" "$ok"
+	printf "  %-34s %-7s %9s hits/s %7.2f us/hit (cpu %6.2f us)  hits=%s %s\n" "$LABEL" "$place" "$RATE" \
+		"$(awk -v r="$RATE" 'BEGIN { print 1e6 / r }')" \
+		"$(awk -v a="$cbest" -v b="$cbase" -v n="$hits" 'BEGIN { print (a - b) / n / 1e3 }')" "$hits" "$ok"
 }
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2fx", a / b; else print "n/a" }'; }
