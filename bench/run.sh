@@ -12,8 +12,9 @@
 # runs each, so start-up and symbol loading are left out for every tool
 # alike; "cpu" is the user+sys time of the tool and its tracee a hit, the
 # same difference (steadier than wall time on a busy machine). Every tool's
-# hit count is checked against HITS ("!" marks a wrong count). Then the engine's own benchmark (go test -bench Hit) and godbg's
-# peak RSS over 100,000 and 1,000,000 hits. -q skips those two.
+# hit count is checked against HITS ("!" marks a wrong count). Then the
+# engine's own benchmark (go test -bench Hit) and godbg's peak RSS over
+# 100,000, 1,000,000 and 2,000,000 hits. -q skips those two.
 #
 # Needs go, gcc, taskset; gdb (with Python) and dlv are measured when found.
 set -euo pipefail
@@ -169,7 +170,7 @@ echo "engine only (go test -bench Hit: an engine hook counting, no Lua), taskset
 
 echo
 echo "godbg peak RSS (counting callback, C target, taskset -c 0):"
-for hits in 100000 1000000; do
+for hits in 100000 1000000 2000000; do
 	taskset -c 0 /usr/bin/time -f '%M' -o "$T/rss" "$T/godbg" run -e "${COUNT//FN/\"hot\"}" "$T/hotloop_c" "$hits" >"$T/out" 2>&1 || true
 	printf "  %8d hits: %s KB peak RSS, %s\n" "$hits" "$(tail -1 "$T/rss")" "$(grep '^hits=' "$T/out")"
 done
