@@ -14,8 +14,19 @@ const ptraceOptions = unix.PTRACE_O_TRACECLONE | unix.PTRACE_O_TRACEEXEC | unix.
 	unix.PTRACE_O_TRACESYSGOOD | unix.PTRACE_O_EXITKILL
 
 // ptraceCont resumes tid, delivering sig (0 for none).
+//
+// The requests made on every hit (CONT, GETREGS, SETREGS) are raw system
+// calls: they never block (the tracee is stopped), so the runtime's
+// entersyscall/exitsyscall bookkeeping that unix.Ptrace* pay is not needed.
 func ptraceCont(tid int, sig syscall.Signal) error {
-	return unix.PtraceCont(tid, int(sig))
+	return ptraceRaw(unix.PTRACE_CONT, tid, 0, uintptr(sig))
+}
+
+func ptraceRaw(req, tid int, addr, data uintptr) error {
+	if _, _, e := unix.RawSyscall6(unix.SYS_PTRACE, uintptr(req), uintptr(tid), addr, data, 0, 0); e != 0 {
+		return e
+	}
+	return nil
 }
 
 func ptraceStep(tid int, sig syscall.Signal) error {
@@ -26,8 +37,13 @@ func ptraceStep(tid int, sig syscall.Signal) error {
 	return nil
 }
 
-func ptraceGetRegs(tid int, r *unix.PtraceRegs) error { return unix.PtraceGetRegs(tid, r) }
-func ptraceSetRegs(tid int, r *unix.PtraceRegs) error { return unix.PtraceSetRegs(tid, r) }
+func ptraceGetRegs(tid int, r *unix.PtraceRegs) error {
+	return ptraceRaw(unix.PTRACE_GETREGS, tid, 0, uintptrOf(r))
+}
+
+func ptraceSetRegs(tid int, r *unix.PtraceRegs) error {
+	return ptraceRaw(unix.PTRACE_SETREGS, tid, 0, uintptrOf(r))
+}
 
 func ptraceEventMsg(tid int) (uint, error) { return unix.PtraceGetEventMsg(tid) }
 
