@@ -121,6 +121,7 @@ func (p *Process) injectSyscall(t *Thread, nr uint64, args ...uint64) (uint64, e
 		return 0, err
 	}
 	t.regs = saved
+	t.regsKernel = saved.PtraceRegs
 	t.regsValid = true
 	return after.Rax, nil
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/godbg/godbg/engine/debuginfo"
 	"github.com/godbg/godbg/engine/symtab"
+	"golang.org/x/sys/unix"
 )
 
 // ErrInterrupted is returned by Continue after Interrupt.
@@ -66,6 +67,7 @@ type Thread struct {
 	tid int
 
 	regs       Regs
+	regsKernel unix.PtraceRegs // what the kernel holds while regsValid (flushRegs)
 	regsValid  bool
 	regsDirty  bool
 	running    bool
@@ -130,6 +132,7 @@ func (t *Thread) Regs() (*Regs, error) {
 		if err := ptraceGetRegs(t.tid, &t.regs.PtraceRegs); err != nil {
 			return nil, fmt.Errorf("read registers of thread %d: %w", t.tid, err)
 		}
+		t.regsKernel = t.regs.PtraceRegs
 		t.regsValid = true
 	}
 	return &t.regs, nil
@@ -163,11 +166,29 @@ func (t *Thread) flushRegs() error {
 		return nil
 	}
 	t.regsDirty = false
+	// A hit changes rip alone (back onto the trap, then into the scratch
+	// slot): one word written instead of the whole set, which the kernel
+	// checks register by register.
+	if other := t.regs.PtraceRegs; other.Rip != t.regsKernel.Rip {
+		other.Rip = t.regsKernel.Rip
+		if other == t.regsKernel {
+			if err := ptracePokeUser(t.tid, ripOffset, t.regs.Rip); err != nil {
+				return fmt.Errorf("write rip of thread %d: %w", t.tid, err)
+			}
+			t.regsKernel.Rip = t.regs.Rip
+			return nil
+		}
+	}
 	if err := ptraceSetRegs(t.tid, &t.regs.PtraceRegs); err != nil {
 		return fmt.Errorf("write registers of thread %d: %w", t.tid, err)
 	}
+	t.regsKernel = t.regs.PtraceRegs
 	return nil
 }
+
+// ripOffset is rip's place in the USER area (struct user_regs_struct,
+// sys/user.h), for PTRACE_POKEUSER.
+const ripOffset = 16 * 8
 
 // DiscardSignal drops the signal the thread stopped with: it is not
 // delivered when the thread resumes (on("signal") returning true).
