@@ -16,7 +16,8 @@
 # engine's own benchmark (go test -bench Hit) and godbg's peak RSS over
 # 100,000, 1,000,000 and 2,000,000 hits. -q skips those two.
 #
-# Needs go, gcc, taskset; gdb (with Python) and dlv are measured when found.
+# Needs go, gcc, taskset; gdb (with Python) is measured when found (Delve:
+# not installed here, not measured).
 set -euo pipefail
 
 N=200000       # hits for godbg and the C tracers
