@@ -262,7 +262,7 @@ func (i *Info) goidAt(mem Memory, g, sp uint64, o GOffsets) (int64, bool) {
 
 // typeByName finds a named type among the DWARF types.
 func (i *Info) typeByName(name string) (godwarf.Type, error) {
-	r := i.dw.Reader()
+	r := i.reader()
 	for {
 		e, err := r.Next()
 		if err != nil {

@@ -186,7 +186,7 @@ func (i *Info) loadDWARF() error {
 	}
 	info, _ := godwarf.GetDebugSectionElf(i.elf, "info")
 
-	r := i.dw.Reader()
+	r := i.reader()
 	var cu *cuInfo
 	for {
 		e, err := r.Next()

@@ -172,7 +172,7 @@ func (i *Info) tree(off dwarf.Offset) *godwarf.Tree {
 	if t, ok := i.trees[off]; ok {
 		return t
 	}
-	t, err := godwarf.LoadTree(off, i.dw, 0)
+	t, err := loadTree(off, i.dw, 0)
 	if err != nil {
 		t = nil
 	}
@@ -210,12 +210,12 @@ func (i *Info) unwindOne(mem Memory, rs *regSet, lookup uint64) (cfa uint64, cal
 	}
 	switch ctx.CFA.Rule {
 	case frame.RuleCFA:
-		if !rs.ok[ctx.CFA.Reg] {
+		if ctx.CFA.Reg >= numRegs || !rs.ok[ctx.CFA.Reg] {
 			return 0, nil, fmt.Errorf("unwind at %#x: CFA register %d unknown", lookup, ctx.CFA.Reg)
 		}
 		cfa = uint64(int64(rs.val[ctx.CFA.Reg]) + ctx.CFA.Offset)
 	case frame.RuleExpression:
-		v, _, err := op.ExecuteStackProgram(*rs.dwarfRegs(i.bias), ctx.CFA.Expression, 8, readMemFunc(mem))
+		v, _, err := execStack(*rs.dwarfRegs(i.bias), ctx.CFA.Expression, 8, readMemFunc(mem))
 		if err != nil {
 			return 0, nil, fmt.Errorf("unwind at %#x: CFA expression: %w", lookup, err)
 		}
@@ -279,7 +279,7 @@ func (i *Info) applyRule(mem Memory, rs *regSet, rule frame.DWRule, cfa uint64) 
 	case frame.RuleExpression, frame.RuleValExpression:
 		dr := rs.dwarfRegs(i.bias)
 		dr.CFA = int64(cfa)
-		v, _, err := op.ExecuteStackProgram(*dr, rule.Expression, 8, readMemFunc(mem))
+		v, _, err := execStack(*dr, rule.Expression, 8, readMemFunc(mem))
 		if err != nil {
 			return 0, false, err
 		}

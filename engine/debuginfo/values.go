@@ -76,7 +76,7 @@ type object struct {
 }
 
 func (i *Info) readType(off dwarf.Offset) (godwarf.Type, error) {
-	return godwarf.ReadType(i.dw, 0, off, i.typeCache)
+	return readType(i.dw, 0, off, i.typeCache)
 }
 
 // resolve strips typedefs and qualifiers down to the type that says how
@@ -106,6 +106,9 @@ func (o *object) bytesOf(mem Memory, size int64) ([]byte, error) {
 			return nil, fmt.Errorf("value of %d bytes in a %d-byte location", size, len(o.buf))
 		}
 		return o.buf[:size], nil
+	}
+	if err := checkValueSize(size); err != nil {
+		return nil, err
 	}
 	b := make([]byte, size)
 	if err := mem.ReadMemory(o.addr, b); err != nil {
@@ -475,7 +478,7 @@ func (i *Info) typeByNameCached(name string) (godwarf.Type, error) {
 func (i *Info) runtimeType(addr uint64) (godwarf.Type, error) {
 	if i.rtypes == nil {
 		i.rtypes = map[uint64]dwarf.Offset{}
-		r := i.dw.Reader()
+		r := i.reader()
 		for {
 			e, err := r.Next()
 			if err != nil || e == nil {
@@ -663,7 +666,7 @@ func (i *Info) globalDIE(name string) (dwarf.Offset, bool) {
 	}
 	if i.globals == nil {
 		i.globals = map[string]dwarf.Offset{}
-		r := i.dw.Reader()
+		r := i.reader()
 		for {
 			e, err := r.Next()
 			if err != nil || e == nil {

@@ -69,7 +69,7 @@ func (i *Info) scopeAt(mem Memory, regs Registers) (*scope, error) {
 	// DW_AT_frame_base is on the subprogram (DWARF 5, 3.3.5), also for
 	// variables of calls inlined into it.
 	if fb, ok := t.Val(dwarf.AttrFrameBase).([]byte); ok && len(fb) > 0 {
-		if v, pieces, err := op.ExecuteStackProgram(*dr, fb, 8, readMemFunc(mem)); err == nil {
+		if v, pieces, err := execStack(*dr, fb, 8, readMemFunc(mem)); err == nil {
 			if len(pieces) == 1 && pieces[0].Kind == op.RegPiece {
 				v = int64(dr.Uint64Val(pieces[0].Val)) // DW_OP_reg6: rbp is the base
 			}
@@ -140,7 +140,7 @@ func (i *Info) varValue(mem Memory, s *scope, n *godwarf.Tree) Value {
 // varObject locates a variable DIE at the scope's pc.
 func (i *Info) varObject(mem Memory, s *scope, n *godwarf.Tree) *object {
 	name, _ := n.Val(dwarf.AttrName).(string)
-	typ, err := n.Type(i.dw, 0, i.typeCache)
+	typ, err := treeType(n, i.dw, i.typeCache)
 	if err != nil {
 		return &object{name: name, typ: &godwarf.VoidType{}, err: fmt.Errorf("type: %w", err)}
 	}
@@ -150,7 +150,7 @@ func (i *Info) varObject(mem Memory, s *scope, n *godwarf.Tree) *object {
 		o.err = err
 		return o
 	}
-	addr, pieces, err := op.ExecuteStackProgram(*s.regs, instr, 8, readMemFunc(mem))
+	addr, pieces, err := execStack(*s.regs, instr, 8, readMemFunc(mem))
 	if err != nil {
 		o.err = fmt.Errorf("location: %w", err)
 		return o
