@@ -37,21 +37,13 @@ func (m *Module) hook(ev *engine.Event) (stop bool, err error) {
 	defer m.out.Flush() // a callback's lines come out before the tracee's next ones
 	switch ev.Kind {
 	case engine.EventBreakpoint:
-		stop = false
-		more := ev.More()
-		for i := -1; i < len(more); i++ { // ev, then the other breakpoints of its site
-			e := ev
-			if i >= 0 {
-				e = more[i]
-			}
-			s, err := m.callBreakpoint(e)
-			if err != nil {
-				return true, err
-			}
-			if s && !stop {
-				stop = true
-				m.stopEv = e
-			}
+		// The engine calls the hook once for each breakpoint of a stop.
+		stop, err := m.callBreakpoint(ev)
+		if err != nil {
+			return true, err
+		}
+		if stop && m.stopEv == nil {
+			m.stopEv = ev
 		}
 		return stop, nil
 	case engine.EventSignal:

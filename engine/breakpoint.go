@@ -117,6 +117,12 @@ func (p *Process) syncSite(s *site) error {
 			return err
 		}
 		s.inserted = false
+		// In non-stop mode another thread may already have executed the
+		// int3: its SIGTRAP, still to be seen, must not reach the program.
+		if p.removedTraps == nil {
+			p.removedTraps = map[Addr]bool{}
+		}
+		p.removedTraps[s.addr] = true
 		s.plan = stepPlan{}
 	}
 	if len(s.bps) == 0 && len(s.users) == 0 && !s.inserted {

@@ -138,19 +138,25 @@ func noChildStopSignals() {
 	unix.RawSyscall6(unix.SYS_RT_SIGACTION, uintptr(unix.SIGCHLD), uintptrOf(&sa), 0, 8, 0, 0)
 }
 
-// callHook runs the hook for ev and the other events of the same stop; it
-// stops on the first that asks to, and returns that one.
+// callHook runs the hook for ev and then for each other event of the same
+// stop (every breakpoint at one address has its hit and its callback); it
+// stops when any of them asks to, and returns the first that did.
 func callHook(hook Hook, ev *Event) (bool, *Event, error) {
 	stop, err := hook(ev)
-	if stop || err != nil {
-		return stop, ev, err
+	if err != nil {
+		return true, ev, err
 	}
+	first := ev
 	for _, e := range ev.more {
-		if stop, err = hook(e); stop || err != nil {
-			return stop, e, err
+		s, err := hook(e)
+		if err != nil {
+			return true, e, err
+		}
+		if s && !stop {
+			stop, first = true, e
 		}
 	}
-	return false, ev, nil
+	return stop, first, nil
 }
 
 func (p *Process) interruptStop() error {

@@ -142,3 +142,64 @@ func lockThread(t *testing.T) {
 	runtime.LockOSThread()
 	t.Cleanup(runtime.UnlockOSThread)
 }
+
+// Two breakpoints at one address: each has every hit and its own hook call.
+func TestSharedSiteEachBreakpointOnce(t *testing.T) {
+	p, out := launch(t, fixture.C(t, "cthreads.c", "-O0", "-g"), false, "4", "2000")
+	addr := mustSym(t, p, "work")
+	a, err := p.SetBreakpoint(addr, "a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := p.SetBreakpoint(addr, "b")
+	if err != nil {
+		t.Fatal(err)
+	}
+	calls := map[*Breakpoint]int{}
+	ev, err := p.Continue(func(ev *Event) (bool, error) {
+		calls[ev.Bp]++
+		return false, nil
+	})
+	if err != nil || ev.Kind != EventExit {
+		t.Fatalf("Continue: %v %v", ev, err)
+	}
+	if calls[a] != 8000 || calls[b] != 8000 || a.Hits != 8000 || b.Hits != 8000 {
+		t.Errorf("hook calls a=%d b=%d, hits a=%d b=%d; want 8000 each", calls[a], calls[b], a.Hits, b.Hits)
+	}
+	if got := out(); got != "threads=4 calls=8000 sum=15992000\n" {
+		t.Errorf("output %q", got)
+	}
+}
+
+// Deleting a breakpoint while other threads run through it: threads that had
+// already executed the int3 are put back on the instruction, not handed a
+// SIGTRAP, and no hit is counted after the deletion.
+func TestDeleteWhileThreadsHit(t *testing.T) {
+	for i := 0; i < 5; i++ {
+		p, out := launch(t, fixture.C(t, "cthreads.c", "-O0", "-g"), false, "4", "20000")
+		bp, err := p.SetBreakpoint(mustSym(t, p, "work"), "work")
+		if err != nil {
+			t.Fatal(err)
+		}
+		calls := 0
+		ev, err := p.Continue(func(ev *Event) (bool, error) {
+			if ev.Kind != EventBreakpoint {
+				return true, nil
+			}
+			calls++
+			if calls == 1000 {
+				return false, p.ClearBreakpoint(bp)
+			}
+			return false, nil
+		})
+		if err != nil || ev.Kind != EventExit || ev.ExitCode != 0 {
+			t.Fatalf("run %d: got %+v %v, want a clean exit", i, ev, err)
+		}
+		if calls != 1000 || bp.Hits != 1000 {
+			t.Errorf("run %d: %d hook calls, %d hits; want 1000", i, calls, bp.Hits)
+		}
+		if got := out(); got != "threads=4 calls=80000 sum=1599920000\n" {
+			t.Errorf("run %d: output %q", i, got)
+		}
+	}
+}

@@ -58,7 +58,6 @@ func (p *Process) Finish(hook Hook) (*Event, error) {
 	defer func() {
 		if !p.exited {
 			if err := p.removeSiteUser(f.addr, f); err == nil && p.sites[f.addr] == nil {
-				p.returns().removed[f.addr] = true
 			}
 		}
 	}()

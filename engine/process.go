@@ -46,6 +46,9 @@ type Process struct {
 
 	interrupted atomic.Bool
 
+	// removedTraps are addresses whose trap the engine removed (staleTrap).
+	removedTraps map[Addr]bool
+
 	// forks: children of fork(2) seen by event (false) or by their first
 	// stop (true), until they are released.
 	forks       map[int]bool

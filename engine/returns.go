@@ -66,10 +66,6 @@ type returnTable struct {
 	count   int
 	traps   map[Addr]*returnTrap
 	cuts    []*cutTrap
-	// removed holds addresses whose trap went while other threads ran: one
-	// of them may have executed the int3 already; its SIGTRAP is then
-	// undone (staleTrap) instead of reported.
-	removed map[Addr]bool
 	frames  frameCache
 }
 
@@ -79,7 +75,6 @@ func (p *Process) returns() *returnTable {
 			watched: map[*Breakpoint]bool{},
 			pending: map[callKey][]*pendingCall{},
 			traps:   map[Addr]*returnTrap{},
-			removed: map[Addr]bool{},
 		}
 	}
 	return p.rets
@@ -169,7 +164,6 @@ func (p *Process) addPending(key callKey, c *pendingCall) error {
 			return fmt.Errorf("return trap: %w", err)
 		}
 		rt.traps[c.ret] = tr
-		delete(rt.removed, c.ret)
 	}
 	tr.refs++
 	rt.pending[key] = append(rt.pending[key], c)
@@ -224,7 +218,6 @@ func (rt *returnTable) release(c *pendingCall) {
 	delete(rt.traps, c.ret)
 	p := tr.p
 	if err := p.removeSiteUser(c.ret, tr); err == nil && p.sites[c.ret] == nil {
-		rt.removed[c.ret] = true
 	}
 	if rt.count == 0 {
 		p.removeCutTraps()
@@ -328,7 +321,6 @@ func (p *Process) insertCutTraps() error {
 		if err := p.addSiteUser(ct.addr, ct); err != nil {
 			return fmt.Errorf("trap %s: %w", f.name, err)
 		}
-		delete(rt.removed, ct.addr)
 		rt.cuts = append(rt.cuts, ct)
 	}
 	return nil
@@ -338,18 +330,17 @@ func (p *Process) removeCutTraps() {
 	rt := p.rets
 	for _, ct := range rt.cuts {
 		if err := p.removeSiteUser(ct.addr, ct); err == nil && p.sites[ct.addr] == nil {
-			rt.removed[ct.addr] = true
 		}
 	}
 	rt.cuts = nil
 }
 
-// staleTrap recognises a SIGTRAP from an int3 this file removed while the
+// staleTrap recognises a SIGTRAP from an int3 the engine removed while the
 // thread was already on its way through it: rip goes back onto the
 // original instruction and the thread resumes as if the trap had never been
 // there.
 func (p *Process) staleTrap(t *Thread, r *Regs) bool {
-	if p.rets == nil || !p.rets.removed[Addr(r.Rip-1)] {
+	if !p.removedTraps[Addr(r.Rip-1)] {
 		return false
 	}
 	var b [1]byte

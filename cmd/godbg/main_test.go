@@ -484,7 +484,16 @@ func TestSymsDisasScriptsHelp(t *testing.T) {
 	check(t, r, 1, "", "godbg: unknown symbol main.BrakMe (did you mean main.BreakMe?)\n")
 
 	r = godbg(t, "scripts")
-	check(t, r, 0, "trace        log every call of the functions matching a glob, with its goroutine, and count them.\n", "")
+	var names []string
+	for _, l := range strings.Split(strings.TrimSuffix(r.stdout, "\n"), "\n") {
+		names = append(names, strings.Fields(l)[0])
+	}
+	if got, want := strings.Join(names, " "), "faults inject latency strace trace watch"; r.status != 0 || got != want {
+		t.Errorf("scripts: status %d, recipes %q, want %q", r.status, got, want)
+	}
+	if !strings.Contains(r.stdout, "trace        log every call of the functions matching a glob, with its goroutine, and count them.\n") {
+		t.Errorf("scripts: no trace line in\n%s", r.stdout)
+	}
 
 	for _, c := range []string{"run", "attach", "syms", "disas", "scripts"} {
 		r = godbg(t, c, "--help")
