@@ -70,6 +70,7 @@ type Info struct {
 	goff       *GOffsets
 	goffErr    error
 	namedTypes map[string]godwarf.Type
+	dataSyms   map[string]uint64
 }
 
 type elfSym struct {

@@ -106,11 +106,13 @@ func (i *Info) Unwind(mem Memory, regs Registers, max int) ([]Frame, error) {
 			cfa = 0
 		}
 		frames = i.appendFrames(frames, pc, lookup, rs.val[regRSP], cfa, depth, max)
-		if err != nil || caller == nil || stackEnds[frames[len(frames)-1].Func] {
-			break
+		last := frames[len(frames)-1].Func
+		if err != nil || caller == nil || stackEnds[last] || (last == "main" && !i.isGoPC(lookup)) {
+			break // C: gdb stops at main too ("backtrace past-main" off)
 		}
-		if caller.val[regRIP] == 0 || caller.val[regRSP] <= rs.val[regRSP] {
-			break
+		ra := caller.val[regRIP]
+		if ra == 0 || caller.val[regRSP] <= rs.val[regRSP] || !i.inText(ra-1) {
+			break // a return address outside this binary: a library we have no CFI for
 		}
 		rs = caller
 	}
@@ -352,4 +354,25 @@ func (i *Info) firstByte(addr uint64) byte {
 		}
 	}
 	return 0
+}
+
+// isGoPC tells whether the runtime address pc is in a Go compile unit.
+func (i *Info) isGoPC(pc uint64) bool {
+	f := i.funcAt(pc - i.bias)
+	if f == nil {
+		return i.isGo && i.dw == nil
+	}
+	return f.isGo()
+}
+
+// inText tells whether the runtime address pc is in an executable segment
+// of this binary.
+func (i *Info) inText(pc uint64) bool {
+	fp := pc - i.bias
+	for _, p := range i.elf.Progs {
+		if p.Type == elf.PT_LOAD && p.Flags&elf.PF_X != 0 && fp >= p.Vaddr && fp < p.Vaddr+p.Memsz {
+			return true
+		}
+	}
+	return false
 }

@@ -235,9 +235,14 @@ func (i *Info) decode(mem Memory, o *object, depth int) Value {
 	return v
 }
 
+// typeString names a type as its language writes it: godwarf spells Go
+// structs "struct main.Point"; Go says main.Point (C keeps "struct point").
 func typeString(t godwarf.Type) string {
 	if t == nil {
 		return ""
+	}
+	if st, ok := t.(*godwarf.StructType); ok && strings.Contains(st.StructName, ".") {
+		return st.StructName
 	}
 	return t.String()
 }
@@ -492,7 +497,13 @@ func (i *Info) runtimeType(addr uint64) (godwarf.Type, error) {
 			}
 		}
 	}
-	off, ok := i.rtypes[addr-i.bias]
+	// The attribute holds the descriptor's offset from the start of the
+	// types section, the symbol runtime.types (moduledata.types).
+	base, ok := i.symbolValue("runtime.types")
+	if !ok {
+		return nil, fmt.Errorf("no runtime.types symbol")
+	}
+	off, ok := i.rtypes[addr-i.bias-base]
 	if !ok {
 		return nil, fmt.Errorf("no DWARF type for runtime type at %#x", addr)
 	}
@@ -651,13 +662,22 @@ func (i *Info) globalAddr(name string) (uint64, bool) {
 			return a, true
 		}
 	}
-	syms, _ := i.elf.Symbols()
-	for _, s := range syms {
-		if s.Name == name && elf.ST_TYPE(s.Info) == elf.STT_OBJECT {
-			return s.Value, true
+	return i.symbolValue(name)
+}
+
+// symbolValue is the file address of an ELF data symbol.
+func (i *Info) symbolValue(name string) (uint64, bool) {
+	if i.dataSyms == nil {
+		i.dataSyms = map[string]uint64{}
+		syms, _ := i.elf.Symbols()
+		for _, s := range syms {
+			if t := elf.ST_TYPE(s.Info); t == elf.STT_OBJECT || t == elf.STT_NOTYPE {
+				i.dataSyms[s.Name] = s.Value
+			}
 		}
 	}
-	return 0, false
+	v, ok := i.dataSyms[name]
+	return v, ok
 }
 
 func (i *Info) globalDIE(name string) (dwarf.Offset, bool) {

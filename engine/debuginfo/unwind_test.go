@@ -1,0 +1,105 @@
+package debuginfo
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/godbg/godbg/internal/fixture"
+)
+
+// frameLines renders frames as "func file:line" without addresses.
+func frameLines(fr []Frame) string {
+	var b strings.Builder
+	for _, f := range fr {
+		inl := ""
+		if f.Inlined {
+			inl = " (inlined)"
+		}
+		fmt.Fprintf(&b, "%s %s:%d%s\n", f.Func, f.File[strings.LastIndex(f.File, "/")+1:], f.Line, inl)
+	}
+	return b.String()
+}
+
+func checkFrames(t *testing.T, tr *tracee, want string) []Frame {
+	t.Helper()
+	fr, err := tr.info.Unwind(tr, tr.regs(), 50)
+	if err != nil {
+		t.Fatalf("Unwind: %v", err)
+	}
+	if got := frameLines(fr); got != want {
+		t.Errorf("Unwind:\ngot:\n%s\nwant:\n%s", got, want)
+	}
+	// Each frame's CFA is its caller's SP; SPs grow outward.
+	for k := 0; k+1 < len(fr); k++ {
+		if fr[k].CFA != fr[k+1].SP || fr[k+1].SP <= fr[k].SP {
+			t.Errorf("frame %d: CFA %#x, SP %#x; caller SP %#x", k, fr[k].CFA, fr[k].SP, fr[k+1].SP)
+		}
+	}
+	return fr
+}
+
+// TestUnwindCOptimized unwinds gcc -O2 -fomit-frame-pointer code, which
+// only the .eh_frame CFI describes, at f5's first instruction (CFA =
+// rsp+8) and in its body (after its stack adjustment).
+func TestUnwindCOptimized(t *testing.T) {
+	bin := fixture.C(t, "cdeep.c", "-O2", "-g", "-fomit-frame-pointer")
+	src := fixture.TestData("cdeep.c")
+	line := func(m string) int { return markerLine(t, src, m) }
+	callers := fmt.Sprintf("f4 cdeep.c:%d\nf3 cdeep.c:%d\nf2 cdeep.c:%d\nf1 cdeep.c:%d\nmain cdeep.c:%d\n",
+		line("int f4("), line("int f3("), line("int f2("), line("int f1("), line("printf(\"%d\\n\", f1"))
+
+	tr := launch(t, bin)
+	tr.runTo(tr.symAddr("f5"))
+	// The entry's line is the opening brace's, as gdb shows for `break *f5`.
+	fr := checkFrames(t, tr, fmt.Sprintf("f5 cdeep.c:%d\n", line("int f5(")+1)+callers)
+	if fr[0].CFA != fr[0].SP+8 {
+		t.Errorf("at entry CFA %#x, want SP+8 = %#x", fr[0].CFA, fr[0].SP+8)
+	}
+
+	tr = launch(t, bin)
+	tr.runTo(tr.lineAddr(src, "return (int)strlen"))
+	fr = checkFrames(t, tr, fmt.Sprintf("f5 cdeep.c:%d\n", line("return (int)strlen"))+callers)
+	if fr[0].CFA <= fr[0].SP+64 {
+		t.Errorf("in the body CFA %#x, SP %#x: want the 64-byte buffer between", fr[0].CFA, fr[0].SP)
+	}
+	// max is honoured.
+	if fr, _ := tr.info.Unwind(tr, tr.regs(), 2); len(fr) != 2 || fr[1].Func != "f4" {
+		t.Errorf("Unwind(max=2) = %v", fr)
+	}
+}
+
+func TestUnwindCO0(t *testing.T) {
+	bin := fixture.C(t, "cvars.c", "-O0", "-g")
+	src := fixture.TestData("cvars.c")
+	tr := launch(t, bin)
+	tr.runTo(tr.lineAddr(src, "/* MID */"))
+	checkFrames(t, tr, fmt.Sprintf("cfunc cvars.c:%d\nmain cvars.c:%d\n",
+		markerLine(t, src, "/* MID */"), markerLine(t, src, "return cfunc(")))
+}
+
+// TestUnwindGo: a Go stack ends at runtime.goexit; a caller's line is the
+// line of its call.
+func TestUnwindGo(t *testing.T) {
+	bin := fixture.GoDebug(t, "govars")
+	src := fixture.TestData("govars/main.go")
+	tail := fmt.Sprintf("main.main main.go:%d\nruntime.main proc.go:", markerLine(t, src, "Greet(\"gopher\""))
+	for _, at := range []string{"entry", "mid"} {
+		tr := launch(t, bin)
+		want := fmt.Sprintf("main.Greet main.go:%d\n", markerLine(t, src, "func Greet("))
+		if at == "entry" {
+			tr.runTo(tr.symAddr("main.Greet"))
+		} else {
+			tr.runTo(tr.lineAddr(src, "// MID"))
+			want = fmt.Sprintf("main.Greet main.go:%d\n", markerLine(t, src, "// MID"))
+		}
+		fr, err := tr.info.Unwind(tr, tr.regs(), 50)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := frameLines(fr)
+		if !strings.HasPrefix(got, want+tail) || len(fr) != 4 || fr[3].Func != "runtime.goexit" {
+			t.Errorf("%s: Unwind:\n%s\nwant:\n%s%s...\nruntime.goexit", at, got, want, tail)
+		}
+	}
+}
