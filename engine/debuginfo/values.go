@@ -27,7 +27,7 @@ const (
 	Struct    // Fields in declaration order
 	Array     // arrays and slices: Fields are the elements, Len the length
 	Map       // Fields are key, value, key, value...; Len the entry count
-	Interface // Type is the dynamic type; Fields[0] the dynamic value
+	Interface // Type is the dynamic type; Fields[0] the dynamic value; Str an error's message
 	Nil       // a nil pointer, interface, map, chan or func
 )
 
@@ -442,7 +442,31 @@ func (i *Info) decodeInterface(mem Memory, o *object, t *godwarf.InterfaceType, 
 		dyn = memObject("", dt, data)
 	}
 	v.Fields = []Value{i.decode(mem, dyn, depth+1)}
+	v.Str = errorMessage(v)
 	return v
+}
+
+// errorFields are the message fields of the standard library's error
+// types: errors.New and fmt.Errorf make these.
+var errorFields = map[string]string{
+	"*errors.errorString": "s",
+	"*fmt.wrapError":      "msg",
+	"*fmt.wrapErrors":     "msg",
+}
+
+// errorMessage is what Error() would return for the common error types,
+// read from the value; "" for others.
+func errorMessage(v Value) string {
+	field, ok := errorFields[v.Type]
+	if !ok || len(v.Fields) != 1 || len(v.Fields[0].Fields) != 1 {
+		return ""
+	}
+	for _, f := range v.Fields[0].Fields[0].Fields {
+		if f.Name == field && f.Kind == String {
+			return f.Str
+		}
+	}
+	return ""
 }
 
 // directIface reads abi.Type.TFlag&TFlagDirectIface (internal/abi/type.go);

@@ -1,0 +1,153 @@
+package debuginfo
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/godbg/godbg/internal/fixture"
+)
+
+func goVars(t *testing.T, at string) *tracee {
+	t.Helper()
+	tr := launch(t, fixture.GoDebug(t, "govars"))
+	if at == "entry" {
+		tr.runTo(tr.symAddr("main.Greet"))
+	} else {
+		tr.runTo(tr.lineAddr(fixture.TestData("govars/main.go"), "// MID"))
+	}
+	return tr
+}
+
+// TestGoArgsEntry: at the first instruction Go's register ABI has the
+// arguments in registers (name in rax/rbx, n in rcx), which Go's DWARF
+// says with a location list of DW_OP_reg pieces; no local is declared yet.
+func TestGoArgsEntry(t *testing.T) {
+	tr := goVars(t, "entry")
+	r := tr.regs()
+	args, err := tr.info.Args(tr, r)
+	checkValues(t, "Args", args, err, "name string = \"gopher\"\nn int = 5\n")
+	locals, err := tr.info.Locals(tr, r)
+	checkValues(t, "Locals", locals, err, "")
+}
+
+func TestGoVarsMid(t *testing.T) {
+	tr := goVars(t, "mid")
+	r := tr.regs()
+	args, err := tr.info.Args(tr, r)
+	checkValues(t, "Args", args, err, "name string = \"gopher\"\nn int = 5\n")
+	locals, err := tr.info.Locals(tr, r)
+	want := `arr [3]string = ["a" "b" "c"]
+big []int = [` + strings.TrimSpace(strings.Repeat("0 ", 64)) + `]...(100)
+err *errors.errorString = *errors.errorString(&errors.errorString{s:"boom"})
+iface int = int(123)
+m map[string]int = map(2)["one":1 "two":2]
+msg string = "gopher:5"
+noerr error = nil
+np *main.Point = nil
+p main.Point = main.Point{X:5 Y:-7 Label:"gopher"}
+pp *main.Point = &main.Point{X:5 Y:-7 Label:"gopher"}
+s []int = [1 2 3]
+shape main.Point = main.Point(main.Point{X:5 Y:-7 Label:"gopher"})
+f float64 = 3.5
+b bool = true
+u uint8 = 200
+`
+	checkValues(t, "Locals", locals, err, want)
+	for _, l := range locals {
+		if l.Name == "err" && l.Str != "boom" {
+			t.Errorf("err: message %q, want boom", l.Str)
+		}
+		if l.Name == "big" && (l.Len != 100 || !l.Truncated || len(l.Fields) != maxElems) {
+			t.Errorf("big: Len %d Truncated %v %d fields", l.Len, l.Truncated, len(l.Fields))
+		}
+	}
+
+	for _, c := range []struct{ expr, want string }{
+		{"counter", "43"},
+		{"main.counter", "43"},
+		{"origin", `main.Point{X:1 Y:2 Label:"origin"}`},
+		{"main.origin.Label", `"origin"`},
+		{"pp.Label", `"gopher"`},
+		{"(*pp).Y", "-7"},
+		{"*pp", `main.Point{X:5 Y:-7 Label:"gopher"}`},
+		{"s[2]", "3"},
+		{"arr[1]", `"b"`},
+		{"big[99]", "0"},
+		{"name", `"gopher"`},
+		{"f", "3.5"},
+	} {
+		v, err := tr.info.Eval(tr, r, c.expr)
+		if err != nil {
+			t.Errorf("Eval(%q): %v", c.expr, err)
+			continue
+		}
+		if got := show(v); got != c.want {
+			t.Errorf("Eval(%q) = %s, want %s", c.expr, got, c.want)
+		}
+	}
+	for _, bad := range []string{"nosuch", "s[3]", "np.X", "p.Nope", "f[0]", "s[", "*b"} {
+		if v, err := tr.info.Eval(tr, r, bad); err == nil {
+			t.Errorf("Eval(%q) = %s, want an error", bad, show(v))
+		}
+	}
+}
+
+func cVars(t *testing.T, flags ...string) *tracee {
+	t.Helper()
+	tr := launch(t, fixture.C(t, "cvars.c", flags...))
+	tr.runTo(tr.lineAddr(fixture.TestData("cvars.c"), "/* MID */"))
+	return tr
+}
+
+func TestCVars(t *testing.T) {
+	tr := cVars(t, "-O0", "-g")
+	r := tr.regs()
+	args, err := tr.info.Args(tr, r)
+	checkValues(t, "Args", args, err, `a int = 5
+d double = 2.5
+s *const char = "hello"
+pp *struct point = &struct point{x:3 y:4 name:"pt" w:1.5}
+p struct point = struct point{x:3 y:4 name:"pt" w:1.5}
+`)
+	locals, err := tr.info.Locals(tr, r)
+	checkValues(t, "Locals", locals, err, `arr [4]int = [10 20 30 40]
+buf [8]char = [104 105 0 0 0 0 0 0]
+half double = 1.25
+ul long unsigned int = 123456789012
+local struct point = struct point{x:8 y:4 name:"pt" w:1.5}
+ip *int = ptr
+inner int = 500
+`)
+	for _, c := range []struct{ expr, want string }{
+		{"counter", "7"},
+		{"origin.name", `"origin"`},
+		{"origin.w", "0.25"},
+		{"pp->y", "4"},
+		{"pp.name", `"pt"`},
+		{"(*pp).x", "3"},
+		{"*ip", "30"},
+		{"ip[1]", "40"},
+		{"arr[3]", "40"},
+		{"s[1]", "101"},
+		{"local.x", "8"},
+		{"inner", "500"},
+	} {
+		v, err := tr.info.Eval(tr, r, c.expr)
+		if err != nil {
+			t.Errorf("Eval(%q): %v", c.expr, err)
+			continue
+		}
+		if got := show(v); got != c.want {
+			t.Errorf("Eval(%q) = %s, want %s", c.expr, got, c.want)
+		}
+	}
+}
+
+// TestCArgsOptimized reads arguments of gcc -O2 code, where they live in
+// registers and location lists (.debug_loclists).
+func TestCArgsOptimized(t *testing.T) {
+	tr := launch(t, fixture.C(t, "cdeep.c", "-O2", "-g", "-fomit-frame-pointer"))
+	tr.runTo(tr.symAddr("f5"))
+	args, err := tr.info.Args(tr, tr.regs())
+	checkValues(t, "Args", args, err, "x int = 5\n")
+}
