@@ -39,6 +39,10 @@ type Config struct {
 	Out     io.Writer         // the output stream: stdout or the -o file
 	Stderr  io.Writer         // diagnostics
 	Timeout time.Duration     // 0: none
+
+	// NoDisplacedStep: run: breakpoints stepped over by lifting the trap
+	// (engine.LaunchOptions.NoDisplacedStep).
+	NoDisplacedStep bool
 }
 
 // Run runs one debugging session and returns godbg's exit status: the
@@ -75,7 +79,7 @@ func Run(cfg Config) int {
 		if err := checkProgram(cfg.Program); err != nil {
 			return fail(err)
 		}
-		p, err = engine.Launch(cfg.Program, engine.LaunchOptions{Args: cfg.Args})
+		p, err = engine.Launch(cfg.Program, engine.LaunchOptions{Args: cfg.Args, NoDisplacedStep: cfg.NoDisplacedStep})
 		if err != nil {
 			return fail(fmt.Errorf("launch %s: %w", cfg.Program, err))
 		}
