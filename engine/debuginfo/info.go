@@ -360,7 +360,8 @@ func (i *Info) FuncName(pc uint64) string {
 		return f.name
 	}
 	if s := i.symAt(fp); s != nil {
-		return s.name
+		// Go's assembly functions carry their ABI in the ELF name only.
+		return strings.TrimSuffix(s.name, ".abi0")
 	}
 	return ""
 }

@@ -103,3 +103,28 @@ func TestUnwindGo(t *testing.T) {
 		}
 	}
 }
+
+// TestUnwindGoNoDWARF: without DWARF (-ldflags=-w drops .debug_frame too)
+// the rbp chain and the ELF symbols still give the Go stack, at a
+// function's first instruction and through frames in their bodies.
+func TestUnwindGoNoDWARF(t *testing.T) {
+	bin := fixture.Go(t, "govars", "-gcflags=all=-N -l", "-ldflags=-w")
+	for _, c := range []struct{ fn, want string }{
+		{"main.Greet", "main.Greet main.main runtime.main runtime.goexit"},
+		{"main.sink", "main.sink main.Greet main.main runtime.main runtime.goexit"},
+	} {
+		tr := launch(t, bin)
+		if tr.info.dw != nil || len(tr.info.fdes) != 0 {
+			t.Fatalf("want a binary without DWARF and CFI")
+		}
+		tr.runTo(tr.symAddr(c.fn))
+		fr, err := tr.info.Unwind(tr, tr.regs(), 10)
+		var names []string
+		for _, f := range fr {
+			names = append(names, f.Func)
+		}
+		if got := strings.Join(names, " "); err != nil || got != c.want {
+			t.Errorf("at %s: %s (%v), want %s", c.fn, got, err, c.want)
+		}
+	}
+}
