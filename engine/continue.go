@@ -311,17 +311,12 @@ func (p *Process) handlePtraceEvent(t *Thread, cause int) (*Event, error) {
 	case unix.PTRACE_EVENT_SECCOMP:
 		return p.seccompStop(t)
 	case unix.PTRACE_EVENT_EXEC:
-		// The old image is gone, and its traps with it.
-		for _, s := range p.sites {
-			s.inserted = false
-			s.plan = stepPlan{}
-		}
 		for tid := range p.threads {
 			if tid != p.pid {
 				delete(p.threads, tid)
 			}
 		}
-		if err := p.afterExec(); err != nil {
+		if err := p.execed(t); err != nil {
 			return nil, err
 		}
 		return nil, p.resume(t)

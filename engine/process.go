@@ -59,6 +59,8 @@ type Process struct {
 
 	rets *returnTable // return events, force_return, finish (returns.go)
 
+	onExec func(ExecInfo) // OnExec (exec_linux.go)
+
 	dbg    *debuginfo.Info
 	dbgErr error
 	stops  uint64 // ptrace stops seen (for the stops-per-hit test)

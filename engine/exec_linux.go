@@ -1,0 +1,83 @@
+package engine
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/godbg/godbg/engine/symtab"
+)
+
+// ExecInfo tells the owner of a Process that it called execve(2).
+type ExecInfo struct {
+	Path string // the program now running (/proc/PID/exe)
+	// Reloaded: it is another program. Its symbols were loaded in place of
+	// the old ones, and the breakpoints, which named addresses of the old
+	// program, were deleted (Dropped of them).
+	Reloaded bool
+	Dropped  int
+	// Err is set when the new program's symbols could not be read; the old
+	// ones are then kept and the breakpoints deleted all the same.
+	Err error
+}
+
+// OnExec registers fn, called on the ptrace thread after each exec of the
+// process, before it runs the new program's first instruction.
+func (p *Process) OnExec(fn func(ExecInfo)) { p.onExec = fn }
+
+// execed follows an exec (PTRACE_EVENT_EXEC, ptrace(2)): the old image is
+// gone and its traps with it. The same program again keeps its
+// breakpoints, inserted anew; another program gets its own symbols, opened
+// from /proc/PID/exe, and loses the breakpoints, which would otherwise
+// write traps into the new program at the old program's addresses.
+func (p *Process) execed(t *Thread) error {
+	for _, s := range p.sites {
+		s.inserted = false
+		s.plan = stepPlan{}
+	}
+	exe := fmt.Sprintf("/proc/%d/exe", p.pid)
+	info := ExecInfo{Path: exe}
+	if path, err := os.Readlink(exe); err == nil {
+		info.Path = path
+	}
+	same := false
+	if a, err := os.Stat(exe); err == nil {
+		if b, err := os.Stat(p.bin.Path()); err == nil {
+			same = os.SameFile(a, b)
+		}
+	}
+	if !same {
+		info.Dropped = len(p.bps)
+		for _, bp := range p.bps {
+			bp.site = nil
+			bp.Enabled = false
+		}
+		p.bps = nil
+		p.sites = map[Addr]*site{}
+		if bin, err := symtab.Open(info.Path); err != nil {
+			info.Err = err
+		} else {
+			p.bin.Close()
+			p.bin = bin
+			p.bias = 0
+			p.dbg, p.dbgErr = nil, nil
+			info.Reloaded = true
+		}
+	}
+	if err := p.afterExec(); err != nil {
+		return err
+	}
+	if same {
+		for _, s := range p.sites {
+			if err := p.syncSite(s); err != nil {
+				return fmt.Errorf("after exec: %w", err)
+			}
+		}
+	}
+	// The new image has one thread: a good moment for the scratch area, as
+	// at launch. Without it, steps over traps stop the other threads.
+	p.ensureScratch(t)
+	if p.onExec != nil {
+		p.onExec(info)
+	}
+	return nil
+}
