@@ -85,6 +85,8 @@ func Run(cfg Config) int {
 		}
 	}
 
+	p.OnExec(func(e engine.ExecInfo) { reportExec(cfg.Stderr, p.Pid(), e) })
+
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	w := startWatcher(p, cancel, cfg.Timeout)
@@ -201,6 +203,17 @@ func describe(err error, cb *glua.ApiError) string {
 		b.WriteString("\n" + ae.StackTrace)
 	}
 	return b.String()
+}
+
+// reportExec says on stderr that the tracee became another program: the
+// script's symbols and breakpoints now refer to it.
+func reportExec(w io.Writer, pid int, e engine.ExecInfo) {
+	switch {
+	case e.Err != nil:
+		fmt.Fprintf(w, "godbg: process %d exec'd %s, whose symbols cannot be read (%v); %d breakpoints deleted\n", pid, e.Path, e.Err, e.Dropped)
+	case e.Reloaded:
+		fmt.Fprintf(w, "godbg: process %d exec'd %s: its symbols are loaded, %d breakpoints of the old program deleted\n", pid, e.Path, e.Dropped)
+	}
 }
 
 // checkProgram gives the clear message for a program that cannot be run.
