@@ -342,7 +342,7 @@ func (i *Info) symAt(pc uint64) *elfSym {
 	k := sort.Search(len(i.syms), func(n int) bool { return i.syms[n].addr > pc }) - 1
 	for ; k >= 0; k-- {
 		s := &i.syms[k]
-		if pc >= s.addr && (pc < s.addr+s.size || (s.size == 0 && k == len(i.syms)-1)) {
+		if pc >= s.addr && (pc < s.addr+s.size || (s.size == 0 && k == len(i.syms)-1 && i.inText(pc+i.bias))) {
 			return s
 		}
 		if s.size != 0 && pc-s.addr > 1<<24 {
