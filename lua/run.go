@@ -1,6 +1,7 @@
 package lua
 
 import (
+	"bytes"
 	"context"
 	"debug/elf"
 	"errors"
@@ -228,13 +229,27 @@ func checkProgram(path string) error {
 	if st.IsDir() {
 		return fmt.Errorf("program %s: is a directory", path)
 	}
+	head := make([]byte, 256)
+	if fh, err := os.Open(path); err == nil {
+		n, _ := io.ReadFull(fh, head)
+		head = head[:n]
+		fh.Close()
+	}
 	f, err := elf.Open(path)
 	if err != nil {
-		return fmt.Errorf("program %s: not an ELF executable", path)
+		return notELF(path, head, err)
 	}
 	defer f.Close()
+	if f.Class != elf.ELFCLASS64 {
+		return fmt.Errorf("program %s: a 32-bit ELF file (%v), godbg debugs 64-bit x86-64 programs", path, f.Machine)
+	}
 	if f.Machine != elf.EM_X86_64 {
 		return fmt.Errorf("program %s: an ELF file for %v, godbg debugs x86-64 programs", path, f.Machine)
+	}
+	for _, pr := range f.Progs {
+		if end := pr.Off + pr.Filesz; pr.Type == elf.PT_LOAD && end > uint64(st.Size()) {
+			return fmt.Errorf("program %s: a truncated ELF file (a segment ends at byte %d, the file has %d)", path, end, st.Size())
+		}
 	}
 	if f.Type != elf.ET_EXEC && f.Type != elf.ET_DYN {
 		return fmt.Errorf("program %s: not an executable (ELF type %v)", path, f.Type)
@@ -243,6 +258,24 @@ func checkProgram(path string) error {
 		return fmt.Errorf("program %s: not executable (no x permission)", path)
 	}
 	return nil
+}
+
+// notELF explains a file that debug/elf refused: a #! script names its
+// interpreter, which is what to debug; a file that starts as an ELF file
+// is damaged or cut short.
+func notELF(path string, head []byte, err error) error {
+	if rest, ok := bytes.CutPrefix(head, []byte("#!")); ok {
+		line, _, _ := bytes.Cut(rest, []byte("\n"))
+		interp := strings.Fields(string(line))
+		if len(interp) > 0 {
+			return fmt.Errorf("program %s: not an ELF executable but a script for %s; debug its interpreter instead, e.g. godbg run SCRIPT %s %s",
+				path, strings.Join(interp, " "), strings.Join(interp, " "), path)
+		}
+	}
+	if bytes.HasPrefix(head, []byte(elf.ELFMAG)) {
+		return fmt.Errorf("program %s: a truncated or damaged ELF file (%v)", path, err)
+	}
+	return fmt.Errorf("program %s: not an ELF executable", path)
 }
 
 // Why a session was stopped from outside.

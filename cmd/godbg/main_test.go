@@ -404,7 +404,7 @@ func TestErrors(t *testing.T) {
 		stderr string
 	}{
 		{"missing program", []string{"run", "-e", "", "/nonexistent/prog"}, "godbg: program /nonexistent/prog: no such file\n"},
-		{"not ELF", []string{"run", "-e", "", notELF}, "godbg: program " + notELF + ": not an ELF executable\n"},
+		{"not ELF", []string{"run", "-e", "", notELF}, "godbg: program " + notELF + ": not an ELF executable but a script for /bin/sh; debug its interpreter instead, e.g. godbg run SCRIPT /bin/sh " + notELF + "\n"},
 		{"syntax error at EOF", []string{"run", bad, prog}, bad + ": syntax error at end of file\n"},
 		{"syntax error", []string{"run", bad2, prog}, bad2 + ":1: syntax error near '='\n"},
 		{"missing script", []string{"run", "/nonexistent.lua", prog}, "godbg: script /nonexistent.lua: no such file and no bundled recipe of that name (see godbg scripts)\n"},
