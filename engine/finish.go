@@ -10,6 +10,7 @@ type finishTrap struct {
 	addr Addr
 	key  callKey
 	off  uint64 // stack top - CFA, as for return events
+	fn   Addr   // a pc in the function being finished (for rets())
 	ev   *Event
 }
 
@@ -26,6 +27,7 @@ func (f *finishTrap) siteHit(t *Thread, s *site) ([]*Event, error) {
 		return nil, nil // another goroutine, or a deeper call of the same function
 	}
 	f.ev = &Event{Kind: EventFinish, Thread: t, Tid: t.tid, Addr: f.addr}
+	f.p.noteReturn(t, f.fn, f.addr)
 	return []*Event{f.ev}, nil
 }
 
@@ -51,7 +53,7 @@ func (p *Process) Finish(hook Hook) (*Event, error) {
 		return nil, err
 	}
 	key, top := p.stackOf(t, r.Rsp)
-	f := &finishTrap{p: p, addr: Addr(fr.ret), key: key, off: top - fr.cfa}
+	f := &finishTrap{p: p, addr: Addr(fr.ret), key: key, off: top - fr.cfa, fn: p.RealPC(Addr(r.Rip))}
 	if err := p.addSiteUser(f.addr, f); err != nil {
 		return nil, fmt.Errorf("finish: %w", err)
 	}

@@ -67,6 +67,7 @@ type returnTable struct {
 	traps   map[Addr]*returnTrap
 	cuts    []*cutTrap
 	frames  frameCache
+	last    map[int]lastReturn // by thread: the call rets() reads (rets.go)
 }
 
 func (p *Process) returns() *returnTable {
@@ -255,6 +256,7 @@ func (tr *returnTrap) siteHit(t *Thread, s *site) ([]*Event, error) {
 		switch {
 		case at == sp && c.ret == tr.addr:
 			evs = append(evs, &Event{Kind: EventReturn, Thread: t, Tid: t.tid, Addr: tr.addr, Bp: c.bp, Elapsed: now().Sub(c.start)})
+			p.noteReturn(t, c.bp.Addr, tr.addr)
 			gone = append(gone, c)
 		case at <= sp:
 			gone = append(gone, c)

@@ -1,0 +1,93 @@
+package engine
+
+// Reading a returned function's results (rets() in the bindings): the
+// engine remembers, for each thread, which function its last return event
+// or finish came back from and where; debuginfo.Results reads the results
+// from the registers and the stack by the calling convention.
+
+import (
+	"encoding/binary"
+	"fmt"
+	"unsafe"
+
+	"github.com/godbg/godbg/engine/debuginfo"
+	"golang.org/x/sys/unix"
+)
+
+// lastReturn is a thread's latest return: from fn, stopped at at.
+type lastReturn struct {
+	fn, at Addr
+}
+
+func (p *Process) noteReturn(t *Thread, fn, at Addr) {
+	rt := p.returns()
+	if rt.last == nil {
+		rt.last = map[int]lastReturn{}
+	}
+	rt.last[t.tid] = lastReturn{fn: fn, at: at}
+}
+
+// Results reads the results of the call t has just returned from: t must be
+// stopped where a return event (on_return) or Finish left it. See
+// debuginfo.Results for where the values are found and how they are named.
+func (t *Thread) Results() ([]debuginfo.Value, error) {
+	p := t.p
+	if p.exited {
+		return nil, ErrExited
+	}
+	var lr lastReturn
+	ok := false
+	if p.rets != nil {
+		lr, ok = p.rets.last[t.tid]
+	}
+	pc, err := t.PC()
+	if err != nil {
+		return nil, err
+	}
+	if !ok || p.RealPC(pc) != lr.at {
+		return nil, fmt.Errorf("thread %d is not stopped at a return (use rets() in an on_return callback or after finish())", t.tid)
+	}
+	return t.ResultsOf(lr.fn)
+}
+
+// ResultsOf reads the results of the function holding fn, as if t had just
+// returned from it.
+func (t *Thread) ResultsOf(fn Addr) ([]debuginfo.Value, error) {
+	d, fr, err := t.debugFrame()
+	if err != nil {
+		return nil, err
+	}
+	xmm, err := t.xmmRegs()
+	if err != nil {
+		return nil, err
+	}
+	return d.Results(memory{t.p}, uint64(fn), retRegs{frameRegs: fr, xmm: xmm})
+}
+
+// retRegs adds xmm0-xmm15 (low 64 bits, DWARF 17-32) to a thread's
+// general registers.
+type retRegs struct {
+	frameRegs
+	xmm [16]uint64
+}
+
+func (r retRegs) Reg(n int) (uint64, bool) {
+	if n >= 17 && n <= 32 {
+		return r.xmm[n-17], true
+	}
+	return r.frameRegs.Reg(n)
+}
+
+// xmmRegs reads the low 64 bits of xmm0-xmm15 (PTRACE_GETFPREGS, the
+// FXSAVE layout of Intel SDM vol. 1, 10.5.1: xmm0 at 160, 16 bytes each).
+func (t *Thread) xmmRegs() ([16]uint64, error) {
+	var out [16]uint64
+	var area [512]byte
+	if _, _, e := unix.Syscall6(unix.SYS_PTRACE, unix.PTRACE_GETFPREGS, uintptr(t.tid), 0, uintptr(unsafe.Pointer(&area[0])), 0, 0); e != 0 {
+		return out, fmt.Errorf("read fp registers of thread %d: %w", t.tid, e)
+	}
+	for k := range out {
+		out[k] = binary.LittleEndian.Uint64(area[fpregsXMM0+16*k:])
+	}
+	return out, nil
+}
