@@ -2,6 +2,7 @@ package bindings
 
 import (
 	"math"
+	"strings"
 
 	"github.com/godbg/godbg/engine"
 	glua "github.com/yuin/gopher-lua"
@@ -11,6 +12,7 @@ func init() {
 	exports["force_return"] = (*Module).forceReturn
 	exports["finish"] = (*Module).finish
 	exports["retval"] = (*Module).retval
+	exports["rets"] = (*Module).rets
 }
 
 // callReturn runs the on_return callback of the breakpoint whose call just
@@ -111,5 +113,30 @@ func (m *Module) retval(L *glua.LState) int {
 	default:
 		L.ArgError(1, `"int" or "float" expected`)
 	}
+	return 1
+}
+
+// rets() -> {name=value | [i]=value}: every result of the call the current
+// thread has just returned from (in an on_return callback, after finish(),
+// or after cont() returned a return event), through DWARF types, converted
+// as args() converts. Go results named in the source are keyed by name
+// ({n=3, err=nil}); unnamed ones (the compiler's ~r0, ~r1) and a C
+// function's one result by position ({42, "s"}: rets()[1]). A nil result
+// (a nil error) is absent from the table. Raises when the thread is not at
+// such a return.
+func (m *Module) rets(L *glua.LState) int {
+	vs, err := m.currentThread(L).Results()
+	if err != nil {
+		m.raise(L, "rets", err)
+	}
+	t := L.CreateTable(0, len(vs))
+	for k, v := range vs {
+		if v.Name == "" || strings.HasPrefix(v.Name, "~") {
+			t.RawSetInt(k+1, m.valueToLua(v))
+		} else {
+			t.RawSetString(v.Name, m.valueToLua(v))
+		}
+	}
+	L.Push(t)
 	return 1
 }

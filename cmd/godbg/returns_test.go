@@ -157,3 +157,52 @@ func TestLatencyRecipe(t *testing.T) {
 		}
 	}
 }
+
+// rets() in on_return callbacks and after finish(): named results by name,
+// unnamed ones by position, Lua values as args() gives them.
+func TestRunRets(t *testing.T) {
+	goScript := `
+		local function show(fn) brk(fn, {on_return = function(ev)
+			local r = rets()
+			local keys = {}
+			for k in pairs(r) do keys[#keys + 1] = tostring(k) end
+			table.sort(keys)
+			local out = {}
+			for _, k in ipairs(keys) do
+				local v = r[tonumber(k) or k]
+				if type(v) == "table" and v.error then
+					v = "error(" .. v.error .. ")"
+				elseif type(v) == "table" then
+					local f = {}
+					for fk, fv in pairs(v) do
+						if type(fv) == "table" then fv = table.concat(fv, ",") end
+						f[#f + 1] = fk .. ":" .. tostring(fv)
+					end
+					table.sort(f)
+					v = "{" .. table.concat(f, " ") .. "}"
+				end
+				out[#out + 1] = k .. "=" .. tostring(v)
+			end
+			printf("%s %s", fn, table.concat(out, " "))
+		end}) end
+		for _, fn in ipairs{"main.triple", "main.ratio", "main.divmod", "main.mkpoint", "main.big"} do show(fn) end`
+	for _, prog := range []string{target(t, fixture.Go(t, "rets")), target(t, fixture.GoDebug(t, "rets"))} {
+		r := godbg(t, "run", "-e", goScript, prog)
+		check(t, r, 0, "main.triple 1=42 2=n=21\n42 n=21 <nil>\n"+
+			"main.triple 1=0 2= 3=error(negative)\nnegative\n"+
+			"main.ratio 1=0.25 2=true\n0.25 true\n"+
+			"main.divmod q=3 r=2\n3 2\n"+
+			"main.mkpoint 1={Name:p X:3 Y:4}\nmain.big 1={A:7,8,9}\n{3 4 p} {[7 8 9]}\n12\n1 2 3 4 5 6 7 8 9 10 tail\n", "")
+	}
+	cProg := target(t, fixture.C(t, "rets.c", "-O0", "-g"))
+	r := godbg(t, "run", "-e", `
+		brk("half", {on_return = function() printf("half %s", rets()[1]) end})
+		brk("mkpair", {on_return = function() local p = rets()[1]; printf("mkpair a=%d b=%s", p.a, p.b) end})
+		brk("compute", function() return true end)
+		cont()
+		assert(not pcall(rets), "rets at an entry raises")
+		local ev = finish()
+		printf("%s compute=%d", ev.reason, rets()[1])`, cProg)
+	// The tracee's stdout, a pipe, is flushed at its exit.
+	check(t, r, 0, "half 2.5\nmkpair a=10 b=2.5\nfinish compute=12\n42 2.50\n10 2.50\n12\n", "")
+}
