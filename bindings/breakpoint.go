@@ -21,7 +21,8 @@ type bpData struct {
 // function name: after its prologue, or "file:LINE"). fn(ev) runs on every
 // hit; returning true stops (cont() returns ev); without fn every hit
 // stops. opts.entry: at the function's first instruction; opts.once:
-// deleted after its first hit; opts.on_return(ev): called when each call
+// deleted after its first hit; opts.goroutine = id: only that goroutine's
+// calls hit (Go); opts.on_return(ev): called when each call
 // that hit returns (ev.reason "return", ev.elapsed, regs the results).
 // brk(loc, opts) is brk(loc, nil, opts).
 func (m *Module) brk(L *glua.LState) int {
@@ -42,7 +43,7 @@ func (m *Module) brk(L *glua.LState) int {
 	default:
 		L.ArgError(2, "function or options table expected, got "+v.Type().String())
 	}
-	entry, once := false, false
+	entry, once, goid := false, false, int64(0)
 	var onReturn *glua.LFunction
 	if opts != nil {
 		opts.ForEach(func(k, v glua.LValue) {
@@ -51,6 +52,12 @@ func (m *Module) brk(L *glua.LState) int {
 				entry = glua.LVAsBool(v)
 			case "once":
 				once = glua.LVAsBool(v)
+			case "goroutine":
+				n, ok := v.(glua.LNumber)
+				if !ok || n < 1 {
+					L.RaiseError("brk: opts.goroutine must be a goroutine id (a positive number)")
+				}
+				goid = int64(n)
 			case "on_return":
 				f, ok := v.(*glua.LFunction)
 				if !ok {
@@ -65,12 +72,13 @@ func (m *Module) brk(L *glua.LState) int {
 	if m.p == nil || m.exit != nil || m.p.Exited() {
 		L.RaiseError("brk: the process has exited")
 	}
-	addr, loc := m.location(L, 1, entry)
-	bp, err := m.p.SetBreakpoint(addr, loc)
+	addrs, loc := m.locations(L, 1, entry)
+	bp, err := m.p.SetBreakpointAt(addrs, loc)
 	if err != nil {
 		L.RaiseError("brk %s: %v", loc, err)
 	}
 	bp.Once = once
+	bp.Goroutine = goid
 	if fn == nil && onReturn != nil {
 		// on_return alone: the entry does not stop.
 		fn = L.NewFunction(func(*glua.LState) int { return 0 })
@@ -153,6 +161,12 @@ func (m *Module) registerBreakpointType() {
 			L.Push(glua.LNumber(bp.ID))
 		case "addr":
 			L.Push(AddrNumber(uint64(bp.Addr)))
+		case "addrs":
+			t := L.CreateTable(len(bp.Addrs), 0)
+			for _, a := range bp.Addrs {
+				t.Append(AddrNumber(uint64(a)))
+			}
+			L.Push(t)
 		case "loc":
 			L.Push(glua.LString(bp.Loc))
 		case "hits":

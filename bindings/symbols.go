@@ -104,6 +104,27 @@ func unknownSymbol(bin *symtab.Binary, name string) error {
 	return fmt.Errorf("unknown symbol %s", name)
 }
 
+// locations reads argument n as a breakpoint's runtime addresses: a
+// "file:LINE" gives one address in each function and inlined copy of the
+// line (engine LineLocations); anything else is location's one address.
+func (m *Module) locations(L *glua.LState, n int, entry bool) ([]engine.Addr, string) {
+	if s, ok := L.Get(n).(glua.LString); ok {
+		if mm := fileLine.FindStringSubmatch(string(s)); mm != nil {
+			line, _ := strconv.Atoi(mm[2])
+			addrs, err := m.p.LineLocations(mm[1], line)
+			if err != nil {
+				L.RaiseError("%v", err)
+			}
+			if len(addrs) == 0 {
+				L.RaiseError("%s: no code at this line", string(s))
+			}
+			return addrs, string(s)
+		}
+	}
+	a, loc := m.location(L, n, entry)
+	return []engine.Addr{a}, loc
+}
+
 // location reads argument n as a runtime address: a number is taken as is,
 // a string resolved as Resolve does and relocated.
 func (m *Module) location(L *glua.LState, n int, entry bool) (engine.Addr, string) {

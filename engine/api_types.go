@@ -62,10 +62,13 @@ type Event struct {
 // the trap (a site) stays until the last one goes.
 type Breakpoint struct {
 	ID   int
-	Addr Addr
-	Loc  string // as the user wrote it
-	Hits int
-	Once bool // deleted after its first hit
+	Addr Addr // the first location
+	// Addrs are every location of the breakpoint (one for a function; a
+	// source line may have several).
+	Addrs []Addr
+	Loc   string // as the user wrote it
+	Hits  int
+	Once  bool // deleted after its first hit
 	// Goroutine, when not 0, limits the hits to that goroutine (Go): other
 	// goroutines pass without a hit being counted or reported.
 	Goroutine int64
@@ -74,7 +77,7 @@ type Breakpoint struct {
 	// the engine never looks at it.
 	Data any
 
-	site *site
+	sites []*site
 }
 
 // LaunchOptions configures Launch.

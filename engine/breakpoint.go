@@ -77,23 +77,55 @@ func (s *site) enabledUsers() int {
 // SetBreakpoint adds a user breakpoint at addr (a runtime address). The
 // thread running the Lua state must be stopped; other threads may run.
 func (p *Process) SetBreakpoint(addr Addr, loc string) (*Breakpoint, error) {
+	return p.SetBreakpointAt([]Addr{addr}, loc)
+}
+
+// SetBreakpointAt adds one user breakpoint with several locations (a source
+// line the compiler split over functions or inlined copies): a hit at any of
+// them is a hit of the breakpoint. Either every trap goes in or none.
+func (p *Process) SetBreakpointAt(addrs []Addr, loc string) (*Breakpoint, error) {
 	if p.exited {
 		return nil, ErrExited
 	}
-	bp := &Breakpoint{ID: p.nextID, Addr: addr, Loc: loc, Enabled: true}
-	s := p.sites[addr]
-	if s == nil {
-		s = &site{addr: addr}
+	if len(addrs) == 0 {
+		return nil, fmt.Errorf("breakpoint %s: no address", loc)
 	}
-	s.bps = append(s.bps, bp)
-	bp.site = s
-	if err := p.syncSite(s); err != nil {
-		s.bps = s.bps[:len(s.bps)-1]
-		return nil, fmt.Errorf("insert breakpoint at %#x: %w", uint64(addr), err)
+	bp := &Breakpoint{ID: p.nextID, Addr: addrs[0], Addrs: addrs, Loc: loc, Enabled: true}
+	for _, addr := range addrs {
+		s := p.sites[addr]
+		if s == nil {
+			s = &site{addr: addr}
+		}
+		s.bps = append(s.bps, bp)
+		bp.sites = append(bp.sites, s)
+		if err := p.syncSite(s); err != nil {
+			p.dropUser(bp)
+			return nil, fmt.Errorf("insert breakpoint at %#x: %w", uint64(addr), err)
+		}
 	}
 	p.nextID++
 	p.bps = append(p.bps, bp)
 	return bp, nil
+}
+
+// dropUser takes bp off its sites, removing the traps it alone kept.
+func (p *Process) dropUser(bp *Breakpoint) error {
+	var first error
+	for _, s := range bp.sites {
+		for i, b := range s.bps {
+			if b == bp {
+				s.bps = append(s.bps[:i], s.bps[i+1:]...)
+				break
+			}
+		}
+		if !p.exited {
+			if err := p.syncSite(s); err != nil && first == nil {
+				first = err
+			}
+		}
+	}
+	bp.sites = nil
+	return first
 }
 
 // syncSite inserts or removes the trap so that it is there exactly when the
@@ -131,17 +163,10 @@ func (p *Process) syncSite(s *site) error {
 	return nil
 }
 
-// ClearBreakpoint deletes bp; the trap goes with its last user.
+// ClearBreakpoint deletes bp; each trap goes with its last user.
 func (p *Process) ClearBreakpoint(bp *Breakpoint) error {
-	s := bp.site
-	if s == nil {
+	if bp.sites == nil {
 		return nil // already deleted
-	}
-	for i, b := range s.bps {
-		if b == bp {
-			s.bps = append(s.bps[:i], s.bps[i+1:]...)
-			break
-		}
 	}
 	for i, b := range p.bps {
 		if b == bp {
@@ -149,40 +174,38 @@ func (p *Process) ClearBreakpoint(bp *Breakpoint) error {
 			break
 		}
 	}
-	bp.site = nil
 	bp.Enabled = false
-	if p.exited {
-		return nil
-	}
-	return p.syncSite(s)
+	return p.dropUser(bp)
 }
 
-// EnableBreakpoint puts bp's trap back.
+// EnableBreakpoint puts bp's traps back.
 func (p *Process) EnableBreakpoint(bp *Breakpoint) error {
-	if bp.site == nil {
-		return fmt.Errorf("breakpoint %d was deleted", bp.ID)
-	}
-	bp.Enabled = true
-	if p.exited {
-		return nil
-	}
-	return p.syncSite(bp.site)
+	return p.setEnabled(bp, true)
 }
 
 // DisableBreakpoint keeps bp but stops it from hitting.
 func (p *Process) DisableBreakpoint(bp *Breakpoint) error {
-	if bp.site == nil {
+	return p.setEnabled(bp, false)
+}
+
+func (p *Process) setEnabled(bp *Breakpoint, on bool) error {
+	if bp.sites == nil {
 		return fmt.Errorf("breakpoint %d was deleted", bp.ID)
 	}
-	bp.Enabled = false
+	bp.Enabled = on
 	if p.exited {
 		return nil
 	}
-	return p.syncSite(bp.site)
+	for _, s := range bp.sites {
+		if err := p.syncSite(s); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Deleted tells whether bp was deleted.
-func (bp *Breakpoint) Deleted() bool { return bp.site == nil }
+func (bp *Breakpoint) Deleted() bool { return bp.sites == nil }
 
 // Breakpoints lists the user breakpoints by id.
 func (p *Process) Breakpoints() []*Breakpoint {

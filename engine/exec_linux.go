@@ -48,7 +48,7 @@ func (p *Process) execed(t *Thread) error {
 	if !same {
 		info.Dropped = len(p.bps)
 		for _, bp := range p.bps {
-			bp.site = nil
+			bp.sites = nil
 			bp.Enabled = false
 		}
 		p.bps = nil

@@ -94,3 +94,28 @@ func TestCArgsLocalsVar(t *testing.T) {
 	check(t, r, 0, want, "")
 	noProcessLeft(t, prog)
 }
+
+// A line the optimizer inlined twice: brk("file:LINE") traps both copies,
+// and bt() shows the inlined function as a frame of its own. A loop's line
+// traps once per pass through its first address, not at each of its parts.
+func TestLineBreakpointInlinedCopies(t *testing.T) {
+	prog := target(t, fixture.Go(t, "goinline"))
+	line := markerLine(t, "goinline/main.go", "// INLINED")
+	r := godbg(t, "run", "-e", `local b = brk("main.go:`+strconv.Itoa(line)+`", function()
+		local f = bt(3)
+		printf("%s inlined=%s %s:%d <- %s:%d <- %s", f[1].sym, tostring(f[1].inlined), f[1].file:match("[^/]*$"), f[1].line,
+			f[2].sym, f[2].line, f[3].sym)
+	end)
+	on("exit", function() printf("hits %d locations %d", b.hits, #b.addrs) end)`, prog)
+	want := "main.scale inlined=true main.go:17 <- main.outer:23 <- main.main\n" +
+		"main.scale inlined=true main.go:17 <- main.outer:23 <- main.main\n" +
+		"35\nhits 2 locations 2\n"
+	check(t, r, 0, want, "")
+
+	c := target(t, fixture.C(t, "hello.c", "-O0", "-g"))
+	loop := markerLine(t, "hello.c", "for (int i = 0; i < 5; i++)")
+	r = godbg(t, "run", "-e", `local b = brk("hello.c:`+strconv.Itoa(loop)+`")
+	on("exit", function() printf("hits %d locations %d", b.hits, #b.addrs) end)
+	while cont().reason ~= "exit" do end`, c)
+	check(t, r, 0, "hi total=60 counter=60\nhits 1 locations 1\n", "")
+}

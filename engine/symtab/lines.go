@@ -273,6 +273,18 @@ func fileMatches(full, file string) bool {
 // Callers wanting one address a function, as `break file:line` in gdb and
 // Delve, keep the lowest per FuncAt.
 func (b *Binary) LineToPCs(file string, line int) ([]Addr, error) {
+	return b.lineToPCs(file, line, false)
+}
+
+// LineStmtPCs is LineToPCs with every is_stmt address of the line, also
+// those that continue a run of the same line (a second inlined copy of a
+// call can follow the first without a line change between them). The
+// engine groups them by function and inlined copy.
+func (b *Binary) LineStmtPCs(file string, line int) ([]Addr, error) {
+	return b.lineToPCs(file, line, true)
+}
+
+func (b *Binary) lineToPCs(file string, line int, allStmt bool) ([]Addr, error) {
 	if file == "" || line <= 0 {
 		return nil, fmt.Errorf("bad location %s:%d", file, line)
 	}
@@ -327,7 +339,7 @@ func (b *Binary) LineToPCs(file string, line int) ([]Addr, error) {
 				if r.end || u.files[r.file] != full {
 					continue
 				}
-				if int(r.line) == line && r.start {
+				if int(r.line) == line && (r.start || allStmt && r.stmt) {
 					pcs = append(pcs, Addr(r.addr))
 				} else if int(r.line) > line && r.stmt && (next == 0 || int(r.line) < next) {
 					next = int(r.line)
