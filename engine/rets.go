@@ -20,6 +20,9 @@ type lastReturn struct {
 }
 
 func (p *Process) noteReturn(t *Thread, fn, at Addr) {
+	if fn == 0 {
+		return // Next's trap over a call: no function to read
+	}
 	rt := p.returns()
 	if rt.last == nil {
 		rt.last = map[int]lastReturn{}

@@ -1,0 +1,39 @@
+package bindings
+
+import (
+	"github.com/godbg/godbg/engine"
+	glua "github.com/yuin/gopher-lua"
+)
+
+func init() {
+	exports["next"] = (*Module).next
+}
+
+// next() -> ev: run the current thread to the next source line of its
+// function, stepping over calls: {reason="step", tid=, addr=, sym=} at the
+// first statement of another line (where(ev.addr) gives file and line), or
+// in the caller, at the return address, once the function returns. Calls
+// (and inlined calls) run at full speed with every thread; while next
+// single-steps, the other threads stay stopped (gdb's scheduler-locking
+// "step" mode). Callbacks run as with cont(); one returning true ends
+// next() early with its event, as does the exit.
+func (m *Module) next(L *glua.LState) int {
+	m.checkLive(L, "next")
+	m.out.Flush()
+	m.cbErr, m.stopEv = nil, nil
+	ev, err := m.p.Next(m.hook)
+	if m.cbErr != nil {
+		m.raise(L, "next", m.cbErr)
+	}
+	if err != nil {
+		m.raise(L, "next", err)
+	}
+	if ev.Kind == engine.EventExit {
+		m.exit = ev
+	}
+	if m.stopEv != nil && ev.Kind == engine.EventBreakpoint {
+		ev = m.stopEv
+	}
+	L.Push(m.eventTable(ev))
+	return 1
+}
