@@ -227,3 +227,49 @@ func bucketLow(b string) float64 {
 	v, _ := strconv.ParseFloat(f, 64)
 	return v * mult
 }
+
+// next() walks compute line by line and returns to main; over the call of
+// add, a callback returning false lets it end the line in the caller, one
+// returning true ends it with the breakpoint's event.
+func TestRunNext(t *testing.T) {
+	lines := `
+		local ev = cont()
+		local lines = {where(ev.addr).line}
+		for i = 1, 6 do
+			ev = next()
+			assert(ev.reason == "step" and ev.tid and ev.addr == regs.rip, "step event")
+			local w = where(ev.addr)
+			lines[#lines + 1] = w.sym .. ":" .. w.line
+		end
+		print(table.concat(lines, " "))
+		bp:delete()`
+	over := `
+		cont()
+		bp:delete()
+		for i = 1, NEXTS do next() end
+		local calls = 0
+		brk(CALLEE, function() calls = calls + 1; return STOP end)
+		local ev = next()
+		printf("%s %s calls=%d", ev.reason, ev.sym, calls)
+		bps()[1]:delete()`
+	for _, tt := range []struct{ prog, pre, lines string }{
+		{target(t, fixture.GoDebug(t, "rets")), `CALLER, CALLEE, NEXTS = "main.compute", "main.add", 2`,
+			"50 main.compute:51 main.compute:52 main.compute:53 main.compute:54 main.main:67 main.main:68\n"},
+		{target(t, fixture.C(t, "rets.c", "-O0", "-g")), `CALLER, CALLEE, NEXTS = "compute", "add", 1`,
+			"14 compute:15 compute:16 compute:17 compute:18 main:24 main:25\n"},
+	} {
+		pre := tt.pre + "\nbp = brk(CALLER)\n"
+		caller, callee := strings.Split(tt.pre, `"`)[1], strings.Split(tt.pre, `"`)[3]
+		for _, c := range []struct{ script, want string }{
+			{pre + lines, tt.lines},
+			{pre + "STOP = false\n" + over, "step " + caller + " calls=1\n"},
+			{pre + "STOP = true\n" + over, "breakpoint " + callee + " calls=1\n"},
+		} {
+			r := godbg(t, "run", "-e", c.script, tt.prog)
+			if r.status != 0 || !strings.Contains(r.stdout, c.want) {
+				t.Errorf("got %d %q %q; want stdout with %q", r.status, r.stdout, r.stderr, c.want)
+			}
+		}
+		noProcessLeft(t, tt.prog)
+	}
+}
