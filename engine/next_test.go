@@ -128,3 +128,41 @@ func TestNextOverBreakpoint(t *testing.T) {
 		}
 	}
 }
+
+// Next over a call during which the runtime moves the goroutine's stack
+// (deep recursion with 4 KiB frames): the return is still recognised, in
+// the same frame, and the program's output is unchanged.
+func TestNextOverStackGrowth(t *testing.T) {
+	for _, prog := range []string{fixture.GoDebug(t, "auth"), fixture.Go(t, "auth")} {
+		p, out := launch(t, prog, false, "deep", "2000")
+		bp, err := p.SetBreakpoint(mustSym(t, p, "main.deep"), "main.deep")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ev, err := p.Continue(nil)
+		if err != nil || ev.Bp != bp {
+			t.Fatalf("%+v %v", ev, err)
+		}
+		p.ClearBreakpoint(bp)
+		var got []string
+		for k := 0; k < 10; k++ {
+			ev, err = p.Next(nil)
+			if err != nil || ev.Kind != EventStep {
+				t.Fatalf("Next %d: %+v %v", k, ev, err)
+			}
+			_, l, _ := p.Binary().PCToLine(ev.Addr - p.Bias())
+			s, _ := p.Binary().FuncAt(ev.Addr - p.Bias())
+			got = append(got, fmt.Sprintf("%s:%d", s.Name, l))
+			if s.Name != "main.deep" {
+				break
+			}
+		}
+		if g := strings.Join(got, " "); !strings.HasSuffix(g, "main.deep:52 main.main:105") {
+			t.Errorf("%s: lines %s, want the call line 52 then main:105", prog, g)
+		}
+		runToExit(t, p, nil)
+		if out() != "deep(2000)=1000\n" {
+			t.Errorf("output %q", out())
+		}
+	}
+}
