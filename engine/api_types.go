@@ -93,6 +93,10 @@ type LaunchOptions struct {
 	// instructions: every step-over then lifts the trap with the other
 	// threads stopped (slower; for benchmarks and debugging the engine).
 	NoDisplacedStep bool
+	// Seccomp makes syscall hooks stop only the hooked calls, through a
+	// seccomp filter in the program (see engine/seccomp.go); detaching is
+	// then refused and fork children stay traced until they exit.
+	Seccomp bool
 }
 
 // More holds further events of the same stop: other breakpoints at the same
