@@ -15,6 +15,11 @@ package engine
 // entry, orig_rax = -1 makes the kernel run nothing and leave rax as the
 // tracer set it (arch/x86/entry/syscall_64.c: nr == -1 is not a call);
 // rax is written again at the exit stop in case something changed it.
+//
+// In seccomp mode (LaunchOptions.Seccomp, seccomp.go) threads resume with
+// PTRACE_CONT and a filter stops only the hooked calls, at their entry
+// (PTRACE_EVENT_SECCOMP); such a thread resumes once with PTRACE_SYSCALL
+// for the exit stop. Both modes share the entry, exit and skip code here.
 
 import (
 	"fmt"
@@ -55,6 +60,8 @@ type syscallState struct {
 	catches []*SyscallCatch
 	nextID  int
 	on      bool // resume with PTRACE_SYSCALL
+
+	seccompState // seccomp mode (seccomp.go)
 }
 
 // threadSyscall is where a thread is in a system call.
@@ -66,6 +73,9 @@ type threadSyscall struct {
 	skip    bool // SkipSyscall: rax must read ret at the exit
 	ret     int64
 	entered time.Time
+	// wantExit: resume with PTRACE_SYSCALL (seccomp mode: the exit stop
+	// of a call that was reported at its seccomp stop).
+	wantExit bool
 }
 
 // CatchSyscall reports the entry and exit of the system calls nrs (or all
@@ -82,6 +92,13 @@ func (p *Process) CatchSyscall(all bool, nrs []int) (*SyscallCatch, error) {
 	p.sys.nextID++
 	c.ID = p.sys.nextID
 	p.sys.catches = append(p.sys.catches, c)
+	if p.sys.seccomp {
+		if err := p.syncFilter(); err != nil {
+			p.sys.catches = p.sys.catches[:len(p.sys.catches)-1]
+			return nil, err
+		}
+		return c, nil
+	}
 	if !p.sys.on {
 		p.sys.on = true
 		if err := p.restartRunning(); err != nil {
@@ -93,6 +110,8 @@ func (p *Process) CatchSyscall(all bool, nrs []int) (*SyscallCatch, error) {
 
 // ClearSyscallCatch removes c. With no catch left, threads resume with
 // PTRACE_CONT again (those running now make one more syscall stop at most).
+// In seccomp mode the filter stays (a filter cannot be removed): the calls
+// it still stops are resumed at once.
 func (p *Process) ClearSyscallCatch(c *SyscallCatch) error {
 	if c.deleted {
 		return nil
@@ -104,7 +123,7 @@ func (p *Process) ClearSyscallCatch(c *SyscallCatch) error {
 			break
 		}
 	}
-	p.sys.on = len(p.sys.catches) > 0
+	p.sys.on = len(p.sys.catches) > 0 && !p.sys.seccomp
 	return nil
 }
 
@@ -151,21 +170,38 @@ func (p *Process) syscallStop(t *Thread) (*Event, error) {
 	}
 	switch info.Op {
 	case syscallInfoEntry:
-		nr := int(int64(info.Nr))
-		ts := &t.sys
-		*ts = threadSyscall{inCall: true, nr: nr, args: info.Args}
-		cs := p.catchesFor(nr)
-		if len(cs) == 0 {
+		if p.sys.seccomp {
+			// A PTRACE_SYSCALL resume that found no exit to stop at (the
+			// call ended in a single-step): the filter reports the entries.
+			t.sys = threadSyscall{}
 			return nil, p.resume(t)
 		}
-		ts.atEntry = true
-		ts.entered = now()
-		return &Event{Kind: EventSyscall, Thread: t, Tid: t.tid, Addr: Addr(info.IP),
-			Syscall: &Syscall{Nr: nr, Name: SyscallName(nr), Args: info.Args, Catches: cs}}, nil
+		return p.syscallEntry(t, info, false)
 	case syscallInfoExit:
 		return p.syscallExit(t, Addr(info.IP), int64(info.Nr))
 	}
 	return nil, p.resume(t)
+}
+
+// syscallEntry reports the entry of the call info describes (a syscall
+// entry stop, or a seccomp stop when seccomp).
+func (p *Process) syscallEntry(t *Thread, info *syscallInfo, seccomp bool) (*Event, error) {
+	nr := int(int64(info.Nr))
+	ts := &t.sys
+	*ts = threadSyscall{inCall: true, nr: nr, args: info.Args}
+	cs := p.catchesFor(nr)
+	if len(cs) == 0 {
+		if seccomp {
+			// No hook wants it (deleted): it runs, with no exit stop.
+			*ts = threadSyscall{}
+		}
+		return nil, p.resume(t)
+	}
+	ts.atEntry = true
+	ts.wantExit = seccomp
+	ts.entered = now()
+	return &Event{Kind: EventSyscall, Thread: t, Tid: t.tid, Addr: Addr(info.IP),
+		Syscall: &Syscall{Nr: nr, Name: SyscallName(nr), Args: info.Args, Catches: cs}}, nil
 }
 
 // syscallExit reports an exit stop. Its number is orig_rax (execve(2) may
@@ -175,6 +211,12 @@ func (p *Process) syscallStop(t *Thread) (*Event, error) {
 func (p *Process) syscallExit(t *Thread, pc Addr, ret int64) (*Event, error) {
 	ts := t.sys
 	t.sys = threadSyscall{}
+	if p.sys.pendingFilter {
+		// t was inside a call when sys() asked for more (seccomp.go).
+		if err := p.installPending(t); err != nil {
+			return nil, err
+		}
+	}
 	r, err := t.Regs()
 	if err != nil {
 		return nil, p.vanished(t, err)
@@ -205,9 +247,6 @@ func (p *Process) syscallExit(t *Thread, pc Addr, ret int64) (*Event, error) {
 	return ev, nil
 }
 
-// seccompStop handles PTRACE_EVENT_SECCOMP (a filter asked for a stop).
-func (p *Process) seccompStop(t *Thread) (*Event, error) { return nil, p.resume(t) }
-
 // resumeRequest resumes a thread: PTRACE_CONT, or PTRACE_SYSCALL while
 // syscall stops are wanted. Every resume comes here, so this is where a
 // thread gets the current debug registers (a thread born after a watch
@@ -219,6 +258,9 @@ func (p *Process) resumeRequest(tid int, sig syscall.Signal) error {
 		}
 	}
 	if p.sys.on {
+		return ptraceSyscall(tid, sig)
+	}
+	if t := p.threads[tid]; t != nil && t.sys.wantExit {
 		return ptraceSyscall(tid, sig)
 	}
 	return ptraceCont(tid, sig)

@@ -63,49 +63,55 @@ func TestSyscallSkipGo(t *testing.T) {
 	if err := os.WriteFile(cfg, []byte("x=1"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	for _, skip := range []bool{false, true} {
-		p, out := launch(t, prog, false, cfg)
-		c := catchNames(t, p, "openat")
-		var seen []string
-		ev, err := p.Continue(func(ev *Event) (bool, error) {
-			if ev.Kind != EventSyscall {
-				return false, nil
-			}
-			sc := ev.Syscall
-			if sc.Name != "openat" || sc.Nr != 257 || len(sc.Catches) != 1 || sc.Catches[0] != c {
-				t.Errorf("event %+v", sc)
-			}
-			path := readCString(p, sc.Args[1])
-			if path != cfg {
-				return false, nil
-			}
-			if !sc.Exit {
-				seen = append(seen, fmt.Sprintf("enter dirfd=%d", int64(sc.Args[0])))
-				if skip {
-					return false, p.SkipSyscall(ev.Thread, -2)
-				}
-				return false, nil
-			}
-			if sc.Ret >= 3 {
-				seen = append(seen, "exit ret=fd")
-			} else {
-				seen = append(seen, fmt.Sprintf("exit ret=%d", sc.Ret))
+	for _, mode := range sysModes {
+		for _, skip := range []bool{false, true} {
+			testSyscallSkipGo(t, prog, cfg, mode, skip)
+		}
+	}
+}
+
+func testSyscallSkipGo(t *testing.T, prog, cfg string, mode sysMode, skip bool) {
+	p, out := launchSys(t, prog, mode, cfg)
+	c := catchNames(t, p, "openat")
+	var seen []string
+	ev, err := p.Continue(func(ev *Event) (bool, error) {
+		if ev.Kind != EventSyscall {
+			return false, nil
+		}
+		sc := ev.Syscall
+		if sc.Name != "openat" || sc.Nr != 257 || len(sc.Catches) != 1 || sc.Catches[0] != c {
+			t.Errorf("event %+v", sc)
+		}
+		path := readCString(p, sc.Args[1])
+		if path != cfg {
+			return false, nil
+		}
+		if !sc.Exit {
+			seen = append(seen, fmt.Sprintf("enter dirfd=%d", int64(sc.Args[0])))
+			if skip {
+				return false, p.SkipSyscall(ev.Thread, -2)
 			}
 			return false, nil
-		})
-		if err != nil || ev.Kind != EventExit || ev.ExitCode != 0 {
-			t.Fatalf("skip=%v: got %+v, %v", skip, ev, err)
 		}
-		want, wantOut := "enter dirfd=-100,exit ret=fd", "config: x=1\n"
-		if skip {
-			want, wantOut = "enter dirfd=-100,exit ret=-2", "no config\n"
+		if sc.Ret >= 3 {
+			seen = append(seen, "exit ret=fd")
+		} else {
+			seen = append(seen, fmt.Sprintf("exit ret=%d", sc.Ret))
 		}
-		if got := strings.Join(seen, ","); got != want {
-			t.Errorf("skip=%v: events %s, want %s", skip, got, want)
-		}
-		if out() != wantOut {
-			t.Errorf("skip=%v: output %q, want %q", skip, out(), wantOut)
-		}
+		return false, nil
+	})
+	if err != nil || ev.Kind != EventExit || ev.ExitCode != 0 {
+		t.Fatalf("%s skip=%v: got %+v, %v", mode, skip, ev, err)
+	}
+	want, wantOut := "enter dirfd=-100,exit ret=fd", "config: x=1\n"
+	if skip {
+		want, wantOut = "enter dirfd=-100,exit ret=-2", "no config\n"
+	}
+	if got := strings.Join(seen, ","); got != want {
+		t.Errorf("%s skip=%v: events %s, want %s", mode, skip, got, want)
+	}
+	if out() != wantOut {
+		t.Errorf("%s skip=%v: output %q, want %q", mode, skip, out(), wantOut)
 	}
 }
 
@@ -113,8 +119,14 @@ func TestSyscallSkipGo(t *testing.T) {
 // arguments and results.
 func TestSyscallOrderC(t *testing.T) {
 	prog := fixture.C(t, "sysorder.c", "-O0", "-g")
+	for _, mode := range sysModes {
+		testSyscallOrderC(t, prog, mode)
+	}
+}
+
+func testSyscallOrderC(t *testing.T, prog string, mode sysMode) {
 	dir := t.TempDir()
-	p, _ := launch(t, prog, false, dir)
+	p, _ := launchSys(t, prog, mode, dir)
 	catchNames(t, p, "openat", "read", "write", "close", "unlinkat")
 	var lines []string
 	var entered *Syscall
@@ -141,13 +153,13 @@ func TestSyscallOrderC(t *testing.T) {
 		return false, nil
 	})
 	if err != nil || ev.Kind != EventExit || ev.ExitCode != 0 {
-		t.Fatalf("got %+v, %v", ev, err)
+		t.Fatalf("%s: got %+v, %v", mode, ev, err)
 	}
 	got := strings.Join(lines, " ")
 	path := dir + "/sysorder.txt"
 	want := path + " openat=3 write=6 close=0 " + path + " openat=3 read=6 close=0 /nonexistent/sysorder openat=-2 " + path + " unlinkat=0"
 	if !strings.HasSuffix(got, want) {
-		t.Errorf("calls:\n%s\nwant them to end with:\n%s", got, want)
+		t.Errorf("%s: calls:\n%s\nwant them to end with:\n%s", mode, got, want)
 	}
 }
 
@@ -156,7 +168,13 @@ func TestSyscallOrderC(t *testing.T) {
 // result is unchanged.
 func TestSyscallAllThreadsGo(t *testing.T) {
 	prog := fixture.Go(t, "gomulti")
-	p, out := launch(t, prog, false, "8", "2000")
+	for _, mode := range sysModes {
+		testSyscallAllThreadsGo(t, prog, mode)
+	}
+}
+
+func testSyscallAllThreadsGo(t *testing.T, prog string, mode sysMode) {
+	p, out := launchSys(t, prog, mode, "8", "2000")
 	if _, err := p.CatchSyscall(true, nil); err != nil {
 		t.Fatal(err)
 	}
@@ -171,24 +189,24 @@ func TestSyscallAllThreadsGo(t *testing.T) {
 		cur, ok := in[ev.Tid]
 		if !sc.Exit {
 			if ok && cur >= 0 {
-				t.Errorf("thread %d enters %s inside %s", ev.Tid, sc.Name, SyscallName(cur))
+				t.Errorf("%s: thread %d enters %s inside %s", mode, ev.Tid, sc.Name, SyscallName(cur))
 			}
 			in[ev.Tid] = sc.Nr
 		} else {
 			if ok && cur != sc.Nr {
-				t.Errorf("thread %d exits %s inside %s", ev.Tid, sc.Name, SyscallName(cur))
+				t.Errorf("%s: thread %d exits %s inside %s", mode, ev.Tid, sc.Name, SyscallName(cur))
 			}
 			in[ev.Tid] = -1
 		}
 		return false, nil
 	})
 	if err != nil || ev.Kind != EventExit || ev.ExitCode != 0 {
-		t.Fatalf("got %+v, %v", ev, err)
+		t.Fatalf("%s: got %+v, %v", mode, ev, err)
 	}
 	if want := "goroutines=8 calls=16000 sum=31984000\n"; out() != want {
-		t.Errorf("output %q, want %q", out(), want)
+		t.Errorf("%s: output %q, want %q", mode, out(), want)
 	}
 	if n < 100 || len(in) < 2 {
-		t.Errorf("%d syscall stops on %d threads: too few", n, len(in))
+		t.Errorf("%s: %d syscall stops on %d threads: too few", mode, n, len(in))
 	}
 }

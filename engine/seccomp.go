@@ -1,0 +1,478 @@
+package engine
+
+// Seccomp mode (LaunchOptions.Seccomp, `godbg run --seccomp`): instead of a
+// PTRACE_SYSCALL stop at every entry and exit of every call, a seccomp
+// filter in the tracee stops only the hooked calls, as strace's
+// --seccomp-bpf does. Each sys() that names calls no filter traces yet
+// installs one more filter (classic BPF: the arch checked first, then one
+// JEQ per call number to SECCOMP_RET_TRACE, else SECCOMP_RET_ALLOW) by
+// making a stopped thread run prctl(PR_SET_NO_NEW_PRIVS) and
+// seccomp(SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC) from the
+// scratch area. The kernel runs every filter and keeps the action of
+// highest precedence (TRACE over ALLOW), so filters only add; a deleted
+// hook's calls still stop and are resumed at once (seccomp(2)).
+//
+// A traced call stops with PTRACE_EVENT_SECCOMP at its entry (since Linux
+// 4.8 after the syscall-entry-stop, ptrace(2)); the thread is then resumed
+// with PTRACE_SYSCALL once, so that its next stop is the call's
+// syscall-exit-stop, and with PTRACE_CONT after. At the seccomp stop,
+// orig_rax = -1 skips the call with rax as its result (seccomp(2),
+// SECCOMP_RET_TRACE: "The tracer can skip the system call by changing the
+// system call number to -1"), the exit stop still comes: SkipSyscall works
+// the same in both modes.
+//
+// Why opt-in: a filtered call with no tracer fails with ENOSYS
+// (SECCOMP_RET_TRACE, seccomp(2)) and a filter cannot be removed. So once a
+// filter is installed, Detach is refused, and fork and vfork children
+// (which inherit the filter) are kept traced passively: every stop of
+// theirs is resumed, their own signals delivered, nothing reported. Kill
+// kills them with the program; ReleaseChildren detaches the ones still
+// alive after the program's own exit.
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"sort"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+)
+
+// ErrSeccompDetach is Detach's answer once a seccomp filter is installed.
+var ErrSeccompDetach = errors.New("refused in seccomp mode (godbg run --seccomp): the program's hooked system calls go through a " +
+	"seccomp filter that cannot be removed, and untraced they would fail with ENOSYS (seccomp(2)); " +
+	"run without --seccomp to be able to detach")
+
+type seccompState struct {
+	seccomp     bool         // LaunchOptions.Seccomp
+	filters     int          // filters installed
+	filtered    map[int]bool // the call numbers some filter traces
+	filteredAll bool         // a filter traces every call
+	// pendingFilter: calls asked for while no thread could run the
+	// installation; the current thread does it at its syscall exit.
+	pendingFilter bool
+	// passive holds the tasks of fork children kept traced: tid -> its
+	// first stop (the attach SIGSTOP) was seen.
+	passive map[int]bool
+	// vforks are children sharing the program's memory (vfork, CLONE_VM):
+	// their copy of the traps is the program's own, left in place.
+	vforks map[int]bool
+}
+
+// ptraceOptions is what Launch sets: seccomp mode adds the seccomp stops
+// and vfork children (whose hooked calls need a tracer too).
+func (p *Process) ptraceOptions() int {
+	if p.sys.seccomp {
+		return ptraceOptions | unix.PTRACE_O_TRACESECCOMP | unix.PTRACE_O_TRACEVFORK
+	}
+	return ptraceOptions
+}
+
+// SeccompMode tells whether syscall hooks use seccomp filters.
+func (p *Process) SeccompMode() bool { return p.sys.seccomp }
+
+// Classic BPF opcodes (linux/bpf_common.h) and struct seccomp_data offsets
+// (linux/seccomp.h).
+const (
+	bpfLdAbsW   = unix.BPF_LD | unix.BPF_W | unix.BPF_ABS
+	bpfJeqK     = unix.BPF_JMP | unix.BPF_JEQ | unix.BPF_K
+	bpfRetK     = unix.BPF_RET | unix.BPF_K
+	seccompNr   = 0
+	seccompArch = 4
+	bpfMaxInsns = 4096 // BPF_MAXINSNS
+)
+
+// seccompProgram is the filter tracing nrs (every call with all) of the
+// x86-64 ABI; other ABIs (int 0x80) are allowed. Each JEQ jumps one
+// instruction at most, so any number of calls fits the 8-bit offsets.
+func seccompProgram(all bool, nrs []int) []unix.SockFilter {
+	prog := []unix.SockFilter{
+		{Code: bpfLdAbsW, K: seccompArch},
+		{Code: bpfJeqK, Jt: 1, Jf: 0, K: unix.AUDIT_ARCH_X86_64},
+		{Code: bpfRetK, K: unix.SECCOMP_RET_ALLOW},
+	}
+	if all {
+		return append(prog, unix.SockFilter{Code: bpfRetK, K: unix.SECCOMP_RET_TRACE})
+	}
+	prog = append(prog, unix.SockFilter{Code: bpfLdAbsW, K: seccompNr})
+	for _, nr := range nrs {
+		prog = append(prog,
+			unix.SockFilter{Code: bpfJeqK, Jt: 0, Jf: 1, K: uint32(nr)},
+			unix.SockFilter{Code: bpfRetK, K: unix.SECCOMP_RET_TRACE})
+	}
+	return append(prog, unix.SockFilter{Code: bpfRetK, K: unix.SECCOMP_RET_ALLOW})
+}
+
+// runSeccompProgram interprets prog for one call as the kernel would
+// (for the tests: only the opcodes seccompProgram emits).
+func runSeccompProgram(prog []unix.SockFilter, arch uint32, nr int) (uint32, error) {
+	var acc uint32
+	for pc := 0; pc < len(prog); pc++ {
+		in := prog[pc]
+		switch in.Code {
+		case bpfLdAbsW:
+			switch in.K {
+			case seccompNr:
+				acc = uint32(nr)
+			case seccompArch:
+				acc = arch
+			default:
+				return 0, fmt.Errorf("load of offset %d", in.K)
+			}
+		case bpfJeqK:
+			if acc == in.K {
+				pc += int(in.Jt)
+			} else {
+				pc += int(in.Jf)
+			}
+		case bpfRetK:
+			return in.K, nil
+		default:
+			return 0, fmt.Errorf("opcode %#x", in.Code)
+		}
+	}
+	return 0, errors.New("fell off the end")
+}
+
+// unfiltered is what the catches ask for that no filter traces yet.
+func (p *Process) unfiltered() (all bool, nrs []int) {
+	if p.sys.filteredAll {
+		return false, nil
+	}
+	seen := map[int]bool{}
+	for _, c := range p.sys.catches {
+		if c.All {
+			return true, nil
+		}
+		for nr := range c.Nrs {
+			if !p.sys.filtered[nr] && !seen[nr] {
+				seen[nr] = true
+				nrs = append(nrs, nr)
+			}
+		}
+	}
+	sort.Ints(nrs)
+	return false, nrs
+}
+
+// syncFilter installs a filter for the calls the catches want and no
+// filter traces yet. It may run from a hook while other threads run.
+func (p *Process) syncFilter() error {
+	all, nrs := p.unfiltered()
+	if !all && len(nrs) == 0 {
+		return nil
+	}
+	t, restart, err := p.filterThread()
+	if err != nil {
+		return err
+	}
+	if t == nil {
+		// Every stopped thread is inside a call: the current one installs
+		// the filter at its exit stop.
+		p.sys.pendingFilter = true
+		if c := p.current; c != nil {
+			c.sys.wantExit = true
+		}
+		return restart()
+	}
+	err = p.installFilter(t, all, nrs)
+	if rerr := restart(); err == nil {
+		err = rerr
+	}
+	return err
+}
+
+// installPending installs the filter sys() asked for while every stopped
+// thread was inside a call; t is at a syscall-exit stop now.
+func (p *Process) installPending(t *Thread) error {
+	p.sys.pendingFilter = false
+	all, nrs := p.unfiltered()
+	if !all && len(nrs) == 0 {
+		return nil
+	}
+	if p.scratch.base == 0 {
+		// Mapping the area writes over t's code: the others must stop.
+		restart, err := p.holdOthers(t)
+		if err != nil {
+			return err
+		}
+		err = p.installFilter(t, all, nrs)
+		if rerr := restart(); err == nil {
+			err = rerr
+		}
+		return err
+	}
+	return p.installFilter(t, all, nrs)
+}
+
+// filterThread finds a thread to run the installation: the current one
+// unless it is inside a system call (at a seccomp or syscall stop, where
+// the kernel would take the injected call for the entered one), else any
+// other, the running ones stopped first (restart resumes them). Without
+// a scratch area (after an exec) every thread is stopped: mapping it
+// writes over the code at the thread's pc.
+func (p *Process) filterThread() (*Thread, func() error, error) {
+	safe := func(t *Thread, held map[int]bool) bool {
+		return t != nil && p.threads[t.tid] == t && !t.running && !t.sys.inCall && !held[t.tid]
+	}
+	if p.scratch.base != 0 && safe(p.current, heldTids(p.deferred)) {
+		return p.current, func() error { return nil }, nil
+	}
+	restart, err := p.holdOthers(p.current)
+	if err != nil {
+		return nil, restart, err
+	}
+	held := heldTids(p.deferred)
+	cands := p.Threads()
+	if safe(p.current, held) {
+		cands = append([]*Thread{p.current}, cands...)
+	}
+	for _, t := range cands {
+		if safe(t, held) {
+			return t, restart, nil
+		}
+	}
+	return nil, restart, nil
+}
+
+// holdOthers stops every running thread but except; the func resumes them.
+func (p *Process) holdOthers(except *Thread) (func() error, error) {
+	var running []*Thread
+	for _, t := range p.threads {
+		if t.running && t != except {
+			running = append(running, t)
+		}
+	}
+	restart := func() error {
+		held := heldTids(p.deferred)
+		for _, t := range running {
+			if p.threads[t.tid] == t && !t.running && !held[t.tid] {
+				if err := p.resume(t); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}
+	if len(running) == 0 {
+		return restart, nil
+	}
+	return restart, p.stopAll(except)
+}
+
+func heldTids(ws []waitStatus) map[int]bool {
+	held := map[int]bool{}
+	for _, w := range ws {
+		held[w.tid] = true
+	}
+	return held
+}
+
+// installFilter makes t install a filter tracing nrs (or all calls) for
+// every thread of the process (TSYNC).
+func (p *Process) installFilter(t *Thread, all bool, nrs []int) error {
+	if p.scratch.base == 0 {
+		if err := p.ensureScratch(t); err != nil {
+			return fmt.Errorf("seccomp filter: %w", err)
+		}
+		if p.scratch.base == 0 {
+			return errors.New("seccomp filter: no scratch area in the tracee")
+		}
+	}
+	prog := seccompProgram(all, nrs)
+	at, room := p.scratch.dataArea()
+	const fprogSize = 16 // struct sock_fprog: u16 len, padding, the pointer
+	if len(prog) > bpfMaxInsns || fprogSize+8*len(prog) > room {
+		return fmt.Errorf("seccomp filter: %d instructions do not fit", len(prog))
+	}
+	buf := make([]byte, fprogSize, fprogSize+8*len(prog))
+	binary.LittleEndian.PutUint16(buf, uint16(len(prog)))
+	binary.LittleEndian.PutUint64(buf[8:], uint64(at+fprogSize))
+	for _, in := range prog {
+		var b [8]byte
+		binary.LittleEndian.PutUint16(b[0:], in.Code)
+		b[2], b[3] = in.Jt, in.Jf
+		binary.LittleEndian.PutUint32(b[4:], in.K)
+		buf = append(buf, b[:]...)
+	}
+	if err := p.writeRaw(at, buf); err != nil {
+		return fmt.Errorf("seccomp filter: write it at %#x: %w", at, err)
+	}
+	if p.sys.filters == 0 {
+		// Unprivileged filters need no_new_privs (seccomp(2)); TSYNC gives
+		// it to every thread it syncs.
+		r, err := p.injectSyscall(t, unix.SYS_PRCTL, unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
+		if err != nil {
+			return fmt.Errorf("seccomp filter: prctl(PR_SET_NO_NEW_PRIVS) in thread %d: %w", t.tid, err)
+		}
+		if e := int64(r); e < 0 {
+			return fmt.Errorf("seccomp filter: prctl(PR_SET_NO_NEW_PRIVS): %w", unix.Errno(-e))
+		}
+	}
+	r, err := p.injectSyscall(t, unix.SYS_SECCOMP, unix.SECCOMP_SET_MODE_FILTER, unix.SECCOMP_FILTER_FLAG_TSYNC, uint64(at))
+	if err != nil {
+		return fmt.Errorf("seccomp filter: seccomp() in thread %d: %w", t.tid, err)
+	}
+	if e := int64(r); e < 0 {
+		return fmt.Errorf("seccomp filter: seccomp(SECCOMP_SET_MODE_FILTER): %w", unix.Errno(-e))
+	} else if e > 0 {
+		// TSYNC: the thread that could not be synced (seccomp(2)).
+		return fmt.Errorf("seccomp filter: thread %d has a seccomp filter of its own; the filter cannot cover every thread", e)
+	}
+	p.sys.filters++
+	if all {
+		p.sys.filteredAll = true
+	}
+	if p.sys.filtered == nil {
+		p.sys.filtered = map[int]bool{}
+	}
+	for _, nr := range nrs {
+		p.sys.filtered[nr] = true
+	}
+	return nil
+}
+
+// seccompStop handles PTRACE_EVENT_SECCOMP: a filter stopped a call at
+// its entry.
+func (p *Process) seccompStop(t *Thread) (*Event, error) {
+	t.sys.atEntry = false
+	info, err := ptraceSyscallInfo(t.tid)
+	if err != nil {
+		return nil, p.vanished(t, fmt.Errorf("syscall info of thread %d: %w", t.tid, err))
+	}
+	if info.Op != syscallInfoSeccomp || !p.sys.seccomp {
+		return nil, p.resume(t)
+	}
+	return p.syscallEntry(t, info, true)
+}
+
+// keepChildren tells whether fork children must stay traced: they carry a
+// filter of ours.
+func (p *Process) keepChildren() bool { return p.sys.filters > 0 }
+
+// keepPassive resumes a fork child at its first stop and keeps it traced.
+func (p *Process) keepPassive(child int) error {
+	if p.sys.passive == nil {
+		p.sys.passive = map[int]bool{}
+	}
+	p.sys.passive[child] = true
+	if err := ptraceCont(child, 0); err != nil && err != unix.ESRCH {
+		return fmt.Errorf("resume fork child %d: %w", child, err)
+	}
+	return nil
+}
+
+// passiveStop resumes a stop of a passively traced child. What the stop is
+// comes from its siginfo (ptrace(2): a PTRACE_GETSIGINFO that fails with
+// EINVAL is a group-stop; ptrace events have SIGTRAP | event<<8 in si_code).
+func (p *Process) passiveStop(tid int) error {
+	first := !p.sys.passive[tid]
+	p.sys.passive[tid] = true
+	var sig syscall.Signal
+	si, err := ptraceSigInfo(tid)
+	switch {
+	case err == unix.EINVAL: // group-stop: resumed
+	case err != nil:
+		delete(p.sys.passive, tid) // ESRCH: gone
+		return nil
+	case si.Signo == int32(unix.SIGTRAP) && si.Code > 0 && si.Code>>8 != 0:
+		switch int(si.Code >> 8) {
+		case unix.PTRACE_EVENT_FORK, unix.PTRACE_EVENT_VFORK, unix.PTRACE_EVENT_CLONE:
+			if msg, err := ptraceEventMsg(tid); err == nil {
+				p.adoptPassive(int(msg))
+			}
+		}
+	case si.Signo == int32(unix.SIGTRAP) && si.Code == int32(unix.SIGTRAP|0x80): // a syscall stop
+	case first && si.Signo == int32(unix.SIGSTOP): // the attach stop
+	default:
+		sig = syscall.Signal(si.Signo)
+	}
+	if err := ptraceCont(tid, sig); err != nil && err != unix.ESRCH {
+		return fmt.Errorf("resume fork child %d: %w", tid, err)
+	}
+	return nil
+}
+
+// adoptPassive takes a task created by a passive child: it inherits its
+// tracing (and the filter); its traps were already removed.
+func (p *Process) adoptPassive(tid int) {
+	if _, ok := p.forks[tid]; ok {
+		// Its first stop came first and is held.
+		delete(p.forks, tid)
+		p.keepPassive(tid)
+		return
+	}
+	if p.sys.passive == nil {
+		p.sys.passive = map[int]bool{}
+	}
+	if _, ok := p.sys.passive[tid]; !ok {
+		p.sys.passive[tid] = false
+	}
+}
+
+// killPassive kills the passive children (Kill: the launched program and
+// what it started under the filter go together).
+func (p *Process) killPassive() {
+	for tid := range p.sys.passive {
+		unix.Kill(tid, unix.SIGKILL) // ESRCH: gone already
+	}
+	p.sys.passive = nil
+}
+
+// ReleaseChildren detaches the fork children still traced (seccomp mode,
+// after the program's own exit) and returns their process ids: from now on
+// their hooked calls fail with ENOSYS. Killing them instead would end work
+// the program started and meant to outlive it; the caller warns.
+func (p *Process) ReleaseChildren() []int {
+	seen := map[int]bool{}
+	var pids []int
+	tids := make([]int, 0, len(p.sys.passive))
+	for tid := range p.sys.passive {
+		tids = append(tids, tid)
+	}
+	sort.Ints(tids)
+	for _, tid := range tids {
+		pid := tgidOf(tid)
+		if pid == 0 || !detachPassive(pid, tid) {
+			continue
+		}
+		if !seen[pid] {
+			seen[pid] = true
+			pids = append(pids, pid)
+		}
+	}
+	p.sys.passive = nil
+	return pids
+}
+
+// detachPassive stops a passive task and detaches it; false when it is gone.
+func detachPassive(pid, tid int) bool {
+	if err := tgkill(pid, tid, unix.SIGSTOP); err != nil {
+		return false
+	}
+	var resend []syscall.Signal
+	for {
+		ws, err := wait4(tid, false)
+		if err != nil || ws.status.Exited() || ws.status.Signaled() {
+			return false
+		}
+		if !ws.status.Stopped() {
+			continue
+		}
+		sig := ws.status.StopSignal()
+		if sig == unix.SIGSTOP && ws.status.TrapCause() <= 0 {
+			unix.PtraceDetach(tid)
+			for _, s := range resend {
+				tgkill(pid, tid, s)
+			}
+			return true
+		}
+		if ws.status.TrapCause() <= 0 && sig != unix.SIGTRAP|0x80 {
+			resend = append(resend, sig)
+		}
+		if err := ptraceCont(tid, 0); err != nil {
+			return false
+		}
+	}
+}
