@@ -21,6 +21,10 @@ import (
 const (
 	scratchSize = 64 << 10
 	slotSize    = 64
+	// scratchReserved is the top of the scratch area, kept out of the
+	// slots: a `syscall` instruction for injectSyscall (its first slot),
+	// then room for seccomp filters being installed (seccomp.go).
+	scratchReserved = 16 << 10
 	// reach is the distance a rel32 operand can span.
 	reach = 1<<31 - 1
 )
@@ -33,6 +37,14 @@ type scratchArea struct {
 
 func (s *scratchArea) contains(pc Addr) bool {
 	return s.base != 0 && pc >= s.base && pc < s.base+scratchSize
+}
+
+// syscallInsn is where the area's `syscall` instruction (0f 05) sits.
+func (s *scratchArea) syscallInsn() Addr { return s.base + scratchSize - scratchReserved }
+
+// dataArea is the reserved room after the `syscall` slot.
+func (s *scratchArea) dataArea() (Addr, int) {
+	return s.syscallInsn() + slotSize, scratchReserved - slotSize
 }
 
 type stepKind int
@@ -57,8 +69,9 @@ type stepPlan struct {
 // ensureScratch maps the scratch area near the program's code (below its
 // lowest address, so that brk(2) growth after the data is never blocked) by
 // making the stopped thread t run mmap(2). No other thread may be running.
+// Seccomp mode needs the area even without displaced stepping.
 func (p *Process) ensureScratch(t *Thread) error {
-	if p.scratch.base != 0 || p.scratch.tried || p.noDisplaced {
+	if p.scratch.base != 0 || p.scratch.tried || (p.noDisplaced && !p.sys.seccomp) {
 		return nil
 	}
 	p.scratch.tried = true
@@ -76,29 +89,46 @@ func (p *Process) ensureScratch(t *Thread) error {
 	if int64(addr) < 0 && int64(addr) > -4096 {
 		return fmt.Errorf("mmap in the tracee: %w", unix.Errno(-int64(addr)))
 	}
-	p.scratch.base = Addr(addr)
-	p.scratch.next = Addr(addr)
+	area := scratchArea{base: Addr(addr), next: Addr(addr)}
+	if err := p.writeRaw(area.syscallInsn(), []byte{0x0f, 0x05}); err != nil {
+		return fmt.Errorf("write the scratch area: %w", err)
+	}
+	p.scratch = area
 	return nil
 }
 
 // injectSyscall makes the stopped thread t execute one system call and
-// returns its result, leaving t's registers and code as they were.
+// returns its result, leaving t's registers and code as they were. Once the
+// scratch area exists, t runs the area's `syscall` instruction and nothing
+// is written over the program's code, so other threads may run meanwhile;
+// before (the area's own mmap, at launch) the instruction briefly replaces
+// the code at t's pc, and no other thread may be running.
+//
+// t must not be inside a system call (at a syscall entry or seccomp stop):
+// the kernel would take the injected registers for that call's. A stop in
+// a ptrace event inside a call (clone) is fine: its call returns first,
+// with a single-step trap before the injected instruction, which is then
+// stepped again.
 func (p *Process) injectSyscall(t *Thread, nr uint64, args ...uint64) (uint64, error) {
 	r, err := t.Regs()
 	if err != nil {
 		return 0, err
 	}
 	saved := *r
-	pc := Addr(r.Rip)
-	var orig [2]byte
-	if err := p.ReadMemory(pc, orig[:]); err != nil {
-		return 0, err
+	at := p.scratch.syscallInsn()
+	if p.scratch.base == 0 {
+		at = Addr(r.Rip)
+		var orig [2]byte
+		if err := p.ReadMemory(at, orig[:]); err != nil {
+			return 0, err
+		}
+		if err := p.writeRaw(at, []byte{0x0f, 0x05}); err != nil { // syscall
+			return 0, err
+		}
+		defer p.writeRaw(at, orig[:])
 	}
-	if err := p.writeRaw(pc, []byte{0x0f, 0x05}); err != nil { // syscall
-		return 0, err
-	}
-	defer p.writeRaw(pc, orig[:])
 	call := saved
+	call.Rip = uint64(at)
 	call.Rax = nr
 	dst := []*uint64{&call.Rdi, &call.Rsi, &call.Rdx, &call.R10, &call.R8, &call.R9}
 	for i, a := range args {
@@ -107,15 +137,27 @@ func (p *Process) injectSyscall(t *Thread, nr uint64, args ...uint64) (uint64, e
 	// orig_rax = -1: no system call is being restarted (else the kernel
 	// would rewind rip on resume; see arch/x86/kernel/signal.c).
 	call.Orig_rax = ^uint64(0)
-	if err := ptraceSetRegs(t.tid, &call.PtraceRegs); err != nil {
-		return 0, fmt.Errorf("inject syscall %d: %w", nr, err)
-	}
-	if err := p.singleStep(t); err != nil {
-		return 0, err
-	}
 	var after unix.PtraceRegs
-	if err := ptraceGetRegs(t.tid, &after); err != nil {
-		return 0, err
+	for try := 0; ; try++ {
+		if err := ptraceSetRegs(t.tid, &call.PtraceRegs); err != nil {
+			return 0, fmt.Errorf("inject syscall %d: %w", nr, err)
+		}
+		if err := p.singleStep(t); err != nil {
+			return 0, err
+		}
+		if err := ptraceGetRegs(t.tid, &after); err != nil {
+			return 0, err
+		}
+		if Addr(after.Rip) == at+2 {
+			break
+		}
+		// The trap of the call t was stopped in, before the injected
+		// instruction ran: rax holds that call's result, which is t's to
+		// keep; the injected registers are set again.
+		if Addr(after.Rip) != at || try == 2 {
+			return 0, fmt.Errorf("inject syscall %d: thread %d stopped at %#x, not after the instruction at %#x", nr, t.tid, after.Rip, at)
+		}
+		saved.Rax = after.Rax
 	}
 	if err := ptraceSetRegs(t.tid, &saved.PtraceRegs); err != nil {
 		return 0, err
@@ -149,6 +191,12 @@ func (p *Process) singleStep(t *Thread) error {
 		}
 		if sig == unix.SIGSTOP && (t.stopWanted || t.newborn) {
 			t.stopWanted, t.newborn = false, false
+			continue
+		}
+		if ws.status.TrapCause() == unix.PTRACE_EVENT_SECCOMP {
+			// A filtered call run by the step (an injected one, a stepped
+			// syscall instruction): the step resumes it, unreported, as a
+			// single-stepped call is in PTRACE_SYSCALL mode.
 			continue
 		}
 		if ws.status.TrapCause() > 0 {
@@ -241,7 +289,7 @@ func isJcc(op x86asm.Op) bool {
 func (p *Process) fillSlot(s *site, pl *stepPlan, code []byte, inst x86asm.Inst) bool {
 	slot := s.plan.slot
 	if slot == 0 {
-		if p.scratch.next+slotSize > p.scratch.base+scratchSize {
+		if p.scratch.next+slotSize > p.scratch.syscallInsn() {
 			return false
 		}
 		slot = p.scratch.next
