@@ -92,7 +92,8 @@ func Launch(path string, opts LaunchOptions) (*Process, error) {
 	}
 	t := p.addThread(pid)
 	p.current = t
-	if err := unix.PtraceSetOptions(pid, ptraceOptions); err != nil {
+	p.sys.seccomp = opts.Seccomp
+	if err := unix.PtraceSetOptions(pid, p.ptraceOptions()); err != nil {
 		p.killNow()
 		return nil, fmt.Errorf("ptrace set options on %d: %w", pid, err)
 	}
