@@ -6,6 +6,11 @@ package engine
 // original bytes back and is detached; only the process godbg started or
 // attached is debugged. (vfork children share the parent's memory and are not
 // traced: TRACEVFORK is off.)
+//
+// In seccomp mode, once a filter is installed, children carry it and would
+// get ENOSYS from the hooked calls untraced: they are kept traced passively
+// instead of detached (seccomp.go), vfork children too (TRACEVFORK is on
+// then; their memory, traps included, is the parent's and stays as is).
 
 import (
 	"fmt"
@@ -20,6 +25,9 @@ import (
 // child whose first stop came before its parent's fork event.
 func (p *Process) isForkChild(tid int) bool {
 	if _, ok := p.forks[tid]; ok {
+		return true
+	}
+	if _, ok := p.sys.passive[tid]; ok {
 		return true
 	}
 	return tgidOf(tid) != p.pid
@@ -65,8 +73,21 @@ func (p *Process) forkChildBorn(child int) error {
 	}
 }
 
-// forkChildStopped handles a fork child's first stop seen by the loop.
+// vforkChildBorn handles the parent's vfork event (seccomp mode).
+func (p *Process) vforkChildBorn(child int) error {
+	if p.sys.vforks == nil {
+		p.sys.vforks = map[int]bool{}
+	}
+	p.sys.vforks[child] = true
+	return p.forkChildBorn(child)
+}
+
+// forkChildStopped handles a fork child's first stop seen by the loop, and
+// (seccomp mode) every stop of a child kept traced.
 func (p *Process) forkChildStopped(child int) error {
+	if _, ok := p.sys.passive[child]; ok {
+		return p.passiveStop(child)
+	}
 	if p.forks == nil {
 		p.forks = map[int]bool{}
 	}
@@ -81,14 +102,21 @@ func (p *Process) forkChildStopped(child int) error {
 // and detaches it.
 func (p *Process) releaseChild(child int) error {
 	delete(p.forks, child)
+	shared := p.sys.vforks[child]
+	delete(p.sys.vforks, child)
 	f, err := os.OpenFile(fmt.Sprintf("/proc/%d/mem", child), os.O_RDWR, 0)
-	if err == nil {
+	if err == nil && !shared {
 		for _, s := range p.sites {
 			if s.inserted {
 				f.WriteAt([]byte{s.saved}, int64(s.addr))
 			}
 		}
+	}
+	if f != nil {
 		f.Close()
+	}
+	if p.keepChildren() {
+		return p.keepPassive(child)
 	}
 	if err := unix.PtraceDetach(child); err != nil && err != unix.ESRCH {
 		return fmt.Errorf("release fork child %d: %w", child, err)
