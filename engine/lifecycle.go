@@ -23,6 +23,7 @@ func (p *Process) Kill() (*Event, error) {
 // killNow sends SIGKILL and reaps until the leader's status comes, so that
 // no zombie is left.
 func (p *Process) killNow() {
+	p.killPassive()
 	unix.Kill(p.pid, unix.SIGKILL)
 	for _, ws := range p.deferred {
 		if ws.tid == p.pid && (ws.status.Exited() || ws.status.Signaled()) {
@@ -55,6 +56,9 @@ func (p *Process) killNow() {
 func (p *Process) Detach() error {
 	if p.exited {
 		return ErrExited
+	}
+	if p.sys.filters > 0 {
+		return ErrSeccompDetach
 	}
 	if err := p.stopAll(nil); err != nil {
 		return err
