@@ -44,6 +44,9 @@ type Config struct {
 	// NoDisplacedStep: run: breakpoints stepped over by lifting the trap
 	// (engine.LaunchOptions.NoDisplacedStep).
 	NoDisplacedStep bool
+	// Seccomp: run: syscall hooks through a seccomp filter
+	// (engine.LaunchOptions.Seccomp).
+	Seccomp bool
 }
 
 // Run runs one debugging session and returns godbg's exit status: the
@@ -80,7 +83,7 @@ func Run(cfg Config) int {
 		if err := checkProgram(cfg.Program); err != nil {
 			return fail(err)
 		}
-		p, err = engine.Launch(cfg.Program, engine.LaunchOptions{Args: cfg.Args, NoDisplacedStep: cfg.NoDisplacedStep})
+		p, err = engine.Launch(cfg.Program, engine.LaunchOptions{Args: cfg.Args, NoDisplacedStep: cfg.NoDisplacedStep, Seccomp: cfg.Seccomp})
 		if err != nil {
 			return fail(fmt.Errorf("launch %s: %w", cfg.Program, err))
 		}
@@ -173,6 +176,7 @@ func (se *session) flush() error { return se.m.Output().Flush() }
 // reaped, an attached one detached with its code bytes as they were.
 func (se *session) end() {
 	se.flush()
+	defer se.releaseChildren()
 	if se.p.Exited() || se.m.Detached() {
 		return
 	}
@@ -184,6 +188,15 @@ func (se *session) end() {
 	}
 	if _, err := se.p.Kill(); err != nil {
 		fmt.Fprintf(se.cfg.Stderr, "godbg: kill: %v\n", err)
+	}
+}
+
+// releaseChildren lets the program's fork children that godbg still traces
+// (--seccomp) run on untraced, with a warning: they carry the filter.
+func (se *session) releaseChildren() {
+	for _, pid := range se.p.ReleaseChildren() {
+		fmt.Fprintf(se.cfg.Stderr, "godbg: warning: process %d (started by the program) still runs and is detached: "+
+			"its hooked system calls will fail with ENOSYS (the --seccomp filter stays, seccomp(2))\n", pid)
 	}
 }
 
