@@ -95,6 +95,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 					"   godbg run -e 'brk(\"main.BreakMe\", function(ev) printf(\"hit %d\", ev.bp.hits) end)' ./prog",
 				Flags: append([]cli.Flag{
 					&cli.StringFlag{Name: "e", Usage: "run `CODE` instead of a script file"},
+					&cli.BoolFlag{Name: "seccomp", Usage: "stop only at the hooked system calls (a seccomp-bpf filter, as strace --seccomp-bpf) instead of at every call; detach() is then refused, and the program's children stay traced until they exit"},
 					&cli.BoolFlag{Name: "no-displaced", Usage: "step over breakpoints by lifting the trap with the other threads held, instead of running the instruction out of line (slower; for benchmarks and engine debugging)"},
 				}, sessionFlags...),
 				OnUsageError: onUsage,
@@ -158,7 +159,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 
 // session reads the flags shared by run and attach.
 func session(c *cli.Context) (lua.Config, func(), error) {
-	cfg := lua.Config{Params: map[string]string{}, Out: c.App.Writer, Stderr: c.App.ErrWriter, Timeout: c.Duration("timeout"), NoDisplacedStep: c.Bool("no-displaced")}
+	cfg := lua.Config{Params: map[string]string{}, Out: c.App.Writer, Stderr: c.App.ErrWriter, Timeout: c.Duration("timeout"), NoDisplacedStep: c.Bool("no-displaced"), Seccomp: c.Bool("seccomp")}
 	for _, kv := range c.StringSlice("a") {
 		k, v, ok := strings.Cut(kv, "=")
 		if !ok || k == "" {
