@@ -94,10 +94,9 @@ func (p *Process) Next(hook Hook) (*Event, error) {
 				if stop, sev, err := callHook(hook, ev); err != nil || stop {
 					return sev, err
 				}
+			} else if ev, err := p.landOnSite(t, hook); err != nil || ev != nil {
+				return ev, err
 			}
-		}
-		if ev, err := p.landOnSite(t, hook); err != nil || ev != nil {
-			return ev, err
 		}
 		if r, err = t.Regs(); err != nil {
 			return nil, err
@@ -143,14 +142,14 @@ func (p *Process) landOnSite(t *Thread, hook Hook) (*Event, error) {
 	}
 	pc := Addr(r.Rip)
 	s := p.sites[pc]
-	if s == nil || !s.inserted || t.atSite == pc {
+	if s == nil || !s.inserted {
 		return nil, nil
 	}
 	// hitSiteEvent resumes a thread whose hit makes no event (a return trap
-	// of another call); marked running, it is left as it is.
-	t.running = true
+	// of another call), unless held.
+	p.returns().hold = t
 	ev, err := p.hitSiteEvent(t, s, false)
-	t.running = false
+	p.rets.hold = nil
 	if err != nil || ev == nil {
 		return nil, err
 	}
@@ -190,3 +189,7 @@ func (p *Process) stepOverCall(t *Thread, key callKey, off uint64, ret Addr, hoo
 	}
 	return nil, ev.Thread, nil
 }
+
+// holds tells hitSiteEvent to leave t stopped after a hit without event:
+// Next takes such hits in place and steps on.
+func (p *Process) holds(t *Thread) bool { return p.rets != nil && p.rets.hold == t }

@@ -166,3 +166,44 @@ func TestNextOverStackGrowth(t *testing.T) {
 		}
 	}
 }
+
+// Next out of a function watched with on_return: the return event comes
+// (its hook call runs) as the step lands on the return trap in the caller.
+func TestNextThroughReturnTrap(t *testing.T) {
+	for _, tt := range []struct{ prog, fn string }{
+		{fixture.GoDebug(t, "rets"), "main.compute"},
+		{fixture.C(t, "rets.c", "-O0", "-g"), "compute"},
+	} {
+		p, _ := launch(t, tt.prog, false)
+		bp := watch(t, p, tt.fn)
+		ev, err := p.Continue(nil)
+		if err != nil || ev.Bp != bp {
+			t.Fatalf("%+v %v", ev, err)
+		}
+		returns := 0
+		hook := func(ev *Event) (bool, error) {
+			if ev.Kind == EventReturn && ev.Bp == bp {
+				returns++
+				vs, err := ev.Thread.Results()
+				if got := showValues(vs); err != nil || !strings.HasSuffix(got, "12") {
+					t.Errorf("%s: results %q %v", tt.fn, got, err)
+				}
+			}
+			return false, nil
+		}
+		for k := 0; k < 5; k++ {
+			ev, err = p.Next(hook)
+			if err != nil || ev.Kind != EventStep {
+				t.Fatalf("%s: Next %d: %+v %v", tt.fn, k, ev, err)
+			}
+		}
+		if s, _ := p.Binary().FuncAt(ev.Addr - p.Bias()); s.Name != "main.main" && s.Name != "main" || returns != 1 {
+			t.Errorf("%s: in %s after %d returns, want main after 1", tt.fn, s.Name, returns)
+		}
+		if left := internalSites(p); len(left) != 0 {
+			t.Errorf("traps left at %v", left)
+		}
+		p.ClearBreakpoint(bp)
+		runToExit(t, p, nil)
+	}
+}
