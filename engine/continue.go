@@ -308,15 +308,6 @@ func (p *Process) handlePtraceEvent(t *Thread, cause int) (*Event, error) {
 			return nil, err
 		}
 		return nil, p.resume(t)
-	case unix.PTRACE_EVENT_VFORK: // seccomp mode only (seccomp.go)
-		msg, err := ptraceEventMsg(t.tid)
-		if err != nil {
-			return nil, p.vanished(t, err)
-		}
-		if err := p.vforkChildBorn(int(msg)); err != nil {
-			return nil, err
-		}
-		return nil, p.resume(t)
 	case unix.PTRACE_EVENT_SECCOMP:
 		return p.seccompStop(t)
 	case unix.PTRACE_EVENT_EXEC:
@@ -406,8 +397,8 @@ func (p *Process) hitSiteEvent(t *Thread, s *site, pooled bool) (*Event, error) 
 		}
 	}
 	if ev == nil {
-		if t.running {
-			return nil, nil // a user resumed it (or it is gone)
+		if t.running || p.holds(t) {
+			return nil, nil // a user resumed it (or it is gone), or Next holds it
 		}
 		return nil, p.resume(t)
 	}
