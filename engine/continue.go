@@ -308,6 +308,15 @@ func (p *Process) handlePtraceEvent(t *Thread, cause int) (*Event, error) {
 			return nil, err
 		}
 		return nil, p.resume(t)
+	case unix.PTRACE_EVENT_VFORK: // seccomp mode only (seccomp.go)
+		msg, err := ptraceEventMsg(t.tid)
+		if err != nil {
+			return nil, p.vanished(t, err)
+		}
+		if err := p.vforkChildBorn(int(msg)); err != nil {
+			return nil, err
+		}
+		return nil, p.resume(t)
 	case unix.PTRACE_EVENT_SECCOMP:
 		return p.seccompStop(t)
 	case unix.PTRACE_EVENT_EXEC:
