@@ -74,6 +74,21 @@ exit
 // The Go program's os.Open of its config fails with ENOENT without the
 // file being touched: it prints its own "no config".
 func TestSysReturnScript(t *testing.T) {
+	for _, mode := range sysModes {
+		testSysReturnScript(t, mode)
+	}
+}
+
+// sysModes: the sys() tests run with PTRACE_SYSCALL stops and with --seccomp.
+var sysModes = [][]string{{"run"}, {"run", "--seccomp"}}
+
+// runIn runs godbg with the run subcommand and flags of mode, then args.
+func runIn(t *testing.T, mode []string, args ...string) result {
+	t.Helper()
+	return godbg(t, append(append([]string(nil), mode...), args...)...)
+}
+
+func testSysReturnScript(t *testing.T, mode []string) {
 	prog := target(t, fixture.Go(t, "goconfig"))
 	cfg := writeFile(t, "app.conf", "x=1")
 	script := `
@@ -87,11 +102,11 @@ func TestSysReturnScript(t *testing.T) {
 				printf("exit ret=%s", ev.ret < 0 and ev.ret or "fd")
 			end
 		end)`
-	r := godbg(t, "run", "-a", "cfg="+cfg, "-e", script, prog, cfg)
+	r := runIn(t, mode, "-a", "cfg="+cfg, "-e", script, prog, cfg)
 	check(t, r, 0, "enter dirfd=-100\nexit ret=fd\nconfig: x=1\n", "")
-	r = godbg(t, "run", "-a", "cfg="+cfg, "-a", "skip=1", "-e", script, prog, cfg)
+	r = runIn(t, mode, "-a", "cfg="+cfg, "-a", "skip=1", "-e", script, prog, cfg)
 	check(t, r, 0, "enter dirfd=-100\nexit ret=-2\nno config\n", "")
-	r = godbg(t, "run", "-e", `print(select(2, pcall(sys_return, -2))); print(select(2, pcall(sys, "opnat")))`, prog, cfg)
+	r = runIn(t, mode, "-e", `print(select(2, pcall(sys_return, -2))); print(select(2, pcall(sys, "opnat")))`, prog, cfg)
 	if !strings.Contains(r.stdout, "sys_return: only in a system call's enter callback") ||
 		!strings.Contains(r.stdout, `unknown system call "opnat"`) {
 		t.Errorf("errors: got %q", r.stdout)
@@ -124,6 +139,12 @@ func calls(out string, withPath map[string]bool) []string {
 // The strace recipe lists the same calls, in the same order, with the same
 // paths and results, as strace -f does on the same program.
 func TestStraceRecipeMatchesStrace(t *testing.T) {
+	for _, mode := range sysModes {
+		testStraceRecipe(t, mode)
+	}
+}
+
+func testStraceRecipe(t *testing.T, mode []string) {
 	prog := target(t, fixture.C(t, "sysorder.c", "-O0", "-g"))
 	if _, err := exec.LookPath("strace"); err != nil {
 		t.Fatalf("this test compares with strace(1): %v", err)
@@ -138,13 +159,13 @@ func TestStraceRecipeMatchesStrace(t *testing.T) {
 	b, _ := os.ReadFile(traceOut)
 	paths := map[string]bool{"openat": true, "unlinkat": true}
 	want := calls(string(b), paths)
-	r := godbg(t, "run", "-a", "filter="+set, "strace", prog, dir)
+	r := runIn(t, mode, "-a", "filter="+set, "strace", prog, dir)
 	if r.status != 0 || r.stderr != "" {
-		t.Fatalf("godbg: status %d, stderr %q", r.status, r.stderr)
+		t.Fatalf("godbg %v: status %d, stderr %q", mode, r.status, r.stderr)
 	}
 	got := calls(r.stdout, paths)
 	if strings.Join(got, "\n") != strings.Join(want, "\n") || len(want) < 8 {
-		t.Errorf("strace recipe:\n%s\nstrace -f:\n%s\n(recipe output:\n%s)", strings.Join(got, "\n"), strings.Join(want, "\n"), r.stdout)
+		t.Errorf("%v: strace recipe:\n%s\nstrace -f:\n%s\n(recipe output:\n%s)", mode, strings.Join(got, "\n"), strings.Join(want, "\n"), r.stdout)
 	}
 	if !regexp.MustCompile(`(?m)^openat\(AT_FDCWD, "/nonexistent/sysorder", 0, 0\) = -1 ENOENT \(2\) <0\.\d{6}>$`).MatchString(r.stdout) {
 		t.Errorf("no failed openat line with its duration in:\n%s", r.stdout)
@@ -152,24 +173,30 @@ func TestStraceRecipeMatchesStrace(t *testing.T) {
 }
 
 func TestFaultsRecipe(t *testing.T) {
+	for _, mode := range sysModes {
+		testFaultsRecipe(t, mode)
+	}
+}
+
+func testFaultsRecipe(t *testing.T, mode []string) {
 	prog := target(t, fixture.Go(t, "goconfig"))
 	cfg := writeFile(t, "app.conf", "x=1")
 	tid := regexp.MustCompile(`tid=\d+`)
-	r := godbg(t, "run", "-a", "inject=openat:error=ENOENT", "-a", "path=app.conf", "faults", prog, cfg)
+	r := runIn(t, mode, "-a", "inject=openat:error=ENOENT", "-a", "path=app.conf", "faults", prog, cfg)
 	r.stdout = tid.ReplaceAllString(r.stdout, "tid=N")
 	check(t, r, 0, `faults: openat #1 "`+cfg+`" = -1 ENOENT (injected) tid=N`+"\nno config\n", "")
 	// when=2+: the first call of the count runs.
-	r = godbg(t, "run", "-a", "inject=openat:error=EACCES:when=2+", "-a", "path=app.conf", "faults", prog, cfg)
+	r = runIn(t, mode, "-a", "inject=openat:error=EACCES:when=2+", "-a", "path=app.conf", "faults", prog, cfg)
 	check(t, r, 0, "config: x=1\n", "")
 	// One call in two from the third on, over every openat of a C program.
 	c := target(t, fixture.C(t, "sysorder.c", "-O0", "-g"))
 	dir := t.TempDir()
-	r = godbg(t, "run", "-a", "inject=openat:error=ENOENT:when=3+2", "faults", c, dir)
+	r = runIn(t, mode, "-a", "inject=openat:error=ENOENT:when=3+2", "faults", c, dir)
 	r.stdout = tid.ReplaceAllString(r.stdout, "tid=N")
 	check(t, r, 0, `faults: openat #3 "`+dir+`/sysorder.txt" = -1 ENOENT (injected) tid=N
 faults: openat #5 "/nonexistent/sysorder" = -1 ENOENT (injected) tid=N
 `, "")
-	r = godbg(t, "run", "-a", "inject=openat:when=2", "faults", c, dir)
+	r = runIn(t, mode, "-a", "inject=openat:when=2", "faults", c, dir)
 	if r.status == 0 || !strings.Contains(r.stderr, "give error=ERRNO or retval=N") {
 		t.Errorf("bad spec: got status %d, stderr %q", r.status, r.stderr)
 	}
