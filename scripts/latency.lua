@@ -8,6 +8,7 @@
 -- Parameters:
 --   -a func=GLOB    functions to time (default main.*); * ? [...] as in syms()
 --   -a unit=U       histogram unit: ns, us (default) or ms
+--   -a each=1       also print every call's time (`NAME VALUE`), in call order
 --
 -- Example:
 --   godbg run -a func='main.Handle*' -a unit=us latency ./server
@@ -99,6 +100,11 @@ on("exit", function()
 				sorted[i] = v
 			end
 			table.sort(sorted)
+			if params.each then
+				for _, v in ipairs(list) do
+					printf("%s %.3f", name, v)
+				end
+			end
 			printf("%s: count=%d p50=%.0f%s p99=%.0f%s", name, #sorted, percentile(sorted, 50), unit,
 				percentile(sorted, 99), unit)
 			printf("@%s[%s]:", unit, name)
