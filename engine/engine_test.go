@@ -203,3 +203,54 @@ func TestDeleteWhileThreadsHit(t *testing.T) {
 		}
 	}
 }
+
+// Stepping through a trap that reports nothing (a breakpoint limited to
+// another goroutine, inserted where the thread already stands) executes the
+// instruction and stops after it: the thread never runs away.
+func TestStepThroughSilentTrap(t *testing.T) {
+	p, out := launch(t, fixture.GoDebug(t, "gomulti"), false, "2", "50")
+	work, _ := p.Binary().LookupSym("main.Work")
+	entry := work.Addr + p.Bias()
+	after := mustSym(t, p, "main.Work")
+	stop, err := p.SetBreakpoint(entry, "entry")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev, err := p.Continue(nil)
+	if err != nil || ev.Bp != stop {
+		t.Fatalf("Continue: %+v %v", ev, err)
+	}
+	for i := 0; i < 20 && ev.Addr != after; i++ {
+		if ev, err = p.StepInstruction(); err != nil || ev.Kind != EventStep {
+			t.Fatalf("step %d: %+v %v", i, ev, err)
+		}
+	}
+	if ev.Addr != after {
+		t.Fatalf("never reached %v", after)
+	}
+	silent, err := p.SetBreakpoint(after, "silent")
+	if err != nil {
+		t.Fatal(err)
+	}
+	silent.Goroutine = 1 << 40 // no such goroutine
+	ev, err = p.StepInstruction()
+	if err != nil || ev == nil || ev.Kind != EventStep || ev.Addr <= after {
+		t.Fatalf("step through the silent trap: %+v %v", ev, err)
+	}
+	if silent.Hits != 0 {
+		t.Errorf("silent breakpoint has %d hits", silent.Hits)
+	}
+	if _, err := p.StepInstruction(); err != nil {
+		t.Fatalf("the thread should still be stopped: %v", err)
+	}
+	if err := p.ClearBreakpoint(stop); err != nil {
+		t.Fatal(err)
+	}
+	ev, err = p.Continue(nil)
+	if err != nil || ev.Kind != EventExit || ev.ExitCode != 0 {
+		t.Fatalf("run to exit: %+v %v", ev, err)
+	}
+	if got := out(); got != "goroutines=2 calls=100 sum=4900\n" {
+		t.Errorf("output %q", got)
+	}
+}

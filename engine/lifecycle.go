@@ -132,13 +132,9 @@ func (p *Process) StepInstruction() (*Event, error) {
 			return nil, err
 		}
 	} else {
+		// A trap at pc not yet reported is executed by the step: that is
+		// its hit (below).
 		t.atSite = 0
-		if s != nil && s.inserted {
-			// About to execute a trap not yet reported: that is the hit.
-			if err := t.flushRegs(); err != nil {
-				return nil, err
-			}
-		}
 		if err := t.flushRegs(); err != nil {
 			return nil, err
 		}
@@ -152,8 +148,24 @@ func (p *Process) StepInstruction() (*Event, error) {
 			return nil, err
 		}
 		if s := p.sites[Addr(r.Rip-1)]; s != nil && s.inserted && Addr(r.Rip-1) == pc {
+			p.hold = t
 			ev, err := p.hitSite(t, s)
-			return ev, err
+			p.hold = nil
+			if ev != nil || err != nil {
+				return ev, err
+			}
+			// Only the engine's own users were there (a return trap, a
+			// breakpoint of another goroutine): the instruction is still
+			// to run, and the step runs it.
+			t.atSite = 0
+			if s.inserted {
+				err = p.stepOver(t, s, false)
+			} else {
+				err = p.singleStep(t)
+			}
+			if err != nil {
+				return nil, err
+			}
 		}
 	}
 	if r, err = t.Regs(); err != nil {

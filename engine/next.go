@@ -192,4 +192,6 @@ func (p *Process) stepOverCall(t *Thread, key callKey, off uint64, ret Addr, hoo
 
 // holds tells hitSiteEvent to leave t stopped after a hit without event:
 // Next takes such hits in place and steps on.
-func (p *Process) holds(t *Thread) bool { return p.rets != nil && p.rets.hold == t }
+func (p *Process) holds(t *Thread) bool {
+	return p.hold == t || p.rets != nil && p.rets.hold == t
+}

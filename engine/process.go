@@ -46,6 +46,10 @@ type Process struct {
 
 	interrupted atomic.Bool
 
+	// hold is a thread StepInstruction keeps stopped through a trap hit
+	// that has no event (see holds).
+	hold *Thread
+
 	// removedTraps are addresses whose trap the engine removed (staleTrap).
 	removedTraps map[Addr]bool
 
