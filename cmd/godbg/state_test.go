@@ -119,3 +119,21 @@ func TestLineBreakpointInlinedCopies(t *testing.T) {
 	while cont().reason ~= "exit" do end`, c)
 	check(t, r, 0, "hi total=60 counter=60\nhits 1 locations 1\n", "")
 }
+
+// opts.goroutine: a breakpoint that only one goroutine's calls hit.
+func TestBreakpointOnOneGoroutine(t *testing.T) {
+	prog := target(t, fixture.GoDebug(t, "gomulti"))
+	r := godbg(t, "run", "-e", `
+		local ev = cont(brk("main.Work", {once = true}))
+		local g = ev.goid
+		local others = 0
+		local b = brk("main.Work", function(ev) if ev.goid ~= g then others = others + 1 end end, {goroutine = g})
+		on("exit", function() printf("goroutine-only hits %d, from others %d", b.hits, others) end)`, prog, "4", "1000")
+	// The once-breakpoint took the goroutine's first call: 999 remain.
+	check(t, r, 0, "goroutines=4 calls=4000 sum=3996000\ngoroutine-only hits 999, from others 0\n", "")
+	r = godbg(t, "run", "-e", `brk("main.Work", function() end, {goroutine = 0})`, prog)
+	if r.status != 1 || !strings.Contains(r.stderr, "opts.goroutine must be a goroutine id") {
+		t.Errorf("goroutine=0: status %d, stderr %q", r.status, r.stderr)
+	}
+	noProcessLeft(t, prog)
+}
