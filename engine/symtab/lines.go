@@ -68,13 +68,21 @@ func (b *Binary) lineIdx() (*lineIndex, error) {
 func buildLineIndex(d *dwarf.Data) (*lineIndex, error) {
 	li := &lineIndex{d: d}
 	r := d.Reader()
-	for {
+	for nulls := 0; ; {
 		e, err := r.Next()
 		if err != nil {
 			return nil, err
 		}
 		if e == nil {
 			break
+		}
+		// debug/dwarf decodes an abbreviation code whose LEB128 runs to the
+		// end of its unit as a null entry without consuming it: Next would
+		// return it forever (a binary with a damaged .debug_info hung here).
+		if e.Tag != 0 {
+			nulls = 0
+		} else if nulls++; nulls > 1<<16 {
+			return nil, fmt.Errorf("malformed .debug_info: the DIE walk does not advance")
 		}
 		if e.Tag == dwarf.TagCompileUnit || e.Tag == dwarf.TagPartialUnit {
 			u := &unit{entry: e}
