@@ -52,10 +52,15 @@ func (m *Module) unwoundFrame(f debuginfo.Frame) *glua.LTable {
 	t := L.CreateTable(0, 7)
 	t.RawSetString("pc", AddrNumber(f.PC))
 	t.RawSetString("sp", AddrNumber(f.SP))
+	s, ok := m.p.Binary().FuncAt(engine.Addr(f.PC) - m.p.Bias())
 	if f.Func != "" {
 		t.RawSetString("sym", glua.LString(f.Func))
+	} else if ok {
+		// Without DWARF or .symtab (go build -ldflags='-s -w') the
+		// unwinder knows no names; the Go pclntab still does.
+		t.RawSetString("sym", glua.LString(s.Name))
 	}
-	if s, ok := m.p.Binary().FuncAt(engine.Addr(f.PC) - m.p.Bias()); ok && !f.Inlined {
+	if ok && !f.Inlined {
 		t.RawSetString("off", glua.LNumber(engine.Addr(f.PC)-m.p.Bias()-s.Addr))
 	}
 	if f.File != "" {

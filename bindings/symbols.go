@@ -101,6 +101,9 @@ func unknownSymbol(bin *symtab.Binary, name string) error {
 	if sug := bin.Suggest(name, 3); len(sug) > 0 {
 		return fmt.Errorf("unknown symbol %s (did you mean %s?)", name, strings.Join(sug, ", "))
 	}
+	if all, err := bin.Syms("*"); err == nil && len(all) == 0 {
+		return fmt.Errorf("unknown symbol %s: %s has no symbols (stripped); use addresses", name, bin.Path())
+	}
 	return fmt.Errorf("unknown symbol %s", name)
 }
 
