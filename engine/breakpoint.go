@@ -90,6 +90,11 @@ func (p *Process) SetBreakpointAt(addrs []Addr, loc string) (*Breakpoint, error)
 	if len(addrs) == 0 {
 		return nil, fmt.Errorf("breakpoint %s: no address", loc)
 	}
+	for _, addr := range addrs {
+		if err := p.checkTrapAddr(addr); err != nil {
+			return nil, err // it names the address and why
+		}
+	}
 	bp := &Breakpoint{ID: p.nextID, Addr: addrs[0], Addrs: addrs, Loc: loc, Enabled: true}
 	for _, addr := range addrs {
 		s := p.sites[addr]
