@@ -180,6 +180,9 @@ func (m *Module) disas(L *glua.LState) int {
 		}
 	} else {
 		max = L.CheckInt(2)
+		if max <= 0 {
+			L.ArgError(2, fmt.Sprintf("want a positive instruction count, got %d", max))
+		}
 	}
 	insts, err := c.Disassemble(start, end, max)
 	if err != nil {
