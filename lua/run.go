@@ -121,12 +121,12 @@ func (se *session) run(chunk *glua.LFunction) int {
 	se.flush()
 	if !se.m.Detached() && !se.p.Exited() {
 		if err := se.m.RunToExit(); err != nil {
-			return se.scriptError(err)
+			return se.callbackError(err)
 		}
 	}
 	if ev := se.m.ExitEvent(); ev != nil {
 		if err := se.m.RunExitHandlers(ev); err != nil {
-			return se.scriptError(err)
+			return se.callbackError(err)
 		}
 	}
 	if r := se.w.why(); r != 0 {
@@ -157,6 +157,18 @@ func (se *session) scriptError(err error) int {
 		return se.stopped(r)
 	}
 	fmt.Fprintln(se.cfg.Stderr, describe(err, se.m.CallbackError()))
+	return StatusFailure
+}
+
+// callbackError reports an error of a callback run after the main chunk
+// (by the implicit run to the exit, or an on("exit") handler): its own
+// traceback only, since no cont() of the script raised it again.
+func (se *session) callbackError(err error) int {
+	se.flush()
+	if r := se.w.why(); r != 0 {
+		return se.stopped(r)
+	}
+	fmt.Fprintln(se.cfg.Stderr, describe(err, nil))
 	return StatusFailure
 }
 
