@@ -77,7 +77,8 @@ type Breakpoint struct {
 	// the engine never looks at it.
 	Data any
 
-	sites []*site
+	sites   []*site
+	pending *pendingLoc // waits for a library (solib.go)
 }
 
 // LaunchOptions configures Launch.

@@ -170,6 +170,10 @@ func (p *Process) syncSite(s *site) error {
 
 // ClearBreakpoint deletes bp; each trap goes with its last user.
 func (p *Process) ClearBreakpoint(bp *Breakpoint) error {
+	if bp.pending != nil {
+		p.dropPending(bp)
+		return nil
+	}
 	if bp.sites == nil {
 		return nil // already deleted
 	}
@@ -194,7 +198,7 @@ func (p *Process) DisableBreakpoint(bp *Breakpoint) error {
 }
 
 func (p *Process) setEnabled(bp *Breakpoint, on bool) error {
-	if bp.sites == nil {
+	if bp.sites == nil && bp.pending == nil {
 		return fmt.Errorf("breakpoint %d was deleted", bp.ID)
 	}
 	bp.Enabled = on
@@ -210,7 +214,7 @@ func (p *Process) setEnabled(bp *Breakpoint, on bool) error {
 }
 
 // Deleted tells whether bp was deleted.
-func (bp *Breakpoint) Deleted() bool { return bp.sites == nil }
+func (bp *Breakpoint) Deleted() bool { return bp.sites == nil && bp.pending == nil }
 
 // Breakpoints lists the user breakpoints by id.
 func (p *Process) Breakpoints() []*Breakpoint {

@@ -53,6 +53,8 @@ func (p *Process) execed(t *Thread) error {
 		}
 		p.bps = nil
 		p.sites = map[Addr]*site{}
+		p.closeObjects()
+		p.libs = solibState{}
 		if bin, err := symtab.Open(info.Path); err != nil {
 			info.Err = err
 		} else {
@@ -66,6 +68,8 @@ func (p *Process) execed(t *Thread) error {
 	if err := p.afterExec(); err != nil {
 		return err
 	}
+	// The new image maps its libraries anew (solib.go).
+	p.libs.objs, p.libs.entryDone = nil, false
 	if same {
 		for _, s := range p.sites {
 			if err := p.syncSite(s); err != nil {

@@ -48,6 +48,7 @@ func (p *Process) killNow() {
 	if p.bin != nil {
 		p.bin.Close()
 	}
+	p.closeObjects()
 }
 
 // Detach puts every original byte back, lets threads that are inside the

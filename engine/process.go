@@ -63,6 +63,8 @@ type Process struct {
 
 	rets *returnTable // return events, force_return, finish (returns.go)
 
+	libs solibState // the mapped objects, shared libraries (solib.go)
+
 	onExec func(ExecInfo) // OnExec (exec_linux.go)
 
 	dbg    *debuginfo.Info

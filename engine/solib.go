@@ -1,0 +1,667 @@
+package engine
+
+import (
+	"bufio"
+	"debug/elf"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+
+	"github.com/godbg/godbg/engine/debuginfo"
+	"github.com/godbg/godbg/engine/symtab"
+)
+
+// Shared libraries.
+//
+// The objects of a process (the program, the dynamic loader, each shared
+// library) come from /proc/PID/maps: each ELF file mapped at offset 0 is
+// one object, its load bias the start of that mapping minus its lowest
+// PT_LOAD address (page-aligned), as the loader computes l_addr.
+//
+// When they are loaded: right after exec only the program and the loader
+// are mapped. A lookup that misses in a dynamically linked program whose
+// libraries are not mapped yet runs the program to its entry point
+// (AT_ENTRY, a one-shot internal trap: LoadLibraries); the loader has then
+// mapped and relocated every DT_NEEDED library and run their constructors,
+// and nothing of the program itself has run. Libraries opened later with
+// dlopen(3) are found by re-reading the maps on a lookup miss (the process
+// is stopped then), and a pending breakpoint (SetPendingBreakpoint) puts a
+// trap on the loader's r_brk, _dl_debug_state, which the loader calls
+// around every change of its list of objects (glibc elf/dl-debug.c, the
+// interface gdb's solib-svr4 uses): each call re-reads the maps and places
+// the pending breakpoints whose function has appeared.
+
+// Object is one ELF file mapped in the process.
+type Object struct {
+	Path   string // as /proc/PID/maps names it
+	Bias   Addr   // runtime address = file address + Bias
+	Lo, Hi Addr   // runtime range of its mappings
+	Main   bool   // the program
+	Loader bool   // the dynamic loader (PT_INTERP)
+
+	file *objFile
+	dbg  *debuginfo.Info
+	dbgE error
+}
+
+// objFile is what one path gives, opened once per process.
+type objFile struct {
+	bin    *symtab.Binary
+	elf    *elf.File
+	err    error
+	lowVA  Addr            // lowest PT_LOAD address, page-aligned down
+	ifuncs map[string]bool // STT_GNU_IFUNC names (their address is the resolver)
+}
+
+// Name is the file's base name (libc.so.6).
+func (o *Object) Name() string { return filepath.Base(o.Path) }
+
+// Binary is the object's symbol tables (file addresses).
+func (o *Object) Binary() *symtab.Binary { return o.file.bin }
+
+// Contains tells whether a runtime address lies in one of its mappings.
+func (o *Object) Contains(a Addr) bool { return a >= o.Lo && a < o.Hi }
+
+// solibState is the process's list of objects (solib.go).
+type solibState struct {
+	objs      []*Object // the program first, the libraries in maps order, the loader last
+	files     map[string]*objFile
+	dynamic   int // 0 unknown, 1 the program has PT_INTERP, 2 it has not
+	interp    string
+	entryDone bool // LoadLibraries ran the program to its entry point
+	loadTrap  *loadTrap
+	pending   []*Breakpoint
+}
+
+// SymbolRef is a symbol found in one of the process's objects.
+type SymbolRef struct {
+	Object *Object
+	Sym    symtab.Symbol // Addr in the object's file addresses
+	Addr   Addr          // runtime address
+	IFunc  bool          // a GNU indirect function: Addr is its resolver
+}
+
+// isDynamic reports a program started by a dynamic loader (PT_INTERP).
+func (p *Process) isDynamic() bool {
+	if p.libs.dynamic == 0 {
+		p.libs.dynamic = 2
+		if f, err := elf.Open(p.bin.Path()); err == nil {
+			for _, pr := range f.Progs {
+				if pr.Type == elf.PT_INTERP {
+					p.libs.dynamic = 1
+					b := make([]byte, pr.Filesz)
+					if _, err := pr.ReadAt(b, 0); err == nil {
+						p.libs.interp = strings.TrimRight(string(b), "\x00")
+					}
+				}
+			}
+			f.Close()
+		}
+	}
+	return p.libs.dynamic == 1
+}
+
+// RefreshObjects re-reads /proc/PID/maps (cheap: one small file; the ELF
+// files of objects already seen are not opened again).
+func (p *Process) RefreshObjects() error {
+	if p.exited {
+		return ErrExited
+	}
+	if p.libs.files == nil {
+		p.libs.files = map[string]*objFile{}
+	}
+	f, err := os.Open(fmt.Sprintf("/proc/%d/maps", p.pid))
+	if err != nil {
+		return fmt.Errorf("read maps of %d: %w", p.pid, err)
+	}
+	defer f.Close()
+	type span struct {
+		lo, hi, base Addr
+		haveBase     bool
+		ino          uint64
+	}
+	var order []string
+	spans := map[string]*span{}
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		// start-end perms offset dev inode path (proc(5))
+		fs := strings.Fields(sc.Text())
+		if len(fs) < 6 || !strings.HasPrefix(fs[5], "/") {
+			continue // anonymous, [heap], [stack], [vdso]
+		}
+		path := strings.Join(fs[5:], " ")
+		if strings.HasSuffix(path, " (deleted)") {
+			continue
+		}
+		lo, hi, ok := strings.Cut(fs[0], "-")
+		if !ok {
+			continue
+		}
+		l, err1 := strconv.ParseUint(lo, 16, 64)
+		h, err2 := strconv.ParseUint(hi, 16, 64)
+		off, err3 := strconv.ParseUint(fs[2], 16, 64)
+		ino, _ := strconv.ParseUint(fs[4], 10, 64)
+		if err1 != nil || err2 != nil || err3 != nil {
+			continue
+		}
+		s := spans[path]
+		if s == nil {
+			s = &span{lo: Addr(l), hi: Addr(h), ino: ino}
+			spans[path] = s
+			order = append(order, path)
+		}
+		s.lo, s.hi = min(s.lo, Addr(l)), max(s.hi, Addr(h))
+		if off == 0 && !s.haveBase {
+			s.base, s.haveBase = Addr(l), true
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return fmt.Errorf("read maps of %d: %w", p.pid, err)
+	}
+	mainIno := inode(p.bin.Path())
+	p.isDynamic()
+	interpIno := uint64(0)
+	if p.libs.interp != "" {
+		interpIno = inode(p.libs.interp)
+	}
+	old := map[string]*Object{}
+	for _, o := range p.libs.objs {
+		old[o.Path] = o
+	}
+	var mainObj, loader *Object
+	var libs []*Object
+	for _, path := range order {
+		s := spans[path]
+		if !s.haveBase {
+			continue
+		}
+		isMain := s.ino != 0 && s.ino == mainIno && inode(path) == mainIno
+		if isMain {
+			o := &Object{Path: path, Bias: p.bias, Lo: s.lo, Hi: s.hi, Main: true, file: &objFile{bin: p.bin}}
+			if prev := old[path]; prev != nil && prev.Main {
+				o.dbg, o.dbgE = prev.dbg, prev.dbgE
+			}
+			mainObj = o
+			continue
+		}
+		of := p.objFile(path)
+		if of.err != nil {
+			continue // not an ELF file (a locale archive, a data file mapped)
+		}
+		o := &Object{Path: path, Bias: s.base - of.lowVA, Lo: s.lo, Hi: s.hi, file: of}
+		if prev := old[path]; prev != nil && prev.Bias == o.Bias {
+			o.dbg, o.dbgE = prev.dbg, prev.dbgE
+		}
+		if interpIno != 0 && s.ino == interpIno {
+			o.Loader = true
+			loader = o
+			continue
+		}
+		libs = append(libs, o)
+	}
+	if mainObj == nil {
+		// A program run from a file since replaced: keep its own tables.
+		mainObj = &Object{Path: p.bin.Path(), Bias: p.bias, Main: true, file: &objFile{bin: p.bin}}
+	}
+	objs := append([]*Object{mainObj}, libs...)
+	if loader != nil {
+		objs = append(objs, loader)
+	}
+	p.libs.objs = objs
+	return nil
+}
+
+func inode(path string) uint64 {
+	st, err := os.Stat(path)
+	if err != nil {
+		return 0
+	}
+	if s, ok := st.Sys().(*syscall.Stat_t); ok {
+		return s.Ino
+	}
+	return 0
+}
+
+// objFile opens path's tables once.
+func (p *Process) objFile(path string) *objFile {
+	if of := p.libs.files[path]; of != nil {
+		return of
+	}
+	of := &objFile{}
+	p.libs.files[path] = of
+	bin, err := symtab.Open(path)
+	if err != nil {
+		of.err = err
+		return of
+	}
+	ef, err := elf.Open(path)
+	if err != nil {
+		bin.Close()
+		of.err = err
+		return of
+	}
+	of.bin, of.elf = bin, ef
+	of.lowVA = ^Addr(0)
+	for _, pr := range ef.Progs {
+		if pr.Type == elf.PT_LOAD && Addr(pr.Vaddr) < of.lowVA {
+			of.lowVA = Addr(pr.Vaddr)
+		}
+	}
+	if of.lowVA == ^Addr(0) {
+		of.lowVA = 0
+	}
+	of.lowVA &^= 0xfff
+	return of
+}
+
+func (of *objFile) isIFunc(name string) bool {
+	if of.ifuncs == nil {
+		of.ifuncs = map[string]bool{}
+		if of.elf != nil {
+			syms, _ := of.elf.DynamicSymbols()
+			all, _ := of.elf.Symbols()
+			for _, s := range append(syms, all...) {
+				if elf.ST_TYPE(s.Info) == elf.STT_GNU_IFUNC && s.Section != elf.SHN_UNDEF {
+					of.ifuncs[s.Name] = true
+				}
+			}
+		}
+	}
+	if at := strings.IndexByte(name, '@'); at > 0 {
+		name = name[:at]
+	}
+	return of.ifuncs[name]
+}
+
+// Objects lists the process's objects as last read (RefreshObjects): the
+// program first, then the shared libraries, the loader last.
+func (p *Process) Objects() []*Object {
+	if p.libs.objs == nil && !p.exited {
+		p.RefreshObjects()
+	}
+	return p.libs.objs
+}
+
+// LibrariesPending reports a dynamically linked program whose libraries
+// are not mapped yet (stopped before its loader ran): LoadLibraries would
+// map them.
+func (p *Process) LibrariesPending() bool {
+	if p.exited || p.libs.entryDone || p.attached || !p.isDynamic() {
+		return false
+	}
+	for _, o := range p.Objects() {
+		if !o.Main && !o.Loader {
+			return false
+		}
+	}
+	return true
+}
+
+// entryTrap is LoadLibraries' one-shot trap at the program's entry point.
+type entryTrap struct{ ev *Event }
+
+func (e *entryTrap) siteHit(t *Thread, s *site) ([]*Event, error) {
+	if e.ev != nil {
+		return nil, nil
+	}
+	e.ev = &Event{Kind: EventStep, Thread: t, Tid: t.tid, Addr: s.addr}
+	return []*Event{e.ev}, nil
+}
+
+// LoadLibraries runs a dynamically linked program, stopped before its
+// loader ran, to its entry point, where every library it needs is mapped
+// and nothing of the program has run; then it re-reads the objects. The
+// events met on the way (system call stops, signals, watchpoints) go to
+// hook, whose requests to stop are passed over; the process exiting on the
+// way returns its exit event. Otherwise it only re-reads the objects.
+// Every thread must be stopped.
+func (p *Process) LoadLibraries(hook Hook) (*Event, error) {
+	if !p.LibrariesPending() {
+		return nil, p.RefreshObjects()
+	}
+	for _, t := range p.threads {
+		if t.running {
+			return nil, errors.New("load libraries: the program must be stopped")
+		}
+	}
+	entry, err := auxvEntry(p.pid)
+	if err != nil {
+		return nil, fmt.Errorf("load libraries: %w", err)
+	}
+	et := &entryTrap{}
+	if err := p.addSiteUser(Addr(entry), et); err != nil {
+		return nil, fmt.Errorf("load libraries: %w", err)
+	}
+	ev, err := p.Continue(func(ev *Event) (bool, error) {
+		if ev == et.ev {
+			return true, nil
+		}
+		if hook == nil || ev.Kind == EventThread {
+			return false, nil
+		}
+		_, err := hook(ev)
+		return false, err
+	})
+	if !p.exited {
+		if rerr := p.removeSiteUser(Addr(entry), et); rerr != nil && err == nil {
+			err = rerr
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load libraries: %w", err)
+	}
+	if ev != nil && ev.Kind == EventExit {
+		return ev, nil
+	}
+	p.libs.entryDone = true
+	return nil, p.RefreshObjects()
+}
+
+// qualified splits "libc.so.6:malloc" into the object it names and the
+// symbol; ok is false when the prefix names no object (the whole string is
+// then a name: Go has "type:.eq.T").
+func (p *Process) qualified(name string) (*Object, string, bool) {
+	q, sym, ok := strings.Cut(name, ":")
+	if !ok || q == "" || sym == "" {
+		return nil, "", false
+	}
+	for _, o := range p.Objects() {
+		if o.Matches(q) {
+			return o, sym, true
+		}
+	}
+	return nil, "", false
+}
+
+// Matches tells whether q names the object: its base name, or the base
+// name's start up to a dot ("libc" and "libc.so" name libc.so.6).
+func (o *Object) Matches(q string) bool {
+	n := o.Name()
+	return n == q || strings.HasPrefix(n, q+".") || o.Path == q
+}
+
+// LookupSym finds a function or data symbol by name: in the program first,
+// then in the libraries, the loader last; "libc.so.6:malloc" looks in that
+// object only. A miss re-reads the maps once (a library dlopen'ed since).
+// It never runs the program: see LoadLibraries.
+func (p *Process) LookupSym(name string) (SymbolRef, bool) {
+	if s, ok := p.bin.LookupSym(name); ok {
+		return p.ref(p.Objects()[0], s), true
+	}
+	if ref, ok := p.lookupLibs(name); ok {
+		return ref, true
+	}
+	if p.exited || p.RefreshObjects() != nil {
+		return SymbolRef{}, false
+	}
+	return p.lookupLibs(name)
+}
+
+func (p *Process) lookupLibs(name string) (SymbolRef, bool) {
+	for _, o := range p.Objects() {
+		if o.Main {
+			continue
+		}
+		if s, ok := o.file.bin.LookupSym(name); ok {
+			return p.ref(o, s), true
+		}
+	}
+	if o, sym, ok := p.qualified(name); ok {
+		if s, ok := o.file.bin.LookupSym(sym); ok {
+			return p.ref(o, s), true
+		}
+	}
+	return SymbolRef{}, false
+}
+
+func (p *Process) ref(o *Object, s symtab.Symbol) SymbolRef {
+	r := SymbolRef{Object: o, Sym: s, Addr: s.Addr + o.Bias}
+	if !o.Main && s.Kind == symtab.Func {
+		r.IFunc = o.file.isIFunc(s.Name)
+	}
+	return r
+}
+
+// ObjectAt is the object mapping a runtime address (the maps are re-read
+// once when none does), or nil.
+func (p *Process) ObjectAt(a Addr) *Object {
+	for _, o := range p.Objects() {
+		if o.Contains(a) {
+			return o
+		}
+	}
+	if p.exited || p.RefreshObjects() != nil {
+		return nil
+	}
+	for _, o := range p.libs.objs {
+		if o.Contains(a) {
+			return o
+		}
+	}
+	return nil
+}
+
+// objectFor is the object whose tables describe a runtime address: the
+// program's when its own tables know it (as before libraries), else the
+// object mapping it.
+func (p *Process) objectFor(a Addr, find func(*symtab.Binary, Addr) bool) *Object {
+	objs := p.Objects()
+	if len(objs) > 0 && (objs[0].Contains(a) || find(p.bin, a-p.bias)) {
+		return objs[0]
+	}
+	return p.ObjectAt(a)
+}
+
+// SymAt finds the function or data symbol containing a runtime address, in
+// whichever object maps it.
+func (p *Process) SymAt(a Addr) (SymbolRef, bool) {
+	o := p.objectFor(a, func(b *symtab.Binary, fa Addr) bool { _, ok := b.SymAt(fa); return ok })
+	if o == nil {
+		return SymbolRef{}, false
+	}
+	s, ok := o.file.bin.SymAt(a - o.Bias)
+	if !ok {
+		return SymbolRef{Object: o}, false
+	}
+	return p.ref(o, s), true
+}
+
+// FuncAt finds the function containing a runtime pc, in whichever object
+// maps it.
+func (p *Process) FuncAt(pc Addr) (SymbolRef, bool) {
+	o := p.objectFor(pc, func(b *symtab.Binary, fa Addr) bool { _, ok := b.FuncAt(fa); return ok })
+	if o == nil {
+		return SymbolRef{}, false
+	}
+	s, ok := o.file.bin.FuncAt(pc - o.Bias)
+	if !ok {
+		return SymbolRef{Object: o}, false
+	}
+	return p.ref(o, s), true
+}
+
+// PCToLine is the source position of a runtime pc: the program's line
+// table, or the library's DWARF if it has any.
+func (p *Process) PCToLine(pc Addr) (file string, line int, ok bool) {
+	if file, line, ok := p.bin.PCToLine(pc - p.bias); ok {
+		return file, line, true
+	}
+	o := p.ObjectAt(pc)
+	if o == nil || o.Main || !o.file.bin.HasDWARF() {
+		return "", 0, false
+	}
+	return o.file.bin.PCToLine(pc - o.Bias)
+}
+
+// FirstPCAfterPrologue is where a breakpoint on the function goes (runtime
+// address), by the object's own tables (symtab's rules).
+func (p *Process) FirstPCAfterPrologue(r SymbolRef) (Addr, error) {
+	pc, err := r.Object.file.bin.FirstPCAfterPrologue(r.Sym)
+	if err != nil {
+		return 0, err
+	}
+	return pc + r.Object.Bias, nil
+}
+
+// ReadCode reads code at a runtime address as the program has it, the
+// breakpoints' saved bytes in place of their traps.
+func (p *Process) ReadCode(a Addr, n int) ([]byte, error) {
+	buf := make([]byte, n)
+	if err := p.ReadOriginal(a, buf); err != nil {
+		return nil, err
+	}
+	return buf, nil
+}
+
+// objectDebugInfo is a library's CFI and DWARF (debuginfo.Info), read on
+// first use: the unwinder takes a library frame's rules from it.
+func (p *Process) objectDebugInfo(o *Object) *debuginfo.Info {
+	if o.Main {
+		d, _ := p.DebugInfo()
+		return d
+	}
+	if o.dbg == nil && o.dbgE == nil {
+		d, _ := o.file.bin.DWARF()
+		o.dbg, o.dbgE = debuginfo.New(o.file.elf, d, uint64(o.Bias))
+	}
+	return o.dbg
+}
+
+// pendingLoc is the function a pending breakpoint waits for.
+type pendingLoc struct {
+	name  string
+	entry bool
+}
+
+// Pending tells whether bp waits for a library to be loaded.
+func (bp *Breakpoint) Pending() bool { return bp.pending != nil }
+
+// loadTrap is the internal trap on the loader's r_brk (_dl_debug_state),
+// kept while pending breakpoints exist.
+type loadTrap struct {
+	p    *Process
+	addr Addr
+}
+
+func (l *loadTrap) siteHit(t *Thread, s *site) ([]*Event, error) {
+	// The loader calls it before (RT_ADD, RT_DELETE) and after
+	// (RT_CONSISTENT) each change; a library is mapped at the latter.
+	if err := l.p.RefreshObjects(); err != nil {
+		return nil, err
+	}
+	return nil, l.p.resolvePending()
+}
+
+// SetPendingBreakpoint adds a breakpoint on a function that no object of
+// the process has yet: it is placed (after the prologue, or at the entry
+// with entry) when a library defining it is loaded. The program must be
+// dynamically linked.
+func (p *Process) SetPendingBreakpoint(name string, entry bool) (*Breakpoint, error) {
+	if p.exited {
+		return nil, ErrExited
+	}
+	if !p.isDynamic() {
+		return nil, fmt.Errorf("breakpoint %s: %s is statically linked: no library will be loaded", name, p.bin.Path())
+	}
+	if p.libs.loadTrap == nil {
+		var loader *Object
+		for _, o := range p.Objects() {
+			if o.Loader {
+				loader = o
+			}
+		}
+		if loader == nil {
+			return nil, fmt.Errorf("breakpoint %s: the dynamic loader is not mapped", name)
+		}
+		s, ok := loader.file.bin.LookupSym("_dl_debug_state")
+		if !ok {
+			return nil, fmt.Errorf("breakpoint %s: no _dl_debug_state in %s", name, loader.Path)
+		}
+		lt := &loadTrap{p: p, addr: s.Addr + loader.Bias}
+		if err := p.addSiteUser(lt.addr, lt); err != nil {
+			return nil, fmt.Errorf("breakpoint %s: trap library loads: %w", name, err)
+		}
+		p.libs.loadTrap = lt
+	}
+	bp := &Breakpoint{ID: p.nextID, Loc: name, Enabled: true, pending: &pendingLoc{name: name, entry: entry}}
+	p.nextID++
+	p.bps = append(p.bps, bp)
+	p.libs.pending = append(p.libs.pending, bp)
+	return bp, nil
+}
+
+// resolvePending places each pending breakpoint whose function is now
+// defined; the load trap goes with the last of them.
+func (p *Process) resolvePending() error {
+	keep := p.libs.pending[:0]
+	var first error
+	for _, bp := range p.libs.pending {
+		if bp.pending == nil {
+			continue // deleted
+		}
+		ref, ok := p.bin.LookupSym(bp.pending.name)
+		var r SymbolRef
+		if ok {
+			r = p.ref(p.Objects()[0], ref)
+		} else if r, ok = p.lookupLibs(bp.pending.name); !ok {
+			keep = append(keep, bp)
+			continue
+		}
+		addr := r.Addr
+		if !bp.pending.entry && r.Sym.Kind == symtab.Func && !r.IFunc {
+			a, err := p.FirstPCAfterPrologue(r)
+			if err == nil {
+				addr = a
+			}
+		}
+		s := p.sites[addr]
+		if s == nil {
+			s = &site{addr: addr}
+		}
+		s.bps = append(s.bps, bp)
+		bp.sites = []*site{s}
+		bp.Addr, bp.Addrs = addr, []Addr{addr}
+		bp.pending = nil
+		if err := p.syncSite(s); err != nil && first == nil {
+			first = fmt.Errorf("insert breakpoint %s at %#x: %w", bp.Loc, uint64(addr), err)
+		}
+	}
+	p.libs.pending = keep
+	if len(keep) == 0 && p.libs.loadTrap != nil {
+		lt := p.libs.loadTrap
+		p.libs.loadTrap = nil
+		if err := p.removeSiteUser(lt.addr, lt); err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
+}
+
+// dropPending deletes a pending breakpoint.
+func (p *Process) dropPending(bp *Breakpoint) {
+	bp.pending = nil
+	bp.Enabled = false
+	for i, b := range p.bps {
+		if b == bp {
+			p.bps = append(p.bps[:i], p.bps[i+1:]...)
+			break
+		}
+	}
+}
+
+// closeObjects releases the libraries' files.
+func (p *Process) closeObjects() {
+	for _, of := range p.libs.files {
+		if of.bin != nil {
+			of.bin.Close()
+		}
+		if of.elf != nil {
+			of.elf.Close()
+		}
+	}
+	p.libs.files = nil
+}
