@@ -53,6 +53,7 @@ func (p *Process) execed(t *Thread) error {
 		}
 		p.bps = nil
 		p.sites = map[Addr]*site{}
+		p.libs = solibState{}
 		p.closeObjects()
 		p.libs = solibState{}
 		if bin, err := symtab.Open(info.Path); err != nil {
@@ -71,7 +72,14 @@ func (p *Process) execed(t *Thread) error {
 	// The new image maps its libraries anew (solib.go).
 	p.libs.objs, p.libs.entryDone = nil, false
 	if same {
+		// The libraries are not mapped again yet: only the program's own
+		// traps go back now; those in libraries (and the loader's trap of
+		// pending breakpoints) stay out.
+		p.libs.objs, p.libs.entryDone = nil, false
 		for _, s := range p.sites {
+			if !p.bin.IsCode(s.addr - p.bias) {
+				continue
+			}
 			if err := p.syncSite(s); err != nil {
 				return fmt.Errorf("after exec: %w", err)
 			}

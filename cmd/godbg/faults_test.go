@@ -137,22 +137,27 @@ func pidsOf(t *testing.T, program string) []int {
 	return pids
 }
 
-// exec of another program: its symbols are loaded (sym finds its
-// functions, not the old ones), the old breakpoints are deleted, and
-// stderr says so. exec of the same program keeps the breakpoints.
+// exec of another program: its symbols are loaded (the signal event and
+// bt() name its functions; sym finds them and no longer the old ones), the
+// old breakpoints are deleted, and stderr says so. exec of the same
+// program keeps the breakpoints.
 func TestTraceeExecs(t *testing.T) {
 	prog := target(t, fixture.C(t, "faults.c", "-O0", "-g"))
-	hello := target(t, fixture.C(t, "hello.c", "-O0", "-g"))
+	crash := target(t, fixture.C(t, "crash.c", "-O0", "-g"))
 	r := godbg(t, "run", "-e", `
 		brk("fault_segv")
-		printf("before: add=%s bps=%d", tostring(sym("add") ~= nil), #bps())
+		printf("before: inner=%s bps=%d", tostring(sym("inner") ~= nil), #bps())
 		local ev = cont()
-		printf("%s code=%d add=%s fault_segv=%s bps=%d", ev.reason, ev.code, tostring(sym("add") ~= nil), tostring(sym("fault_segv")), #bps())`,
-		prog, "exec", hello)
-	want := "before: add=false bps=1\nfault exec\nhi total=60 counter=60\nexit code=0 add=true fault_segv=nil bps=0\n"
-	if r.status != 0 || r.stdout != want ||
-		!strings.HasPrefix(r.stderr, "godbg: process ") || !strings.HasSuffix(r.stderr, " exec'd "+hello+": its symbols are loaded, 1 breakpoints of the old program deleted\n") {
-		t.Errorf("exec another: got status %d stdout %q stderr %q; want 0, %q and the exec message", r.status, r.stdout, r.stderr, want)
+		printf("%s %s sym=%s inner=%s fault_segv=%s bps=%d", ev.reason, ev.signal, ev.sym, tostring(sym("inner") == ev.addr - where(ev.addr).off), tostring(sym("fault_segv")), #bps())
+		local names = {}
+		for i, f in ipairs(bt()) do names[i] = f.sym end
+		print(table.concat(names, " "))`,
+		prog, "exec", crash)
+	want := "before: inner=false bps=1\nfault exec\nabout to crash\n" +
+		"signal SIGSEGV sym=inner inner=true fault_segv=nil bps=0\ninner outer main\n"
+	if r.status != 139 || r.stdout != want ||
+		!strings.HasPrefix(r.stderr, "godbg: process ") || !strings.HasSuffix(r.stderr, " exec'd "+crash+": its symbols are loaded, 1 breakpoints of the old program deleted\n") {
+		t.Errorf("exec another: got status %d stdout %q stderr %q; want 139, %q and the exec message", r.status, r.stdout, r.stderr, want)
 	}
 
 	r = godbg(t, "run", "-e", `
@@ -163,7 +168,7 @@ func TestTraceeExecs(t *testing.T) {
 		printf("%s %s", ev.reason, ev.signal)`, prog, "exec", prog, "segv")
 	check(t, r, 139, "fault exec\nfault segv\nbreakpoint fault_segv hits=1\nsignal SIGSEGV\n", "")
 	noProcessLeft(t, prog)
-	noProcessLeft(t, hello)
+	noProcessLeft(t, crash)
 }
 
 // fork(): the child of a C program (fork) and of a Go program (os/exec:
