@@ -205,7 +205,7 @@ func (p *Process) RefreshObjects() error {
 	}
 	if mainObj == nil {
 		// A program run from a file since replaced: keep its own tables.
-		mainObj = &Object{Path: p.bin.Path(), Bias: p.bias, Main: true, file: &objFile{bin: p.bin}}
+		mainObj = p.mainStub()
 	}
 	objs := append([]*Object{mainObj}, libs...)
 	if loader != nil {
@@ -283,7 +283,16 @@ func (p *Process) Objects() []*Object {
 	if p.libs.objs == nil && !p.exited {
 		p.RefreshObjects()
 	}
+	if p.libs.objs == nil {
+		// Gone before its maps were read: the program's own tables serve.
+		p.libs.objs = []*Object{p.mainStub()}
+	}
 	return p.libs.objs
+}
+
+// mainStub is the program as an object when its mapping is unknown.
+func (p *Process) mainStub() *Object {
+	return &Object{Path: p.bin.Path(), Bias: p.bias, Main: true, file: &objFile{bin: p.bin}}
 }
 
 // LibrariesPending reports a dynamically linked program whose libraries
@@ -664,4 +673,31 @@ func (p *Process) closeObjects() {
 		}
 	}
 	p.libs.files = nil
+}
+
+// ObjectNamed is the object q names (libc.so.6, libc, a full path), or nil.
+func (p *Process) ObjectNamed(q string) *Object {
+	for _, o := range p.Objects() {
+		if o.Matches(q) {
+			return o
+		}
+	}
+	return nil
+}
+
+// Dynamic reports a dynamically linked program (one with PT_INTERP).
+func (p *Process) Dynamic() bool { return p.isDynamic() }
+
+// objectForUnwind is the library holding pc, or nil for the program and
+// for code no object maps (the vdso): the program's tables serve those, as
+// before libraries were known.
+func (p *Process) objectForUnwind(pc Addr) *Object {
+	objs := p.Objects()
+	if len(objs) == 0 || objs[0].Contains(pc) {
+		return nil
+	}
+	if o := p.ObjectAt(pc); o != nil && !o.Main {
+		return o
+	}
+	return nil
 }

@@ -86,7 +86,17 @@ func (t *Thread) Backtrace(max int) ([]debuginfo.Frame, error) {
 	if err != nil {
 		return nil, err
 	}
-	return d.Unwind(memory{t.p}, fr, max)
+	if len(t.p.libs.objs) <= 1 && !t.p.isDynamic() {
+		return d.Unwind(memory{t.p}, fr, max) // a static program: no library
+	}
+	return debuginfo.UnwindAcross(memory{t.p}, fr, max, func(pc uint64) *debuginfo.Info {
+		if o := t.p.objectForUnwind(Addr(pc)); o != nil {
+			if od := t.p.objectDebugInfo(o); od != nil {
+				return od
+			}
+		}
+		return d
+	})
 }
 
 // Args reads the arguments of the function t is stopped in.

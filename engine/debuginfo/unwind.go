@@ -90,6 +90,14 @@ func readU64(mem Memory, addr uint64) (uint64, error) {
 // unwind further ends the walk without error; the error is for a failure
 // before any frame.
 func (i *Info) Unwind(mem Memory, regs Registers, max int) ([]Frame, error) {
+	return UnwindAcross(mem, regs, max, func(uint64) *Info { return i })
+}
+
+// UnwindAcross is Unwind over several binaries, a program and its shared
+// libraries: infoFor gives the Info (its CFI, symbols and lines) of the
+// binary holding a runtime pc, nil for none. A frame in libc's puts thus
+// unwinds by libc's .eh_frame to the program's frame that called it.
+func UnwindAcross(mem Memory, regs Registers, max int, infoFor func(pc uint64) *Info) ([]Frame, error) {
 	if max <= 0 {
 		max = 1 << 16
 	}
@@ -101,6 +109,10 @@ func (i *Info) Unwind(mem Memory, regs Registers, max int) ([]Frame, error) {
 		if depth > 0 {
 			lookup = pc - 1 // the call, which may be the function's last instruction
 		}
+		i := infoFor(lookup)
+		if i == nil {
+			break
+		}
 		cfa, caller, err := i.unwindOne(mem, rs, lookup)
 		if err != nil && depth == 0 {
 			cfa = 0
@@ -111,8 +123,11 @@ func (i *Info) Unwind(mem Memory, regs Registers, max int) ([]Frame, error) {
 			break // C: gdb stops at main too ("backtrace past-main" off)
 		}
 		ra := caller.val[regRIP]
-		if ra == 0 || caller.val[regRSP] <= rs.val[regRSP] || !i.inText(ra-1) {
-			break // a return address outside this binary: a library we have no CFI for
+		if ra == 0 || caller.val[regRSP] <= rs.val[regRSP] {
+			break
+		}
+		if next := infoFor(ra - 1); next == nil || !next.inText(ra-1) {
+			break // a return address outside the binaries we have CFI for
 		}
 		rs = caller
 	}

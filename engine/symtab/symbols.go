@@ -49,7 +49,9 @@ func (b *Binary) loadSyms() (*symIndex, error) {
 	for _, s := range raw {
 		var kind SymKind
 		switch elf.ST_TYPE(s.Info) {
-		case elf.STT_FUNC:
+		case elf.STT_FUNC, elf.STT_GNU_IFUNC:
+			// An indirect function's symbol is its resolver (strlen in
+			// libc): code all the same, listed and named as a function.
 			kind = Func
 		case elf.STT_OBJECT, elf.STT_TLS:
 			kind = Data
