@@ -24,6 +24,10 @@ type bpData struct {
 // deleted after its first hit; opts.goroutine = id: only that goroutine's
 // calls hit (Go); opts.on_return(ev): called when each call
 // that hit returns (ev.reason "return", ev.elapsed, regs the results).
+// A function of a shared library is found there ("puts"; "libc.so.6:puts").
+// opts.pending, or a name qualified by a library ("libplugin.so:fn"), makes
+// a name no loaded object defines a pending breakpoint (bp.pending), placed
+// when a library defining it is loaded (dlopen).
 // brk(loc, opts) is brk(loc, nil, opts).
 func (m *Module) brk(L *glua.LState) int {
 	var fn *glua.LFunction
@@ -43,7 +47,7 @@ func (m *Module) brk(L *glua.LState) int {
 	default:
 		L.ArgError(2, "function or options table expected, got "+v.Type().String())
 	}
-	entry, once, goid := false, false, int64(0)
+	entry, once, pending, goid := false, false, false, int64(0)
 	var onReturn *glua.LFunction
 	if opts != nil {
 		opts.ForEach(func(k, v glua.LValue) {
@@ -52,6 +56,8 @@ func (m *Module) brk(L *glua.LState) int {
 				entry = glua.LVAsBool(v)
 			case "once":
 				once = glua.LVAsBool(v)
+			case "pending":
+				pending = glua.LVAsBool(v)
 			case "goroutine":
 				n, ok := v.(glua.LNumber)
 				if !ok || n < 1 {
@@ -72,11 +78,22 @@ func (m *Module) brk(L *glua.LState) int {
 	if m.p == nil || m.exit != nil || m.p.Exited() {
 		L.RaiseError("brk: the process has exited")
 	}
-	addrs, loc := m.locations(L, 1, entry)
-	bp, err := m.p.SetBreakpointAt(addrs, loc)
-	if err != nil {
-		L.RaiseError("brk %s: %v", loc, err)
+	var bp *engine.Breakpoint
+	if name, ok := L.Get(1).(glua.LString); ok && pendingWanted(string(name), pending) && !m.defined(L, string(name)) {
+		b, err := m.p.SetPendingBreakpoint(string(name), entry)
+		if err != nil {
+			L.RaiseError("brk %s: %v", string(name), err)
+		}
+		bp = b
+	} else {
+		addrs, loc := m.locations(L, 1, entry)
+		b, err := m.p.SetBreakpointAt(addrs, loc)
+		if err != nil {
+			L.RaiseError("brk %s: %v", loc, err)
+		}
+		bp = b
 	}
+	loc := bp.Loc
 	bp.Once = once
 	bp.Goroutine = goid
 	if fn == nil && onReturn != nil {
@@ -160,7 +177,13 @@ func (m *Module) registerBreakpointType() {
 		case "id":
 			L.Push(glua.LNumber(bp.ID))
 		case "addr":
-			L.Push(AddrNumber(uint64(bp.Addr)))
+			if bp.Pending() {
+				L.Push(glua.LNil) // no address until its library is loaded
+			} else {
+				L.Push(AddrNumber(uint64(bp.Addr)))
+			}
+		case "pending":
+			L.Push(glua.LBool(bp.Pending()))
 		case "addrs":
 			t := L.CreateTable(len(bp.Addrs), 0)
 			for _, a := range bp.Addrs {
@@ -188,6 +211,10 @@ func (m *Module) registerBreakpointType() {
 	}))
 	L.SetField(mt, "__tostring", L.NewFunction(func(L *glua.LState) int {
 		bp := checkBreakpoint(L, 1)
+		if bp.Pending() {
+			L.Push(glua.LString(fmt.Sprintf("breakpoint %d pending %s (%d hits)", bp.ID, bp.Loc, bp.Hits)))
+			return 1
+		}
 		L.Push(glua.LString(fmt.Sprintf("breakpoint %d at %#x %s (%d hits)", bp.ID, uint64(bp.Addr), bp.Loc, bp.Hits)))
 		return 1
 	}))

@@ -33,6 +33,9 @@ type Inst struct {
 type Code struct {
 	Bin  *symtab.Binary
 	Bias uint64
+	// Proc, when set, names addresses in every object of the live process
+	// (its shared libraries too) instead of Bin alone.
+	Proc *engine.Process
 	Read func(addr uint64, n int) ([]byte, error) // runtime addresses
 	BpAt func(addr uint64) bool                   // nil: no breakpoints
 }
@@ -63,11 +66,8 @@ func (c *Code) Disassemble(start, end uint64, max int) ([]Inst, error) {
 	for _, d := range decoded {
 		pc := uint64(d.Addr)
 		in := Inst{Addr: pc, Len: d.Len, Bytes: append([]byte(nil), d.Bytes...), Text: d.Text}
-		fa := symtab.Addr(pc - c.Bias)
-		if s, ok := c.Bin.FuncAt(fa); ok {
-			in.Sym = s.Name
-		}
-		if file, line, ok := c.Bin.PCToLine(fa); ok {
+		in.Sym, _, _ = c.funcAt(pc)
+		if file, line, ok := c.pcToLine(pc); ok {
 			in.File, in.Line = file, line
 		}
 		if c.BpAt != nil {
@@ -81,6 +81,13 @@ func (c *Code) Disassemble(start, end uint64, max int) ([]Inst, error) {
 // symname names call and jump targets: the symbol holding addr and its
 // start (runtime addresses).
 func (c *Code) symname(addr uint64) (string, uint64) {
+	if c.Proc != nil {
+		r, ok := c.Proc.SymAt(engine.Addr(addr))
+		if !ok {
+			return "", 0
+		}
+		return r.Sym.Name, uint64(r.Addr)
+	}
 	s, ok := c.Bin.SymAt(symtab.Addr(addr - c.Bias))
 	if !ok {
 		return "", 0
@@ -88,14 +95,34 @@ func (c *Code) symname(addr uint64) (string, uint64) {
 	return s.Name, uint64(s.Addr) + c.Bias
 }
 
+// funcAt is the function holding a runtime pc: its name, start and size.
+func (c *Code) funcAt(pc uint64) (string, uint64, uint64) {
+	if c.Proc != nil {
+		if r, ok := c.Proc.FuncAt(engine.Addr(pc)); ok {
+			return r.Sym.Name, uint64(r.Addr), r.Sym.Size
+		}
+		return "", 0, 0
+	}
+	if s, ok := c.Bin.FuncAt(symtab.Addr(pc - c.Bias)); ok {
+		return s.Name, uint64(s.Addr) + c.Bias, s.Size
+	}
+	return "", 0, 0
+}
+
+func (c *Code) pcToLine(pc uint64) (string, int, bool) {
+	if c.Proc != nil {
+		return c.Proc.PCToLine(engine.Addr(pc))
+	}
+	return c.Bin.PCToLine(symtab.Addr(pc - c.Bias))
+}
+
 // FuncRange is the runtime [start, end) of the function holding addr.
 func (c *Code) FuncRange(addr uint64) (uint64, uint64, bool) {
-	s, ok := c.Bin.FuncAt(symtab.Addr(addr - c.Bias))
-	if !ok || s.Size == 0 {
+	name, start, size := c.funcAt(addr)
+	if name == "" || size == 0 {
 		return 0, 0, false
 	}
-	start := uint64(s.Addr) + c.Bias
-	return start, start + s.Size, true
+	return start, start + size, true
 }
 
 // RenderListing writes one line an instruction, as Delve's disass does
@@ -118,6 +145,7 @@ func (m *Module) liveCode() *Code {
 	return &Code{
 		Bin:  m.p.Binary(),
 		Bias: uint64(m.p.Bias()),
+		Proc: m.p,
 		Read: func(addr uint64, n int) ([]byte, error) {
 			buf := make([]byte, n)
 			// Shrink to what is mapped: a function near the end of the text

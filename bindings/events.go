@@ -176,8 +176,8 @@ func (m *Module) eventTable(ev *engine.Event) *glua.LTable {
 }
 
 func (m *Module) setSym(t *glua.LTable, addr engine.Addr) {
-	if s, ok := m.p.Binary().FuncAt(addr - m.p.Bias()); ok {
-		t.RawSetString("sym", glua.LString(s.Name))
+	if s, ok := m.p.FuncAt(addr); ok { // the program's, or a library's (puts)
+		t.RawSetString("sym", glua.LString(s.Sym.Name))
 	}
 }
 

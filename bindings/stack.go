@@ -33,8 +33,8 @@ func (m *Module) bt(L *glua.LState) int {
 	th := m.currentThread(L)
 	t := L.CreateTable(max, 0)
 	if frames, err := th.Backtrace(max); err == nil && len(frames) > 0 {
-		for _, f := range frames {
-			t.Append(m.unwoundFrame(f))
+		for i, f := range frames {
+			t.Append(m.unwoundFrame(f, i > 0))
 		}
 	} else {
 		for i, f := range m.framePointerWalk(L, th, max) {
@@ -46,22 +46,32 @@ func (m *Module) bt(L *glua.LState) int {
 	return 1
 }
 
-// unwoundFrame describes a frame found by the engine's unwinder.
-func (m *Module) unwoundFrame(f debuginfo.Frame) *glua.LTable {
+// unwoundFrame describes a frame found by the engine's unwinder; a caller's
+// line is that of its call (pc-1).
+func (m *Module) unwoundFrame(f debuginfo.Frame, caller bool) *glua.LTable {
 	L := m.L
 	t := L.CreateTable(0, 7)
 	t.RawSetString("pc", AddrNumber(f.PC))
 	t.RawSetString("sp", AddrNumber(f.SP))
-	s, ok := m.p.Binary().FuncAt(engine.Addr(f.PC) - m.p.Bias())
+	s, ok := m.p.FuncAt(engine.Addr(f.PC))
 	if f.Func != "" {
 		t.RawSetString("sym", glua.LString(f.Func))
 	} else if ok {
 		// Without DWARF or .symtab (go build -ldflags='-s -w') the
-		// unwinder knows no names; the Go pclntab still does.
-		t.RawSetString("sym", glua.LString(s.Name))
+		// unwinder knows no names; the Go pclntab, or a shared library's
+		// symbols (a frame in libc), still do.
+		t.RawSetString("sym", glua.LString(s.Sym.Name))
 	}
 	if ok && !f.Inlined {
-		t.RawSetString("off", glua.LNumber(engine.Addr(f.PC)-m.p.Bias()-s.Addr))
+		t.RawSetString("off", glua.LNumber(engine.Addr(f.PC)-s.Addr))
+	}
+	if f.File == "" && ok && !s.Object.Main {
+		// A shared library's frame: its own line table, if it has one.
+		look := engine.Addr(f.PC)
+		if caller {
+			look--
+		}
+		f.File, f.Line, _ = m.p.PCToLine(look)
 	}
 	if f.File != "" {
 		t.RawSetString("file", glua.LString(f.File))
@@ -96,7 +106,7 @@ func (m *Module) framePointerWalk(L *glua.LState, th *engine.Thread, max int) []
 		if ret == 0 {
 			break
 		}
-		if _, ok := m.p.Binary().FuncAt(ret - 1 - m.p.Bias()); !ok {
+		if _, ok := m.p.FuncAt(ret - 1); !ok {
 			break
 		}
 		frames = append(frames, frame{pc: ret, sp: engine.Addr(fp + 16)})
@@ -115,16 +125,15 @@ func (m *Module) frameTable(f frame, caller bool) *glua.LTable {
 	t := L.CreateTable(0, 6)
 	t.RawSetString("pc", AddrNumber(uint64(f.pc)))
 	t.RawSetString("sp", AddrNumber(uint64(f.sp)))
-	look := f.pc - m.p.Bias()
+	look := f.pc
 	if caller {
 		look--
 	}
-	bin := m.p.Binary()
-	if s, ok := bin.FuncAt(look); ok {
-		t.RawSetString("sym", glua.LString(s.Name))
-		t.RawSetString("off", glua.LNumber(f.pc-m.p.Bias()-s.Addr))
+	if s, ok := m.p.FuncAt(look); ok {
+		t.RawSetString("sym", glua.LString(s.Sym.Name))
+		t.RawSetString("off", glua.LNumber(f.pc-s.Addr))
 	}
-	if file, line, ok := bin.PCToLine(look); ok {
+	if file, line, ok := m.p.PCToLine(look); ok {
 		t.RawSetString("file", glua.LString(file))
 		t.RawSetString("line", glua.LNumber(line))
 	}

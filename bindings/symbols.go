@@ -12,23 +12,40 @@ import (
 )
 
 // sym(name) -> address | nil: the runtime address (load bias applied) of a
-// function or data symbol; nil when there is none.
+// function or data symbol of the program or, failing that, of its shared
+// libraries ("malloc"; "libc.so.6:malloc" names the library); nil when
+// there is none.
 func (m *Module) sym(L *glua.LState) int {
 	name := L.CheckString(1)
-	s, ok := m.p.Binary().LookupSym(name)
+	ref, ok := m.lookupSym(L, name)
 	if !ok {
 		L.Push(glua.LNil)
 		return 1
 	}
-	L.Push(AddrNumber(uint64(s.Addr + m.p.Bias())))
+	L.Push(AddrNumber(uint64(ref.Addr)))
 	return 1
 }
 
 // syms(glob) -> { {name=, addr=, size=, kind="func"|"data"}, ... }: the
-// symbols matching glob (* ? [..]), sorted by address, addresses at run time.
+// program's symbols matching glob (* ? [..]), sorted by address, addresses
+// at run time; "libc.so.6:mall*" lists a shared library's instead.
 func (m *Module) syms(L *glua.LState) int {
 	glob := L.OptString(1, "*")
-	list, err := m.p.Binary().Syms(glob)
+	bin, bias := m.p.Binary(), m.p.Bias()
+	if q, rest, ok := strings.Cut(glob, ":"); ok && strings.Contains(q, ".so") {
+		if m.p.LibrariesPending() {
+			m.loadLibraries(L)
+		}
+		o := m.p.ObjectNamed(q)
+		if o == nil {
+			m.p.RefreshObjects()
+			if o = m.p.ObjectNamed(q); o == nil {
+				L.ArgError(1, "no library "+q+" is loaded")
+			}
+		}
+		bin, bias, glob = o.Binary(), o.Bias, rest
+	}
+	list, err := bin.Syms(glob)
 	if err != nil {
 		L.ArgError(1, err.Error())
 	}
@@ -36,7 +53,7 @@ func (m *Module) syms(L *glua.LState) int {
 	for _, s := range list {
 		e := L.CreateTable(0, 4)
 		e.RawSetString("name", glua.LString(s.Name))
-		e.RawSetString("addr", AddrNumber(uint64(s.Addr+m.p.Bias())))
+		e.RawSetString("addr", AddrNumber(uint64(s.Addr+bias)))
 		e.RawSetString("size", glua.LNumber(s.Size))
 		e.RawSetString("kind", glua.LString(s.Kind.String()))
 		t.Append(e)
@@ -45,22 +62,24 @@ func (m *Module) syms(L *glua.LState) int {
 	return 1
 }
 
-// where(addr) -> { sym=, off=, file=, line= } | nil: the symbol containing a
-// runtime address and its source position (file and line nil without debug
-// info); nil when no symbol contains it.
+// where(addr) -> { sym=, off=, file=, line= [, obj=] } | nil: the symbol
+// containing a runtime address, in the program or a shared library (obj:
+// the library's file name), and its source position (file and line nil
+// without debug info); nil when no symbol contains it.
 func (m *Module) where(L *glua.LState) int {
 	addr := engine.Addr(checkU64(L, 1))
-	bin := m.p.Binary()
-	fa := addr - m.p.Bias()
-	s, ok := bin.SymAt(fa)
+	ref, ok := m.p.SymAt(addr)
 	if !ok {
 		L.Push(glua.LNil)
 		return 1
 	}
-	t := L.CreateTable(0, 4)
-	t.RawSetString("sym", glua.LString(s.Name))
-	t.RawSetString("off", glua.LNumber(fa-s.Addr))
-	if file, line, ok := bin.PCToLine(fa); ok {
+	t := L.CreateTable(0, 5)
+	t.RawSetString("sym", glua.LString(ref.Sym.Name))
+	t.RawSetString("off", glua.LNumber(addr-ref.Addr))
+	if !ref.Object.Main {
+		t.RawSetString("obj", glua.LString(ref.Object.Name()))
+	}
+	if file, line, ok := m.p.PCToLine(addr); ok {
 		t.RawSetString("file", glua.LString(file))
 		t.RawSetString("line", glua.LNumber(line))
 	}
@@ -139,11 +158,20 @@ func (m *Module) location(L *glua.LState, n int, entry bool) (engine.Addr, strin
 		}
 		return engine.Addr(a), Hex(a)
 	case glua.LString:
-		a, err := Resolve(m.p.Binary(), string(v), entry)
+		name := string(v)
+		if _, mine := m.p.Binary().LookupSym(name); !mine && !fileLine.MatchString(name) {
+			if a, ok := m.libLocation(L, name, entry); ok {
+				return a, name
+			}
+		}
+		a, err := Resolve(m.p.Binary(), name, entry)
 		if err != nil {
+			if !fileLine.MatchString(name) {
+				err = m.unknownHint(err, name)
+			}
 			L.RaiseError("%v", err)
 		}
-		return a + m.p.Bias(), string(v)
+		return a + m.p.Bias(), name
 	default:
 		L.ArgError(n, "address, function name or file:line expected, got "+v.Type().String())
 	}

@@ -1,0 +1,101 @@
+package bindings
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/godbg/godbg/engine"
+	"github.com/godbg/godbg/engine/symtab"
+	glua "github.com/yuin/gopher-lua"
+)
+
+// Shared libraries, as the Lua functions see them (engine/solib.go does
+// the work). A name the program does not define is looked up in its
+// libraries; in a dynamically linked program stopped before its loader ran,
+// that first runs it to its entry point, where the loader has mapped every
+// library it needs (the callbacks already set run on the way).
+
+// lookupSym finds name in the program, then its libraries (mapping them
+// first when they are not yet).
+func (m *Module) lookupSym(L *glua.LState, name string) (engine.SymbolRef, bool) {
+	if ref, ok := m.p.LookupSym(name); ok {
+		return ref, true
+	}
+	if !m.p.LibrariesPending() {
+		return engine.SymbolRef{}, false
+	}
+	m.loadLibraries(L)
+	return m.p.LookupSym(name)
+}
+
+// loadLibraries runs the program to its entry point (engine LoadLibraries),
+// its events going to the callbacks; a callback's Lua error is raised.
+func (m *Module) loadLibraries(L *glua.LState) {
+	m.out.Flush()
+	m.cbErr, m.stopEv = nil, nil
+	ev, err := m.p.LoadLibraries(m.hook)
+	if m.cbErr != nil {
+		m.raise(L, "load libraries", m.cbErr)
+	}
+	if err != nil {
+		L.RaiseError("%v", err)
+	}
+	if ev != nil {
+		m.exit = ev
+		L.RaiseError("the program exited while its libraries were loaded")
+	}
+}
+
+// libLocation is where a breakpoint on a library's function goes (runtime
+// address): after its prologue, or its first instruction with entry.
+func (m *Module) libLocation(L *glua.LState, name string, entry bool) (engine.Addr, bool) {
+	ref, ok := m.lookupSym(L, name)
+	if !ok {
+		return 0, false
+	}
+	if ref.IFunc && !entry {
+		L.RaiseError("%s (%s) is an indirect function (IFUNC): its symbol is the resolver the loader "+
+			"calls once; brk(%q, {entry=true}) traps that resolver", name, ref.Object.Name(), name)
+	}
+	if entry || ref.Sym.Kind != symtab.Func {
+		return ref.Addr, true
+	}
+	a, err := m.p.FirstPCAfterPrologue(ref)
+	if err != nil {
+		L.RaiseError("%v", err)
+	}
+	return a, true
+}
+
+// pendingWanted tells whether an unknown name becomes a pending breakpoint:
+// with opts.pending, or qualified by a library not loaded yet
+// ("libplugin.so:plugin_add").
+func pendingWanted(name string, opt bool) bool {
+	if opt {
+		return true
+	}
+	q, sym, ok := strings.Cut(name, ":")
+	return ok && sym != "" && strings.Contains(q, ".so")
+}
+
+// unknownHint completes an unknown-symbol error in a dynamically linked
+// program: how to wait for a library that dlopen will load.
+func (m *Module) unknownHint(err error, name string) error {
+	if !m.p.Dynamic() {
+		return err
+	}
+	return fmt.Errorf("%w; not in its libraries either (for a library dlopen will load: brk(%q, {pending=true}))", err, name)
+}
+
+// defined tells whether a function name is defined now, in the program or
+// a library (mapping the libraries first when they are not yet).
+func (m *Module) defined(L *glua.LState, name string) bool {
+	if fileLine.MatchString(name) {
+		return true // a source line: not a pending candidate
+	}
+	if _, ok := m.p.Binary().LookupSym(name); ok {
+		return true
+	}
+	_, ok := m.lookupSym(L, name)
+	return ok
+}
