@@ -23,9 +23,16 @@ func (m *Module) cont(L *glua.LState) int {
 // resume runs one Continue with the callbacks; the event it returns is the
 // one whose callback said stop (several breakpoints may share a site).
 func (m *Module) resume() (*engine.Event, error) {
+	return m.runWith(m.p.Continue)
+}
+
+// runWith runs the tracee through one of the engine's resuming calls
+// (Continue, Next, Finish) with the callbacks as its hook: a callback's Lua
+// error comes back as the error, the exit is remembered.
+func (m *Module) runWith(run func(engine.Hook) (*engine.Event, error)) (*engine.Event, error) {
 	m.out.Flush()
 	m.cbErr, m.stopEv = nil, nil
-	ev, err := m.p.Continue(m.hook)
+	ev, err := run(m.hook)
 	if m.cbErr != nil {
 		return nil, m.cbErr
 	}

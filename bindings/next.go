@@ -1,7 +1,6 @@
 package bindings
 
 import (
-	"github.com/godbg/godbg/engine"
 	glua "github.com/yuin/gopher-lua"
 )
 
@@ -19,20 +18,9 @@ func init() {
 // next() early with its event, as does the exit.
 func (m *Module) next(L *glua.LState) int {
 	m.checkLive(L, "next")
-	m.out.Flush()
-	m.cbErr, m.stopEv = nil, nil
-	ev, err := m.p.Next(m.hook)
-	if m.cbErr != nil {
-		m.raise(L, "next", m.cbErr)
-	}
+	ev, err := m.runWith(m.p.Next)
 	if err != nil {
 		m.raise(L, "next", err)
-	}
-	if ev.Kind == engine.EventExit {
-		m.exit = ev
-	}
-	if m.stopEv != nil && ev.Kind == engine.EventBreakpoint {
-		ev = m.stopEv
 	}
 	L.Push(m.eventTable(ev))
 	return 1

@@ -73,20 +73,9 @@ func (m *Module) forceReturn(L *glua.LState) int {
 // its event, as does the exit.
 func (m *Module) finish(L *glua.LState) int {
 	m.checkLive(L, "finish")
-	m.out.Flush()
-	m.cbErr, m.stopEv = nil, nil
-	ev, err := m.p.Finish(m.hook)
-	if m.cbErr != nil {
-		m.raise(L, "finish", m.cbErr)
-	}
+	ev, err := m.runWith(m.p.Finish)
 	if err != nil {
 		m.raise(L, "finish", err)
-	}
-	if ev.Kind == engine.EventExit {
-		m.exit = ev
-	}
-	if m.stopEv != nil && ev.Kind == engine.EventBreakpoint {
-		ev = m.stopEv
 	}
 	L.Push(m.eventTable(ev))
 	return 1
