@@ -95,11 +95,16 @@ func Attach(pid int) (*Process, error) {
 	return p, nil
 }
 
+// attachOptions are Launch's without PTRACE_O_EXITKILL: a process godbg did
+// not start must outlive it. Should godbg die, the kernel detaches what it
+// still traces instead of killing the whole program.
+const attachOptions = ptraceOptions &^ unix.PTRACE_O_EXITKILL
+
 // ptraceSeize attaches tid with the options given at once: the thread keeps
 // running, and PTRACE_SETOPTIONS would need it stopped (x/sys/unix's
 // PtraceSeize passes no options).
 func ptraceSeize(tid int) error {
-	_, _, e := unix.RawSyscall6(unix.SYS_PTRACE, unix.PTRACE_SEIZE, uintptr(tid), 0, ptraceOptions, 0, 0)
+	_, _, e := unix.RawSyscall6(unix.SYS_PTRACE, unix.PTRACE_SEIZE, uintptr(tid), 0, attachOptions, 0, 0)
 	if e != 0 {
 		return e
 	}

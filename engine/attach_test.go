@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -127,4 +128,70 @@ func TestForkChildReleasedClean(t *testing.T) {
 	if got, want := out(), "parent=1000 child=ok\n"; got != want {
 		t.Errorf("output %q, want %q", got, want)
 	}
+}
+
+// A SIGSTOP pending when the detach comes (Ctrl-C's process-wide one sent
+// while a callback ran, or a stop request that crossed another stop) is
+// taken before the detach: the program runs on, not stopped.
+func TestDetachTakesPendingStops(t *testing.T) {
+	prog := fixture.GoDebug(t, "goloop")
+	cmd := exec.Command(prog)
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	lines := bufio.NewScanner(stdout)
+	lines.Scan()
+	lockThread(t)
+	pid := cmd.Process.Pid
+	p, err := Attach(pid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bp, err := p.SetBreakpoint(mustSym(t, p, "main.Tick"), "main.Tick")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev, err := p.Continue(func(ev *Event) (bool, error) {
+		syscall.Kill(pid, syscall.SIGSTOP) // process-wide, pending
+		for _, th := range p.Threads() {
+			if th != ev.Thread {
+				tgkill(pid, th.Tid(), syscall.SIGSTOP) // thread-directed
+			}
+		}
+		return true, nil
+	})
+	if err != nil || ev.Bp != bp {
+		t.Fatalf("Continue: %+v %v", ev, err)
+	}
+	if err := p.Detach(); err != nil {
+		t.Fatalf("Detach: %v", err)
+	}
+	time.Sleep(200 * time.Millisecond)
+	if st := procState(t, pid); st == "T" || st == "t" {
+		t.Fatalf("the program is stopped (state %s) after the detach", st)
+	}
+	done := make(chan bool)
+	go func() { done <- lines.Scan() && strings.HasSuffix(lines.Text(), " ok") }()
+	select {
+	case ok := <-done:
+		if !ok {
+			t.Fatalf("the loop reports %q", lines.Text())
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the loop stopped printing after the detach")
+	}
+}
+
+func procState(t *testing.T, pid int) string {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
+	return f[0]
 }

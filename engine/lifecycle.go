@@ -2,6 +2,9 @@ package engine
 
 import (
 	"fmt"
+	"os"
+	"strconv"
+	"strings"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -85,6 +88,7 @@ func (p *Process) Detach() error {
 		}
 	}
 	p.deferred = nil
+	p.drainStops()
 	for _, t := range p.threads {
 		if r, err := t.Regs(); err == nil && p.scratch.contains(Addr(r.Rip)) {
 			p.leaveScratch(t, 0)
@@ -197,3 +201,73 @@ func (p *Process) drainExit() (*Event, error) {
 
 // now is the clock for elapsed times.
 var now = time.Now
+
+// drainStops takes every SIGSTOP still pending in the kernel before a
+// detach: a stop request of ours that crossed another stop, or Interrupt's
+// process-directed one (Ctrl-C while a callback ran). Left pending, it would
+// stop the program right after the detach. Each thread with one pending is
+// resumed until it takes it; other signals it takes meanwhile are kept for
+// delivery at the detach. The rest of the threads stay stopped, so a
+// process-wide one can only go to the thread resumed.
+func (p *Process) drainStops() {
+	for round := 0; round < 4; round++ {
+		drained := false
+		for _, t := range p.Threads() {
+			if !stopPending(fmt.Sprintf("/proc/%d/task/%d/status", p.pid, t.tid), "SigPnd:") &&
+				!(t.tid == p.pid && stopPending(fmt.Sprintf("/proc/%d/status", p.pid), "ShdPnd:")) {
+				continue
+			}
+			drained = true
+			if err := p.takeStop(t); err != nil {
+				return
+			}
+		}
+		if !drained {
+			return
+		}
+	}
+}
+
+// takeStop resumes t until its SIGSTOP stops it.
+func (p *Process) takeStop(t *Thread) error {
+	if err := t.flushRegs(); err != nil {
+		return err
+	}
+	for {
+		t.regsValid = false
+		if err := ptraceCont(t.tid, 0); err != nil {
+			return err
+		}
+		ws, err := wait4(t.tid, false)
+		if err != nil {
+			return err
+		}
+		if !ws.status.Stopped() {
+			delete(p.threads, t.tid)
+			return fmt.Errorf("thread %d ended", t.tid)
+		}
+		sig := ws.status.StopSignal()
+		if sig == unix.SIGSTOP {
+			return nil
+		}
+		if sig != unix.SIGTRAP && sig != unix.SIGTRAP|0x80 && t.pendingSig == 0 {
+			t.pendingSig = sig
+		}
+	}
+}
+
+// stopPending reads a pending-signal mask line of a /proc status file and
+// tells whether SIGSTOP is in it (proc(5): SigPnd, ShdPnd).
+func stopPending(path, field string) bool {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return false
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, field); ok {
+			mask, err := strconv.ParseUint(strings.TrimSpace(v), 16, 64)
+			return err == nil && mask&(1<<(unix.SIGSTOP-1)) != 0
+		}
+	}
+	return false
+}
