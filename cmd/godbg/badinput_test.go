@@ -1,12 +1,15 @@
 package main
 
 import (
+	"bufio"
 	"debug/elf"
 	"encoding/binary"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/godbg/godbg/internal/fixture"
@@ -287,4 +290,50 @@ func TestScriptErrorsEndClean(t *testing.T) {
 	if r.status != 137 || !strings.Contains(r.stdout, "want a positive instruction count, got 0") || !strings.Contains(r.stdout, "got -1") {
 		t.Errorf("disas count: got status %d stdout %q stderr %q", r.status, r.stdout, r.stderr)
 	}
+}
+
+// attach refuses what it cannot trace, naming the reason: a process that
+// is gone, a pid that is not a number, a process another tracer holds
+// (here another godbg). The traced process is not disturbed.
+func TestAttachRefusals(t *testing.T) {
+	script := writeFile(t, "s.lua", `print("attached")`)
+	gone := exec.Command("true")
+	if err := gone.Run(); err != nil {
+		t.Fatal(err)
+	}
+	pid := strconv.Itoa(gone.Process.Pid)
+	r := godbg(t, "attach", script, pid)
+	check(t, r, 1, "", "godbg: attach "+pid+": no such process\n")
+	r = godbg(t, "attach", script, "abc")
+	check(t, r, 2, "", "godbg: attach: \"abc\" is not a process id\n")
+
+	prog := target(t, fixture.C(t, "faults.c", "-O0", "-g"))
+	first := exec.Command(godbgBin, "run", "-e", `print("first")`, prog, "spin")
+	out, err := first.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := first.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { first.Process.Kill(); first.Wait() })
+	rd := bufio.NewReader(out)
+	for _, want := range []string{"first\n", "fault spin\n", "spinning\n"} {
+		if line, err := rd.ReadString('\n'); line != want {
+			t.Fatalf("first godbg: got %q (%v), want %q", line, err, want)
+		}
+	}
+	pids := pidsOf(t, prog)
+	if len(pids) != 1 {
+		t.Fatalf("processes of %s: %v, want one", prog, pids)
+	}
+	pid = strconv.Itoa(pids[0])
+	r = godbg(t, "attach", script, pid)
+	check(t, r, 1, "", "godbg: attach "+pid+": already traced by process "+strconv.Itoa(first.Process.Pid)+"\n")
+	first.Process.Signal(syscall.SIGINT)
+	first.Wait()
+	if st := first.ProcessState.ExitCode(); st != 130 {
+		t.Errorf("first godbg after Ctrl-C: status %d, want 130", st)
+	}
+	noProcessLeft(t, prog)
 }
