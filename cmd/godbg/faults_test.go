@@ -53,12 +53,14 @@ func TestFaultsReportedWithBacktrace(t *testing.T) {
 	r = godbg(t, "run", "-e", `local ev = cont(); print(hex(ev.fault_addr))`, prog, "segv")
 	check(t, r, 139, "fault segv\n0x8\n", "")
 
-	// abort() raises SIGABRT inside libc: the event comes, at a pc that is
-	// not the program's (sym nil, and not misnamed after its last symbol).
+	// abort() raises SIGABRT inside libc: the event comes at a pc that is
+	// not the program's (sym nil, not misnamed after its last symbol), and
+	// bt() unwinds through libc by libc's CFI to the program's frames.
 	r = godbg(t, "run", "-e", script, prog, "abort")
 	lines := strings.Split(r.stdout, "\n")
 	if r.status != 134 || r.stderr != "" || len(lines) < 4 || lines[0] != "fault abort" ||
-		!strings.HasPrefix(lines[1], "signal SIGABRT sym=nil at_pc=true") || strings.Contains(r.stdout, "_fini") || lines[3] != "exit SIGABRT" {
+		!strings.HasPrefix(lines[1], "signal SIGABRT sym=nil at_pc=true") || strings.Contains(r.stdout, "_fini") ||
+		!strings.Contains(lines[2], " abort:") || !strings.HasSuffix(lines[2], " fault_abort:29 main:53") || lines[3] != "exit SIGABRT" {
 		t.Errorf("abort: got status %d stdout %q stderr %q", r.status, r.stdout, r.stderr)
 	}
 	noProcessLeft(t, prog)
