@@ -56,7 +56,7 @@ func (p *Process) Continue(hook Hook) (*Event, error) {
 				return nil, p.interruptStop()
 			}
 			var err error
-			if ws, err = wait4(-1, false); err != nil {
+			if ws, err = p.poll.wait(); err != nil {
 				return nil, err
 			}
 			p.stops++

@@ -46,6 +46,8 @@ type Process struct {
 
 	interrupted atomic.Bool
 
+	poll poller // how Continue waits (poll.go)
+
 	// hold is a thread StepInstruction keeps stopped through a trap hit
 	// that has no event (see holds).
 	hold *Thread
