@@ -137,3 +137,19 @@ func TestBreakpointOnOneGoroutine(t *testing.T) {
 	}
 	noProcessLeft(t, prog)
 }
+
+// bt() of a C program built -O2 without frame pointers: only the call-frame
+// information can unwind it; from inside libc (snprintf, called by f5) too.
+func TestBacktraceWithoutFramePointers(t *testing.T) {
+	prog := target(t, fixture.C(t, "cdeep.c", "-O2", "-g", "-fomit-frame-pointer"))
+	r := godbg(t, "run", "-e", `
+	local function names(max)
+		local out = {}
+		for i, f in ipairs(bt(max)) do out[i] = f.sym end
+		return table.concat(out, " ")
+	end
+	brk("f5", function() print(names(10)) end)
+	brk("snprintf", function() print(names(3)) end)`, prog)
+	check(t, r, 0, "f5 f4 f3 f2 f1 main\nsnprintf f5 f4\n15654\n", "")
+	noProcessLeft(t, prog)
+}
