@@ -56,11 +56,7 @@ func (p *Process) loadCFI() (err error) {
 			err = fmt.Errorf("parse call frame information: %v", r)
 		}
 	}()
-	f, err := elf.Open(p.bin.Path())
-	if err != nil {
-		return fmt.Errorf("read call frame information: %w", err)
-	}
-	defer f.Close()
+	f := p.bin.ELF()
 	var all frame.FrameDescriptionEntries
 	if data, e := godwarf.GetDebugSectionElf(f, "frame"); e == nil && len(data) > 0 {
 		if fdes, e := frame.Parse(data, binary.LittleEndian, 0, 8, 0); e == nil {

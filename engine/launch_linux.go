@@ -147,14 +147,11 @@ func (p *Process) afterExec() error {
 		p.bias = Addr(entry - uint64(p.bin.Entry()))
 	}
 	p.scratch = scratchArea{}
-	if ef, err := elf.Open(p.bin.Path()); err == nil {
-		p.lowAddr = ^Addr(0)
-		for _, pr := range ef.Progs {
-			if pr.Type == elf.PT_LOAD && Addr(pr.Vaddr) < p.lowAddr {
-				p.lowAddr = Addr(pr.Vaddr)
-			}
+	p.lowAddr = ^Addr(0)
+	for _, pr := range p.bin.ELF().Progs {
+		if pr.Type == elf.PT_LOAD && Addr(pr.Vaddr) < p.lowAddr {
+			p.lowAddr = Addr(pr.Vaddr)
 		}
-		ef.Close()
 	}
 	return nil
 }

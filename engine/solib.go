@@ -89,17 +89,14 @@ type SymbolRef struct {
 func (p *Process) isDynamic() bool {
 	if p.libs.dynamic == 0 {
 		p.libs.dynamic = 2
-		if f, err := elf.Open(p.bin.Path()); err == nil {
-			for _, pr := range f.Progs {
-				if pr.Type == elf.PT_INTERP {
-					p.libs.dynamic = 1
-					b := make([]byte, pr.Filesz)
-					if _, err := pr.ReadAt(b, 0); err == nil {
-						p.libs.interp = strings.TrimRight(string(b), "\x00")
-					}
+		for _, pr := range p.bin.ELF().Progs {
+			if pr.Type == elf.PT_INTERP {
+				p.libs.dynamic = 1
+				b := make([]byte, pr.Filesz)
+				if _, err := pr.ReadAt(b, 0); err == nil {
+					p.libs.interp = strings.TrimRight(string(b), "\x00")
 				}
 			}
-			f.Close()
 		}
 	}
 	return p.libs.dynamic == 1
@@ -238,12 +235,7 @@ func (p *Process) objFile(path string) *objFile {
 		of.err = err
 		return of
 	}
-	ef, err := elf.Open(path)
-	if err != nil {
-		bin.Close()
-		of.err = err
-		return of
-	}
+	ef := bin.ELF()
 	of.bin, of.elf = bin, ef
 	of.lowVA = ^Addr(0)
 	for _, pr := range ef.Progs {
@@ -666,10 +658,7 @@ func (p *Process) dropPending(bp *Breakpoint) {
 func (p *Process) closeObjects() {
 	for _, of := range p.libs.files {
 		if of.bin != nil {
-			of.bin.Close()
-		}
-		if of.elf != nil {
-			of.elf.Close()
+			of.bin.Close() // and of.elf, which is of.bin's
 		}
 	}
 	p.libs.files = nil

@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"debug/elf"
 	"fmt"
 
 	"github.com/godbg/godbg/engine/debuginfo"
@@ -41,11 +40,7 @@ func (p *Process) DebugInfo() (*debuginfo.Info, error) {
 	if p.dbg != nil || p.dbgErr != nil {
 		return p.dbg, p.dbgErr
 	}
-	f, err := elf.Open(p.bin.Path())
-	if err != nil {
-		p.dbgErr = fmt.Errorf("read debug info: %w", err)
-		return nil, p.dbgErr
-	}
+	f := p.bin.ELF()
 	d, _ := p.bin.DWARF() // nil without DWARF: symbols and CFI still serve
 	p.dbg, p.dbgErr = debuginfo.New(f, d, uint64(p.bias))
 	return p.dbg, p.dbgErr

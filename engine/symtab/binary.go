@@ -100,6 +100,11 @@ func safe[T any](fn func() (T, error)) (v T, err error) {
 	return fn()
 }
 
+// ELF is the parsed file, for readers of what symtab does not index
+// (program headers, call-frame sections). It belongs to the Binary: it is
+// valid until Close and must not be closed by its user.
+func (b *Binary) ELF() *elf.File { return b.f }
+
 // Path is the file name Open was given.
 func (b *Binary) Path() string { return b.path }
 
