@@ -11,7 +11,7 @@ import (
 )
 
 // handlerKinds are the events on() accepts.
-var handlerKinds = []string{"exit", "signal", "thread"}
+var handlerKinds = []string{"exit", "signal", "thread", "exec"}
 
 // on(event, fn): run fn(ev) on "exit" (the tracee is gone), "signal" (a
 // signal other than the silent ones; fn returning true suppresses it) or
@@ -58,6 +58,9 @@ func (m *Module) hook(ev *engine.Event) (stop bool, err error) {
 		return true, nil
 	case engine.EventThread:
 		_, err := m.callHandlers("thread", ev)
+		return false, err
+	case engine.EventExec:
+		_, err := m.callHandlers("exec", ev)
 		return false, err
 	case engine.EventReturn:
 		return m.callReturn(ev)
@@ -161,6 +164,15 @@ func (m *Module) eventTable(ev *engine.Event) *glua.LTable {
 		m.watchFields(t, ev)
 	case engine.EventSyscall:
 		m.syscallFields(t, ev)
+	case engine.EventExec:
+		// {reason="exec", path=, reloaded=, dropped=}: what runs now; with
+		// reloaded, another program, whose symbols replaced the old ones,
+		// and the old program's breakpoints (dropped of them) deleted.
+		if e := ev.Exec; e != nil {
+			t.RawSetString("path", glua.LString(e.Path))
+			t.RawSetString("reloaded", glua.LBool(e.Reloaded))
+			t.RawSetString("dropped", glua.LNumber(e.Dropped))
+		}
 	case engine.EventExit:
 		if ev.ExitSignal != 0 {
 			t.RawSetString("signal", glua.LString(SignalName(ev.ExitSignal)))
@@ -200,6 +212,9 @@ func (m *Module) eventIndex(L *glua.LState) int {
 func eventReason(k engine.EventKind) string {
 	if k == engine.EventThread {
 		return "thread"
+	}
+	if k == engine.EventExec {
+		return "exec"
 	}
 	return k.String()
 }

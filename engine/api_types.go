@@ -55,6 +55,8 @@ type Event struct {
 
 	Syscall *Syscall // EventSyscall
 
+	Exec *ExecInfo // EventExec
+
 	more []*Event
 }
 

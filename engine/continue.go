@@ -23,6 +23,14 @@ var silentSignals = map[syscall.Signal]bool{
 // EventThread is reported to the hook when a new thread starts (ev.Tid).
 const EventThread EventKind = 100
 
+// EventExec is reported to the hook after the process called execve(2)
+// (ev.Exec says what now runs).
+const EventExec EventKind = 101
+
+// Notice tells the events that inform and never stop the tracee: a new
+// thread, an exec.
+func (e *Event) Notice() bool { return e.Kind == EventThread || e.Kind == EventExec }
+
 // Continue resumes every thread and runs until the hook asks to stop, a
 // signal stops with a nil hook, or the process exits. Threads run on while
 // the hook handles one thread's stop ("non-stop"); Continue returns with all
@@ -88,10 +96,10 @@ func (p *Process) Continue(hook Hook) (*Event, error) {
 				}
 				return nil, err
 			}
-		} else if ev.Kind == EventThread {
+		} else if ev.Notice() {
 			stop = false
 		}
-		if stop && ev.Kind != EventThread {
+		if stop && !ev.Notice() {
 			p.unpool(first)
 			p.deferred = append(p.deferred, pending...)
 			if err := p.stopAll(nil); err != nil {
@@ -325,10 +333,11 @@ func (p *Process) handlePtraceEvent(t *Thread, cause int) (*Event, error) {
 				delete(p.threads, tid)
 			}
 		}
-		if err := p.execed(t); err != nil {
+		info, err := p.execed(t)
+		if err != nil {
 			return nil, err
 		}
-		return nil, p.resume(t)
+		return &Event{Kind: EventExec, Thread: t, Tid: t.tid, Exec: &info}, nil
 	}
 	return nil, p.resume(t)
 }

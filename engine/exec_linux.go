@@ -29,7 +29,7 @@ func (p *Process) OnExec(fn func(ExecInfo)) { p.onExec = fn }
 // breakpoints, inserted anew; another program gets its own symbols, opened
 // from /proc/PID/exe, and loses the breakpoints, which would otherwise
 // write traps into the new program at the old program's addresses.
-func (p *Process) execed(t *Thread) error {
+func (p *Process) execed(t *Thread) (ExecInfo, error) {
 	for _, s := range p.sites {
 		s.inserted = false
 		s.plan = stepPlan{}
@@ -67,7 +67,7 @@ func (p *Process) execed(t *Thread) error {
 		}
 	}
 	if err := p.afterExec(); err != nil {
-		return err
+		return info, err
 	}
 	// The new image maps its libraries anew (solib.go).
 	p.libs.objs, p.libs.entryDone = nil, false
@@ -81,7 +81,7 @@ func (p *Process) execed(t *Thread) error {
 				continue
 			}
 			if err := p.syncSite(s); err != nil {
-				return fmt.Errorf("after exec: %w", err)
+				return info, fmt.Errorf("after exec: %w", err)
 			}
 		}
 	}
@@ -91,5 +91,5 @@ func (p *Process) execed(t *Thread) error {
 	if p.onExec != nil {
 		p.onExec(info)
 	}
-	return nil
+	return info, nil
 }

@@ -68,7 +68,7 @@ func (p *Process) Finish(hook Hook) (*Event, error) {
 			return true, nil
 		}
 		if hook == nil {
-			return ev.Kind != EventThread, nil
+			return !ev.Notice(), nil
 		}
 		return hook(ev)
 	})

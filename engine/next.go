@@ -37,7 +37,7 @@ func (p *Process) Next(hook Hook) (*Event, error) {
 		return nil, fmt.Errorf("next: no current thread")
 	}
 	if hook == nil {
-		hook = func(ev *Event) (bool, error) { return ev.Kind != EventThread, nil }
+		hook = func(ev *Event) (bool, error) { return !ev.Notice(), nil }
 	}
 	r, err := t.Regs()
 	if err != nil {

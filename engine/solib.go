@@ -341,7 +341,7 @@ func (p *Process) LoadLibraries(hook Hook) (*Event, error) {
 		if ev == et.ev {
 			return true, nil
 		}
-		if hook == nil || ev.Kind == EventThread {
+		if hook == nil || ev.Notice() {
 			return false, nil
 		}
 		_, err := hook(ev)

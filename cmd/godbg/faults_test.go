@@ -169,6 +169,17 @@ func TestTraceeExecs(t *testing.T) {
 		ev = cont()
 		printf("%s %s", ev.reason, ev.signal)`, prog, "exec", prog, "segv")
 	check(t, r, 139, "fault exec\nfault segv\nbreakpoint fault_segv hits=1\nsignal SIGSEGV\n", "")
+
+	// on("exec"): the script hears of each exec, with what runs now.
+	r = godbg(t, "run", "-e", `
+		brk("fault_segv", function() end)
+		on("exec", function(ev)
+			printf("%s %s reloaded=%s dropped=%d tid=%s", ev.reason, ev.path:match("[^/]*$"), tostring(ev.reason == "exec" and ev.reloaded), ev.dropped, tostring(ev.tid ~= nil))
+		end)`, prog, "exec", crash)
+	wantExec := "fault exec\nexec " + filepath.Base(crash) + " reloaded=true dropped=1 tid=true\nabout to crash\n"
+	if r.status != 139 || r.stdout != wantExec {
+		t.Errorf("on(exec): got status %d stdout %q stderr %q; want 139, %q", r.status, r.stdout, r.stderr, wantExec)
+	}
 	noProcessLeft(t, prog)
 	noProcessLeft(t, crash)
 }
