@@ -63,6 +63,7 @@ func (p *Process) execed(t *Thread) (ExecInfo, error) {
 			p.bin = bin
 			p.bias = 0
 			p.dbg, p.dbgErr = nil, nil
+			p.goids, p.goidsErr = nil, nil
 			info.Reloaded = true
 		}
 	}

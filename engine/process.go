@@ -71,7 +71,11 @@ type Process struct {
 
 	dbg    *debuginfo.Info
 	dbgErr error
-	stops  uint64 // ptrace stops seen (for the stops-per-hit test)
+	// goids reads goroutine ids from runtime.g's layout alone (cheaper to
+	// find than dbg's whole index).
+	goids    *debuginfo.GoidReader
+	goidsErr error
+	stops    uint64 // ptrace stops seen (for the stops-per-hit test)
 }
 
 // Thread is one traced thread (a Linux task).

@@ -57,18 +57,25 @@ func (t *Thread) frameRegs() (frameRegs, error) {
 // GoroutineID reads the id of the goroutine running on t (Go programs);
 // ok is false elsewhere or when t runs no goroutine.
 func (t *Thread) GoroutineID() (id int64, ok bool) {
-	if !t.p.bin.IsGo() {
+	p := t.p
+	if !p.bin.IsGo() {
 		return 0, false
 	}
-	d, err := t.p.DebugInfo()
-	if err != nil {
+	if p.goids == nil && p.goidsErr == nil {
+		d, err := p.bin.DWARF()
+		if err == nil {
+			p.goids, err = debuginfo.NewGoidReader(d)
+		}
+		p.goidsErr = err
+	}
+	if p.goids == nil {
 		return 0, false
 	}
 	fr, err := t.frameRegs()
 	if err != nil {
 		return 0, false
 	}
-	return d.GoroutineID(memory{t.p}, fr)
+	return p.goids.GoroutineID(memory{p}, fr)
 }
 
 // Backtrace unwinds t's stack, innermost frame first, at most max frames.

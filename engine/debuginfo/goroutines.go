@@ -231,29 +231,35 @@ func (i *Info) GoroutineID(mem Memory, regs Registers) (int64, bool) {
 	if err != nil {
 		return 0, false
 	}
+	return goroutineID(mem, regs, o.Goid, o.StackLo)
+}
+
+// goroutineID reads the goid of the g a thread runs, given g's goid and
+// stack.lo offsets (stack.hi follows lo).
+func goroutineID(mem Memory, regs Registers, goidOff, stackLoOff int64) (int64, bool) {
 	if g, ok := regs.Reg(regR14); ok && g != 0 {
-		if id, ok := i.goidAt(mem, g, regs.SP(), o); ok {
+		if id, ok := goidAt(mem, g, regs.SP(), goidOff, stackLoOff); ok {
 			return id, true
 		}
 	}
 	if fs, ok := regs.Reg(regFSBase); ok && fs != 0 {
 		if g, err := readU64(mem, fs-8); err == nil && g != 0 {
-			return i.goidAt(mem, g, regs.SP(), o)
+			return goidAt(mem, g, regs.SP(), goidOff, stackLoOff)
 		}
 	}
 	return 0, false
 }
 
-func (i *Info) goidAt(mem Memory, g, sp uint64, o GOffsets) (int64, bool) {
+func goidAt(mem Memory, g, sp uint64, goidOff, stackLoOff int64) (int64, bool) {
 	var st [16]byte
-	if err := mem.ReadMemory(g+uint64(o.StackLo), st[:]); err != nil {
+	if err := mem.ReadMemory(g+uint64(stackLoOff), st[:]); err != nil {
 		return 0, false
 	}
 	lo, hi := binary.LittleEndian.Uint64(st[:]), binary.LittleEndian.Uint64(st[8:])
 	if sp < lo || sp >= hi {
 		return 0, false
 	}
-	id, err := readU64(mem, g+uint64(o.Goid))
+	id, err := readU64(mem, g+uint64(goidOff))
 	if err != nil {
 		return 0, false
 	}
