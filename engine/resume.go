@@ -1,0 +1,114 @@
+package engine
+
+// Resuming and stopping threads.
+
+import (
+	"fmt"
+
+	"golang.org/x/sys/unix"
+)
+
+// resume continues t: over the trap it reported, if it is still there.
+func (p *Process) resume(t *Thread) error {
+	if t.atSite != 0 {
+		at := t.atSite
+		t.atSite = 0
+		if s := p.sites[at]; s != nil && s.inserted {
+			if r, err := t.Regs(); err == nil && Addr(r.Rip) == at && t.pendingSig == 0 {
+				return p.stepOver(t, s, true)
+			}
+		}
+	}
+	return p.resumeRaw(t)
+}
+
+func (p *Process) resumeRaw(t *Thread) error {
+	if err := t.flushRegs(); err != nil {
+		return p.vanished(t, err)
+	}
+	sig := t.pendingSig
+	t.pendingSig = 0
+	t.regsValid = false
+	if err := p.resumeRequest(t.tid, sig); err != nil {
+		return p.vanished(t, fmt.Errorf("resume thread %d: %w", t.tid, err))
+	}
+	t.running = true
+	return nil
+}
+
+// resumeAll continues every stopped thread that has no deferred stop.
+func (p *Process) resumeAll() error {
+	held := map[int]bool{}
+	for _, ws := range p.deferred {
+		held[ws.tid] = true
+	}
+	for _, t := range p.Threads() {
+		if !t.running && !held[t.tid] {
+			if err := p.resume(t); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// stopAll stops every running thread but except. A thread that stops for
+// another reason meanwhile keeps that stop in p.deferred for Continue.
+func (p *Process) stopAll(except *Thread) error {
+	waiting := 0
+	for _, t := range p.threads {
+		if t == except || !t.running {
+			continue
+		}
+		if !t.stopWanted && !t.newborn {
+			if err := tgkill(p.pid, t.tid, unix.SIGSTOP); err != nil {
+				continue // ESRCH: it is exiting; wait4 reports that
+			}
+			t.stopWanted = true
+		}
+		waiting++
+	}
+	for waiting > 0 {
+		ws, err := wait4(-1, false)
+		if err != nil {
+			return err
+		}
+		p.stops++
+		t := p.threads[ws.tid]
+		st := ws.status
+		if st.Exited() || st.Signaled() {
+			if t != nil && t.running && t != except {
+				waiting--
+			}
+			if t != nil {
+				delete(p.threads, ws.tid)
+			}
+			if ws.tid == p.pid {
+				p.deferred = append(p.deferred, ws)
+			}
+			continue
+		}
+		if t == nil {
+			if p.isForkChild(ws.tid) {
+				if err := p.forkChildStopped(ws.tid); err != nil {
+					return err
+				}
+				continue
+			}
+			t = p.addThread(ws.tid)
+			t.newborn = true
+		}
+		wasRunning := t.running && t != except
+		t.running = false
+		t.regsValid = false
+		if st.StopSignal() == unix.SIGSTOP && (t.stopWanted || t.newborn) && st.TrapCause() <= 0 {
+			t.stopWanted, t.newborn = false, false
+		} else {
+			p.deferred = append(p.deferred, ws)
+		}
+		if wasRunning {
+			waiting--
+		}
+	}
+	return nil
+}

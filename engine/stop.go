@@ -1,0 +1,321 @@
+package engine
+
+// The stop classification: what one wait status of a tracee thread means.
+
+import (
+	"syscall"
+
+	"golang.org/x/sys/unix"
+)
+
+// handleStatus classifies one wait status. It returns nil when the stop was
+// internal (the thread has been resumed or left stopped as needed).
+func (p *Process) handleStatus(ws waitStatus) (*Event, error) {
+	st := ws.status
+	t := p.threads[ws.tid]
+	if st.Exited() || st.Signaled() {
+		if t != nil {
+			delete(p.threads, ws.tid)
+		}
+		if ws.tid != p.pid {
+			return nil, nil
+		}
+		return p.exitEvent(st), nil
+	}
+	if !st.Stopped() {
+		return nil, nil
+	}
+	if t == nil {
+		if p.isForkChild(ws.tid) {
+			return nil, p.forkChildStopped(ws.tid)
+		}
+		// A new thread's first stop can come before its creator's clone
+		// event (ptrace(2), PTRACE_O_TRACECLONE).
+		t = p.addThread(ws.tid)
+		t.newborn = true
+	}
+	t.running = false
+	t.regsValid = false
+	sig := st.StopSignal()
+	if sig == unix.SIGTRAP|0x80 {
+		// PTRACE_O_TRACESYSGOOD marks syscall stops (ptrace(2)).
+		return p.syscallStop(t)
+	}
+	if sig == unix.SIGTRAP && st.TrapCause() > 0 {
+		return p.handlePtraceEvent(t, st.TrapCause())
+	}
+	if sig == unix.SIGSTOP && (t.newborn || t.stopWanted) {
+		t.newborn, t.stopWanted = false, false
+		return nil, p.resume(t)
+	}
+	if sig == unix.SIGSTOP && p.interrupted.Load() {
+		return nil, nil // Interrupt's wake-up; Continue stops everything next
+	}
+	if sig == unix.SIGTRAP {
+		r, err := t.Regs()
+		if err != nil {
+			return nil, p.vanished(t, err)
+		}
+		if s := p.sites[Addr(r.Rip-1)]; s != nil && s.inserted {
+			return p.hitSiteEvent(t, s, true)
+		}
+		if p.staleTrap(t, r) {
+			return nil, p.resume(t)
+		}
+		if ev, ok, err := p.watchStop(t); ok || err != nil {
+			return ev, err
+		}
+	}
+	return p.signalStop(t, sig)
+}
+
+func (p *Process) exitEvent(st unix.WaitStatus) *Event {
+	p.exited = true
+	ev := &Event{Kind: EventExit}
+	if st.Signaled() {
+		ev.ExitSignal = st.Signal()
+	} else {
+		ev.ExitCode = st.ExitStatus()
+	}
+	p.exit = ev
+	p.threads = map[int]*Thread{}
+	if p.mem != nil {
+		p.mem.Close()
+	}
+	return ev
+}
+
+// vanished handles a thread that died under us (ESRCH: killed by an
+// exit_group of another thread while stopped); its exit status follows.
+func (p *Process) vanished(t *Thread, err error) error {
+	if err != nil && isESRCH(err) {
+		t.running = true // its exit will be reported by wait4
+		return nil
+	}
+	return err
+}
+
+func isESRCH(err error) bool {
+	for e := err; e != nil; {
+		if e == unix.ESRCH {
+			return true
+		}
+		u, ok := e.(interface{ Unwrap() error })
+		if !ok {
+			return false
+		}
+		e = u.Unwrap()
+	}
+	return false
+}
+
+func (p *Process) handlePtraceEvent(t *Thread, cause int) (*Event, error) {
+	switch cause {
+	case unix.PTRACE_EVENT_CLONE:
+		msg, err := ptraceEventMsg(t.tid)
+		if err != nil {
+			return nil, p.vanished(t, err)
+		}
+		tid := int(msg)
+		if p.threads[tid] == nil {
+			nt := p.addThread(tid)
+			nt.newborn = true
+			nt.running = true
+		}
+		return &Event{Kind: EventThread, Thread: t, Tid: tid}, nil
+	case unix.PTRACE_EVENT_STOP:
+		// A seized thread's first stop, or the stop PTRACE_INTERRUPT asked
+		// for (ptrace(2), "PTRACE_EVENT_STOP").
+		t.newborn, t.stopWanted = false, false
+		if p.interrupted.Load() {
+			return nil, nil
+		}
+		return nil, p.resume(t)
+	case unix.PTRACE_EVENT_FORK:
+		msg, err := ptraceEventMsg(t.tid)
+		if err != nil {
+			return nil, p.vanished(t, err)
+		}
+		if err := p.forkChildBorn(int(msg)); err != nil {
+			return nil, err
+		}
+		return nil, p.resume(t)
+	case unix.PTRACE_EVENT_VFORK: // seccomp mode only (seccomp.go)
+		msg, err := ptraceEventMsg(t.tid)
+		if err != nil {
+			return nil, p.vanished(t, err)
+		}
+		if err := p.vforkChildBorn(int(msg)); err != nil {
+			return nil, err
+		}
+		return nil, p.resume(t)
+	case unix.PTRACE_EVENT_SECCOMP:
+		return p.seccompStop(t)
+	case unix.PTRACE_EVENT_EXEC:
+		for tid := range p.threads {
+			if tid != p.pid {
+				delete(p.threads, tid)
+			}
+		}
+		info, err := p.execed(t)
+		if err != nil {
+			return nil, err
+		}
+		return &Event{Kind: EventExec, Thread: t, Tid: t.tid, Exec: &info}, nil
+	}
+	return nil, p.resume(t)
+}
+
+func (p *Process) hitSite(t *Thread, s *site) (*Event, error) {
+	return p.hitSiteEvent(t, s, false)
+}
+
+// hitSiteEvent reports a hit of s by t. With pooled, the first breakpoint's
+// event is the site's spare, reused from hit to hit: the hot path allocates
+// nothing. Only Continue asks for it, since it alone knows whether the event
+// goes further than the hook; when it does, Continue takes the spare away
+// from the site (unpool).
+func (p *Process) hitSiteEvent(t *Thread, s *site, pooled bool) (*Event, error) {
+	t.regs.Rip = uint64(s.addr)
+	t.regsDirty = true
+	t.atSite = s.addr
+	var ev *Event
+	once := false
+	goid, haveGoid := int64(0), false
+	for _, bp := range s.bps {
+		if !bp.Enabled {
+			continue
+		}
+		if bp.Goroutine != 0 {
+			if !haveGoid {
+				goid, _ = t.GoroutineID()
+				haveGoid = true
+			}
+			if goid != bp.Goroutine {
+				continue
+			}
+		}
+		bp.Hits++
+		once = once || bp.Once
+		if ev == nil {
+			if pooled {
+				if s.spare == nil {
+					s.spare = &Event{}
+				}
+				ev = s.spare
+				*ev = Event{Kind: EventBreakpoint, Thread: t, Tid: t.tid, Addr: s.addr, Bp: bp, more: ev.more[:0]}
+			} else {
+				ev = &Event{Kind: EventBreakpoint, Thread: t, Tid: t.tid, Addr: s.addr, Bp: bp}
+			}
+			continue
+		}
+		ev.more = append(ev.more, &Event{Kind: EventBreakpoint, Thread: t, Tid: t.tid, Addr: s.addr, Bp: bp})
+	}
+	if err := p.returnsBreakpointHit(t, s); err != nil {
+		return nil, err
+	}
+	if once {
+		for _, bp := range append([]*Breakpoint(nil), s.bps...) {
+			if bp.Once && bp.Hits > 0 {
+				if err := p.ClearBreakpoint(bp); err != nil {
+					return nil, err
+				}
+			}
+		}
+	}
+	if len(s.users) > 0 {
+		for _, u := range append([]siteUser(nil), s.users...) {
+			evs, err := u.siteHit(t, s)
+			if err != nil {
+				return nil, err
+			}
+			for _, e := range evs {
+				if ev == nil {
+					ev = e
+				} else {
+					ev.more = append(ev.more, e)
+				}
+			}
+		}
+	}
+	if ev == nil {
+		if t.running || p.holds(t) {
+			return nil, nil // a user resumed it (or it is gone), or Next holds it
+		}
+		return nil, p.resume(t)
+	}
+	return ev, nil
+}
+
+// unpool takes ev away from the site that lent it (hitSiteEvent): it is
+// about to outlive the hook call.
+func (p *Process) unpool(ev *Event) {
+	if ev == nil || ev.Kind != EventBreakpoint {
+		return
+	}
+	for _, s := range p.sites {
+		if s.spare == ev {
+			s.spare = nil
+		}
+	}
+}
+
+func (p *Process) signalStop(t *Thread, sig syscall.Signal) (*Event, error) {
+	r, err := t.Regs()
+	if err != nil {
+		return nil, p.vanished(t, err)
+	}
+	pc := Addr(r.Rip)
+	if p.scratch.contains(pc) {
+		if err := p.leaveScratch(t, sig); err != nil {
+			return nil, err
+		}
+		if r, err = t.Regs(); err != nil {
+			return nil, p.vanished(t, err)
+		}
+		pc = Addr(r.Rip)
+	}
+	t.pendingSig = sig
+	if silentSignals[sig] {
+		return nil, p.resume(t)
+	}
+	ev := &Event{Kind: EventSignal, Thread: t, Tid: t.tid, Addr: pc, Signal: sig}
+	switch sig {
+	case unix.SIGSEGV, unix.SIGBUS, unix.SIGFPE, unix.SIGILL, unix.SIGTRAP:
+		if si, err := ptraceSigInfo(t.tid); err == nil {
+			ev.FaultAddr = Addr(siginfoAddr(si))
+		}
+	}
+	return ev, nil
+}
+
+// leaveScratch gets a thread that stopped for a signal inside the scratch
+// area back into the program's code before the signal is delivered: the Go
+// runtime's handlers inspect the interrupted pc and must not see a scratch
+// address. A fault raised by the copied instruction itself is reported at
+// the original instruction (faults leave no effect, so rip is rewound);
+// anything else finishes the copy and its jump back first.
+func (p *Process) leaveScratch(t *Thread, sig syscall.Signal) error {
+	r, _ := t.Regs()
+	slot := Addr(r.Rip) &^ (slotSize - 1)
+	if Addr(r.Rip) == slot && (sig == unix.SIGSEGV || sig == unix.SIGBUS || sig == unix.SIGFPE || sig == unix.SIGILL) {
+		r.Rip = uint64(p.RealPC(slot))
+		t.regsDirty = true
+		return t.flushRegs()
+	}
+	keep := t.pendingSig
+	for {
+		r, err := t.Regs()
+		if err != nil {
+			return err
+		}
+		if !p.scratch.contains(Addr(r.Rip)) {
+			break
+		}
+		if err := p.singleStep(t); err != nil {
+			return err
+		}
+	}
+	t.pendingSig = keep
+	return nil
+}
