@@ -45,17 +45,31 @@ const dwLangGo = 0x16
 
 // Info is the debug information of one program: its ELF symbols, DWARF
 // (when present), call frame information and the load bias.
+//
+// New reads nothing but the ELF symbol table; each other table is built on
+// first need: the CFI when a frame has to be unwound, the list of compile
+// units (their entries and address ranges) when a pc has to be placed, and
+// a unit's functions and line rows when a pc inside it is looked up. A
+// backtrace of a large Go program thus decodes the few units its frames are
+// in, not every line table of the program (cmd/go: 100 MB of rows).
 type Info struct {
 	elf  *elf.File
 	dw   *dwarf.Data
 	bias uint64
 
-	fdes  frame.FrameDescriptionEntries // file addresses
-	syms  []elfSym                      // functions, sorted by address
-	funcs []fnRange                     // subprogram ranges, sorted by low
-	cus   map[dwarf.Offset]*cuInfo
-	lines []lineRow // every CU's rows, sorted by address
+	syms []elfSym // functions, sorted by address
 
+	cfiDone bool
+	cfiErr  error
+	fdes    frame.FrameDescriptionEntries // file addresses
+
+	cusDone  bool
+	cus      []*cuInfo // in .debug_info order
+	cuRanges []cuRange // sorted by low
+	unranged []*cuInfo // units without address ranges: searched last
+	dwErr    error     // the first failure reading .debug_info, if any
+
+	locDone   bool
 	loc2      *loclist.Dwarf2Reader
 	loc5      *loclist.Dwarf5Reader
 	debugAddr *godwarf.DebugAddrSection
@@ -89,10 +103,20 @@ type cuInfo struct {
 	off      dwarf.Offset
 	entry    *dwarf.Entry
 	lang     int64
-	version  int
+	version  int    // of the unit header; set by loadLocLists
 	base     uint64 // DW_AT_low_pc, the base of location lists
 	addrBase uint64
-	files    []*dwarf.LineFile
+
+	// Filled by (*Info).loadUnit on first need.
+	loaded bool
+	funcs  []fnRange // subprogram ranges, sorted by low
+	lines  []lineRow // the unit's rows, sorted by address
+	files  []*dwarf.LineFile
+}
+
+type cuRange struct {
+	low, high uint64
+	cu        *cuInfo
 }
 
 type lineRow struct {
@@ -104,7 +128,8 @@ type lineRow struct {
 
 // New reads the debug information of a program. d may be nil (no DWARF):
 // then only symbols and CFI are used. bias is the runtime address minus the
-// file address (0 for a non-PIE executable).
+// file address (0 for a non-PIE executable). Only the symbol table is read
+// here; the rest is read when first needed (see Info).
 func New(f *elf.File, d *dwarf.Data, bias uint64) (*Info, error) {
 	if f == nil {
 		return nil, errors.New("debuginfo: nil ELF file")
@@ -113,19 +138,10 @@ func New(f *elf.File, d *dwarf.Data, bias uint64) (*Info, error) {
 		elf:       f,
 		dw:        d,
 		bias:      bias,
-		cus:       map[dwarf.Offset]*cuInfo{},
 		trees:     map[dwarf.Offset]*godwarf.Tree{},
 		typeCache: map[dwarf.Offset]godwarf.Type{},
 	}
 	i.loadSymbols()
-	if err := i.loadCFI(); err != nil {
-		return nil, err
-	}
-	if d != nil {
-		if err := i.loadDWARF(); err != nil {
-			return nil, err
-		}
-	}
 	if f.Section(".go.buildinfo") != nil || f.Section(".gopclntab") != nil {
 		i.isGo = true
 	}
@@ -141,6 +157,15 @@ func (i *Info) loadSymbols() {
 		i.syms = append(i.syms, elfSym{name: s.Name, addr: s.Value, size: s.Size})
 	}
 	sort.Slice(i.syms, func(a, b int) bool { return i.syms[a].addr < i.syms[b].addr })
+}
+
+// cfi returns the call frame information, parsed on first use.
+func (i *Info) cfi() (frame.FrameDescriptionEntries, error) {
+	if !i.cfiDone {
+		i.cfiDone = true
+		i.cfiErr = i.loadCFI()
+	}
+	return i.fdes, i.cfiErr
 }
 
 // loadCFI parses .debug_frame and .eh_frame. A malformed section is an error
@@ -175,7 +200,12 @@ func (i *Info) loadCFI() (err error) {
 	return nil
 }
 
-func (i *Info) loadDWARF() error {
+// loadLocLists opens the location list sections on first use.
+func (i *Info) loadLocLists() {
+	if i.locDone || i.dw == nil {
+		return
+	}
+	i.locDone = true
 	if data, err := godwarf.GetDebugSectionElf(i.elf, "loc"); err == nil && len(data) > 0 {
 		i.loc2 = loclist.NewDwarf2Reader(data, 8)
 	}
@@ -185,58 +215,150 @@ func (i *Info) loadDWARF() error {
 	if data, err := godwarf.GetDebugSectionElf(i.elf, "addr"); err == nil && len(data) > 0 {
 		i.debugAddr = godwarf.ParseAddr(data)
 	}
+	// The unit versions pick the list format. debug/dwarf keeps them to
+	// itself, so they are read from the headers, here rather than in
+	// loadCUs: .debug_info is decompressed again to get them.
+	i.loadCUs()
 	info, _ := godwarf.GetDebugSectionElf(i.elf, "info")
+	for _, cu := range i.cus {
+		cu.version = cuVersion(info, cu.off)
+	}
+}
 
+// loadCUs lists the compile units and their address ranges, reading only
+// each unit's first entry (Reader.SkipChildren moves to the next unit).
+func (i *Info) loadCUs() {
+	if i.cusDone || i.dw == nil {
+		return
+	}
+	i.cusDone = true
 	r := i.reader()
-	var cu *cuInfo
 	for {
 		e, err := r.Next()
 		if err != nil {
-			return fmt.Errorf("debuginfo: read DWARF: %w", err)
+			i.noteDWARFErr(err)
+			break // a damaged unit ends the list; the units before it serve
 		}
 		if e == nil {
 			break
 		}
-		switch e.Tag {
-		case dwarf.TagCompileUnit, dwarf.TagPartialUnit:
-			cu = &cuInfo{off: e.Offset, entry: e, version: cuVersion(info, e.Offset)}
-			cu.lang, _ = e.Val(dwarf.AttrLanguage).(int64)
-			if cu.lang == dwLangGo {
-				i.isGo = true
-			}
-			cu.base, _ = e.Val(dwarf.AttrLowpc).(uint64)
-			if ab, ok := e.Val(dwarf.AttrAddrBase).(int64); ok {
-				cu.addrBase = uint64(ab)
-			}
-			i.cus[e.Offset] = cu
-			i.loadLines(cu)
-			if !e.Children {
-				cu = nil
-			}
-		case dwarf.TagSubprogram:
-			if cu != nil {
-				i.addFunc(e, cu)
-			}
+		if e.Tag != dwarf.TagCompileUnit && e.Tag != dwarf.TagPartialUnit {
 			if e.Children {
-				r.SkipChildren() // nested subprograms do not occur in C or Go
-			}
-		default:
-			if e.Children && e.Tag != dwarf.TagNamespace && e.Tag != dwarf.TagModule {
 				r.SkipChildren()
 			}
+			continue
+		}
+		cu := &cuInfo{off: e.Offset, entry: e}
+		cu.lang, _ = e.Val(dwarf.AttrLanguage).(int64)
+		if cu.lang == dwLangGo {
+			i.isGo = true
+		}
+		cu.base, _ = e.Val(dwarf.AttrLowpc).(uint64)
+		if ab, ok := e.Val(dwarf.AttrAddrBase).(int64); ok {
+			cu.addrBase = uint64(ab)
+		}
+		i.cus = append(i.cus, cu)
+		ranges, err := i.dw.Ranges(e)
+		ranged := false
+		for _, rg := range ranges {
+			if err == nil && rg[0] < rg[1] {
+				i.cuRanges = append(i.cuRanges, cuRange{low: rg[0], high: rg[1], cu: cu})
+				ranged = true
+			}
+		}
+		if !ranged {
+			i.unranged = append(i.unranged, cu)
+		}
+		if e.Children {
+			r.SkipChildren()
 		}
 	}
-	sort.Slice(i.funcs, func(a, b int) bool { return i.funcs[a].low < i.funcs[b].low })
+	sort.Slice(i.cuRanges, func(a, b int) bool { return i.cuRanges[a].low < i.cuRanges[b].low })
+}
+
+// noteDWARFErr keeps the first error met walking .debug_info: a lookup
+// that finds nothing reports it.
+func (i *Info) noteDWARFErr(err error) {
+	if i.dwErr == nil {
+		i.dwErr = fmt.Errorf("debuginfo: read DWARF: %w", err)
+	}
+}
+
+// unitsAt returns the units that may hold the file address pc: those whose
+// ranges contain it, then those without ranges.
+func (i *Info) unitsAt(pc uint64) []*cuInfo {
+	i.loadCUs()
+	var out []*cuInfo
+	k := sort.Search(len(i.cuRanges), func(n int) bool { return i.cuRanges[n].low > pc }) - 1
+	// Units do not overlap; a few steps back cover a damaged table's.
+	for n := 0; k >= 0 && n < 16; k, n = k-1, n+1 {
+		if rg := i.cuRanges[k]; pc >= rg.low && pc < rg.high {
+			out = append(out, rg.cu)
+		}
+	}
+	return append(out, i.unranged...)
+}
+
+// loadUnit indexes one unit's subprograms and line rows.
+func (i *Info) loadUnit(cu *cuInfo) *cuInfo {
+	if cu.loaded {
+		return cu
+	}
+	cu.loaded = true
+	i.loadLines(cu)
+	if cu.entry.Children {
+		r := i.reader()
+		r.Seek(cu.off)
+		if _, err := r.Next(); err == nil { // the unit entry itself
+			i.loadFuncs(r, cu)
+		}
+	}
+	sort.Slice(cu.funcs, func(a, b int) bool { return cu.funcs[a].low < cu.funcs[b].low })
 	// At one address an end of sequence sorts before the next sequence's
 	// first row, so a lookup lands on the live row.
-	sort.SliceStable(i.lines, func(a, b int) bool {
-		ra, rb := i.lines[a], i.lines[b]
+	sort.SliceStable(cu.lines, func(a, b int) bool {
+		ra, rb := cu.lines[a], cu.lines[b]
 		if ra.addr != rb.addr {
 			return ra.addr < rb.addr
 		}
 		return ra.endSeq && !rb.endSeq
 	})
-	return nil
+	return cu
+}
+
+// loadFuncs reads the unit's children up to its end, indexing subprograms
+// (also those inside namespaces and modules).
+func (i *Info) loadFuncs(r *dieReader, cu *cuInfo) {
+	depth := 1
+	for depth > 0 {
+		e, err := r.Next()
+		if err != nil {
+			i.noteDWARFErr(err)
+			return
+		}
+		if e == nil {
+			return
+		}
+		switch e.Tag {
+		case 0:
+			depth--
+		case dwarf.TagCompileUnit, dwarf.TagPartialUnit:
+			return // the next unit: this one had no terminating null
+		case dwarf.TagSubprogram:
+			i.addFunc(e, cu)
+			if e.Children {
+				r.SkipChildren() // nested subprograms do not occur in C or Go
+			}
+		case dwarf.TagNamespace, dwarf.TagModule:
+			if e.Children {
+				depth++
+			}
+		default:
+			if e.Children {
+				r.SkipChildren()
+			}
+		}
+	}
 }
 
 // cuVersion reads the version field of the unit header at off in
@@ -276,7 +398,7 @@ func (i *Info) addFunc(e *dwarf.Entry, cu *cuInfo) {
 	}
 	for _, rg := range ranges {
 		if rg[0] < rg[1] {
-			i.funcs = append(i.funcs, fnRange{low: rg[0], high: rg[1], off: e.Offset, name: name, cu: cu})
+			cu.funcs = append(cu.funcs, fnRange{low: rg[0], high: rg[1], off: e.Offset, name: name, cu: cu})
 		}
 	}
 }
@@ -318,20 +440,23 @@ func (i *Info) loadLines(cu *cuInfo) {
 		if le.File != nil {
 			row.file = le.File.Name
 		}
-		i.lines = append(i.lines, row)
+		cu.lines = append(cu.lines, row)
 	}
 }
 
 // funcAt returns the subprogram whose code holds the file address pc.
 func (i *Info) funcAt(pc uint64) *fnRange {
-	k := sort.Search(len(i.funcs), func(n int) bool { return i.funcs[n].low > pc }) - 1
-	for ; k >= 0; k-- {
-		f := &i.funcs[k]
-		if pc >= f.low && pc < f.high {
-			return f
-		}
-		if pc-f.low > 1<<24 {
-			break
+	for _, cu := range i.unitsAt(pc) {
+		fs := i.loadUnit(cu).funcs
+		k := sort.Search(len(fs), func(n int) bool { return fs[n].low > pc }) - 1
+		for ; k >= 0; k-- {
+			f := &fs[k]
+			if pc >= f.low && pc < f.high {
+				return f
+			}
+			if pc-f.low > 1<<24 {
+				break
+			}
 		}
 	}
 	return nil
@@ -369,20 +494,27 @@ func (i *Info) FuncName(pc uint64) string {
 // PCToLine returns the source position of the runtime address pc.
 func (i *Info) PCToLine(pc uint64) (file string, line int) {
 	fp := pc - i.bias
-	k := sort.Search(len(i.lines), func(n int) bool { return i.lines[n].addr > fp }) - 1
-	if k < 0 || i.lines[k].endSeq {
-		return "", 0
+	for _, cu := range i.unitsAt(fp) {
+		ls := i.loadUnit(cu).lines
+		k := sort.Search(len(ls), func(n int) bool { return ls[n].addr > fp }) - 1
+		if k >= 0 && !ls[k].endSeq {
+			return ls[k].file, ls[k].line
+		}
 	}
-	return i.lines[k].file, i.lines[k].line
+	return "", 0
 }
 
 // LineToPC returns the lowest runtime address of a statement at file:line,
-// file matched as a path suffix.
+// file matched as a path suffix. It reads the line table of every unit
+// that names such a file.
 func (i *Info) LineToPC(file string, line int) (uint64, bool) {
+	i.loadCUs()
 	best, found := uint64(0), false
-	for _, r := range i.lines {
-		if r.line == line && !r.endSeq && strings.HasSuffix(r.file, file) && (!found || r.addr < best) {
-			best, found = r.addr, true
+	for _, cu := range i.cus {
+		for _, r := range i.loadUnit(cu).lines {
+			if r.line == line && !r.endSeq && strings.HasSuffix(r.file, file) && (!found || r.addr < best) {
+				best, found = r.addr, true
+			}
 		}
 	}
 	return best + i.bias, found

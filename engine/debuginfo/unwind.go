@@ -113,6 +113,9 @@ func UnwindAcross(mem Memory, regs Registers, max int, infoFor func(pc uint64) *
 		if i == nil {
 			break
 		}
+		if _, err := i.cfi(); err != nil && depth == 0 {
+			return nil, err // a damaged binary, as New reported it before CFI was lazy
+		}
 		cfa, caller, err := i.unwindOne(mem, rs, lookup)
 		if err != nil && depth == 0 {
 			cfa = 0
@@ -217,7 +220,11 @@ func (i *Info) callSite(fn *fnRange, n *godwarf.Tree) (string, int) {
 // lookup is the address to find the unwind rules at (pc, or pc-1 for a
 // caller). caller is nil at the outermost frame.
 func (i *Info) unwindOne(mem Memory, rs *regSet, lookup uint64) (cfa uint64, caller *regSet, err error) {
-	fde, ferr := i.fdes.FDEForPC(lookup - i.bias)
+	fdes, err := i.cfi()
+	if err != nil {
+		return 0, nil, err
+	}
+	fde, ferr := fdes.FDEForPC(lookup - i.bias)
 	if ferr != nil {
 		return i.unwindFP(mem, rs, lookup)
 	}

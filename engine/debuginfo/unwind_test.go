@@ -128,3 +128,38 @@ func TestUnwindGoNoDWARF(t *testing.T) {
 		}
 	}
 }
+
+// TestUnwindLazy: New reads no CFI and no unit; a backtrace of a Go program
+// reads the CFI and indexes only the units its frames are in (main's and
+// the runtime's), not every unit of the program.
+func TestUnwindLazy(t *testing.T) {
+	tr := launch(t, fixture.GoDebug(t, "govars"))
+	tr.runTo(tr.symAddr("main.Greet"))
+	d, err := tr.elf.DWARF()
+	if err != nil {
+		t.Fatalf("DWARF: %v", err)
+	}
+	info, err := New(tr.elf, d, tr.bias)
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	if info.cfiDone || info.cusDone {
+		t.Fatalf("New read CFI (%v) or units (%v)", info.cfiDone, info.cusDone)
+	}
+	fr, err := info.Unwind(tr, tr.regs(), 50)
+	if err != nil {
+		t.Fatalf("Unwind: %v", err)
+	}
+	if len(fr) < 3 || fr[0].Func != "main.Greet" || fr[1].Func != "main.main" || fr[len(fr)-1].Func != "runtime.goexit" {
+		t.Errorf("Unwind:\n%s", frameLines(fr))
+	}
+	loaded := 0
+	for _, cu := range info.cus {
+		if cu.loaded {
+			loaded++
+		}
+	}
+	if loaded == 0 || loaded > 3 || len(info.cus) < 10 {
+		t.Errorf("units indexed after Unwind: %d of %d, want 1 to 3 of many", loaded, len(info.cus))
+	}
+}

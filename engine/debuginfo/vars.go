@@ -32,6 +32,9 @@ func (i *Info) scopeAt(mem Memory, regs Registers) (*scope, error) {
 	pc := regs.PC()
 	fp := pc - i.bias
 	fn := i.funcAt(fp)
+	if fn == nil && i.dwErr != nil {
+		return nil, i.dwErr
+	}
 	if fn == nil {
 		return nil, fmt.Errorf("no debug information for pc %#x", pc)
 	}
@@ -179,6 +182,7 @@ func (i *Info) locationExpr(s *scope, n *godwarf.Tree) ([]byte, error) {
 		return v, nil
 	case int64:
 		cu := s.fn.cu
+		i.loadLocLists()
 		var entry []byte
 		var err error
 		if cu.version >= 5 && i.loc5 != nil {
