@@ -2,6 +2,7 @@ package debuginfo
 
 import (
 	"debug/dwarf"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -13,7 +14,8 @@ import (
 // local, an argument, or a global such as main.counter, or counter in the
 // current function's package), then any of `.field`, `[n]`, `->field`, and
 // a leading `*p`; a pointer before `.field` or `[n]` of a Go value is
-// dereferenced as Go does. Map indexing and arithmetic are not supported.
+// dereferenced as Go does. `m["k"]` and `m[3]` look a key up in a Go map
+// (string and integer keys). Arithmetic is not supported.
 func (i *Info) Eval(mem Memory, regs Registers, expr string) (Value, error) {
 	s, err := i.scopeAt(mem, regs)
 	if err != nil && !errorsIsNoFunc(err) {
@@ -119,26 +121,70 @@ func (p *parser) postfix() (*object, error) {
 			}
 		case p.peek("["):
 			p.pos++
-			p.skipSpace()
-			start := p.pos
-			for p.pos < len(p.src) && p.src[p.pos] != ']' {
-				p.pos++
-			}
-			if p.pos == len(p.src) {
-				return nil, fmt.Errorf("']' expected")
-			}
-			n, err := strconv.ParseInt(strings.TrimSpace(p.src[start:p.pos]), 0, 64)
+			k, err := p.indexKey()
 			if err != nil {
-				return nil, fmt.Errorf("index %q: only integer constants", p.src[start:p.pos])
+				return nil, err
 			}
-			p.pos++
-			if o, err = p.i.index(p.mem, o, n); err != nil {
+			if mt := mapTypeOf(o.typ); mt != nil {
+				o, err = p.i.mapIndex(p.mem, o, mt, k)
+			} else if k.isStr || k.big {
+				err = fmt.Errorf("index %s of %s (%s): only integer constants", k.src, o.name, typeString(o.typ))
+			} else {
+				o, err = p.i.index(p.mem, o, k.n)
+			}
+			if err != nil {
 				return nil, err
 			}
 		default:
 			return o, nil
 		}
 	}
+}
+
+// indexKey is the constant between [ and ]: a Go string literal
+// ("one", `one`) or an integer (decimal, 0x.., negative).
+type indexKey struct {
+	src   string
+	isStr bool
+	str   string
+	n     int64
+	big   bool   // above MaxInt64: only u holds it
+	u     uint64 // n as unsigned, for n >= 0 or big
+}
+
+// indexKey parses the key and the closing ']'.
+func (p *parser) indexKey() (indexKey, error) {
+	p.skipSpace()
+	rest := p.src[p.pos:]
+	var k indexKey
+	if strings.HasPrefix(rest, `"`) || strings.HasPrefix(rest, "`") {
+		lit, err := strconv.QuotedPrefix(rest)
+		if err != nil {
+			return k, fmt.Errorf("string key at %d: %w", p.pos, err)
+		}
+		k.src, k.isStr = lit, true
+		k.str, _ = strconv.Unquote(lit)
+		p.pos += len(lit)
+	} else {
+		end := strings.IndexByte(rest, ']')
+		if end < 0 {
+			return k, fmt.Errorf("']' expected")
+		}
+		k.src = strings.TrimSpace(rest[:end])
+		if n, err := strconv.ParseInt(k.src, 0, 64); err == nil {
+			k.n, k.u = n, uint64(n)
+		} else if u, err := strconv.ParseUint(k.src, 0, 64); err == nil {
+			k.u, k.big = u, true
+		} else {
+			return k, fmt.Errorf("index %q: only integer and string constants", k.src)
+		}
+		p.pos += end
+	}
+	if !p.peek("]") {
+		return k, fmt.Errorf("']' expected at %d", p.pos)
+	}
+	p.pos++
+	return k, nil
 }
 
 // name resolves the leading name: a variable in scope (innermost first),
@@ -306,4 +352,100 @@ func (i *Info) index(mem Memory, o *object, n int64) (*object, error) {
 		return memObject(name, t.Type, p+uint64(n*t.Type.Size())), nil
 	}
 	return nil, fmt.Errorf("%s (%s) cannot be indexed", o.name, typeString(o.typ))
+}
+
+// mapTypeOf is the Go map type of t, through typedefs; nil for others.
+func mapTypeOf(t godwarf.Type) *godwarf.MapType {
+	if mt, ok := t.(*godwarf.MapType); ok {
+		return mt
+	}
+	mt, _ := resolve(t).(*godwarf.MapType)
+	return mt
+}
+
+// mapIndex finds key k in the Go map o by reading every full slot of every
+// group, not only the entries decode shows; a missing key is an error (a
+// debugger asked for m[k] wants to know, where Go would give the zero
+// value). Keys are compared in the tracee's bytes: strings by length and
+// then content, integers by value.
+func (i *Info) mapIndex(mem Memory, o *object, t *godwarf.MapType, k indexKey) (*object, error) {
+	name := o.name + "[" + k.src + "]"
+	kt := resolve(t.KeyType)
+	switch kt.(type) {
+	case *godwarf.StringType:
+		if !k.isStr {
+			return nil, fmt.Errorf("%s: key %s is not a string (%s)", o.name, k.src, typeString(t.KeyType))
+		}
+	case *godwarf.IntType, *godwarf.UintType, *godwarf.CharType, *godwarf.UcharType:
+		if k.isStr {
+			return nil, fmt.Errorf("%s: key %s is not an integer (%s)", o.name, k.src, typeString(t.KeyType))
+		}
+	default:
+		return nil, fmt.Errorf("%s: keys of type %s cannot be looked up", o.name, typeString(t.KeyType))
+	}
+	mp, l, err := i.readMap(mem, o, t)
+	if err != nil {
+		return nil, err
+	}
+	if mp == 0 {
+		return nil, fmt.Errorf("%s is a nil map: no key %s", o.name, k.src)
+	}
+	var found *object
+	var kerr error
+	err = i.eachSlot(mem, l, func(ka, ea uint64) bool {
+		ko := i.slotObject(mem, "key", l.keyT, t.KeyType, ka)
+		eq, err := i.keyEquals(mem, ko, kt, k)
+		if err != nil {
+			kerr = err
+			return false
+		}
+		if eq {
+			found = i.slotObject(mem, name, l.elemT, t.ElemType, ea)
+			found.name = name
+			return false
+		}
+		return true
+	})
+	if e := firstErr(err, kerr); e != nil {
+		return nil, fmt.Errorf("%s: map at %#x: %w", name, mp, e)
+	}
+	if found == nil {
+		return nil, fmt.Errorf("%s: no key %s in the map (%d entries)", o.name, k.src, l.used)
+	}
+	return found, nil
+}
+
+// keyEquals compares the map key ko, of resolved type kt, with k.
+func (i *Info) keyEquals(mem Memory, ko *object, kt godwarf.Type, k indexKey) (bool, error) {
+	if _, ok := kt.(*godwarf.StringType); ok {
+		ptr, err1 := i.word(mem, ko, 0)
+		n, err2 := i.word(mem, ko, 8)
+		if e := firstErr(err1, err2); e != nil {
+			return false, e
+		}
+		if n != uint64(len(k.str)) {
+			return false, nil
+		}
+		if n == 0 {
+			return true, nil
+		}
+		b := make([]byte, n)
+		if err := mem.ReadMemory(ptr, b); err != nil {
+			return false, fmt.Errorf("read key at %#x: %w", ptr, err)
+		}
+		return string(b) == k.str, nil
+	}
+	signed := false
+	switch kt.(type) {
+	case *godwarf.IntType, *godwarf.CharType:
+		signed = true
+	}
+	v := i.decodeInt(mem, ko, kt.Size(), signed, Value{})
+	switch v.Kind {
+	case Int:
+		return !k.big && v.Int == k.n, nil
+	case Uint:
+		return (k.big || k.n >= 0) && v.Uint == k.u, nil
+	}
+	return false, errors.New(v.Err)
 }

@@ -544,7 +544,7 @@ func (i *Info) runtimeType(addr uint64) (godwarf.Type, error) {
 // map<K,V>, table<K,V> and group types, so no layout is hard-coded.
 func (i *Info) decodeMap(mem Memory, o *object, t *godwarf.MapType, v Value, depth int) Value {
 	v.Kind = Map
-	mp, err := i.word(mem, o, 0)
+	mp, l, err := i.readMap(mem, o, t)
 	if err != nil {
 		return unreadable(o.name, v.Type, err)
 	}
@@ -552,13 +552,49 @@ func (i *Info) decodeMap(mem Memory, o *object, t *godwarf.MapType, v Value, dep
 		v.Kind = Nil
 		return v
 	}
-	v.Addr = mp
+	v.Addr, v.Len = mp, int64(l.used)
+	err = i.eachSlot(mem, l, func(key, elem uint64) bool {
+		kv := i.slotValue(mem, "key", l.keyT, t.KeyType, key, depth)
+		ev := i.slotValue(mem, "value", l.elemT, t.ElemType, elem, depth)
+		v.Fields = append(v.Fields, kv, ev)
+		return len(v.Fields) < 2*maxElems
+	})
+	if err != nil {
+		return unreadable(o.name, v.Type, fmt.Errorf("map at %#x: %w", mp, err))
+	}
+	if int64(len(v.Fields)/2) < v.Len {
+		v.Truncated = true
+	}
+	return v
+}
+
+// mapLayout is where a swiss-table map's slots are: its groups (one run of
+// n groups a table, or the small map's one group) and the offsets inside a
+// group and a slot, all from the map's DWARF types.
+type mapLayout struct {
+	used                          uint64
+	runs                          []groupRun
+	groupSize, slotsOff, slotSize uint64
+	slots                         uint64 // slots a group
+	keyOff, elemOff               uint64
+	keyT, elemT                   godwarf.Type // the slot's types
+}
+
+type groupRun struct{ data, n uint64 }
+
+// readMap reads the map header and the table directory; mp is 0 for a nil
+// map.
+func (i *Info) readMap(mem Memory, o *object, t *godwarf.MapType) (mp uint64, l *mapLayout, err error) {
+	mp, err = i.word(mem, o, 0)
+	if err != nil || mp == 0 {
+		return mp, nil, err
+	}
 	pt, ok := resolve(t.TypedefType.Type).(*godwarf.PtrType)
 	if !ok {
-		return unreadable(o.name, v.Type, fmt.Errorf("map layout: %s is not a pointer", t.TypedefType.Type))
+		return mp, nil, fmt.Errorf("map layout: %s is not a pointer", t.TypedefType.Type)
 	}
+	fail := func(err error) (uint64, *mapLayout, error) { return mp, nil, fmt.Errorf("map at %#x: %w", mp, err) }
 	m := memObject("", pt.Type, mp)
-	fail := func(err error) Value { return unreadable(o.name, v.Type, fmt.Errorf("map at %#x: %w", mp, err)) }
 	usedOff, _, err := fieldPath(pt.Type, "used")
 	if err != nil {
 		return fail(err)
@@ -577,7 +613,6 @@ func (i *Info) decodeMap(mem Memory, o *object, t *godwarf.MapType, v Value, dep
 	if e := firstErr(err1, err2, err3); e != nil {
 		return fail(e)
 	}
-	v.Len = int64(used)
 	// dirPtr is **table<K,V>; table.groups.data is *group<K,V>.
 	tablePtr, ok := resolve(dirPtrT).(*godwarf.PtrType)
 	if !ok {
@@ -613,69 +648,72 @@ func (i *Info) decodeMap(mem Memory, o *object, t *godwarf.MapType, v Value, dep
 	if e := firstErr(err1, err2); e != nil {
 		return fail(e)
 	}
-	slotSize := slotsArr.Type.Size()
-
-	type groups struct{ data, n uint64 }
-	var all []groups
-	if dirLen == 0 {
-		all = append(all, groups{dirPtr, 1})
-	} else {
-		seen := map[uint64]bool{}
-		for k := uint64(0); k < dirLen && k < 1<<16; k++ {
-			tp, err := readU64(mem, dirPtr+8*k)
-			if err != nil {
-				return fail(err)
-			}
-			if tp == 0 || seen[tp] {
-				continue
-			}
-			seen[tp] = true
-			tab := memObject("", tableT.Type, tp)
-			data, err1 := i.word(mem, tab, dataOff)
-			mask, err2 := i.word(mem, tab, maskOff)
-			if e := firstErr(err1, err2); e != nil {
-				return fail(e)
-			}
-			all = append(all, groups{data, mask + 1})
-		}
+	l = &mapLayout{
+		used: used, groupSize: uint64(groupT.Size()), slotsOff: uint64(slotsOff), slotSize: uint64(slotsArr.Type.Size()),
+		slots: uint64(min(max(slotsArr.Count, 0), 8)), keyOff: uint64(keyOff), elemOff: uint64(elemOff), keyT: keyT, elemT: elemT,
 	}
-	gsize := uint64(groupT.Size())
-	for _, gs := range all {
-		for g := uint64(0); g < gs.n && len(v.Fields) < 2*maxElems; g++ {
-			ga := gs.data + g*gsize
+	if dirLen == 0 {
+		l.runs = append(l.runs, groupRun{dirPtr, 1})
+		return mp, l, nil
+	}
+	seen := map[uint64]bool{}
+	for k := uint64(0); k < dirLen && k < 1<<16; k++ {
+		tp, err := readU64(mem, dirPtr+8*k)
+		if err != nil {
+			return fail(err)
+		}
+		if tp == 0 || seen[tp] {
+			continue
+		}
+		seen[tp] = true
+		tab := memObject("", tableT.Type, tp)
+		data, err1 := i.word(mem, tab, dataOff)
+		mask, err2 := i.word(mem, tab, maskOff)
+		if e := firstErr(err1, err2); e != nil {
+			return fail(e)
+		}
+		l.runs = append(l.runs, groupRun{data, mask + 1})
+	}
+	return mp, l, nil
+}
+
+// eachSlot calls fn with the addresses of each full slot's key and value
+// until fn returns false.
+func (i *Info) eachSlot(mem Memory, l *mapLayout, fn func(key, elem uint64) bool) error {
+	for _, run := range l.runs {
+		for g := uint64(0); g < run.n; g++ {
+			ga := run.data + g*l.groupSize
 			ctrl, err := readU64(mem, ga)
 			if err != nil {
-				return fail(err)
+				return err
 			}
-			for s := uint64(0); s < uint64(slotsArr.Count) && s < 8; s++ {
+			for s := uint64(0); s < l.slots; s++ {
 				if (ctrl>>(8*s))&0x80 != 0 {
 					continue // empty or deleted
 				}
-				if len(v.Fields) >= 2*maxElems {
-					break
+				sa := ga + l.slotsOff + s*l.slotSize
+				if !fn(sa+l.keyOff, sa+l.elemOff) {
+					return nil
 				}
-				sa := ga + uint64(slotsOff) + s*uint64(slotSize)
-				kv := i.slotValue(mem, "key", keyT, t.KeyType, sa+uint64(keyOff), depth)
-				ev := i.slotValue(mem, "value", elemT, t.ElemType, sa+uint64(elemOff), depth)
-				v.Fields = append(v.Fields, kv, ev)
 			}
 		}
 	}
-	if int64(len(v.Fields)/2) < v.Len {
-		v.Truncated = true
-	}
-	return v
+	return nil
 }
 
 // slotValue reads a map key or value; keys and values over 128 bytes are
 // stored indirectly (the slot holds a pointer: the slot type says so).
 func (i *Info) slotValue(mem Memory, name string, slotT, want godwarf.Type, addr uint64, depth int) Value {
+	return i.decode(mem, i.slotObject(mem, name, slotT, want, addr), depth+1)
+}
+
+func (i *Info) slotObject(mem Memory, name string, slotT, want godwarf.Type, addr uint64) *object {
 	if want != nil && slotT.Size() != want.Size() {
 		if p, err := readU64(mem, addr); err == nil {
-			return i.decode(mem, memObject(name, want, p), depth+1)
+			return memObject(name, want, p)
 		}
 	}
-	return i.decode(mem, memObject(name, slotT, addr), depth+1)
+	return memObject(name, slotT, addr)
 }
 
 // globalAddr returns the file address of a global variable: from a

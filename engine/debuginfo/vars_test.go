@@ -75,6 +75,8 @@ u uint8 = 200
 		{"big[99]", "0"},
 		{"name", `"gopher"`},
 		{"f", "3.5"},
+		{`m["one"]`, "1"},
+		{`m["two"]`, "2"},
 	} {
 		v, err := tr.info.Eval(tr, r, c.expr)
 		if err != nil {
@@ -85,7 +87,7 @@ u uint8 = 200
 			t.Errorf("Eval(%q) = %s, want %s", c.expr, got, c.want)
 		}
 	}
-	for _, bad := range []string{"nosuch", "s[3]", "np.X", "p.Nope", "f[0]", "s[", "*b"} {
+	for _, bad := range []string{"nosuch", "s[3]", "np.X", "p.Nope", "f[0]", "s[", "*b", `m["three"]`, "m[1]", `s["a"]`, `np["a"]`} {
 		if v, err := tr.info.Eval(tr, r, bad); err == nil {
 			t.Errorf("Eval(%q) = %s, want an error", bad, show(v))
 		}
@@ -150,4 +152,41 @@ func TestCArgsOptimized(t *testing.T) {
 	tr.runTo(tr.symAddr("f5"))
 	args, err := tr.info.Args(tr, tr.regs())
 	checkValues(t, "Args", args, err, "x int = 5\n")
+}
+
+// TestGoMapIndex looks keys up in 1,000-entry maps: far past the 64
+// entries a Value shows, so the lookup must walk every group of every
+// table. Values are k*k and -k, so a wrong slot shows.
+func TestGoMapIndex(t *testing.T) {
+	tr := launch(t, fixture.GoDebug(t, "gomapcomplex"))
+	tr.runTo(tr.lineAddr(fixture.TestData("gomapcomplex/main.go"), "// MID"))
+	r := tr.regs()
+	for _, c := range []struct{ expr, want string }{
+		{"ints[777]", "603729"},
+		{"ints[0]", "0"},
+		{"ints[999]", "998001"},
+		{"ints[0x10]", "256"},
+		{`strs["k777"]`, "-777"},
+		{"strs[`k0`]", "0"},
+		{`strs[ "k999" ]`, "-999"},
+		{"temps[-40]", `"cold"`},
+		{"temps[100]", `"boiling"`},
+	} {
+		v, err := tr.info.Eval(tr, r, c.expr)
+		if err != nil {
+			t.Errorf("Eval(%q): %v", c.expr, err)
+			continue
+		}
+		if got := show(v); got != c.want {
+			t.Errorf("Eval(%q) = %s, want %s", c.expr, got, c.want)
+		}
+		if v.Name != c.expr {
+			t.Errorf("Eval(%q): Name %q", c.expr, v.Name)
+		}
+	}
+	for _, bad := range []string{"ints[1000]", "ints[-1]", `ints["1"]`, `strs["k1000"]`, "strs[1]", "temps[0]", `strs["k1`, "ints[1"} {
+		if v, err := tr.info.Eval(tr, r, bad); err == nil {
+			t.Errorf("Eval(%q) = %s, want an error", bad, show(v))
+		}
+	}
 }
