@@ -24,7 +24,7 @@ const (
 	Bool
 	String    // a Go string or a C char*: Str, Len; Addr is the data
 	Pointer   // Addr is the pointer; Fields[0] is the pointee when shown
-	Struct    // Fields in declaration order
+	Struct    // Fields in declaration order; a complex number is {real, imag}
 	Array     // arrays and slices: Fields are the elements, Len the length
 	Map       // Fields are key, value, key, value...; Len the entry count
 	Interface // Type is the dynamic type; Fields[0] the dynamic value; Str an error's message
@@ -195,6 +195,8 @@ func (i *Info) decode(mem Memory, o *object, depth int) Value {
 		default:
 			return unreadable(o.name, typeName, fmt.Errorf("%d-byte float unsupported", tt.ByteSize))
 		}
+	case *godwarf.ComplexType:
+		return decodeComplex(mem, o, tt.ByteSize, v)
 	case *godwarf.StringType:
 		return i.decodeGoString(mem, o, v)
 	case *godwarf.SliceType:
@@ -245,6 +247,43 @@ func typeString(t godwarf.Type) string {
 		return st.StructName
 	}
 	return t.String()
+}
+
+// decodeComplex reads a complex number (DW_ATE_complex_float: Go's
+// complex64 and complex128, C's float/double _Complex) as a struct of two
+// floats, real then imaginary part, the layout of both languages (Go spec
+// "Numeric types", C11 6.2.5p13).
+func decodeComplex(mem Memory, o *object, size int64, v Value) Value {
+	b, err := o.bytesOf(mem, size)
+	if err != nil {
+		return unreadable(o.name, v.Type, err)
+	}
+	var re, im float64
+	partType := "float64"
+	switch size {
+	case 8:
+		re = float64(math.Float32frombits(binary.LittleEndian.Uint32(b)))
+		im = float64(math.Float32frombits(binary.LittleEndian.Uint32(b[4:])))
+		partType = "float32"
+	case 16:
+		re = math.Float64frombits(binary.LittleEndian.Uint64(b))
+		im = math.Float64frombits(binary.LittleEndian.Uint64(b[8:]))
+	default:
+		return unreadable(o.name, v.Type, fmt.Errorf("%d-byte complex unsupported", size))
+	}
+	if !o.inMem {
+		v.Addr = 0
+	}
+	part := func(name string, f float64, off int64) Value {
+		p := Value{Name: name, Type: partType, Kind: Float, Float: f}
+		if o.inMem {
+			p.Addr = o.addr + uint64(off)
+		}
+		return p
+	}
+	v.Kind = Struct
+	v.Fields = []Value{part("real", re, 0), part("imag", im, size/2)}
+	return v
 }
 
 func (i *Info) decodeInt(mem Memory, o *object, size int64, signed bool, v Value) Value {

@@ -190,3 +190,50 @@ func TestGoMapIndex(t *testing.T) {
 		}
 	}
 }
+
+// TestGoComplex: complex64 and complex128 read as {real, imag}, exact.
+func TestGoComplex(t *testing.T) {
+	tr := launch(t, fixture.GoDebug(t, "gomapcomplex"))
+	tr.runTo(tr.lineAddr(fixture.TestData("gomapcomplex/main.go"), "// MID"))
+	r := tr.regs()
+	for _, c := range []struct {
+		expr, typ, part string
+		half            uint64 // bytes of one part
+		re, im          float64
+	}{
+		{"c64", "complex64", "float32", 4, 1.5, -2.25},
+		{"c128", "complex128", "float64", 8, 3.25, 4.5},
+		{"zc", "complex128", "float64", 8, 0, 0},
+	} {
+		v, err := tr.info.Eval(tr, r, c.expr)
+		if err != nil {
+			t.Errorf("Eval(%q): %v", c.expr, err)
+			continue
+		}
+		if v.Kind != Struct || v.Type != c.typ || len(v.Fields) != 2 {
+			t.Errorf("Eval(%q): kind %v type %q, %d fields; want struct %s of 2", c.expr, v.Kind, v.Type, len(v.Fields), c.typ)
+			continue
+		}
+		re, im := v.Fields[0], v.Fields[1]
+		if re.Name != "real" || re.Kind != Float || re.Type != c.part || re.Float != c.re ||
+			im.Name != "imag" || im.Kind != Float || im.Type != c.part || im.Float != c.im {
+			t.Errorf("Eval(%q) = %+v, want real %v imag %v (%s)", c.expr, v.Fields, c.re, c.im, c.part)
+		}
+		if v.Addr != 0 && (re.Addr != v.Addr || im.Addr != v.Addr+c.half) {
+			t.Errorf("Eval(%q): parts at %#x and %#x, value at %#x", c.expr, re.Addr, im.Addr, v.Addr)
+		}
+	}
+	locals, err := tr.info.Locals(tr, r)
+	if err != nil {
+		t.Fatalf("Locals: %v", err)
+	}
+	shown := ""
+	for _, l := range locals {
+		if l.Name == "c128" {
+			shown = show(l)
+		}
+	}
+	if shown != "complex128{real:3.25 imag:4.5}" {
+		t.Errorf("local c128 shows as %q", shown)
+	}
+}
