@@ -70,11 +70,14 @@ func (m *Module) checkLive(L *glua.LState, op string) {
 	}
 }
 
-// step() -> ev: execute one instruction on the current thread.
+// step() -> ev: execute one instruction on the current thread. A system
+// call the instruction makes while sys() hooks it, and a watchpoint it hits,
+// run their callbacks as under cont(); step() returns the first event whose
+// callback returns true (one without fn stops), else the step event. A
+// `syscall` instruction thus steps through the call's entry and exit.
 func (m *Module) step(L *glua.LState) int {
 	m.checkLive(L, "step")
-	m.out.Flush()
-	ev, err := m.p.StepInstruction()
+	ev, err := m.runWith(m.p.StepInstruction)
 	if err != nil {
 		m.raise(L, "step", err)
 	}

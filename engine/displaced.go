@@ -187,6 +187,16 @@ func (p *Process) singleStep(t *Thread) error {
 		}
 		sig := ws.status.StopSignal()
 		if sig == unix.SIGTRAP && ws.status.TrapCause() <= 0 {
+			if p.watch.gen != 0 {
+				// The stepped instruction may have hit a watchpoint too:
+				// one trap then carries both (DR6's BS and Bn). The hit is
+				// kept for the step's caller to report (resume, step.go).
+				fired, err := p.takeWatchTrap(t)
+				if err != nil {
+					return err
+				}
+				t.watchFired |= fired
+			}
 			return nil
 		}
 		if sig == unix.SIGSTOP && (t.stopWanted || t.newborn) {

@@ -221,7 +221,7 @@ func TestStepThroughSilentTrap(t *testing.T) {
 		t.Fatalf("Continue: %+v %v", ev, err)
 	}
 	for i := 0; i < 20 && ev.Addr != after; i++ {
-		if ev, err = p.StepInstruction(); err != nil || ev.Kind != EventStep {
+		if ev, err = p.StepInstruction(nil); err != nil || ev.Kind != EventStep {
 			t.Fatalf("step %d: %+v %v", i, ev, err)
 		}
 	}
@@ -233,14 +233,14 @@ func TestStepThroughSilentTrap(t *testing.T) {
 		t.Fatal(err)
 	}
 	silent.Goroutine = 1 << 40 // no such goroutine
-	ev, err = p.StepInstruction()
+	ev, err = p.StepInstruction(nil)
 	if err != nil || ev == nil || ev.Kind != EventStep || ev.Addr <= after {
 		t.Fatalf("step through the silent trap: %+v %v", ev, err)
 	}
 	if silent.Hits != 0 {
 		t.Errorf("silent breakpoint has %d hits", silent.Hits)
 	}
-	if _, err := p.StepInstruction(); err != nil {
+	if _, err := p.StepInstruction(nil); err != nil {
 		t.Fatalf("the thread should still be stopped: %v", err)
 	}
 	if err := p.ClearBreakpoint(stop); err != nil {

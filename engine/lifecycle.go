@@ -72,8 +72,8 @@ func (p *Process) Detach() error {
 	// delivered at detach.
 	for _, ws := range p.deferred {
 		t := p.threads[ws.tid]
-		if t == nil || !ws.status.Stopped() {
-			continue
+		if t == nil || !ws.status.Stopped() || ws.watch != 0 {
+			continue // a made-up watch stop: the thread simply runs on
 		}
 		sig := ws.status.StopSignal()
 		if sig == unix.SIGTRAP {
@@ -114,75 +114,6 @@ func (p *Process) Detach() error {
 		p.mem.Close()
 	}
 	return err
-}
-
-// StepInstruction executes one instruction of the current thread; over a
-// trap it executes the saved instruction. Other threads stay stopped.
-func (p *Process) StepInstruction() (*Event, error) {
-	if p.exited {
-		return nil, ErrExited
-	}
-	t := p.current
-	if t == nil {
-		return nil, fmt.Errorf("no current thread")
-	}
-	r, err := t.Regs()
-	if err != nil {
-		return nil, err
-	}
-	pc := Addr(r.Rip)
-	if s := p.sites[pc]; s != nil && s.inserted && t.atSite == pc {
-		t.atSite = 0
-		if err := p.stepOver(t, s, false); err != nil {
-			return nil, err
-		}
-	} else {
-		// A trap at pc not yet reported is executed by the step: that is
-		// its hit (below).
-		t.atSite = 0
-		if err := t.flushRegs(); err != nil {
-			return nil, err
-		}
-		if err := p.singleStep(t); err != nil {
-			if p.exited || p.threads[t.tid] == nil {
-				return p.drainExit()
-			}
-			return nil, err
-		}
-		if r, err = t.Regs(); err != nil {
-			return nil, err
-		}
-		if s := p.sites[Addr(r.Rip-1)]; s != nil && s.inserted && Addr(r.Rip-1) == pc {
-			p.hold = t
-			ev, err := p.hitSite(t, s)
-			p.hold = nil
-			if ev != nil || err != nil {
-				return ev, err
-			}
-			// Only the engine's own users were there (a return trap, a
-			// breakpoint of another goroutine): the instruction is still
-			// to run, and the step runs it.
-			t.atSite = 0
-			if s.inserted {
-				err = p.stepOver(t, s, false)
-			} else {
-				err = p.singleStep(t)
-			}
-			if err != nil {
-				return nil, err
-			}
-		}
-	}
-	if r, err = t.Regs(); err != nil {
-		return nil, err
-	}
-	npc := Addr(r.Rip)
-	if s := p.sites[npc]; s != nil && s.inserted {
-		// Landed on a trap: continuing from here executes it without a hit
-		// (as gdb does after stepi onto a breakpoint).
-		t.atSite = npc
-	}
-	return &Event{Kind: EventStep, Thread: t, Tid: t.tid, Addr: npc}, nil
 }
 
 // drainExit waits for the exit status after the current thread died.

@@ -85,9 +85,13 @@ func (p *Process) Next(hook Hook) (*Event, error) {
 			}
 			key, top = p.stackOf(t, r.Rsp)
 		} else {
-			ev, err := p.StepInstruction()
+			ev, err := p.StepInstruction(hook)
 			if err != nil || ev.Kind == EventExit {
 				return ev, err
+			}
+			if ev.Kind == EventSyscall || ev.Kind == EventWatch {
+				// The hook saw it and asked to stop (StepInstruction).
+				return ev, nil
 			}
 			if ev.Kind != EventStep {
 				// StepInstruction ran a trap not reported yet: a hit.

@@ -96,8 +96,11 @@ type Thread struct {
 	// it again.
 	atSite Addr
 
-	drGen int           // watch.gen its debug registers were last written at (watch.go)
-	sys   threadSyscall // where it is in a system call (syscall.go)
+	drGen int // watch.gen its debug registers were last written at (watch.go)
+	// watchFired holds the watchpoints (DR6's B0-B3) that fired during an
+	// engine single-step of this thread and are not yet reported.
+	watchFired uint64
+	sys        threadSyscall // where it is in a system call (syscall.go)
 }
 
 func (p *Process) Pid() int               { return p.pid }

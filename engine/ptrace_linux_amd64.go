@@ -78,7 +78,16 @@ func ptracePeekUser(tid int, off uintptr) (uint64, error) {
 type waitStatus struct {
 	tid    int
 	status unix.WaitStatus
+	// watch, when not 0, makes this a stop the engine made up: the
+	// watchpoints (DR6's B0-B3) that fired during a step-over of tid
+	// (resume), reported through Continue like a watch trap. status then
+	// reads as a SIGTRAP stop.
+	watch uint64
 }
+
+// watchStopStatus is the status of a made-up watch stop: stopped by SIGTRAP
+// (wait(2): 0x7f in the low byte, the signal in the next).
+const watchStopStatus = unix.WaitStatus(uint32(unix.SIGTRAP)<<8 | 0x7f)
 
 // wait4 waits for pid (-1: any tracee), with __WALL so that clone children
 // (threads) are reported too (wait(2)).

@@ -10,6 +10,14 @@ import (
 
 // resume continues t: over the trap it reported, if it is still there.
 func (p *Process) resume(t *Thread) error {
+	if t.watchFired != 0 {
+		// A watchpoint fired during an engine single-step of t (the step
+		// over a trap without displaced stepping): t stays stopped and its
+		// hit comes to Continue as a stop of its own, before t runs on.
+		p.deferred = append(p.deferred, waitStatus{tid: t.tid, status: watchStopStatus, watch: t.watchFired})
+		t.watchFired = 0
+		return nil
+	}
 	if t.atSite != 0 {
 		at := t.atSite
 		t.atSite = 0

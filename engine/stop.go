@@ -36,6 +36,9 @@ func (p *Process) handleStatus(ws waitStatus) (*Event, error) {
 	}
 	t.running = false
 	t.regsValid = false
+	if ws.watch != 0 {
+		return p.watchHit(t, ws.watch)
+	}
 	sig := st.StopSignal()
 	if sig == unix.SIGTRAP|0x80 {
 		// PTRACE_O_TRACESYSGOOD marks syscall stops (ptrace(2)).

@@ -184,8 +184,18 @@ func (p *Process) syscallStop(t *Thread) (*Event, error) {
 }
 
 // syscallEntry reports the entry of the call info describes (a syscall
-// entry stop, or a seccomp stop when seccomp).
+// entry stop, or a seccomp stop when seccomp); t is resumed when no catch
+// wants it.
 func (p *Process) syscallEntry(t *Thread, info *syscallInfo, seccomp bool) (*Event, error) {
+	if ev := p.syscallEntryEvent(t, info, seccomp); ev != nil {
+		return ev, nil
+	}
+	return nil, p.resume(t)
+}
+
+// syscallEntryEvent records t's entry in the call info describes and makes
+// its event; nil when no catch wants the call.
+func (p *Process) syscallEntryEvent(t *Thread, info *syscallInfo, seccomp bool) *Event {
 	nr := int(int64(info.Nr))
 	ts := &t.sys
 	*ts = threadSyscall{inCall: true, nr: nr, args: info.Args}
@@ -195,13 +205,13 @@ func (p *Process) syscallEntry(t *Thread, info *syscallInfo, seccomp bool) (*Eve
 			// No hook wants it (deleted): it runs, with no exit stop.
 			*ts = threadSyscall{}
 		}
-		return nil, p.resume(t)
+		return nil
 	}
 	ts.atEntry = true
 	ts.wantExit = seccomp
 	ts.entered = now()
 	return &Event{Kind: EventSyscall, Thread: t, Tid: t.tid, Addr: Addr(info.IP),
-		Syscall: &Syscall{Nr: nr, Name: SyscallName(nr), Args: info.Args, Catches: cs}}, nil
+		Syscall: &Syscall{Nr: nr, Name: SyscallName(nr), Args: info.Args, Catches: cs}}
 }
 
 // syscallExit reports an exit stop. Its number is orig_rax (execve(2) may
@@ -209,6 +219,19 @@ func (p *Process) syscallEntry(t *Thread, info *syscallInfo, seccomp bool) (*Eve
 // -1: a skipped call, or rt_sigreturn(2), which restores orig_rax = -1 from
 // the signal frame (arch/x86/kernel/signal.c) so that nothing is restarted.
 func (p *Process) syscallExit(t *Thread, pc Addr, ret int64) (*Event, error) {
+	ev, err := p.syscallExitEvent(t, pc, ret)
+	if err != nil {
+		return nil, p.vanished(t, err)
+	}
+	if ev != nil {
+		return ev, nil
+	}
+	return nil, p.resume(t)
+}
+
+// syscallExitEvent records t's exit from its call and makes the exit's
+// event; nil when no catch wants the call.
+func (p *Process) syscallExitEvent(t *Thread, pc Addr, ret int64) (*Event, error) {
 	ts := t.sys
 	t.sys = threadSyscall{}
 	if p.sys.pendingFilter {
@@ -219,7 +242,7 @@ func (p *Process) syscallExit(t *Thread, pc Addr, ret int64) (*Event, error) {
 	}
 	r, err := t.Regs()
 	if err != nil {
-		return nil, p.vanished(t, err)
+		return nil, err
 	}
 	nr := int(int64(r.Orig_rax))
 	if nr < 0 && ts.inCall {
@@ -234,7 +257,7 @@ func (p *Process) syscallExit(t *Thread, pc Addr, ret int64) (*Event, error) {
 	}
 	cs := p.catchesFor(nr)
 	if len(cs) == 0 {
-		return nil, p.resume(t)
+		return nil, nil
 	}
 	sc := &Syscall{Nr: nr, Name: SyscallName(nr), Exit: true, Ret: ret, Catches: cs}
 	ev := &Event{Kind: EventSyscall, Thread: t, Tid: t.tid, Addr: pc, Syscall: sc}

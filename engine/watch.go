@@ -277,27 +277,62 @@ func peekDebugReg(tid, n int) (uint64, error) {
 func (t *Thread) DebugReg(n int) (uint64, error) { return peekDebugReg(t.tid, n) }
 
 // watchStop classifies a SIGTRAP that is not a breakpoint: DR6's B0-B3
-// say which watchpoints fired (SDM vol. 3B 17.2.3); DR6 is cleared after,
-// as the CPU never clears it. A trap from a watchpoint deleted meanwhile is
-// swallowed (delivering SIGTRAP would kill the tracee).
+// say which watchpoints fired (SDM vol. 3B 17.2.3). A trap from a
+// watchpoint deleted meanwhile is swallowed (delivering SIGTRAP would kill
+// the tracee).
 func (p *Process) watchStop(t *Thread) (*Event, bool, error) {
 	if p.watch.gen == 0 {
 		return nil, false, nil // never a watchpoint: no need to read DR6
 	}
-	dr6, err := peekDebugReg(t.tid, 6)
+	fired, err := p.takeWatchTrap(t)
 	if err != nil {
-		return nil, false, p.vanished(t, fmt.Errorf("read DR6 of thread %d: %w", t.tid, err))
+		return nil, false, p.vanished(t, err)
 	}
-	fired := dr6 & 0xf
 	if fired == 0 {
 		return nil, false, nil
 	}
-	if err := pokeDebugReg(t.tid, 6, 0); err != nil {
-		return nil, false, p.vanished(t, fmt.Errorf("clear DR6 of thread %d: %w", t.tid, err))
+	ev, err := p.watchHit(t, fired)
+	return ev, true, err
+}
+
+// takeWatchTrap reads which watchpoints fired (DR6's B0-B3) for t's last
+// debug trap and clears DR6 when some did, as the CPU never clears it.
+// Linux rebuilds the DR6 ptrace shows at each debug exception of the
+// thread (thread.virtual_dr6, arch/x86/kernel/traps.c), so a single-step
+// trap says whether the stepped instruction also hit a watchpoint: its BS
+// and Bn bits are both set.
+func (p *Process) takeWatchTrap(t *Thread) (uint64, error) {
+	dr6, err := peekDebugReg(t.tid, 6)
+	if err != nil {
+		return 0, fmt.Errorf("read DR6 of thread %d: %w", t.tid, err)
 	}
+	fired := dr6 & 0xf
+	if fired == 0 {
+		return 0, nil
+	}
+	if err := pokeDebugReg(t.tid, 6, 0); err != nil {
+		return 0, fmt.Errorf("clear DR6 of thread %d: %w", t.tid, err)
+	}
+	return fired, nil
+}
+
+// watchHit reports the watchpoints of the fired mask hit by t; with none
+// left (deleted meanwhile) t is resumed.
+func (p *Process) watchHit(t *Thread, fired uint64) (*Event, error) {
+	ev, err := p.watchEvents(t, fired)
+	if err != nil || ev != nil {
+		return ev, err
+	}
+	return nil, p.resume(t)
+}
+
+// watchEvents makes the events of the watchpoints in the fired mask (DR6's
+// B0-B3) for t, which stands after the accessing instruction; nil when
+// none of them is still set.
+func (p *Process) watchEvents(t *Thread, fired uint64) (*Event, error) {
 	r, err := t.Regs()
 	if err != nil {
-		return nil, false, p.vanished(t, err)
+		return nil, p.vanished(t, err)
 	}
 	pc := Addr(r.Rip)
 	if p.scratch.contains(pc) {
@@ -318,10 +353,7 @@ func (p *Process) watchStop(t *Thread) (*Event, bool, error) {
 			ev.more = append(ev.more, e)
 		}
 	}
-	if ev == nil {
-		return nil, true, p.resume(t)
-	}
-	return ev, true, nil
+	return ev, nil
 }
 
 // clearDebugRegs zeroes DR7 and DR6 of every (stopped) thread: Detach
