@@ -254,3 +254,47 @@ func TestStepThroughSilentTrap(t *testing.T) {
 		t.Errorf("output %q", got)
 	}
 }
+
+// step() onto a breakpoint runs its callback as cont() would: a callback
+// returning false lets the step run the instruction; one returning true ends
+// the step at the breakpoint, before the instruction.
+func TestStepRunsBreakpointCallback(t *testing.T) {
+	for _, stopAt := range []bool{false, true} {
+		p, _ := launch(t, fixture.GoDebug(t, "gomulti"), false, "1", "10")
+		work, _ := p.Binary().LookupSym("main.Work")
+		after := mustSym(t, p, "main.Work")
+		entry, err := p.SetBreakpoint(work.Addr+p.Bias(), "entry")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ev, err := p.Continue(nil)
+		if err != nil || ev.Bp != entry {
+			t.Fatalf("Continue: %+v %v", ev, err)
+		}
+		for i := 0; i < 20 && ev.Addr != after; i++ {
+			if ev, err = p.StepInstruction(nil); err != nil || ev.Kind != EventStep {
+				t.Fatalf("step %d: %+v %v", i, ev, err)
+			}
+		}
+		bp, err := p.SetBreakpoint(after, "after")
+		if err != nil {
+			t.Fatal(err)
+		}
+		calls := 0
+		ev, err = p.StepInstruction(func(e *Event) (bool, error) {
+			if e.Bp == bp {
+				calls++
+			}
+			return stopAt, nil
+		})
+		if err != nil || calls != 1 || bp.Hits != 1 {
+			t.Fatalf("stopAt=%v: %+v %v, callback calls %d, hits %d", stopAt, ev, err, calls, bp.Hits)
+		}
+		if stopAt && (ev.Kind != EventBreakpoint || ev.Addr != after) {
+			t.Errorf("stopAt=true: got %+v, want the breakpoint event at %v", ev, after)
+		}
+		if !stopAt && (ev.Kind != EventStep || ev.Addr <= after) {
+			t.Errorf("stopAt=false: got %+v, want a step past %v", ev, after)
+		}
+	}
+}

@@ -72,12 +72,25 @@ func (p *Process) StepInstruction(hook Hook) (*Event, error) {
 			p.hold = t
 			ev, err := p.hitSite(t, s)
 			p.hold = nil
-			if ev != nil || err != nil {
-				return ev, err
+			if err != nil {
+				return nil, err
 			}
-			// Only the engine's own users were there (a return trap, a
-			// breakpoint of another goroutine): the instruction is still
-			// to run, and the step runs it.
+			if ev != nil {
+				// A breakpoint's hit: its callbacks run as under Continue;
+				// one asking to stop ends the step there, before the
+				// instruction (as gdb's stepi onto a breakpoint).
+				if hook == nil {
+					return ev, nil
+				}
+				stop, first, err := callHook(hook, ev)
+				if err != nil || stop {
+					return first, err
+				}
+			}
+			// Nothing asked to stop (no callback did, or only the engine's
+			// own users were there: a return trap, a breakpoint of another
+			// goroutine): the instruction is still to run, and the step
+			// runs it.
 			t.atSite = 0
 			if ev, done, err := p.stepSyscall(t, hook); err != nil || ev != nil {
 				return ev, err
