@@ -31,6 +31,9 @@ func FuzzNew(f *testing.F) {
 		}
 		defer ef.Close()
 		d, _ := ef.DWARF() // nil DWARF is a valid input to New
+		if g, err := NewGoidReader(d); err == nil {
+			g.GoroutineID(fuzzMemory(data), fuzzRegs{pc: ef.Entry, sp: 0x7ffe0000})
+		}
 		info, err := New(ef, d, 0)
 		if err != nil {
 			return
@@ -54,6 +57,8 @@ func FuzzNew(f *testing.F) {
 			info.Locals(mem, regs)
 			info.Eval(mem, regs, "p.x")
 			info.Eval(mem, regs, "*g")
+			info.Eval(mem, regs, `m["k"]`)
+			info.Eval(mem, regs, "m[3]")
 			info.GoroutineID(mem, regs)
 		}
 		info.GoroutineOffsets()

@@ -16,11 +16,16 @@ type GoidReader struct {
 }
 
 // NewGoidReader finds runtime.g's goid and stack.lo in d (a Go program's).
-func NewGoidReader(d *dwarf.Data) (*GoidReader, error) {
+func NewGoidReader(d *dwarf.Data) (g *GoidReader, err error) {
 	if d == nil {
 		return nil, errors.New("goroutine ids: no DWARF")
 	}
-	r := d.Reader()
+	defer func() {
+		if p := recover(); p != nil { // damaged DWARF (FuzzNew)
+			g, err = nil, fmt.Errorf("goroutine ids: malformed DWARF: %v", p)
+		}
+	}()
+	r := &dieReader{Reader: d.Reader()}
 	for {
 		e, err := r.Next()
 		if err != nil {
@@ -47,7 +52,7 @@ func NewGoidReader(d *dwarf.Data) (*GoidReader, error) {
 }
 
 // goidLayout reads the members of the struct whose entry r just returned.
-func goidLayout(d *dwarf.Data, r *dwarf.Reader) (*GoidReader, error) {
+func goidLayout(d *dwarf.Data, r *dieReader) (*GoidReader, error) {
 	members, err := structMembers(r)
 	if err != nil {
 		return nil, err
@@ -57,7 +62,7 @@ func goidLayout(d *dwarf.Data, r *dwarf.Reader) (*GoidReader, error) {
 	if !ok1 || !ok2 {
 		return nil, errors.New("goroutine ids: runtime.g has no goid or stack")
 	}
-	sr := d.Reader()
+	sr := &dieReader{Reader: d.Reader()}
 	typ := stack.typ
 	for hops := 0; ; hops++ {
 		sr.Seek(typ)
@@ -93,7 +98,7 @@ type member struct {
 
 // structMembers reads the DW_TAG_member children of the struct entry just
 // read by r: name, offset and type.
-func structMembers(r *dwarf.Reader) (map[string]member, error) {
+func structMembers(r *dieReader) (map[string]member, error) {
 	out := map[string]member{}
 	for {
 		e, err := r.Next()
