@@ -7,14 +7,12 @@ package engine
 // wherever in the prologue the pc is.
 
 import (
-	"debug/elf"
 	"encoding/binary"
 	"fmt"
 	"math"
 	"unsafe"
 
 	"github.com/go-delve/delve/pkg/dwarf/frame"
-	"github.com/go-delve/delve/pkg/dwarf/godwarf"
 	"golang.org/x/sys/unix"
 )
 
@@ -36,53 +34,25 @@ type frameRule struct {
 	savedAt map[int]int64
 }
 
+// frameCache keeps the rule of each pc met; the entries come from
+// debuginfo, which parses the call frame information once for the unwinder
+// and for this.
 type frameCache struct {
-	loaded bool
-	fdes   frame.FrameDescriptionEntries
-	rules  map[Addr]frameRule // by file address
-}
-
-// loadCFI parses the binary's .debug_frame and .eh_frame once.
-func (p *Process) loadCFI() (err error) {
-	fc := &p.returns().frames
-	if fc.loaded {
-		return nil
-	}
-	fc.loaded = true
-	fc.rules = map[Addr]frameRule{}
-	defer func() {
-		// Delve's parser panics on some malformed programs.
-		if r := recover(); r != nil {
-			err = fmt.Errorf("parse call frame information: %v", r)
-		}
-	}()
-	f := p.bin.ELF()
-	var all frame.FrameDescriptionEntries
-	if data, e := godwarf.GetDebugSectionElf(f, "frame"); e == nil && len(data) > 0 {
-		if fdes, e := frame.Parse(data, binary.LittleEndian, 0, 8, 0); e == nil {
-			all = all.Append(fdes)
-		}
-	}
-	if sec := f.Section(".eh_frame"); sec != nil && sec.Type != elf.SHT_NOBITS {
-		if data, e := sec.Data(); e == nil {
-			if fdes, e := frame.Parse(data, binary.LittleEndian, 0, 8, sec.Addr); e == nil {
-				all = all.Append(fdes)
-			}
-		}
-	}
-	fc.fdes = all
-	return nil
+	rules map[Addr]frameRule // by file address
 }
 
 // ruleAt returns the unwind rule at the file address pc (cached: the rules
 // of a pc never change).
 func (p *Process) ruleAt(pc Addr) frameRule {
-	fc := &p.rets.frames
+	fc := &p.returns().frames
 	if r, ok := fc.rules[pc]; ok {
 		return r
 	}
+	if fc.rules == nil {
+		fc.rules = map[Addr]frameRule{}
+	}
 	r := frameRule{}
-	if fde, err := fc.fdes.FDEForPC(uint64(pc)); err == nil {
+	if fde, err := p.frameEntries().FDEForPC(uint64(pc)); err == nil {
 		if ctx, err := establishFrame(fde, uint64(pc)); err == nil && ctx.CFA.Rule == frame.RuleCFA {
 			r = frameRule{ok: true, cfaReg: int(ctx.CFA.Reg), cfaOff: ctx.CFA.Offset, retOff: -8, savedAt: map[int]int64{}}
 			for reg, rule := range ctx.Regs {
@@ -101,6 +71,17 @@ func (p *Process) ruleAt(pc Addr) frameRule {
 	return r
 }
 
+// frameEntries is the program's call frame information; a damaged section
+// gives none, and the frame pointers serve instead.
+func (p *Process) frameEntries() frame.FrameDescriptionEntries {
+	d, err := p.DebugInfo()
+	if err != nil {
+		return nil
+	}
+	fdes, _ := d.FrameEntries()
+	return fdes
+}
+
 func establishFrame(fde *frame.FrameDescriptionEntry, pc uint64) (ctx *frame.FrameContext, err error) {
 	defer func() {
 		if r := recover(); r != nil {
@@ -112,9 +93,6 @@ func establishFrame(fde *frame.FrameDescriptionEntry, pc uint64) (ctx *frame.Fra
 
 // frameAt unwinds t's innermost frame.
 func (p *Process) frameAt(t *Thread) (callFrame, error) {
-	if err := p.loadCFI(); err != nil {
-		return callFrame{}, err
-	}
 	r, err := t.Regs()
 	if err != nil {
 		return callFrame{}, err

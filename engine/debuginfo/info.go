@@ -159,6 +159,11 @@ func (i *Info) loadSymbols() {
 	sort.Slice(i.syms, func(a, b int) bool { return i.syms[a].addr < i.syms[b].addr })
 }
 
+// FrameEntries is the program's call frame information (.debug_frame and
+// .eh_frame, file addresses), parsed once on first use, for the engine's
+// own one-frame unwinding (force_return, return events, finish).
+func (i *Info) FrameEntries() (frame.FrameDescriptionEntries, error) { return i.cfi() }
+
 // cfi returns the call frame information, parsed on first use.
 func (i *Info) cfi() (frame.FrameDescriptionEntries, error) {
 	if !i.cfiDone {
