@@ -527,7 +527,7 @@ func (p *Process) objectDebugInfo(o *Object) *debuginfo.Info {
 	}
 	if o.dbg == nil && o.dbgE == nil {
 		d, _ := o.file.bin.DWARF()
-		o.dbg, o.dbgE = debuginfo.New(o.file.elf, d, uint64(o.Bias))
+		o.dbg, o.dbgE = debuginfo.NewWithSymbols(o.file.elf, d, uint64(o.Bias), funcLookup(o.file.bin))
 	}
 	return o.dbg
 }

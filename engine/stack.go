@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/godbg/godbg/engine/debuginfo"
+	"github.com/godbg/godbg/engine/symtab"
 )
 
 // memory adapts the process to debuginfo.Memory: reads see the original
@@ -42,8 +43,17 @@ func (p *Process) DebugInfo() (*debuginfo.Info, error) {
 	}
 	f := p.bin.ELF()
 	d, _ := p.bin.DWARF() // nil without DWARF: symbols and CFI still serve
-	p.dbg, p.dbgErr = debuginfo.New(f, d, uint64(p.bias))
+	p.dbg, p.dbgErr = debuginfo.NewWithSymbols(f, d, uint64(p.bias), funcLookup(p.bin))
 	return p.dbg, p.dbgErr
+}
+
+// funcLookup hands symtab's function index to debuginfo, which then reads
+// no symbol table of its own.
+func funcLookup(b *symtab.Binary) debuginfo.FuncLookup {
+	return func(a uint64) (string, uint64, uint64, bool) {
+		s, ok := b.FuncAt(symtab.Addr(a))
+		return s.Name, uint64(s.Addr), s.Size, ok
+	}
 }
 
 func (t *Thread) frameRegs() (frameRegs, error) {

@@ -57,7 +57,8 @@ type Info struct {
 	dw   *dwarf.Data
 	bias uint64
 
-	syms []elfSym // functions, sorted by address
+	syms   []elfSym   // functions, sorted by address (without lookup)
+	lookup FuncLookup // the caller's symbol index, when given
 
 	cfiDone bool
 	cfiErr  error
@@ -131,6 +132,16 @@ type lineRow struct {
 // file address (0 for a non-PIE executable). Only the symbol table is read
 // here; the rest is read when first needed (see Info).
 func New(f *elf.File, d *dwarf.Data, bias uint64) (*Info, error) {
+	return NewWithSymbols(f, d, bias, nil)
+}
+
+// FuncLookup finds the function symbol holding a file address.
+type FuncLookup func(fileAddr uint64) (name string, start, size uint64, ok bool)
+
+// NewWithSymbols is New with the caller's own symbol index (the engine
+// passes symtab's, which also knows a stripped Go program's pclntab), so
+// that the ELF symbol table is not read a second time. nil: New's own.
+func NewWithSymbols(f *elf.File, d *dwarf.Data, bias uint64, lookup FuncLookup) (*Info, error) {
 	if f == nil {
 		return nil, errors.New("debuginfo: nil ELF file")
 	}
@@ -141,7 +152,11 @@ func New(f *elf.File, d *dwarf.Data, bias uint64) (*Info, error) {
 		trees:     map[dwarf.Offset]*godwarf.Tree{},
 		typeCache: map[dwarf.Offset]godwarf.Type{},
 	}
-	i.loadSymbols()
+	if lookup != nil {
+		i.lookup = lookup
+	} else {
+		i.loadSymbols()
+	}
 	if f.Section(".go.buildinfo") != nil || f.Section(".gopclntab") != nil {
 		i.isGo = true
 	}
@@ -469,6 +484,13 @@ func (i *Info) funcAt(pc uint64) *fnRange {
 
 // symAt returns the ELF function symbol covering the file address pc.
 func (i *Info) symAt(pc uint64) *elfSym {
+	if i.lookup != nil {
+		name, start, size, ok := i.lookup(pc)
+		if !ok {
+			return nil
+		}
+		return &elfSym{name: name, addr: start, size: size}
+	}
 	k := sort.Search(len(i.syms), func(n int) bool { return i.syms[n].addr > pc }) - 1
 	for ; k >= 0; k-- {
 		s := &i.syms[k]
