@@ -151,9 +151,9 @@ func (p *Process) landOnSite(t *Thread, hook Hook) (*Event, error) {
 	}
 	// hitSiteEvent resumes a thread whose hit makes no event (a return trap
 	// of another call), unless held.
-	p.returns().hold = t
+	p.hold = t
 	ev, err := p.hitSiteEvent(t, s, false)
-	p.rets.hold = nil
+	p.hold = nil
 	if err != nil || ev == nil {
 		return nil, err
 	}
@@ -195,7 +195,5 @@ func (p *Process) stepOverCall(t *Thread, key callKey, off uint64, ret Addr, hoo
 }
 
 // holds tells hitSiteEvent to leave t stopped after a hit without event:
-// Next takes such hits in place and steps on.
-func (p *Process) holds(t *Thread) bool {
-	return p.hold == t || p.rets != nil && p.rets.hold == t
-}
+// Next and StepInstruction take such hits in place and step on.
+func (p *Process) holds(t *Thread) bool { return p.hold == t }

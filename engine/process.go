@@ -48,8 +48,8 @@ type Process struct {
 
 	poll poller // how Continue waits (poll.go)
 
-	// hold is a thread StepInstruction keeps stopped through a trap hit
-	// that has no event (see holds).
+	// hold is a thread Next or StepInstruction keeps stopped through a
+	// trap hit that has no event (see holds).
 	hold *Thread
 
 	// removedTraps are addresses whose trap the engine removed (staleTrap).

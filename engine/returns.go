@@ -68,7 +68,6 @@ type returnTable struct {
 	cuts    []*cutTrap
 	frames  frameCache
 	last    map[int]lastReturn // by thread: the call rets() reads (rets.go)
-	hold    *Thread            // Next's thread during a hit in place (next.go)
 }
 
 func (p *Process) returns() *returnTable {
