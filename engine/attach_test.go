@@ -45,26 +45,10 @@ func textOf(t *testing.T, prog string, pid int) (file, live []byte) {
 // the binary's and its output stays consistent.
 func TestAttachDetachRepeatedly(t *testing.T) {
 	prog := fixture.GoDebug(t, "goloop")
-	cmd := exec.Command(prog)
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	lines := bufio.NewScanner(stdout)
-	next := func() string {
-		if !lines.Scan() {
-			t.Fatalf("the loop stopped printing: %v", lines.Err())
-		}
-		return lines.Text()
-	}
-	next()
+	pid, nextOK := startLoop(t, prog)
 	lockThread(t)
 	for round := 0; round < 50; round++ {
-		p, err := Attach(cmd.Process.Pid)
+		p, err := Attach(pid)
 		if err != nil {
 			t.Fatalf("round %d: Attach: %v", round, err)
 		}
@@ -79,19 +63,43 @@ func TestAttachDetachRepeatedly(t *testing.T) {
 		if err := p.Detach(); err != nil {
 			t.Fatalf("round %d: Detach: %v", round, err)
 		}
-		file, live := textOf(t, prog, cmd.Process.Pid)
+		file, live := textOf(t, prog, pid)
 		if !bytes.Equal(file, live) {
 			t.Fatalf("round %d: code differs from the binary after detach", round)
 		}
 	}
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
-		l := next()
-		if !strings.HasSuffix(l, " ok") {
-			t.Fatalf("loop reports %q after the attaches", l)
-		}
-		if strings.HasPrefix(l, "tick ") && len(l) > 0 {
-			break
+	nextOK()
+}
+
+// startLoop runs testdata/goloop, killed at the end of the test, and waits
+// for its first line; nextOK fails the test unless the loop's next line, read
+// within 10 seconds, says its ticks are consistent.
+func startLoop(t *testing.T, prog string) (pid int, nextOK func()) {
+	t.Helper()
+	cmd := exec.Command(prog)
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	lines := bufio.NewScanner(stdout)
+	if !lines.Scan() {
+		t.Fatalf("the loop printed nothing: %v", lines.Err())
+	}
+	return cmd.Process.Pid, func() {
+		t.Helper()
+		done := make(chan bool)
+		go func() { done <- lines.Scan() && strings.HasSuffix(lines.Text(), " ok") }()
+		select {
+		case ok := <-done:
+			if !ok {
+				t.Fatalf("the loop reports %q", lines.Text())
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatal("the loop stopped printing")
 		}
 	}
 }
@@ -134,20 +142,8 @@ func TestForkChildReleasedClean(t *testing.T) {
 // while a callback ran, or a stop request that crossed another stop) is
 // taken before the detach: the program runs on, not stopped.
 func TestDetachTakesPendingStops(t *testing.T) {
-	prog := fixture.GoDebug(t, "goloop")
-	cmd := exec.Command(prog)
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	lines := bufio.NewScanner(stdout)
-	lines.Scan()
+	pid, nextOK := startLoop(t, fixture.GoDebug(t, "goloop"))
 	lockThread(t)
-	pid := cmd.Process.Pid
 	p, err := Attach(pid)
 	if err != nil {
 		t.Fatal(err)
@@ -175,16 +171,7 @@ func TestDetachTakesPendingStops(t *testing.T) {
 	if st := procState(t, pid); st == "T" || st == "t" {
 		t.Fatalf("the program is stopped (state %s) after the detach", st)
 	}
-	done := make(chan bool)
-	go func() { done <- lines.Scan() && strings.HasSuffix(lines.Text(), " ok") }()
-	select {
-	case ok := <-done:
-		if !ok {
-			t.Fatalf("the loop reports %q", lines.Text())
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("the loop stopped printing after the detach")
-	}
+	nextOK()
 }
 
 func procState(t *testing.T, pid int) string {
