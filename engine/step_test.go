@@ -182,6 +182,23 @@ func testStepSyscall(t *testing.T, prog string, mode sysMode) {
 	}
 }
 
+// bumpWatched launches stepsys ROUNDS with a breakpoint on bump, whose
+// first instruction writes the global counter, and a write watch on it.
+func bumpWatched(t *testing.T, prog string, noDisplaced bool, rounds string) (*Process, func() string, Addr, *Breakpoint, *Watchpoint) {
+	t.Helper()
+	p, out := launch(t, prog, noDisplaced, rounds)
+	fn := rawSym(t, p, "bump")
+	bp, err := p.SetBreakpoint(fn, "bump")
+	if err != nil {
+		t.Fatal(err)
+	}
+	wp, err := p.SetWatchpoint(dataSym(t, p, "counter"), 8, WatchWrite)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p, out, fn, bp, wp
+}
+
 // TestWatchStepOver has the instruction under a breakpoint write a watched
 // global: stepping over it (displaced, or single-stepped with the trap
 // lifted under --no-displaced) must still report every write, at the
@@ -189,16 +206,7 @@ func testStepSyscall(t *testing.T, prog string, mode sysMode) {
 func TestWatchStepOver(t *testing.T) {
 	prog := stepsysProg(t)
 	for _, noDisplaced := range []bool{true, false} {
-		p, out := launch(t, prog, noDisplaced, "5")
-		fn := rawSym(t, p, "bump")
-		bp, err := p.SetBreakpoint(fn, "bump")
-		if err != nil {
-			t.Fatal(err)
-		}
-		wp, err := p.SetWatchpoint(dataSym(t, p, "counter"), 8, WatchWrite)
-		if err != nil {
-			t.Fatal(err)
-		}
+		p, out, fn, bp, wp := bumpWatched(t, prog, noDisplaced, "5")
 		var seen []string
 		ev, err := p.Continue(func(ev *Event) (bool, error) {
 			switch ev.Kind {
@@ -234,16 +242,7 @@ func TestWatchStepOver(t *testing.T) {
 func TestStepWatch(t *testing.T) {
 	prog := stepsysProg(t)
 	for _, noDisplaced := range []bool{true, false} {
-		p, out := launch(t, prog, noDisplaced, "3")
-		fn := rawSym(t, p, "bump")
-		bp, err := p.SetBreakpoint(fn, "bump")
-		if err != nil {
-			t.Fatal(err)
-		}
-		wp, err := p.SetWatchpoint(dataSym(t, p, "counter"), 8, WatchWrite)
-		if err != nil {
-			t.Fatal(err)
-		}
+		p, out, fn, bp, wp := bumpWatched(t, prog, noDisplaced, "3")
 		toBump := func() {
 			t.Helper()
 			ev, err := p.Continue(nil)
