@@ -39,19 +39,11 @@ func (p *Process) Continue(hook Hook) (*Event, error) {
 		return nil, ErrExited
 	}
 	quietChildStops.Do(noChildStopSignals)
+	if err := p.resumeAll(); err != nil {
+		return nil, err
+	}
 	pending := p.deferred
 	p.deferred = nil
-	held := map[int]bool{}
-	for _, ws := range pending {
-		held[ws.tid] = true
-	}
-	for _, t := range p.Threads() {
-		if !t.running && !held[t.tid] {
-			if err := p.resume(t); err != nil {
-				return nil, err
-			}
-		}
-	}
 	for {
 		var ws waitStatus
 		if len(pending) > 0 {
