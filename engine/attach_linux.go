@@ -203,15 +203,5 @@ func attachError(pid int, err error) error {
 }
 
 func tracerPid(pid int) int {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, "TracerPid:"); ok {
-			n, _ := strconv.Atoi(strings.TrimSpace(v))
-			return n
-		}
-	}
-	return 0
+	return statusInt(fmt.Sprintf("/proc/%d/status", pid), "TracerPid:")
 }

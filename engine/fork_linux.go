@@ -15,8 +15,6 @@ package engine
 import (
 	"fmt"
 	"os"
-	"strconv"
-	"strings"
 
 	"golang.org/x/sys/unix"
 )
@@ -34,17 +32,7 @@ func (p *Process) isForkChild(tid int) bool {
 }
 
 func tgidOf(tid int) int {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", tid))
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, "Tgid:"); ok {
-			n, _ := strconv.Atoi(strings.TrimSpace(v))
-			return n
-		}
-	}
-	return 0
+	return statusInt(fmt.Sprintf("/proc/%d/status", tid), "Tgid:")
 }
 
 // forkChildBorn handles the parent's fork event.

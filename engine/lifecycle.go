@@ -2,9 +2,7 @@ package engine
 
 import (
 	"fmt"
-	"os"
 	"strconv"
-	"strings"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -190,15 +188,6 @@ func (p *Process) takeStop(t *Thread) error {
 // stopPending reads a pending-signal mask line of a /proc status file and
 // tells whether SIGSTOP is in it (proc(5): SigPnd, ShdPnd).
 func stopPending(path, field string) bool {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return false
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, field); ok {
-			mask, err := strconv.ParseUint(strings.TrimSpace(v), 16, 64)
-			return err == nil && mask&(1<<(unix.SIGSTOP-1)) != 0
-		}
-	}
-	return false
+	mask, err := strconv.ParseUint(statusField(path, field), 16, 64)
+	return err == nil && mask&(1<<(unix.SIGSTOP-1)) != 0
 }
