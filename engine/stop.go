@@ -3,6 +3,7 @@ package engine
 // The stop classification: what one wait status of a tracee thread means.
 
 import (
+	"errors"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -91,25 +92,11 @@ func (p *Process) exitEvent(st unix.WaitStatus) *Event {
 // vanished handles a thread that died under us (ESRCH: killed by an
 // exit_group of another thread while stopped); its exit status follows.
 func (p *Process) vanished(t *Thread, err error) error {
-	if err != nil && isESRCH(err) {
+	if errors.Is(err, unix.ESRCH) {
 		t.running = true // its exit will be reported by wait4
 		return nil
 	}
 	return err
-}
-
-func isESRCH(err error) bool {
-	for e := err; e != nil; {
-		if e == unix.ESRCH {
-			return true
-		}
-		u, ok := e.(interface{ Unwrap() error })
-		if !ok {
-			return false
-		}
-		e = u.Unwrap()
-	}
-	return false
 }
 
 func (p *Process) handlePtraceEvent(t *Thread, cause int) (*Event, error) {
