@@ -104,37 +104,6 @@ func seccompProgram(all bool, nrs []int) []unix.SockFilter {
 	return append(prog, unix.SockFilter{Code: bpfRetK, K: unix.SECCOMP_RET_ALLOW})
 }
 
-// runSeccompProgram interprets prog for one call as the kernel would
-// (for the tests: only the opcodes seccompProgram emits).
-func runSeccompProgram(prog []unix.SockFilter, arch uint32, nr int) (uint32, error) {
-	var acc uint32
-	for pc := 0; pc < len(prog); pc++ {
-		in := prog[pc]
-		switch in.Code {
-		case bpfLdAbsW:
-			switch in.K {
-			case seccompNr:
-				acc = uint32(nr)
-			case seccompArch:
-				acc = arch
-			default:
-				return 0, fmt.Errorf("load of offset %d", in.K)
-			}
-		case bpfJeqK:
-			if acc == in.K {
-				pc += int(in.Jt)
-			} else {
-				pc += int(in.Jf)
-			}
-		case bpfRetK:
-			return in.K, nil
-		default:
-			return 0, fmt.Errorf("opcode %#x", in.Code)
-		}
-	}
-	return 0, errors.New("fell off the end")
-}
-
 // unfiltered is what the catches ask for that no filter traces yet.
 func (p *Process) unfiltered() (all bool, nrs []int) {
 	if p.sys.filteredAll {

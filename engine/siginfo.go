@@ -13,6 +13,3 @@ func siginfoAddr(si *unix.Siginfo) uint64 {
 	b := (*[32]byte)(unsafe.Pointer(si))
 	return le64(b[16:24])
 }
-
-// siginfoCode is si_code.
-func siginfoCode(si *unix.Siginfo) int32 { return si.Code }
