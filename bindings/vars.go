@@ -134,8 +134,8 @@ func (m *Module) valueToLua(v debuginfo.Value) glua.LValue {
 		if len(v.Fields) > 0 {
 			t.RawSetString("value", m.valueToLua(v.Fields[0]))
 		}
-		if msg, ok := errorText(v); ok {
-			t.RawSetString("error", glua.LString(msg))
+		if v.Str != "" { // debuginfo reads a plain Go error's message
+			t.RawSetString("error", glua.LString(v.Str))
 		}
 		return t
 	case debuginfo.Nil:
@@ -149,21 +149,4 @@ func (m *Module) markCapped(t *glua.LTable, v debuginfo.Value, shown int64) {
 		t.RawSetString("_len", glua.LNumber(v.Len))
 		t.RawSetString("_more", glua.LNumber(v.Len-shown))
 	}
-}
-
-// errorText is the message of a Go error made by errors.New or fmt.Errorf
-// without %w: a pointer to a struct whose one field is the message string
-// (*errors.errorString, *fmt.wrapError has two fields and is left out).
-func errorText(v debuginfo.Value) (string, bool) {
-	if v.Str != "" {
-		return v.Str, true
-	}
-	if len(v.Fields) == 0 || v.Fields[0].Kind != debuginfo.Pointer || len(v.Fields[0].Fields) == 0 {
-		return "", false
-	}
-	st := v.Fields[0].Fields[0]
-	if st.Kind != debuginfo.Struct || len(st.Fields) != 1 || st.Fields[0].Kind != debuginfo.String {
-		return "", false
-	}
-	return st.Fields[0].Str, true
 }
