@@ -21,12 +21,14 @@ type wpData struct {
 	ud *glua.LUserData
 }
 
-// watch(addr, size, mode, fn) -> wp: a hardware watchpoint on size (1, 2,
+// watch(addr, size, mode, fn [, opts]) -> wp: a watchpoint on size (1, 2,
 // 4, 8; addr aligned to it) bytes at addr, on every thread; mode "w"
 // (writes) or "rw" (reads and writes). fn(ev) runs after each access, ev =
 // {reason="watch", wp=, tid=, addr=, pc=, sym=}, pc the instruction after
-// the access; returning true stops. Without fn every access stops. At most
-// four at once.
+// the access; returning true stops. Without fn every access stops.
+// opts.kind = "hardware" | "software" | "auto" (the default: the debug
+// registers where they fire and one of the four is free, else software);
+// wp.kind says which it got.
 func (m *Module) watch(L *glua.LState) int {
 	addr := checkU64(L, 1)
 	size := L.CheckInt(2)
@@ -38,8 +40,20 @@ func (m *Module) watch(L *glua.LState) int {
 	if L.GetTop() >= 4 && L.Get(4) != glua.LNil {
 		fn = L.CheckFunction(4)
 	}
+	kind := engine.WatchAuto
+	if L.GetTop() >= 5 && L.Get(5) != glua.LNil {
+		opts := L.CheckTable(5)
+		if v := opts.RawGetString("kind"); v != glua.LNil {
+			s, ok := v.(glua.LString)
+			k, err := engine.ParseWatchKind(string(s))
+			if !ok || err != nil {
+				L.ArgError(5, fmt.Sprintf("opts.kind %v: want \"hardware\", \"software\" or \"auto\"", v))
+			}
+			kind = k
+		}
+	}
 	m.checkLive(L, "watch")
-	wp, err := m.p.SetWatchpoint(engine.Addr(addr), size, mode)
+	wp, err := m.p.SetWatchpointKind(engine.Addr(addr), size, mode, kind)
 	if err != nil {
 		L.RaiseError("%v", err)
 	}
@@ -96,6 +110,8 @@ func (m *Module) watchpointMeta() glua.LValue {
 			L.Push(glua.LNumber(wp.Size))
 		case "mode":
 			L.Push(glua.LString(wp.Mode.String()))
+		case "kind":
+			L.Push(glua.LString(wp.Kind.String()))
 		case "hits":
 			L.Push(glua.LNumber(wp.Hits))
 		case "deleted":
@@ -109,7 +125,7 @@ func (m *Module) watchpointMeta() glua.LValue {
 	}))
 	L.SetField(mt, "__tostring", L.NewFunction(func(L *glua.LState) int {
 		wp := checkWatchpoint(L, 1)
-		L.Push(glua.LString(fmt.Sprintf("watchpoint %d on %d bytes at %#x (%s, %d hits)", wp.ID, wp.Size, uint64(wp.Addr), wp.Mode, wp.Hits)))
+		L.Push(glua.LString(fmt.Sprintf("watchpoint %d on %d bytes at %#x (%s, %s, %d hits)", wp.ID, wp.Size, uint64(wp.Addr), wp.Mode, wp.Kind, wp.Hits)))
 		return 1
 	}))
 	return mt

@@ -1,6 +1,8 @@
 package engine
 
 import (
+	"unsafe"
+
 	"sync"
 	"syscall"
 
@@ -126,7 +128,7 @@ func noChildStopSignals() {
 	}
 	var sa sigaction
 	if _, _, e := unix.RawSyscall6(unix.SYS_RT_SIGACTION, uintptr(unix.SIGCHLD), 0,
-		uintptrOf(&sa), 8, 0, 0); e != 0 {
+		uintptr(unsafe.Pointer(&sa)), 8, 0, 0); e != 0 {
 		return
 	}
 	if sa.handler == 0 || sa.handler == 1 { // SIG_DFL, SIG_IGN: no signal is delivered
@@ -134,7 +136,7 @@ func noChildStopSignals() {
 	}
 	const saNoCldStop = 1 // SA_NOCLDSTOP, asm-generic/signal-defs.h
 	sa.flags |= saNoCldStop
-	unix.RawSyscall6(unix.SYS_RT_SIGACTION, uintptr(unix.SIGCHLD), uintptrOf(&sa), 0, 8, 0, 0)
+	unix.RawSyscall6(unix.SYS_RT_SIGACTION, uintptr(unix.SIGCHLD), uintptr(unsafe.Pointer(&sa)), 0, 8, 0, 0)
 }
 
 // callHook runs the hook for ev and then for each other event of the same

@@ -71,7 +71,9 @@ type stepPlan struct {
 // making the stopped thread t run mmap(2). No other thread may be running.
 // Seccomp mode needs the area even without displaced stepping.
 func (p *Process) ensureScratch(t *Thread) error {
-	if p.scratch.base != 0 || p.scratch.tried || (p.noDisplaced && !p.sys.seccomp) {
+	// The area also serves without displaced stepping: injected system
+	// calls (software watchpoints, seccomp) run its `syscall` instruction.
+	if p.scratch.base != 0 || p.scratch.tried {
 		return nil
 	}
 	p.scratch.tried = true
@@ -214,6 +216,27 @@ func (p *Process) singleStep(t *Thread) error {
 			// loop later; the step itself is still to complete.
 			p.deferred = append(p.deferred, ws)
 			continue
+		}
+		if sig == unix.SIGSEGV && p.watch.soft.active() {
+			if p.watch.soft.stepping {
+				// softStep's own step met a protected page: its business.
+				t.pendingSig = sig
+				return nil
+			}
+			// The stepped instruction touched a page a software watchpoint
+			// protects: softFault runs it; its hits wait, as a hardware
+			// watchpoint's do, in watchFired.
+			fired, ours, err := p.softFault(t)
+			if err != nil {
+				return err
+			}
+			if t.running {
+				return fmt.Errorf("thread %d ended during a single-step", t.tid)
+			}
+			if ours {
+				t.watchFired |= fired
+				return nil
+			}
 		}
 		if t.pendingSig == 0 {
 			t.pendingSig = sig

@@ -22,6 +22,7 @@ func launch(t *testing.T, prog string, noDisplaced bool, args ...string) (*Proce
 	if err != nil {
 		t.Fatalf("Launch(%s): %v", prog, err)
 	}
+	p.SetDefaultWatchKind(testWatchKind)
 	t.Cleanup(func() {
 		if !p.Exited() {
 			p.Kill()

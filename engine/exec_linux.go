@@ -30,6 +30,7 @@ func (p *Process) OnExec(fn func(ExecInfo)) { p.onExec = fn }
 // from /proc/PID/exe, and loses the breakpoints, which would otherwise
 // write traps into the new program at the old program's addresses.
 func (p *Process) execed(t *Thread) (ExecInfo, error) {
+	p.forgetSoftWatch() // the protected pages went with the old image
 	for _, s := range p.sites {
 		s.inserted = false
 		s.plan = stepPlan{}

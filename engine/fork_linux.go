@@ -92,6 +92,11 @@ func (p *Process) releaseChild(child int) error {
 	delete(p.forks, child)
 	shared := p.sys.vforks[child]
 	delete(p.sys.vforks, child)
+	if !shared {
+		if err := p.softRestoreChild(child); err != nil {
+			return fmt.Errorf("release fork child %d: %w", child, err)
+		}
+	}
 	f, err := os.OpenFile(fmt.Sprintf("/proc/%d/mem", child), os.O_RDWR, 0)
 	if err == nil && !shared {
 		for _, s := range p.sites {

@@ -6,6 +6,7 @@ package engine
 import (
 	"fmt"
 	"syscall"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -37,19 +38,31 @@ func ptraceStep(tid int, sig syscall.Signal) error {
 	return nil
 }
 
+// The pointer arguments below are converted to uintptr in the system
+// call's own argument list, as unsafe.Pointer's rule 4 requires: a
+// conversion done earlier (in a helper) leaves a stack object free to move
+// when the goroutine's stack grows before the call, and the kernel then
+// writes into the old stack (seen: PTRACE_GETSIGINFO filled with stale text).
+
 func ptraceGetRegs(tid int, r *unix.PtraceRegs) error {
-	return ptraceRaw(unix.PTRACE_GETREGS, tid, 0, uintptrOf(r))
+	if _, _, e := unix.RawSyscall6(unix.SYS_PTRACE, unix.PTRACE_GETREGS, uintptr(tid), 0, uintptr(unsafe.Pointer(r)), 0, 0); e != 0 {
+		return e
+	}
+	return nil
 }
 
 func ptraceSetRegs(tid int, r *unix.PtraceRegs) error {
-	return ptraceRaw(unix.PTRACE_SETREGS, tid, 0, uintptrOf(r))
+	if _, _, e := unix.RawSyscall6(unix.SYS_PTRACE, unix.PTRACE_SETREGS, uintptr(tid), 0, uintptr(unsafe.Pointer(r)), 0, 0); e != 0 {
+		return e
+	}
+	return nil
 }
 
 func ptraceEventMsg(tid int) (uint, error) { return unix.PtraceGetEventMsg(tid) }
 
 func ptraceSigInfo(tid int) (*unix.Siginfo, error) {
 	var si unix.Siginfo
-	_, _, e := unix.RawSyscall6(unix.SYS_PTRACE, unix.PTRACE_GETSIGINFO, uintptr(tid), 0, uintptrOf(&si), 0, 0)
+	_, _, e := unix.RawSyscall6(unix.SYS_PTRACE, unix.PTRACE_GETSIGINFO, uintptr(tid), 0, uintptr(unsafe.Pointer(&si)), 0, 0)
 	if e != 0 {
 		return nil, e
 	}
@@ -67,7 +80,7 @@ func ptracePokeUser(tid int, off uintptr, v uint64) error {
 
 func ptracePeekUser(tid int, off uintptr) (uint64, error) {
 	var v uint64
-	_, _, e := unix.RawSyscall6(unix.SYS_PTRACE, unix.PTRACE_PEEKUSR, uintptr(tid), off, uintptrOf(&v), 0, 0)
+	_, _, e := unix.RawSyscall6(unix.SYS_PTRACE, unix.PTRACE_PEEKUSR, uintptr(tid), off, uintptr(unsafe.Pointer(&v)), 0, 0)
 	if e != 0 {
 		return 0, e
 	}

@@ -251,6 +251,21 @@ func (p *Process) unpool(ev *Event) {
 }
 
 func (p *Process) signalStop(t *Thread, sig syscall.Signal) (*Event, error) {
+	if sig == unix.SIGSEGV {
+		// An access to a page a software watchpoint protects: it has run
+		// now (softwatch.go), and the program never sees the fault.
+		fired, ours, err := p.softFault(t)
+		if err != nil || t.running {
+			return nil, err // t vanished: its exit follows
+		}
+		if ours && t.pendingSig != unix.SIGSEGV {
+			if fired != 0 {
+				return p.watchHit(t, fired)
+			}
+			return nil, p.resume(t)
+		}
+		t.pendingSig = 0 // a real fault: reported below like any
+	}
 	r, err := t.Regs()
 	if err != nil {
 		return nil, p.vanished(t, err)

@@ -255,6 +255,18 @@ func (p *Process) syscallExitEvent(t *Thread, pc Addr, ret int64) (*Event, error
 			t.regsDirty = true
 		}
 	}
+	if !ts.skip {
+		// A kernel write into a software watchpoint's page fails with
+		// EFAULT: the call is made again with the page open.
+		fired, again, err := p.softSyscallExit(t, ret)
+		if err != nil {
+			return nil, err
+		}
+		if again {
+			ret = int64(r.Rax)
+			t.watchFired |= fired
+		}
+	}
 	cs := p.catchesFor(nr)
 	if len(cs) == 0 {
 		return nil, nil
@@ -280,7 +292,7 @@ func (p *Process) resumeRequest(tid int, sig syscall.Signal) error {
 			return err
 		}
 	}
-	if p.sys.on {
+	if p.sys.on || p.softSyscallStops() {
 		return ptraceSyscall(tid, sig)
 	}
 	if t := p.threads[tid]; t != nil && t.sys.wantExit {

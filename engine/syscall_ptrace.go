@@ -42,7 +42,7 @@ type syscallInfo struct {
 func ptraceSyscallInfo(tid int) (*syscallInfo, error) {
 	var si syscallInfo
 	_, _, e := unix.RawSyscall6(unix.SYS_PTRACE, unix.PTRACE_GET_SYSCALL_INFO, uintptr(tid),
-		unsafe.Sizeof(si), uintptrOf(&si), 0, 0)
+		unsafe.Sizeof(si), uintptr(unsafe.Pointer(&si)), 0, 0)
 	if e != 0 {
 		return nil, e
 	}

@@ -54,17 +54,19 @@ func ParseWatchMode(s string) (WatchMode, error) {
 	return 0, fmt.Errorf("watch mode %q: want \"w\" (writes) or \"rw\" (reads and writes)", s)
 }
 
-// Watchpoint is a hardware watchpoint, set on every thread.
+// Watchpoint is a watchpoint on every thread: hardware (a debug register)
+// or software (page protection, softwatch.go).
 type Watchpoint struct {
 	ID   int
 	Addr Addr
 	Size int
 	Mode WatchMode
+	Kind WatchKind // WatchHardware or WatchSoftware
 	Hits int
 	// Data is the owner's payload (the bindings keep the Lua callback here).
 	Data any
 
-	slot    int
+	slot    int // its bit in a fired mask: DR0-DR3, then the software ones
 	deleted bool
 }
 
@@ -75,6 +77,25 @@ type watchState struct {
 	slots  [4]*Watchpoint
 	gen    int // bumped at every change; threads with another drGen are rewritten
 	nextID int
+	soft   softState // software watchpoints (softwatch.go)
+	hw     hwProbe   // whether the debug registers fire here
+	// kind is what WatchAuto means for this process (SetDefaultWatchKind).
+	kind WatchKind
+}
+
+// SetDefaultWatchKind makes SetWatchpoint's WatchAuto mean kind (tests and
+// `--watch` use it to force one implementation).
+func (p *Process) SetDefaultWatchKind(kind WatchKind) { p.watch.kind = kind }
+
+// wpAt is the watchpoint of bit n of a fired mask.
+func (p *Process) wpAt(n int) *Watchpoint {
+	if n < 4 {
+		return p.watch.slots[n]
+	}
+	if n-4 < maxSoftWatch {
+		return p.watch.soft.wps[n-4]
+	}
+	return nil
 }
 
 // dr7Len is DR7's LEN field for a size (SDM vol. 3B 17.2.5: 10b is 8 bytes).
@@ -133,9 +154,15 @@ func checkWatch(addr Addr, size int) error {
 	return nil
 }
 
-// SetWatchpoint watches size bytes at addr on every thread. At most four
-// watchpoints exist at once (DR0-DR3).
+// SetWatchpoint watches size bytes at addr on every thread, with the
+// process's default kind (WatchAuto: hardware where the debug registers
+// fire and one of DR0-DR3 is free, else software).
 func (p *Process) SetWatchpoint(addr Addr, size int, mode WatchMode) (*Watchpoint, error) {
+	return p.SetWatchpointKind(addr, size, mode, WatchAuto)
+}
+
+// SetWatchpointKind is SetWatchpoint with the kind asked for.
+func (p *Process) SetWatchpointKind(addr Addr, size int, mode WatchMode, kind WatchKind) (*Watchpoint, error) {
 	if p.exited {
 		return nil, ErrExited
 	}
@@ -145,6 +172,9 @@ func (p *Process) SetWatchpoint(addr Addr, size int, mode WatchMode) (*Watchpoin
 	if mode != WatchWrite && mode != WatchReadWrite {
 		return nil, fmt.Errorf("watch %#x: mode %v: want w or rw", uint64(addr), mode)
 	}
+	if kind == WatchAuto {
+		kind = p.watch.kind
+	}
 	slot := -1
 	for n, wp := range p.watch.slots {
 		if wp == nil {
@@ -152,11 +182,32 @@ func (p *Process) SetWatchpoint(addr Addr, size int, mode WatchMode) (*Watchpoin
 			break
 		}
 	}
-	if slot < 0 {
-		return nil, fmt.Errorf("watch %#x: all 4 hardware watchpoints (DR0-DR3) are in use; delete one first", uint64(addr))
+	if kind != WatchSoftware {
+		fires, err := p.HardwareWatchWorks()
+		if err != nil {
+			return nil, fmt.Errorf("watch %#x: %w", uint64(addr), err)
+		}
+		switch {
+		case kind == WatchHardware && !fires:
+			return nil, fmt.Errorf("watch %#x: %w", uint64(addr), errNoHardwareWatch)
+		case kind == WatchHardware && slot < 0:
+			return nil, fmt.Errorf("watch %#x: all 4 hardware watchpoints (DR0-DR3) are in use; delete one first", uint64(addr))
+		case !fires || slot < 0:
+			kind = WatchSoftware
+		default:
+			kind = WatchHardware
+		}
+	}
+	if kind == WatchSoftware {
+		wp := &Watchpoint{ID: p.watch.nextID + 1, Addr: addr, Size: size, Mode: mode}
+		if err := p.setSoftWatch(wp); err != nil {
+			return nil, err
+		}
+		p.watch.nextID++
+		return wp, nil
 	}
 	p.watch.nextID++
-	wp := &Watchpoint{ID: p.watch.nextID, Addr: addr, Size: size, Mode: mode, slot: slot}
+	wp := &Watchpoint{ID: p.watch.nextID, Addr: addr, Size: size, Mode: mode, Kind: WatchHardware, slot: slot}
 	p.watch.slots[slot] = wp
 	if err := p.applyDebugRegs(); err != nil {
 		p.watch.slots[slot] = nil
@@ -172,6 +223,9 @@ func (p *Process) ClearWatchpoint(wp *Watchpoint) error {
 		return nil
 	}
 	wp.deleted = true
+	if wp.Kind == WatchSoftware {
+		return p.clearSoftWatch(wp)
+	}
 	if p.watch.slots[wp.slot] == wp {
 		p.watch.slots[wp.slot] = nil
 	}
@@ -184,8 +238,8 @@ func (p *Process) ClearWatchpoint(wp *Watchpoint) error {
 // Watchpoints lists the watchpoints, by id.
 func (p *Process) Watchpoints() []*Watchpoint {
 	var wps []*Watchpoint
-	for _, wp := range p.watch.slots {
-		if wp != nil {
+	for n := 0; n < 4+maxSoftWatch; n++ {
+		if wp := p.wpAt(n); wp != nil {
 			wps = append(wps, wp)
 		}
 	}
@@ -341,7 +395,8 @@ func (p *Process) watchEvents(t *Thread, fired uint64) (*Event, error) {
 		pc = p.RealPC(pc-1) + 1
 	}
 	var ev *Event
-	for n, wp := range p.watch.slots {
+	for n := 0; n < 4+maxSoftWatch; n++ {
+		wp := p.wpAt(n)
 		if wp == nil || fired&(1<<n) == 0 {
 			continue
 		}
@@ -356,11 +411,18 @@ func (p *Process) watchEvents(t *Thread, fired uint64) (*Event, error) {
 	return ev, nil
 }
 
-// clearDebugRegs zeroes DR7 and DR6 of every (stopped) thread: Detach
-// leaves no watchpoint behind, since an untraced thread would die of its
-// SIGTRAP.
+// clearDebugRegs zeroes DR7 and DR6 of every (stopped) thread and gives
+// the software watchpoints' pages their protection back: Detach leaves no
+// watchpoint behind, since an untraced thread would die of its SIGTRAP or
+// SIGSEGV.
 func (p *Process) clearDebugRegs() error {
-	var first error
+	for i, wp := range p.watch.soft.wps {
+		if wp != nil {
+			wp.deleted = true
+			p.watch.soft.wps[i] = nil
+		}
+	}
+	first := p.reprotect()
 	for _, wp := range p.watch.slots {
 		if wp != nil {
 			wp.deleted = true

@@ -77,13 +77,14 @@ type watchHit struct {
 
 // watchRun sets one watchpoint on sym and runs prog to its end, recording
 // the function holding each hit's pc.
-func watchRun(t *testing.T, prog, sym string, mode WatchMode) ([]watchHit, string, *Process) {
+func watchRun(t *testing.T, prog, sym string, mode WatchMode, kind WatchKind) ([]watchHit, string, *Process) {
 	t.Helper()
 	p, out := launch(t, prog, false)
 	wp, err := p.SetWatchpoint(dataSym(t, p, sym), 8, mode)
 	if err != nil {
 		t.Fatal(err)
 	}
+	checkKind(t, wp, kind)
 	var hits []watchHit
 	ev, err := p.Continue(func(ev *Event) (bool, error) {
 		if ev.Kind != EventWatch {
@@ -122,10 +123,12 @@ func checkWriters(t *testing.T, hits []watchHit, want []string, pid int) {
 	}
 }
 
-func TestWatchWritersC(t *testing.T) {
+func TestWatchWritersC(t *testing.T) { eachWatchKind(t, testWatchWritersC) }
+
+func testWatchWritersC(t *testing.T, kind WatchKind) {
 	for _, flags := range [][]string{{"-O0", "-g"}, {"-O2", "-g", "-no-pie"}} {
 		prog := fixture.C(t, "watchme.c", flags...)
-		hits, out, p := watchRun(t, prog, "counter", WatchWrite)
+		hits, out, p := watchRun(t, prog, "counter", WatchWrite, kind)
 		checkWriters(t, hits, []string{"writer_a", "writer_a", "writer_a", "writer_b", "writer_b", "writer_b"}, p.Pid())
 		// writer_a runs on the main thread, writer_b on the thread born later.
 		if hits[0].tid != p.Pid() || hits[3].tid == p.Pid() {
@@ -138,19 +141,23 @@ func TestWatchWritersC(t *testing.T) {
 }
 
 func TestWatchReadWriteC(t *testing.T) {
-	prog := fixture.C(t, "watchme.c", "-O0", "-g")
-	hits, _, p := watchRun(t, prog, "counter", WatchReadWrite)
-	checkWriters(t, hits, []string{"writer_a", "writer_a", "writer_a", "writer_b", "writer_b", "writer_b", "reader"}, p.Pid())
+	eachWatchKind(t, func(t *testing.T, kind WatchKind) {
+		prog := fixture.C(t, "watchme.c", "-O0", "-g")
+		hits, _, p := watchRun(t, prog, "counter", WatchReadWrite, kind)
+		checkWriters(t, hits, []string{"writer_a", "writer_a", "writer_a", "writer_b", "writer_b", "writer_b", "reader"}, p.Pid())
+	})
 }
 
-func TestWatchWritersGo(t *testing.T) {
+func TestWatchWritersGo(t *testing.T) { eachWatchKind(t, testWatchWritersGo) }
+
+func testWatchWritersGo(t *testing.T, kind WatchKind) {
 	prog := fixture.GoDebug(t, "gowatch")
-	hits, out, p := watchRun(t, prog, "main.counter", WatchWrite)
+	hits, out, p := watchRun(t, prog, "main.counter", WatchWrite, kind)
 	checkWriters(t, hits, []string{"main.WriterA", "main.WriterA", "main.WriterA", "main.WriterB", "main.WriterB", "main.WriterB"}, p.Pid())
 	if out != "read=30\n" {
 		t.Errorf("output %q", out)
 	}
-	hits, _, p = watchRun(t, prog, "main.counter", WatchReadWrite)
+	hits, _, p = watchRun(t, prog, "main.counter", WatchReadWrite, kind)
 	checkWriters(t, hits, []string{"main.WriterA", "main.WriterA", "main.WriterA", "main.WriterB", "main.WriterB", "main.WriterB", "main.Reader"}, p.Pid())
 }
 

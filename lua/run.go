@@ -47,6 +47,10 @@ type Config struct {
 	// Seccomp: run: syscall hooks through a seccomp filter
 	// (engine.LaunchOptions.Seccomp).
 	Seccomp bool
+	// WatchKind: what watch() uses by default: "auto" or "" (the debug
+	// registers where they fire, else software watchpoints), "hardware",
+	// "software" (CheckWatchKind).
+	WatchKind string
 }
 
 // Run runs one debugging session and returns godbg's exit status: the
@@ -90,6 +94,9 @@ func Run(cfg Config) int {
 	}
 
 	p.OnExec(func(e engine.ExecInfo) { reportExec(cfg.Stderr, p.Pid(), e) })
+	if kind, err := engine.ParseWatchKind(cfg.WatchKind); err == nil {
+		p.SetDefaultWatchKind(kind)
+	}
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -352,4 +359,10 @@ func (w *watcher) close() {
 		w.timer.Stop()
 	}
 	close(w.done)
+}
+
+// CheckWatchKind validates Config.WatchKind.
+func CheckWatchKind(s string) error {
+	_, err := engine.ParseWatchKind(s)
+	return err
 }

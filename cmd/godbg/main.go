@@ -69,6 +69,7 @@ var sessionFlags = []cli.Flag{
 	&cli.StringSliceFlag{Name: "a", Usage: "set params.KEY = \"VALUE\" for the script (repeatable)", Value: nil},
 	&cli.StringFlag{Name: "o", Usage: "write the script's output to `FILE` instead of stdout"},
 	&cli.DurationFlag{Name: "timeout", Usage: "stop after `DURATION` (e.g. 30s): the tracee is killed (or detached), godbg exits 124"},
+	&cli.StringFlag{Name: "watch", Value: "auto", Usage: "how watch() watches by default: `KIND` auto (the CPU's debug registers where they fire, else page protection), hardware or software"},
 }
 
 func newApp(stdout, stderr io.Writer) *cli.App {
@@ -160,6 +161,10 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 // session reads the flags shared by run and attach.
 func session(c *cli.Context) (lua.Config, func(), error) {
 	cfg := lua.Config{Params: map[string]string{}, Out: c.App.Writer, Stderr: c.App.ErrWriter, Timeout: c.Duration("timeout"), NoDisplacedStep: c.Bool("no-displaced"), Seccomp: c.Bool("seccomp")}
+	if err := lua.CheckWatchKind(c.String("watch")); err != nil {
+		return cfg, nil, usagef("--watch: %v", err)
+	}
+	cfg.WatchKind = c.String("watch")
 	for _, kv := range c.StringSlice("a") {
 		k, v, ok := strings.Cut(kv, "=")
 		if !ok || k == "" {

@@ -1,5 +1,0 @@
-package engine
-
-import "unsafe"
-
-func uintptrOf[T any](p *T) uintptr { return uintptr(unsafe.Pointer(p)) }
