@@ -184,7 +184,7 @@ func testStepSyscall(t *testing.T, prog string, mode sysMode) {
 
 // bumpWatched launches stepsys ROUNDS with a breakpoint on bump, whose
 // first instruction writes the global counter, and a write watch on it.
-func bumpWatched(t *testing.T, prog string, noDisplaced bool, rounds string) (*Process, func() string, Addr, *Breakpoint, *Watchpoint) {
+func bumpWatched(t *testing.T, prog string, noDisplaced bool, rounds string, kind WatchKind) (*Process, func() string, Addr, *Breakpoint, *Watchpoint) {
 	t.Helper()
 	p, out := launch(t, prog, noDisplaced, rounds)
 	fn := rawSym(t, p, "bump")
@@ -196,6 +196,7 @@ func bumpWatched(t *testing.T, prog string, noDisplaced bool, rounds string) (*P
 	if err != nil {
 		t.Fatal(err)
 	}
+	checkKind(t, wp, kind)
 	return p, out, fn, bp, wp
 }
 
@@ -203,10 +204,12 @@ func bumpWatched(t *testing.T, prog string, noDisplaced bool, rounds string) (*P
 // global: stepping over it (displaced, or single-stepped with the trap
 // lifted under --no-displaced) must still report every write, at the
 // instruction after it.
-func TestWatchStepOver(t *testing.T) {
+func TestWatchStepOver(t *testing.T) { eachWatchKind(t, testWatchStepOver) }
+
+func testWatchStepOver(t *testing.T, kind WatchKind) {
 	prog := stepsysProg(t)
 	for _, noDisplaced := range []bool{true, false} {
-		p, out, fn, bp, wp := bumpWatched(t, prog, noDisplaced, "5")
+		p, out, fn, bp, wp := bumpWatched(t, prog, noDisplaced, "5", kind)
 		var seen []string
 		ev, err := p.Continue(func(ev *Event) (bool, error) {
 			switch ev.Kind {
@@ -239,10 +242,12 @@ func TestWatchStepOver(t *testing.T) {
 // TestStepWatch steps over the writing instruction: with no hook the step
 // returns the watch event; with a hook the hook sees it and the step
 // returns the step event. Either way the write is done.
-func TestStepWatch(t *testing.T) {
+func TestStepWatch(t *testing.T) { eachWatchKind(t, testStepWatch) }
+
+func testStepWatch(t *testing.T, kind WatchKind) {
 	prog := stepsysProg(t)
 	for _, noDisplaced := range []bool{true, false} {
-		p, out, fn, bp, wp := bumpWatched(t, prog, noDisplaced, "3")
+		p, out, fn, bp, wp := bumpWatched(t, prog, noDisplaced, "3", kind)
 		toBump := func() {
 			t.Helper()
 			ev, err := p.Continue(nil)

@@ -161,7 +161,12 @@ func testWatchWritersGo(t *testing.T, kind WatchKind) {
 	checkWriters(t, hits, []string{"main.WriterA", "main.WriterA", "main.WriterA", "main.WriterB", "main.WriterB", "main.WriterB", "main.Reader"}, p.Pid())
 }
 
-func TestWatchLimitsAndDelete(t *testing.T) {
+// TestWatchLimitsAndDelete: four hardware watchpoints, then a fifth that
+// is software (or refused when hardware is asked for); 60 software ones,
+// the 61st refused.
+func TestWatchLimitsAndDelete(t *testing.T) { eachWatchKind(t, testWatchLimitsAndDelete) }
+
+func testWatchLimitsAndDelete(t *testing.T, kind WatchKind) {
 	prog := fixture.C(t, "watchme.c", "-O0", "-g")
 	p, out := launch(t, prog, false)
 	base := dataSym(t, p, "counter")
@@ -169,18 +174,32 @@ func TestWatchLimitsAndDelete(t *testing.T) {
 		t.Errorf("misaligned watch: got %v", err)
 	}
 	var wps []*Watchpoint
-	for i := 0; i < 4; i++ {
+	limit := maxSoftWatch
+	if kind == WatchHardware {
+		limit = 4
+	}
+	for i := 0; i < limit; i++ {
 		wp, err := p.SetWatchpoint(base, 8, WatchWrite)
 		if err != nil {
 			t.Fatalf("watch %d: %v", i+1, err)
 		}
+		checkKind(t, wp, kind)
 		wps = append(wps, wp)
 	}
-	if _, err := p.SetWatchpoint(base, 8, WatchWrite); err == nil || !strings.Contains(err.Error(), "all 4 hardware watchpoints") {
-		t.Errorf("5th watch: got %v", err)
-	}
-	if dr7, err := p.CurrentThread().DebugReg(7); err != nil || dr7&0xff != 0x55 {
-		t.Errorf("DR7 = %#x, %v: want L0-L3 set", dr7, err)
+	if kind == WatchHardware {
+		if _, err := p.SetWatchpointKind(base, 8, WatchWrite, WatchHardware); err == nil || !strings.Contains(err.Error(), "all 4 hardware watchpoints") {
+			t.Errorf("5th hardware watch: got %v", err)
+		}
+		if dr7, err := p.CurrentThread().DebugReg(7); err != nil || dr7&0xff != 0x55 {
+			t.Errorf("DR7 = %#x, %v: want L0-L3 set", dr7, err)
+		}
+		wp, err := p.SetWatchpoint(base, 8, WatchWrite)
+		if err != nil || wp.Kind != WatchSoftware {
+			t.Fatalf("5th watch: got %v, %v; want a software watchpoint", wp, err)
+		}
+		wps = append(wps, wp)
+	} else if _, err := p.SetWatchpointKind(base, 8, WatchWrite, WatchSoftware); err == nil || !strings.Contains(err.Error(), "all 60 software watchpoints") {
+		t.Errorf("61st software watch: got %v", err)
 	}
 	for _, wp := range wps[1:] {
 		if err := p.ClearWatchpoint(wp); err != nil {
@@ -208,13 +227,16 @@ func TestWatchLimitsAndDelete(t *testing.T) {
 // TestWatchDetach detaches in the middle (a thread of the program is born
 // later): the program must run to its end, which it would not with a debug
 // register left set (an untraced SIGTRAP kills it).
-func TestWatchDetach(t *testing.T) {
+func TestWatchDetach(t *testing.T) { eachWatchKind(t, testWatchDetach) }
+
+func testWatchDetach(t *testing.T, kind WatchKind) {
 	prog := fixture.C(t, "watchme.c", "-O0", "-g")
 	p, out := launch(t, prog, false)
 	wp, err := p.SetWatchpoint(dataSym(t, p, "counter"), 8, WatchWrite)
 	if err != nil {
 		t.Fatal(err)
 	}
+	checkKind(t, wp, kind)
 	ev, err := p.Continue(nil)
 	if err != nil || ev.Kind != EventWatch || ev.Wp != wp {
 		t.Fatalf("got %+v, %v: want the first watch hit", ev, err)
@@ -240,7 +262,9 @@ func TestWatchDetach(t *testing.T) {
 // TestWatchFromHookGo sets a watchpoint from a breakpoint's hook while the
 // other threads run: every one of the 16000 atomic writes that follow is
 // seen, on whichever thread (threads born later included).
-func TestWatchFromHookGo(t *testing.T) {
+func TestWatchFromHookGo(t *testing.T) { eachWatchKind(t, testWatchFromHookGo) }
+
+func testWatchFromHookGo(t *testing.T, kind WatchKind) {
 	prog := fixture.GoDebug(t, "gomulti")
 	p, out := launch(t, prog, false, "8", "2000")
 	if _, err := p.SetBreakpoint(mustSym(t, p, "main.Work"), "main.Work"); err != nil {
@@ -268,8 +292,9 @@ func TestWatchFromHookGo(t *testing.T) {
 		t.Fatalf("got %+v, %v; output %q", ev, err, out())
 	}
 	if wp == nil || wp.Hits != 16000 {
-		t.Errorf("watch hits %v, want 16000", wp)
+		t.Fatalf("watch hits %v, want 16000", wp)
 	}
+	checkKind(t, wp, kind)
 	if want := "goroutines=8 calls=16000 sum=31984000\n"; out() != want {
 		t.Errorf("output %q, want %q", out(), want)
 	}

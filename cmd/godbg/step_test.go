@@ -30,8 +30,9 @@ w:delete()`
 
 func TestStepScript(t *testing.T) {
 	prog := target(t, fixture.C(t, "stepsys.c", "-O2", "-fcf-protection=none"))
+	watch, _ := watchModes(t)
 	for _, mode := range sysModes {
-		for _, extra := range [][]string{nil, {"--no-displaced"}} {
+		for _, extra := range [][]string{watch[0], watch[1], {"--no-displaced"}, append([]string{"--no-displaced"}, watch[0]...)} {
 			r := runIn(t, append(append([]string(nil), mode...), extra...), "-e", stepScript, prog)
 			check(t, r, 0, "step\nenter \nexit true\nstep\nstep\nwatch\ttrue\tbump\nrounds=3 ok=3 counter=3\n", "")
 		}

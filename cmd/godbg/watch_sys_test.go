@@ -1,12 +1,14 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/godbg/godbg/internal/fixture"
@@ -24,7 +26,33 @@ wp = watch(addr, 8, params.mode, function(ev)
 end)
 on("exit", function(ev) printf("hits=%d code=%d", wp.hits, ev.code) end)`
 
+var (
+	watchProbeOnce sync.Once
+	watchDefault   string
+)
+
+// watchModes are the flags every watch test runs with: software
+// watchpoints forced, then the default, which is hardware where the debug
+// registers fire and software where they do not; def is the kind the
+// default gives (asked of godbg itself, once).
+func watchModes(t *testing.T) (modes [][]string, def string) {
+	t.Helper()
+	watchProbeOnce.Do(func() {
+		prog := target(t, fixture.C(t, "watchme.c", "-O0", "-g"))
+		r := godbg(t, "run", "-e", `print(watch(sym("counter"), 8, "w").kind) kill()`, prog)
+		watchDefault = strings.TrimSpace(r.stdout)
+		if watchDefault == "software" {
+			fmt.Fprintln(os.Stderr, "*** cmd tests: the CPU's debug registers do NOT fire on this machine: watch() tests run with software watchpoints only (hardware is checked for its refusal) ***")
+		}
+	})
+	if watchDefault != "hardware" && watchDefault != "software" {
+		t.Fatalf("watch probe: kind %q", watchDefault)
+	}
+	return [][]string{{"--watch", "software"}, nil}, watchDefault
+}
+
 func TestWatchWritersScript(t *testing.T) {
+	modes, _ := watchModes(t)
 	c := target(t, fixture.C(t, "watchme.c", "-O0", "-g"))
 	goProg := target(t, fixture.GoDebug(t, "gowatch"))
 	tests := []struct {
@@ -35,22 +63,38 @@ func TestWatchWritersScript(t *testing.T) {
 		{goProg, "main.counter", "w", strings.Repeat("main.WriterA\n", 3) + strings.Repeat("main.WriterB\n", 3) + "read=30\nhits=6 code=0\n"},
 		{goProg, "main.counter", "rw", strings.Repeat("main.WriterA\n", 3) + strings.Repeat("main.WriterB\n", 3) + "main.Reader\nread=30\nhits=7 code=0\n"},
 	}
-	for _, tt := range tests {
-		r := godbg(t, "run", "-a", "var="+tt.v, "-a", "mode="+tt.mode, "-e", watchScript, tt.prog)
-		check(t, r, 0, tt.want, "")
+	for _, m := range modes {
+		for _, tt := range tests {
+			r := runIn(t, append([]string{"run"}, m...), "-a", "var="+tt.v, "-a", "mode="+tt.mode, "-e", watchScript, tt.prog)
+			check(t, r, 0, tt.want, "")
+		}
 	}
 }
 
 func TestWatchLimitsScript(t *testing.T) {
+	modes, def := watchModes(t)
 	prog := target(t, fixture.C(t, "watchme.c", "-O0", "-g"))
-	r := godbg(t, "run", "-e", `
+	for _, m := range modes {
+		kind := def
+		if m != nil {
+			kind = "software"
+		}
+		// A fifth watchpoint: software where four are hardware; hardware
+		// asked for is refused (all four in use, or the registers do not
+		// fire here).
+		fifth := "-e:9: watch 0x555555558040: all 4 hardware watchpoints (DR0-DR3) are in use; delete one first"
+		if def == "software" {
+			fifth = "-e:9: watch 0x555555558040: the CPU's debug registers do not fire on this machine (a virtual machine that accepts them and never raises the trap); use a software watchpoint"
+		}
+		r := runIn(t, append([]string{"run"}, m...), "-e", `
 		local a = sym("counter")
 		print(select(2, pcall(watch, a + 4, 8, "w")))
 		print(select(2, pcall(watch, a, 3, "w")))
 		print(select(2, pcall(watch, a, 8, "r")))
 		local wps = {}
 		for i = 1, 4 do wps[i] = watch(a, 8, "w", function() end) end
-		print(select(2, pcall(watch, a, 8, "w")))
+		print(wps[1].kind, watch(a, 8, "w", function() end).kind)
+		print(select(2, pcall(watch, a, 8, "w", nil, {kind = "hardware"})))
 		for i = 2, 4 do wps[i]:delete() end
 		print(wps[2].deleted, wps[1].deleted)
 		-- no fn: the first write stops cont()
@@ -60,15 +104,16 @@ func TestWatchLimitsScript(t *testing.T) {
 		print(ev.reason, ev.wp == wp, where(ev.pc).sym, mem.i64(a))
 		wp:delete()
 		print(cont().reason)`, prog)
-	check(t, r, 0, `-e:3: watch 0x555555558044: address not aligned to its size 8
+		check(t, r, 0, `-e:3: watch 0x555555558044: address not aligned to its size 8
 -e:4: watch 0x555555558040: size 3: want 1, 2, 4 or 8
 -e:5: bad argument #3 to (anonymous) (watch mode "r": want "w" (writes) or "rw" (reads and writes))
--e:8: watch 0x555555558040: all 4 hardware watchpoints (DR0-DR3) are in use; delete one first
+`+kind+"\tsoftware\n"+fifth+`
 true	false
 watch	true	writer_a	1
 read=30
 exit
 `, "")
+	}
 }
 
 // The Go program's os.Open of its config fails with ENOENT without the
@@ -203,8 +248,15 @@ faults: openat #5 "/nonexistent/sysorder" = -1 ENOENT (injected) tid=N
 }
 
 func TestWatchRecipe(t *testing.T) {
+	modes, _ := watchModes(t)
+	for _, m := range modes {
+		testWatchRecipe(t, m)
+	}
+}
+
+func testWatchRecipe(t *testing.T, mode []string) {
 	prog := target(t, fixture.GoDebug(t, "gowatch"))
-	r := godbg(t, "run", "-a", "var=main.counter", "watch", prog)
+	r := runIn(t, append([]string{"run"}, mode...), "-a", "var=main.counter", "watch", prog)
 	goroutine := regexp.MustCompile(`\[goroutine (\d+), tid \d+\]`)
 	r.stdout = goroutine.ReplaceAllString(r.stdout, "[goroutine $1]")
 	addr := regexp.MustCompile(`#(\d) 0x[0-9a-f]+ in`)
