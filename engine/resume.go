@@ -14,6 +14,11 @@ func (p *Process) resume(t *Thread) error {
 		// A watchpoint fired during an engine single-step of t (the step
 		// over a trap without displaced stepping): t stays stopped and its
 		// hit comes to Continue as a stop of its own, before t runs on.
+		// Registers changed meanwhile (a call's result set again by
+		// softSyscallExit) are written now: that stop reads them anew.
+		if err := t.flushRegs(); err != nil {
+			return p.vanished(t, err)
+		}
 		p.deferred = append(p.deferred, waitStatus{tid: t.tid, status: watchStopStatus, watch: t.watchFired})
 		t.watchFired = 0
 		return nil

@@ -277,3 +277,32 @@ func testWatchRecipe(t *testing.T, mode []string) {
 	want.WriteString("read=30\nmain.counter: 6 accesses watched\n")
 	check(t, r, 0, want.String(), "")
 }
+
+// TestWatchKernelAndFork: the watched global shares its page with others.
+// The kernel writing the page in read(2) neither fails the call nor is a
+// hit unless it writes the watched bytes (then the hit is at the
+// instruction after the call, in libc's read); the program's writes to the
+// page's other bytes are no hits; a fork child's writes to its copy do not
+// kill it. Software watchpoints only meet these (hardware ones watch bytes,
+// not pages), and the test runs in both modes all the same.
+func TestWatchKernelAndFork(t *testing.T) {
+	modes, _ := watchModes(t)
+	prog := target(t, fixture.C(t, "swwatch.c", "-O0", "-g"))
+	for _, m := range modes {
+		for _, mode := range []string{"w", "rw"} {
+			r := runIn(t, append([]string{"run"}, m...), "-a", "mode="+mode, "-e", `
+				local wp = watch(sym("g"), 8, params.mode, function(ev)
+					printf("hit %s %d", where(ev.pc).sym, mem.i64(ev.addr))
+				end)
+				on("exit", function(ev) print(wp.hits, ev.code) end)`, prog)
+			want := "hit read 42\nhit bump 5\n"
+			hits := 2
+			if mode == "rw" {
+				want += "hit main 5\n" // printf's argument
+				hits = 3
+			}
+			want += "r1=5 buf=hello r2=8 counter=5 other=7 child=3\n" + strconv.Itoa(hits) + "\t0\n"
+			check(t, r, 0, want, "")
+		}
+	}
+}
