@@ -115,7 +115,10 @@ func (m *Module) call(fn *glua.LFunction, ev *glua.LTable) (bool, error) {
 		L.Push(ev)
 		nargs = 1
 	}
-	if err := L.PCall(nargs, 1, nil); err != nil {
+	m.inCallback++
+	err := L.PCall(nargs, 1, nil)
+	m.inCallback--
+	if err != nil {
 		ae, ok := err.(*glua.ApiError)
 		if !ok {
 			ae = &glua.ApiError{Type: glua.ApiErrorRun, Object: glua.LString(err.Error())}

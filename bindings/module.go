@@ -36,6 +36,9 @@ type Module struct {
 	stopEv *engine.Event
 	// exitHandled: the on("exit") handlers ran.
 	exitHandled bool
+	// inCallback counts the callbacks running (call): cont, step, finish
+	// and next_line refuse to run from one (notFromCallback).
+	inCallback int
 
 	// isGo: events carry a goid (read lazily through eventMeta from
 	// curEv, while curTab is the current event).

@@ -17,11 +17,12 @@ func init() {
 // "step" mode). Callbacks run as with cont(); one returning true ends
 // next() early with its event, as does the exit.
 func (m *Module) next(L *glua.LState) int {
+	m.notFromCallback(L, "next")
 	m.checkLive(L, "next")
 	ev, err := m.runWith(m.p.Next)
 	if err != nil {
 		m.raise(L, "next", err)
 	}
-	L.Push(m.eventTable(ev))
+	L.Push(m.runEvent(ev))
 	return 1
 }

@@ -72,12 +72,13 @@ func (m *Module) forceReturn(L *glua.LState) int {
 // callbacks run as with cont(); one returning true ends finish() early with
 // its event, as does the exit.
 func (m *Module) finish(L *glua.LState) int {
+	m.notFromCallback(L, "finish")
 	m.checkLive(L, "finish")
 	ev, err := m.runWith(m.p.Finish)
 	if err != nil {
 		m.raise(L, "finish", err)
 	}
-	L.Push(m.eventTable(ev))
+	L.Push(m.runEvent(ev))
 	return 1
 }
 
