@@ -25,13 +25,13 @@ func TestResumeFromCallbackRefused(t *testing.T) {
 		{"cont in brk", "cont", "", []string{threads, "8", "20000"}},
 		{"step in brk", "step", "brk('add', function() step() end)", []string{hello}},
 		{"finish in brk", "finish", "brk('add', function() finish() end)", []string{hello}},
-		{"next in brk", "next", "brk('add', function() next() end)", []string{hello}},
+		{"next_line in brk", "next_line", "brk('add', function() next_line() end)", []string{hello}},
 		{"cont in on_return", "cont", "brk('add', {on_return = function() cont() end})", []string{hello}},
 		{"cont in sys", "cont", "sys('write', function() cont() end)", []string{hello}},
 		{"step in on thread", "step", "on('thread', function() step() end)", []string{threads, "2", "10"}},
 		{"cont in on signal", "cont", "on('signal', function() cont() end)", []string{faults, "segv"}},
 		{"cont in a Go brk", "cont", "brk('main.Work', function() cont() end)", []string{gomulti, "8", "20000"}},
-		{"cont in a callback of next", "cont", "brk('main'); cont(); brk('add', function() cont() end); for i = 1, 20 do next() end", []string{hello}},
+		{"cont in a callback of next_line", "cont", "brk('main'); cont(); brk('add', function() cont() end); for i = 1, 20 do next_line() end", []string{hello}},
 	}
 	for _, tt := range tests {
 		var r result

@@ -202,7 +202,7 @@ func bucketLow(b string) float64 {
 	return v * mult
 }
 
-// next() walks compute line by line and returns to main; over the call of
+// next_line() walks compute line by line and returns to main; over the call of
 // add, a callback returning false lets it end the line in the caller, one
 // returning true ends it with the breakpoint's event.
 func TestRunNext(t *testing.T) {
@@ -210,7 +210,7 @@ func TestRunNext(t *testing.T) {
 		local ev = cont()
 		local lines = {where(ev.addr).line}
 		for i = 1, 6 do
-			ev = next()
+			ev = next_line()
 			assert(ev.reason == "step" and ev.tid and ev.addr == regs.rip, "step event")
 			local w = where(ev.addr)
 			lines[#lines + 1] = w.sym .. ":" .. w.line
@@ -220,10 +220,10 @@ func TestRunNext(t *testing.T) {
 	over := `
 		cont()
 		bp:delete()
-		for i = 1, NEXTS do next() end
+		for i = 1, NEXTS do next_line() end
 		local calls = 0
 		brk(CALLEE, function() calls = calls + 1; return STOP end)
-		local ev = next()
+		local ev = next_line()
 		printf("%s %s calls=%d", ev.reason, ev.sym, calls)
 		bps()[1]:delete()`
 	for _, tt := range []struct{ prog, pre, lines string }{
