@@ -35,6 +35,7 @@ func (m *Module) on(L *glua.LState) int {
 // m.cbErr and returned as a Go error, so it never unwinds engine frames.
 func (m *Module) hook(ev *engine.Event) (stop bool, err error) {
 	defer m.out.Flush() // a callback's lines come out before the tracee's next ones
+	m.stop = ev
 	switch ev.Kind {
 	case engine.EventBreakpoint:
 		// The engine calls the hook once for each breakpoint of a stop.
@@ -254,6 +255,7 @@ func (m *Module) RunExitHandlers(ev *engine.Event) error {
 		return nil
 	}
 	m.exitHandled = true
+	m.stop = ev
 	hs := m.handlers["exit"]
 	t := m.eventTable(ev)
 	for _, fn := range hs {

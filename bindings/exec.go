@@ -35,6 +35,7 @@ func (m *Module) runWith(run func(engine.Hook) (*engine.Event, error)) (*engine.
 	m.out.Flush()
 	m.cbErr, m.stopEv = nil, nil
 	ev, err := run(m.hook)
+	m.stop = nil
 	if m.cbErr != nil {
 		return nil, m.cbErr
 	}
@@ -53,6 +54,7 @@ func (m *Module) runWith(run func(engine.Hook) (*engine.Event, error)) (*engine.
 	if m.stopEv != nil && ev.Kind == engine.EventBreakpoint {
 		ev = m.stopEv
 	}
+	m.stop = ev
 	return ev, nil
 }
 
