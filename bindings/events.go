@@ -35,6 +35,7 @@ func (m *Module) on(L *glua.LState) int {
 // m.cbErr and returned as a Go error, so it never unwinds engine frames.
 func (m *Module) hook(ev *engine.Event) (stop bool, err error) {
 	defer m.out.Flush() // a callback's lines come out before the tracee's next ones
+	m.stop = ev
 	switch ev.Kind {
 	case engine.EventBreakpoint:
 		// The engine calls the hook once for each breakpoint of a stop.
@@ -115,7 +116,10 @@ func (m *Module) call(fn *glua.LFunction, ev *glua.LTable) (bool, error) {
 		L.Push(ev)
 		nargs = 1
 	}
-	if err := L.PCall(nargs, 1, nil); err != nil {
+	m.inCallback++
+	err := L.PCall(nargs, 1, nil)
+	m.inCallback--
+	if err != nil {
 		ae, ok := err.(*glua.ApiError)
 		if !ok {
 			ae = &glua.ApiError{Type: glua.ApiErrorRun, Object: glua.LString(err.Error())}
@@ -251,6 +255,7 @@ func (m *Module) RunExitHandlers(ev *engine.Event) error {
 		return nil
 	}
 	m.exitHandled = true
+	m.stop = ev
 	hs := m.handlers["exit"]
 	t := m.eventTable(ev)
 	for _, fn := range hs {

@@ -11,12 +11,13 @@ import (
 // breakpoint without fn is hit, a signal arrives or the process exits. A
 // Lua error in a callback is raised again here.
 func (m *Module) cont(L *glua.LState) int {
+	m.notFromCallback(L, "cont")
 	m.checkLive(L, "cont")
 	ev, err := m.resume()
 	if err != nil {
 		m.raise(L, "cont", err)
 	}
-	L.Push(m.eventTable(ev))
+	L.Push(m.runEvent(ev))
 	return 1
 }
 
@@ -28,16 +29,24 @@ func (m *Module) resume() (*engine.Event, error) {
 
 // runWith runs the tracee through one of the engine's resuming calls
 // (Continue, Next, Finish) with the callbacks as its hook: a callback's Lua
-// error comes back as the error, the exit is remembered.
+// error comes back as the error, the exit is remembered. The event is nil
+// when a callback detached.
 func (m *Module) runWith(run func(engine.Hook) (*engine.Event, error)) (*engine.Event, error) {
 	m.out.Flush()
 	m.cbErr, m.stopEv = nil, nil
 	ev, err := run(m.hook)
+	m.stop = nil
 	if m.cbErr != nil {
 		return nil, m.cbErr
 	}
 	if err != nil {
 		return nil, err
+	}
+	if m.detached {
+		return nil, nil // a callback called detach()
+	}
+	if m.p.Exited() && ev.Kind != engine.EventExit {
+		ev = m.p.ExitEvent() // a callback called kill() during a step, finish or next_line
 	}
 	if ev.Kind == engine.EventExit {
 		m.exit = ev
@@ -45,7 +54,19 @@ func (m *Module) runWith(run func(engine.Hook) (*engine.Event, error)) (*engine.
 	if m.stopEv != nil && ev.Kind == engine.EventBreakpoint {
 		ev = m.stopEv
 	}
+	m.stop = ev
 	return ev, nil
+}
+
+// runEvent is the table cont, step, finish and next_line return for the
+// event runWith gave: {reason="detach"} when a callback detached.
+func (m *Module) runEvent(ev *engine.Event) *glua.LTable {
+	if ev == nil {
+		t := m.L.CreateTable(0, 1)
+		t.RawSetString("reason", glua.LString("detach"))
+		return t
+	}
+	return m.eventTable(ev)
 }
 
 // raise turns an error of op into a Lua error: a callback's Lua error as it
@@ -57,6 +78,18 @@ func (m *Module) raise(L *glua.LState, op string, err error) {
 		L.Error(ae.Object, 0)
 	}
 	L.RaiseError("%s: %v", op, err)
+}
+
+// notFromCallback refuses op (cont, step, finish, next_line) in a callback
+// the event loop runs: the loop owns the stopped threads and the stops
+// already seen, and a second loop run from the callback would not see them
+// (hits lost, threads resumed from a trap's middle).
+func (m *Module) notFromCallback(L *glua.LState, op string) {
+	if m.inCallback > 0 {
+		L.RaiseError("%s: cannot be called from a callback (the cont(), step(), finish() or next_line() that runs the "+
+			"callback already runs the tracee): return true from the callback to stop there, that call then "+
+			"returns its event; to see a function return, use brk's opts.on_return", op)
+	}
 }
 
 func (m *Module) checkLive(L *glua.LState, op string) {
@@ -76,15 +109,13 @@ func (m *Module) checkLive(L *glua.LState, op string) {
 // callback returns true (one without fn stops), else the step event. A
 // `syscall` instruction thus steps through the call's entry and exit.
 func (m *Module) step(L *glua.LState) int {
+	m.notFromCallback(L, "step")
 	m.checkLive(L, "step")
 	ev, err := m.runWith(m.p.StepInstruction)
 	if err != nil {
 		m.raise(L, "step", err)
 	}
-	if ev.Kind == engine.EventExit {
-		m.exit = ev
-	}
-	L.Push(m.eventTable(ev))
+	L.Push(m.runEvent(ev))
 	return 1
 }
 

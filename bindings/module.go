@@ -36,6 +36,13 @@ type Module struct {
 	stopEv *engine.Event
 	// exitHandled: the on("exit") handlers ran.
 	exitHandled bool
+	// inCallback counts the callbacks running (call): cont, step, finish
+	// and next_line refuse to run from one (notFromCallback).
+	inCallback int
+	// stop is the stop at hand: the event whose callbacks run, or the one
+	// the last cont, step, finish or next_line returned (nil before the
+	// first, or after an error); force_return checks it (returnSafe).
+	stop *engine.Event
 
 	// isGo: events carry a goid (read lazily through eventMeta from
 	// curEv, while curTab is the current event).

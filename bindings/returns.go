@@ -1,6 +1,7 @@
 package bindings
 
 import (
+	"fmt"
 	"math"
 	"strings"
 
@@ -25,8 +26,9 @@ func (m *Module) callReturn(ev *engine.Event) (bool, error) {
 	return m.call(d.onReturn, m.eventTable(ev))
 }
 
-// force_return([v]): in a breakpoint callback (or after cont() stopped at
-// one), skip the rest of the current function: its frame is unwound
+// force_return([v]): in the callback of a breakpoint at a function's entry
+// or after its prologue (or after cont() stopped at one: returnSafe), skip
+// the rest of the current function: its frame is unwound
 // through the call frame information (rsp, rip and the callee-saved
 // registers its prologue saved) and it returns v to its caller (default 0).
 // v is an integer or a boolean (rax; a Go function's other integer results
@@ -60,10 +62,72 @@ func (m *Module) forceReturn(L *glua.LState) int {
 	default:
 		v.Int = checkU64(L, 1)
 	}
+	if why := m.returnSafe(t); why != "" {
+		L.RaiseError("force_return: %s", why)
+	}
 	if err := t.ForceReturn(v); err != nil {
 		m.raise(L, "force_return", err)
 	}
 	return 0
+}
+
+// notHere names the stops where force_return is refused, for its message.
+var notHere = map[engine.EventKind]string{
+	engine.EventWatch:  "not in a watchpoint's callback",
+	engine.EventSignal: "not at a signal",
+	engine.EventStep:   "not after step() or next_line()",
+	engine.EventFinish: "not after finish()",
+	engine.EventThread: `not in an on("thread") handler`,
+	engine.EventExec:   `not in an on("exec") handler`,
+	engine.EventExit:   "the program has exited",
+}
+
+// returnSafe tells why force_return cannot run now on t, or "" when it
+// can: the stop at hand is a breakpoint's and t is at the first instruction
+// of a function or at the first after its prologue (where brk puts a
+// function's breakpoint). There the function has done nothing yet but set
+// up its frame, which the call frame information unwinds. Anywhere else it
+// may hold a lock, be halfway through an update or a system call (a Go
+// program then dies with "fatal error: unlock of unlocked lock"), or have no
+// caller (the program's first instruction).
+func (m *Module) returnSafe(t *engine.Thread) string {
+	const only = "only in the callback of a breakpoint at a function's entry or after its prologue (brk(\"func\")), " +
+		"or after cont() stopped at one"
+	ev := m.stop
+	if ev == nil || ev.Kind != engine.EventBreakpoint || ev.Thread != t {
+		what := "before the program stopped at a breakpoint"
+		switch {
+		case ev == nil:
+		case ev.Kind == engine.EventReturn:
+			what = "not at a return (on_return sees the return: set regs.rax there)"
+		case ev.Kind == engine.EventSyscall:
+			what = "not at a system call (sys_return skips one in its enter callback)"
+		case ev.Kind == engine.EventBreakpoint:
+			what = "not on another thread than the breakpoint's"
+		case notHere[ev.Kind] != "":
+			what = notHere[ev.Kind]
+		default:
+			what = fmt.Sprintf("not at a %s stop", eventReason(ev.Kind))
+		}
+		return only + "; " + what
+	}
+	r, err := t.Regs()
+	if err != nil {
+		return err.Error()
+	}
+	pc := engine.Addr(r.Rip)
+	fn, ok := m.p.FuncAt(pc)
+	if ok && pc == fn.Addr {
+		return ""
+	}
+	if ok {
+		if after, err := m.p.FirstPCAfterPrologue(fn); err == nil && pc == after {
+			return ""
+		}
+		return fmt.Sprintf("%s; %#x is %s+%#x, inside the function: returning from there skips what it has begun (locks, deferred calls)",
+			only, uint64(pc), fn.Sym.Name, uint64(pc-fn.Addr))
+	}
+	return fmt.Sprintf("%s; %#x is in no known function", only, uint64(pc))
 }
 
 // finish() -> ev: run until the current function returns to its caller:
@@ -72,12 +136,13 @@ func (m *Module) forceReturn(L *glua.LState) int {
 // callbacks run as with cont(); one returning true ends finish() early with
 // its event, as does the exit.
 func (m *Module) finish(L *glua.LState) int {
+	m.notFromCallback(L, "finish")
 	m.checkLive(L, "finish")
 	ev, err := m.runWith(m.p.Finish)
 	if err != nil {
 		m.raise(L, "finish", err)
 	}
-	L.Push(m.eventTable(ev))
+	L.Push(m.runEvent(ev))
 	return 1
 }
 

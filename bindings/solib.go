@@ -34,6 +34,7 @@ func (m *Module) loadLibraries(L *glua.LState) {
 	m.out.Flush()
 	m.cbErr, m.stopEv = nil, nil
 	ev, err := m.p.LoadLibraries(m.hook)
+	m.stop = nil
 	if m.cbErr != nil {
 		m.raise(L, "load libraries", m.cbErr)
 	}

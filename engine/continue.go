@@ -37,20 +37,19 @@ func (e *Event) Notice() bool { return e.Kind == EventThread || e.Kind == EventE
 // the hook handles one thread's stop ("non-stop"); Continue returns with all
 // of them stopped ("all-stop"), as gdb's user sees it.
 func (p *Process) Continue(hook Hook) (*Event, error) {
-	if p.exited {
-		return nil, ErrExited
+	if err := p.canResume(); err != nil {
+		return nil, err
 	}
 	quietChildStops.Do(noChildStopSignals)
 	if err := p.resumeAll(); err != nil {
 		return nil, err
 	}
-	pending := p.deferred
-	p.deferred = nil
 	for {
+		// The stops collected while stopping every thread come first, in
+		// the order seen. They stay in p.deferred until handled, where a
+		// hook's Kill or Detach finds them (a trap hit to undo).
 		var ws waitStatus
-		if len(pending) > 0 {
-			ws, pending = pending[0], pending[1:]
-		} else if len(p.deferred) > 0 {
+		if len(p.deferred) > 0 {
 			ws, p.deferred = p.deferred[0], p.deferred[1:]
 		} else {
 			if p.interrupted.Load() {
@@ -76,14 +75,13 @@ func (p *Process) Continue(hook Hook) (*Event, error) {
 		first := ev
 		if hook != nil {
 			p.current = ev.Thread
-			stop, ev, err = callHook(hook, ev)
+			stop, ev, err = p.callHook(hook, ev)
 			if p.exited {
 				p.unpool(first)
 				return p.exit, err
 			}
 			if err != nil {
 				p.unpool(first)
-				p.deferred = append(p.deferred, pending...)
 				if serr := p.stopAll(nil); serr != nil {
 					return nil, serr
 				}
@@ -94,7 +92,6 @@ func (p *Process) Continue(hook Hook) (*Event, error) {
 		}
 		if stop && !ev.Notice() {
 			p.unpool(first)
-			p.deferred = append(p.deferred, pending...)
 			if err := p.stopAll(nil); err != nil {
 				return nil, err
 			}
@@ -139,18 +136,33 @@ func noChildStopSignals() {
 	unix.RawSyscall6(unix.SYS_RT_SIGACTION, uintptr(unix.SIGCHLD), uintptr(unsafe.Pointer(&sa)), 0, 8, 0, 0)
 }
 
+// canResume tells whether a resuming call may run: the process lives and
+// no hook is running (ErrInHook).
+func (p *Process) canResume() error {
+	if p.exited {
+		return ErrExited
+	}
+	if p.inHook > 0 {
+		return ErrInHook
+	}
+	return nil
+}
+
 // callHook runs the hook for ev and then for each other event of the same
 // stop (every breakpoint at one address has its hit and its callback); it
-// stops when any of them asks to, and returns the first that did.
-func callHook(hook Hook, ev *Event) (bool, *Event, error) {
+// stops when any of them asks to, and returns the first that did. A hook
+// that killed or detached the process stops it: the others are not run.
+func (p *Process) callHook(hook Hook, ev *Event) (bool, *Event, error) {
+	p.inHook++
+	defer func() { p.inHook-- }()
 	stop, err := hook(ev)
-	if err != nil {
+	if err != nil || p.exited {
 		return true, ev, err
 	}
 	first := ev
 	for _, e := range ev.more {
 		s, err := hook(e)
-		if err != nil {
+		if err != nil || p.exited {
 			return true, e, err
 		}
 		if s && !stop {

@@ -37,8 +37,8 @@ func (f *finishTrap) siteHit(t *Thread, s *site) ([]*Event, error) {
 // hook as in Continue; if the hook stops first, or the process exits, that
 // event is returned instead and the finish is abandoned.
 func (p *Process) Finish(hook Hook) (*Event, error) {
-	if p.exited {
-		return nil, ErrExited
+	if err := p.canResume(); err != nil {
+		return nil, err
 	}
 	t := p.current
 	if t == nil {

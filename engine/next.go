@@ -29,8 +29,8 @@ import (
 // calls, and returns an EventStep there (Addr the new pc); or the event a
 // hook asked to stop at on the way, or the exit.
 func (p *Process) Next(hook Hook) (*Event, error) {
-	if p.exited {
-		return nil, ErrExited
+	if err := p.canResume(); err != nil {
+		return nil, err
 	}
 	t := p.current
 	if t == nil {
@@ -95,7 +95,7 @@ func (p *Process) Next(hook Hook) (*Event, error) {
 			}
 			if ev.Kind != EventStep {
 				// StepInstruction ran a trap not reported yet: a hit.
-				if stop, sev, err := callHook(hook, ev); err != nil || stop {
+				if stop, sev, err := p.callHook(hook, ev); err != nil || stop {
 					return sev, err
 				}
 			} else if ev, err := p.landOnSite(t, hook); err != nil || ev != nil {
@@ -158,7 +158,7 @@ func (p *Process) landOnSite(t *Thread, hook Hook) (*Event, error) {
 		return nil, err
 	}
 	p.current = t
-	stop, sev, err := callHook(hook, ev)
+	stop, sev, err := p.callHook(hook, ev)
 	if err != nil || stop {
 		return sev, err
 	}

@@ -19,6 +19,13 @@ var ErrInterrupted = errors.New("interrupted")
 // ErrExited is returned by operations on a process that is gone.
 var ErrExited = errors.New("the process has exited")
 
+// ErrInHook is returned by the calls that resume the tracee (Continue,
+// StepInstruction, Next, Finish, LoadLibraries) when made from inside a
+// hook: the event loop that called the hook owns the stopped threads and
+// the stops already collected; a second loop run from the hook would not
+// see them, and threads it resumed could run from a trap's middle.
+var ErrInHook = errors.New("the tracee cannot be resumed from inside an event hook")
+
 // Process is a traced program: its threads, breakpoint sites and the
 // scratch area for out-of-line execution.
 type Process struct {
@@ -45,6 +52,10 @@ type Process struct {
 	deferred []waitStatus
 
 	interrupted atomic.Bool
+
+	// inHook counts the hook calls in progress (callHook): the resuming
+	// calls refuse to run meanwhile (ErrInHook).
+	inHook int
 
 	poll poller // how Continue waits (poll.go)
 

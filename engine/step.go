@@ -30,8 +30,8 @@ import (
 // A trap at the pc not reported yet is hit instead (its event is returned,
 // the instruction not run): hook does not see breakpoint hits.
 func (p *Process) StepInstruction(hook Hook) (*Event, error) {
-	if p.exited {
-		return nil, ErrExited
+	if err := p.canResume(); err != nil {
+		return nil, err
 	}
 	t := p.current
 	if t == nil {
@@ -82,7 +82,7 @@ func (p *Process) StepInstruction(hook Hook) (*Event, error) {
 				if hook == nil {
 					return ev, nil
 				}
-				stop, first, err := callHook(hook, ev)
+				stop, first, err := p.callHook(hook, ev)
 				if err != nil || stop {
 					return first, err
 				}
@@ -145,7 +145,7 @@ func (p *Process) stepHook(hook Hook, ev *Event) (*Event, bool, error) {
 		return ev, true, nil
 	}
 	p.current = ev.Thread
-	stop, sev, err := callHook(hook, ev)
+	stop, sev, err := p.callHook(hook, ev)
 	if p.exited {
 		return p.exit, true, err
 	}

@@ -1,11 +1,14 @@
 package lua
 
 import (
+	"io"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
+	"github.com/godbg/godbg/bindings"
 	glua "github.com/yuin/gopher-lua"
 )
 
@@ -25,7 +28,7 @@ func TestCompileErrors(t *testing.T) {
 	}
 }
 
-func TestStateParamsAndSafeLibs(t *testing.T) {
+func TestStateParamsAndLibs(t *testing.T) {
 	dir := t.TempDir()
 	os.WriteFile(filepath.Join(dir, "mod.lua"), []byte("return 42"), 0o644)
 	L := newState(&script{name: "s.lua", dir: dir}, map[string]string{"pattern": "main.*", "n": "3"})
@@ -33,7 +36,7 @@ func TestStateParamsAndSafeLibs(t *testing.T) {
 	err := L.DoString(`
 		assert(params.pattern == "main.*" and params.n == "3")
 		assert(require("mod") == 42)
-		assert(io == nil and os.execute == nil and os.exit == nil and os.remove == nil)
+		assert(type(io.write) == "function" and type(os.execute) == "function" and type(os.remove) == "function")
 		assert(type(os.clock()) == "number" and string.format("%d", 7) == "7" and math.floor(1.5) == 1)
 		assert(package.loaded.os == os)`)
 	if err != nil {
@@ -82,4 +85,92 @@ func TestDescribe(t *testing.T) {
 	if !strings.HasPrefix(got, "<string>:1: boom\nstack traceback:") {
 		t.Errorf("describe: got %q", got)
 	}
+}
+
+// With the API installed, every global of a fresh gopher-lua state (the
+// base functions, the libraries io and os included) is still the original:
+// the same Go function, a library table with the same functions and
+// values. print is the one redefinition (to the output stream); next stays
+// Lua's table iterator (line stepping is next_line).
+func TestStandardGlobalsKept(t *testing.T) {
+	fresh := glua.NewState()
+	defer fresh.Close()
+	L := newState(&script{name: "s.lua"}, nil)
+	defer L.Close()
+	bindings.New(L, nil, bindings.NewOutput(io.Discard))
+	n := 0
+	fresh.G.Global.ForEach(func(k, want glua.LValue) {
+		name := k.String()
+		n++
+		got := L.GetGlobal(name)
+		switch {
+		case name == "print":
+			if got.Type() != glua.LTFunction {
+				t.Errorf("print: got %s, want a function", got.Type())
+			}
+		case name == "_G":
+			if got != L.G.Global {
+				t.Errorf("_G: not the global table")
+			}
+		default:
+			if msg := sameValue(want, got, true); msg != "" {
+				t.Errorf("%s: %s", name, msg)
+			}
+		}
+	})
+	for _, lib := range []string{"io", "os", "string", "table", "math", "coroutine", "debug", "package", "channel"} {
+		if fresh.GetGlobal(lib).Type() != glua.LTTable {
+			t.Errorf("a fresh state has no %s library", lib)
+		}
+	}
+	if n < 30 {
+		t.Errorf("only %d globals in a fresh state", n)
+	}
+	if err := L.DoString(`
+		assert(next({}) == nil and next({7}) == 1 and select("#", 1, 2) == 2 and type(load) == "function")
+		local keys = {}
+		for k in pairs({a = 1}) do keys[#keys + 1] = k end
+		assert(#keys == 1 and keys[1] == "a")
+		assert(type(next_line) == "function")`); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// sameValue compares a value of a fresh state with the one in godbg's: a
+// Go function by its code, a table (a library, one level deep) field by
+// field, anything else by value.
+func sameValue(want, got glua.LValue, deep bool) string {
+	if want.Type() != got.Type() {
+		return "got a " + got.Type().String() + ", want a " + want.Type().String()
+	}
+	switch w := want.(type) {
+	case *glua.LFunction:
+		g := got.(*glua.LFunction)
+		if w.IsG != g.IsG || (w.IsG && reflect.ValueOf(w.GFunction).Pointer() != reflect.ValueOf(g.GFunction).Pointer()) {
+			return "not the standard function"
+		}
+	case *glua.LTable:
+		if !deep {
+			return ""
+		}
+		g := got.(*glua.LTable)
+		msg := ""
+		w.ForEach(func(k, v glua.LValue) {
+			if m := sameValue(v, g.RawGet(k), false); m != "" && msg == "" {
+				msg = k.String() + ": " + m
+			}
+		})
+		g.ForEach(func(k, _ glua.LValue) {
+			if w.RawGet(k) == glua.LNil && msg == "" {
+				msg = k.String() + ": not in the standard library"
+			}
+		})
+		return msg
+	case *glua.LUserData, *glua.LState:
+	default:
+		if want.String() != got.String() {
+			return "got " + got.String() + ", want " + want.String()
+		}
+	}
+	return ""
 }

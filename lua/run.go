@@ -108,6 +108,7 @@ func Run(cfg Config) int {
 	m := bindings.New(L, p, out)
 	se := &session{cfg: cfg, p: p, m: m, w: w}
 	defer se.end()
+	se.endOnExit(L)
 	return se.run(chunk)
 }
 
@@ -187,6 +188,34 @@ func (se *session) stopped(r int32) int {
 	}
 	fmt.Fprintln(se.cfg.Stderr, "godbg: interrupted")
 	return StatusInterrupted
+}
+
+// endOnExit makes os.exit([code]) end the session as every other ending
+// does (end: a launched tracee killed and reaped, an attached one detached
+// with its code bytes back, the output flushed) before godbg exits with
+// code. gopher-lua's own os.exit exits at once, which would leave an
+// attached program with its traps in. code: a number, or true (0) and
+// false (1) as in Lua 5.2; default 0.
+func (se *session) endOnExit(L *glua.LState) {
+	lib, ok := L.GetGlobal("os").(*glua.LTable)
+	if !ok {
+		return
+	}
+	lib.RawSetString("exit", L.NewFunction(func(L *glua.LState) int {
+		code := 0
+		switch v := L.Get(1).(type) {
+		case *glua.LNilType:
+		case glua.LBool:
+			if !v {
+				code = 1
+			}
+		default:
+			code = L.CheckInt(1)
+		}
+		se.end()
+		os.Exit(code)
+		return 0
+	}))
 }
 
 func (se *session) flush() error { return se.m.Output().Flush() }

@@ -41,38 +41,13 @@ func loadScript(pathOrName, code string, inline bool) (*script, error) {
 	return nil, fmt.Errorf("script: %w", err)
 }
 
-// newState makes an LState with the safe standard libraries: base, package,
-// table, string, math, coroutine and a read-only os (clock, date, time,
-// difftime, getenv). io and the rest of os are left out: print goes to the
-// output stream, and a script has no business running commands.
+// newState makes an LState with Lua's standard libraries, all of them, as
+// gopher-lua opens them (base, package, table, io, os, string, math, debug,
+// channel, coroutine): a script runs with the user's rights. The API
+// (bindings.New) then adds its globals beside them; Run makes os.exit end
+// the session cleanly (endOnExit).
 func newState(s *script, params map[string]string) *glua.LState {
-	L := glua.NewState(glua.Options{SkipOpenLibs: true})
-	for _, lib := range []struct {
-		name string
-		open glua.LGFunction
-	}{
-		{glua.LoadLibName, glua.OpenPackage},
-		{glua.BaseLibName, glua.OpenBase},
-		{glua.TabLibName, glua.OpenTable},
-		{glua.StringLibName, glua.OpenString},
-		{glua.MathLibName, glua.OpenMath},
-		{glua.CoroutineLibName, glua.OpenCoroutine},
-		{glua.OsLibName, glua.OpenOs},
-	} {
-		L.Push(L.NewFunction(lib.open))
-		L.Push(glua.LString(lib.name))
-		L.Call(1, 0)
-	}
-	if os, ok := L.GetGlobal("os").(*glua.LTable); ok {
-		safe := L.NewTable()
-		for _, f := range []string{"clock", "date", "time", "difftime", "getenv"} {
-			safe.RawSetString(f, os.RawGetString(f))
-		}
-		L.SetGlobal("os", safe)
-		if loaded, ok := L.GetField(L.Get(glua.RegistryIndex), "_LOADED").(*glua.LTable); ok {
-			loaded.RawSetString("os", safe)
-		}
-	}
+	L := glua.NewState()
 	if s.dir != "" {
 		pkg := L.GetGlobal("package")
 		old := glua.LVAsString(L.GetField(pkg, "path"))

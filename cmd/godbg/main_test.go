@@ -383,10 +383,36 @@ func TestExitStatuses(t *testing.T) {
 		t.Errorf("detach: status %d stderr %q", r.status, r.stderr)
 	}
 	noProcessLeft(t, prog) // the detached tracee finishes on its own
-	r = godbg(t, "run", "-e", `os.exit(3)`, prog)
-	if r.status == 0 || !strings.HasPrefix(r.stderr, "-e:1: attempt to call a non-function object\nstack traceback:") {
-		t.Errorf("os.exit is not offered: status %d stderr %q", r.status, r.stderr)
-	}
+	noProcessLeft(t, prog)
+}
+
+// os.exit(code) ends the session as any other ending does, then exits with
+// code: from the main chunk, and from a callback with the other threads
+// running, the tracee is killed and reaped.
+func TestOsExit(t *testing.T) {
+	prog := target(t, fixture.GoDebug(t, "break"))
+	r := godbg(t, "run", "-e", `print("bye"); os.exit(3)`, prog)
+	check(t, r, 3, "bye\n", "")
+	noProcessLeft(t, prog)
+	threads := target(t, fixture.C(t, "cthreads.c", "-O0", "-g"))
+	r = godbg(t, "run", "-e", `local n = 0; brk("work", function() n = n + 1; if n == 1000 then print(n); os.exit(false) end end)`, threads, "8", "20000")
+	check(t, r, 1, "1000\n", "")
+	noProcessLeft(t, threads)
+}
+
+// next is Lua's table iterator, untouched by the API (line stepping is
+// next_line): next({}) is nil and moves nothing.
+func TestNextIsLuas(t *testing.T) {
+	prog := target(t, fixture.C(t, "hello.c", "-O0", "-g"))
+	r := godbg(t, "run", "-e", `
+		brk("add"); cont()
+		local pc = regs.rip
+		print(next({}), next({5}), regs.rip == pc)
+		local n = 0
+		for k, v in pairs({a = 1, b = 2}) do n = n + v end
+		print(n, where(next_line().addr).line)
+		kill()`, prog)
+	check(t, r, 137, "nil\t1\ttrue\n3\t10\n", "")
 	noProcessLeft(t, prog)
 }
 

@@ -47,6 +47,49 @@ func TestRunOnReturnAndForceReturn(t *testing.T) {
 	}
 }
 
+// force_return outside the callback of a breakpoint at a function's entry
+// or after its prologue raises, naming SCRIPT:LINE, and the program is
+// killed and reaped: in the main chunk before any stop, in on_return, in a
+// sys() callback (a Go program died of "unlock of unlocked lock"), at a line
+// breakpoint inside the function, twice in one callback (the second is at
+// the return address). After cont() stopped at an entry breakpoint it works.
+func TestForceReturnRefused(t *testing.T) {
+	goProg := target(t, fixture.GoDebug(t, "auth"))
+	cProg := target(t, fixture.C(t, "auth.c", "-O2", "-g"))
+	const only = "force_return: only in the callback of a breakpoint at a function's entry or after its prologue (brk(\"func\")), or after cont() stopped at one; "
+	for _, tt := range []struct {
+		prog, fn, line, inside, caller, out string
+	}{
+		{goProg, "main.Lookup", "main.go:28", "main.Lookup+0x", "main.main+0x", "bob: denied\nlookup: 1 <nil>\nratio=0.25\n"},
+		{cProg, "check_auth", "auth.c:13", "check_auth+0x", "main+0x", "bob: granted\nratio=0.25\nlive=11,22,33,44\n"},
+	} {
+		fn := "'" + tt.fn + "'"
+		for _, c := range []struct{ name, script, why string }{
+			{"main chunk", "force_return(1)", "before the program stopped at a breakpoint"},
+			{"on_return", "brk(" + fn + ", {on_return = function() force_return(1) end})", "not at a return (on_return sees the return: set regs.rax there)"},
+			{"sys", "sys('write', function() force_return(1) end)", "not at a system call (sys_return skips one in its enter callback)"},
+			{"line breakpoint", "brk('" + tt.line + "', function() force_return(1) end)", "0x"},
+			{"twice", "brk(" + fn + ", function() force_return(1); force_return(2) end)", "0x"},
+		} {
+			r := godbg(t, "run", "-e", c.script, tt.prog)
+			want := "-e:1: " + only + c.why
+			ok := r.status == 1 && strings.HasPrefix(r.stderr, want) && strings.Contains(r.stderr, "\nstack traceback:\n")
+			switch c.name {
+			case "line breakpoint":
+				ok = ok && strings.Contains(r.stderr, " is "+tt.inside) && strings.Contains(r.stderr, ", inside the function: returning from there skips what it has begun (locks, deferred calls)\n")
+			case "twice":
+				ok = ok && strings.Contains(r.stderr, " is "+tt.caller)
+			}
+			if !ok {
+				t.Errorf("%s, %s: got status %d stderr %q; want 1, %q...", tt.fn, c.name, r.status, r.stderr, want)
+			}
+			noProcessLeft(t, tt.prog)
+		}
+		r := godbg(t, "run", "-e", "brk("+fn+"); cont(); force_return(1)", tt.prog)
+		check(t, r, 0, tt.out, "")
+	}
+}
+
 // Every call of fib(20) (21,891) returns once, to its own call, with the
 // right value: the script pairs entries and returns on a stack.
 func TestRunFibReturnPairs(t *testing.T) {
@@ -202,7 +245,7 @@ func bucketLow(b string) float64 {
 	return v * mult
 }
 
-// next() walks compute line by line and returns to main; over the call of
+// next_line() walks compute line by line and returns to main; over the call of
 // add, a callback returning false lets it end the line in the caller, one
 // returning true ends it with the breakpoint's event.
 func TestRunNext(t *testing.T) {
@@ -210,7 +253,7 @@ func TestRunNext(t *testing.T) {
 		local ev = cont()
 		local lines = {where(ev.addr).line}
 		for i = 1, 6 do
-			ev = next()
+			ev = next_line()
 			assert(ev.reason == "step" and ev.tid and ev.addr == regs.rip, "step event")
 			local w = where(ev.addr)
 			lines[#lines + 1] = w.sym .. ":" .. w.line
@@ -220,10 +263,10 @@ func TestRunNext(t *testing.T) {
 	over := `
 		cont()
 		bp:delete()
-		for i = 1, NEXTS do next() end
+		for i = 1, NEXTS do next_line() end
 		local calls = 0
 		brk(CALLEE, function() calls = calls + 1; return STOP end)
-		local ev = next()
+		local ev = next_line()
 		printf("%s %s calls=%d", ev.reason, ev.sym, calls)
 		bps()[1]:delete()`
 	for _, tt := range []struct{ prog, pre, lines string }{

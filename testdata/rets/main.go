@@ -1,5 +1,5 @@
 // rets: results of every shape for rets(), and a function to step
-// through with next() (the line numbers matter to the tests).
+// through with next_line() (the line numbers matter to the tests).
 package main
 
 import (
