@@ -113,6 +113,80 @@ func testSysReturnScript(t *testing.T, mode []string) {
 	}
 }
 
+// sys() reads each argument with its parameter's width and sign: glibc's
+// openat(AT_FDCWD, ...) leaves 0xffffff9c in rdi (an int), Go passes
+// -100 as 64 bits; both read -100, ev.raw keeps the register. A read's ret
+// is the bytes it read, a failure's the negative errno.
+func TestSysArgWidths(t *testing.T) {
+	for _, mode := range sysModes {
+		testSysArgWidths(t, mode)
+	}
+}
+
+const sysArgScript = `
+local fds, pending = {}, {}
+sys({"openat", "read", "write"}, function(ev)
+	if ev.name == "openat" then
+		if ev.phase == "enter" then
+			pending[ev.tid] = mem.cstr(ev.args[2]):match(params.m) ~= nil
+			if pending[ev.tid] then
+				printf("openat dirfd=%d raw=%s flags=%d mode=%d", ev.args[1], hex(ev.raw[1]), ev.args[3], ev.args[4])
+			end
+		elseif pending[ev.tid] then
+			pending[ev.tid] = nil
+			if ev.ret >= 0 then fds[ev.ret] = true; print("openat fd") else printf("openat ret=%d", ev.ret) end
+		end
+	elseif ev.phase == "exit" and fds[ev.args[1]] then
+		printf("%s fd count=%d ret=%d data=%q", ev.name, ev.args[3], ev.ret, mem(ev.args[2], math.max(ev.ret, 0)))
+	end
+end)`
+
+func testSysArgWidths(t *testing.T, mode []string) {
+	c := target(t, fixture.C(t, "sysorder.c", "-O0", "-g"))
+	dir := t.TempDir()
+	r := runIn(t, mode, "-a", "m=sysorder", "-e", sysArgScript, c, dir)
+	check(t, r, 0, `openat dirfd=-100 raw=0xffffff9c flags=577 mode=420
+openat fd
+write fd count=6 ret=6 data="hello\n"
+openat dirfd=-100 raw=0xffffff9c flags=0 mode=0
+openat fd
+read fd count=16 ret=6 data="hello\n"
+openat dirfd=-100 raw=0xffffff9c flags=0 mode=0
+openat ret=-2
+`, "")
+	goProg := target(t, fixture.Go(t, "goconfig"))
+	cfg := writeFile(t, "app.conf", "x=1")
+	r = runIn(t, mode, "-a", "m=app%.conf", "-e", sysArgScript, goProg, cfg)
+	check(t, r, 0, `openat dirfd=-100 raw=0xffffffffffffff9c flags=524288 mode=0
+openat fd
+read fd count=512 ret=3 data="x=1"
+read fd count=509 ret=0 data=""
+config: x=1
+`, "")
+	r = runIn(t, mode, "-a", "m=app%.conf", "-e", sysArgScript, goProg, cfg+".missing")
+	check(t, r, 0, "openat dirfd=-100 raw=0xffffffffffffff9c flags=524288 mode=0\nopenat ret=-2\nno config\n", "")
+	r = runIn(t, mode, "-e", `
+		local function show(s)
+			local i = sys_info(s)
+			local ps = {}
+			for _, a in ipairs(i.args) do
+				ps[#ps + 1] = string.format("%s %s:%d:%s:%s", a.type, a.name or "", a.size, tostring(a.signed), a.kind)
+			end
+			printf("%d %s %s -> %s (%s)", i.nr, i.name, i.entry, i.ret, table.concat(ps, ", "))
+		end
+		show("openat") show(9) show("stat") show("getpid")
+		print(sys_info("nosuch"), sys_info(1000))
+		print(select(2, pcall(sys_info, {})))`, goProg, cfg)
+	check(t, r, 0, `257 openat sys_openat -> int (int dfd:4:true:fd, const char __user * filename:8:false:ptr, int flags:4:true:int, umode_t mode:2:false:uint)
+9 mmap sys_mmap -> ptr (unsigned long addr:8:false:ptr, unsigned long len:8:false:uint, unsigned long prot:8:false:uint, unsigned long flags:8:false:uint, unsigned long fd:4:true:fd, unsigned long off:8:false:uint)
+4 stat sys_newstat -> int (const char __user * filename:8:false:ptr, struct stat __user * statbuf:8:false:ptr)
+39 getpid sys_getpid -> int ()
+nil	nil
+-e:12: sys_info: system call name or number expected, got table
+config: x=1
+`, "")
+}
+
 var callLine = regexp.MustCompile(`^(?:\[pid \d+\] |\d+ +)?(\w+)\((.*)\)\s+= (-1 [A-Z]+|-?\d+|0x[0-9a-f]+)`)
 var firstString = regexp.MustCompile(`"([^"]*)"`)
 
