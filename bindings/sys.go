@@ -13,6 +13,7 @@ import (
 func init() {
 	exports["sys"] = (*Module).sys
 	exports["sys_return"] = (*Module).sysReturn
+	exports["sys_info"] = (*Module).sysInfo
 }
 
 // syscallHookType is the metatable name of sys() hooks.
@@ -29,9 +30,11 @@ type sysData struct {
 // sys(names, fn) -> hook: fn(ev) at the entry and the exit of the named
 // system calls: names is a name ("openat"), a list of names, or a glob
 // ("*" for all, "open*"). ev = {reason="syscall", phase="enter"|"exit",
-// name=, nr=, args={a1, ..., a6}, ret= (exit), elapsed= (exit: seconds
-// since the entry), tid=, goid=}; args and ret signed. Returning true
-// stops; without fn every stop stops.
+// name=, nr=, args={a1, ..., a6}, raw={r1, ..., r6}, ret= (exit), elapsed=
+// (exit: seconds since the entry), tid=, goid=}; args read with the width
+// and sign of the call's parameters (syscallArgs), raw the registers as
+// signed 64 bits, ret signed. Returning true stops; without fn every stop
+// stops.
 func (m *Module) sys(L *glua.LState) int {
 	var pats []string
 	switch v := L.Get(1).(type) {
@@ -233,9 +236,81 @@ func (m *Module) syscallFields(t *glua.LTable, ev *engine.Event) {
 	t.RawSetString("phase", glua.LString(phase))
 	t.RawSetString("name", glua.LString(sc.Name))
 	t.RawSetString("nr", glua.LNumber(sc.Nr))
-	args := L.CreateTable(6, 0)
+	args, raw := L.CreateTable(6, 0), L.CreateTable(6, 0)
+	for _, a := range syscallArgs(sc) {
+		args.Append(a)
+	}
 	for _, a := range sc.Args {
-		args.Append(SignedNumber(a))
+		raw.Append(SignedNumber(a))
 	}
 	t.RawSetString("args", args)
+	t.RawSetString("raw", raw)
+}
+
+// syscallArgs reads a call's argument registers as its prototype's
+// parameters (engine.SyscallSignature): an int is the low 32 bits signed
+// (AT_FDCWD -100 even when the register holds 0xffffff9c), a descriptor an
+// int, an unsigned type or a pointer unsigned at its width. The registers
+// past the parameters, and all six of a call the table does not know, read
+// as signed 64 bits.
+func syscallArgs(sc *engine.Syscall) [6]glua.LNumber {
+	var out [6]glua.LNumber
+	sig := engine.SyscallSignature(sc.Nr)
+	for i, a := range sc.Args {
+		switch {
+		case sig == nil || i >= len(sig.Params):
+			out[i] = SignedNumber(a)
+		case sig.Params[i].Signed:
+			out[i] = SignedNumber(sig.Params[i].Decode(a))
+		default:
+			out[i] = AddrNumber(sig.Params[i].Decode(a))
+		}
+	}
+	return out
+}
+
+// sys_info(name | nr) -> {name=, nr=, entry=, ret=, args={{name=, type=,
+// size=, signed=, kind=}, ...}}: a system call's kernel prototype, as
+// sys() events read it; kind is "int", "uint", "ptr" or "fd", ret "int" or
+// "ptr" (an address: mmap, brk). nil for an unknown call.
+func (m *Module) sysInfo(L *glua.LState) int {
+	var nr int
+	switch v := L.Get(1).(type) {
+	case glua.LString:
+		n, ok := engine.SyscallNumber(string(v))
+		if !ok {
+			L.Push(glua.LNil)
+			return 1
+		}
+		nr = n
+	case glua.LNumber:
+		nr = int(v)
+	default:
+		L.RaiseError("sys_info: system call name or number expected, got %s", v.Type())
+	}
+	sig := engine.SyscallSignature(nr)
+	if sig == nil {
+		L.Push(glua.LNil)
+		return 1
+	}
+	t := L.CreateTable(0, 5)
+	t.RawSetString("name", glua.LString(engine.SyscallName(nr)))
+	t.RawSetString("nr", glua.LNumber(nr))
+	t.RawSetString("entry", glua.LString(sig.Entry))
+	t.RawSetString("ret", glua.LString(sig.Ret.String()))
+	args := L.CreateTable(len(sig.Params), 0)
+	for _, p := range sig.Params {
+		a := L.CreateTable(0, 5)
+		if p.Name != "" {
+			a.RawSetString("name", glua.LString(p.Name))
+		}
+		a.RawSetString("type", glua.LString(p.Type))
+		a.RawSetString("size", glua.LNumber(p.Size))
+		a.RawSetString("signed", glua.LBool(p.Signed))
+		a.RawSetString("kind", glua.LString(p.Kind.String()))
+		args.Append(a)
+	}
+	t.RawSetString("args", args)
+	L.Push(t)
+	return 1
 }

@@ -1,11 +1,14 @@
 -- strace: log system calls by name, strace style, with decoded paths and durations.
 --
--- One line a call, written when it returns: its name, its arguments (the
--- path of open, stat, exec and the *at calls decoded as a string, AT_FDCWD
--- by name), its result (a failure as -1 ERRNO (-N)) and the time it took
--- in the kernel <seconds>. Threads other than the first are prefixed with
--- [pid TID], as strace -f does. exit and exit_group, which never return,
--- are written at their entry with = ?.
+-- One line a call, written when it returns: its name, its arguments as the
+-- kernel prototype declares them (sys_info): integers in decimal with their
+-- own width and sign (AT_FDCWD is -100, shown by name), pointers in hex or
+-- NULL, a mode in octal, the path of open, stat, exec and the *at calls as
+-- a string; its result in decimal (an address in hex: mmap, brk), a failure
+-- as -1 ERRNO (message); and the time it took in the kernel <seconds>.
+-- Threads other than the first are prefixed with [pid TID], as strace -f
+-- does. exit and exit_group, which never return, are written at their entry
+-- with = ?.
 --
 -- Parameters:
 --   -a filter=GLOBS   system calls to log: names or globs, comma-separated
@@ -23,19 +26,33 @@ for g in string.gmatch(filter, "[^,%s]+") do
 	names[#names + 1] = g
 end
 
--- errnos of Linux x86-64 (errno(3)), for the failures' names.
+-- errnos of Linux x86-64 (errno(3)) and their messages (strerror(3)).
 local errnos = {
-	[1] = "EPERM", [2] = "ENOENT", [3] = "ESRCH", [4] = "EINTR", [5] = "EIO", [6] = "ENXIO",
-	[7] = "E2BIG", [8] = "ENOEXEC", [9] = "EBADF", [10] = "ECHILD", [11] = "EAGAIN",
-	[12] = "ENOMEM", [13] = "EACCES", [14] = "EFAULT", [16] = "EBUSY", [17] = "EEXIST",
-	[18] = "EXDEV", [19] = "ENODEV", [20] = "ENOTDIR", [21] = "EISDIR", [22] = "EINVAL",
-	[23] = "ENFILE", [24] = "EMFILE", [25] = "ENOTTY", [27] = "EFBIG", [28] = "ENOSPC",
-	[29] = "ESPIPE", [30] = "EROFS", [31] = "EMLINK", [32] = "EPIPE", [34] = "ERANGE",
-	[36] = "ENAMETOOLONG", [38] = "ENOSYS", [39] = "ENOTEMPTY", [40] = "ELOOP",
-	[61] = "ENODATA", [95] = "EOPNOTSUPP", [98] = "EADDRINUSE", [104] = "ECONNRESET",
-	[110] = "ETIMEDOUT", [111] = "ECONNREFUSED", [115] = "EINPROGRESS",
-	[512] = "ERESTARTSYS", [513] = "ERESTARTNOINTR", [514] = "ERESTARTNOHAND",
-	[516] = "ERESTART_RESTARTBLOCK",
+	[1] = {"EPERM", "Operation not permitted"}, [2] = {"ENOENT", "No such file or directory"},
+	[3] = {"ESRCH", "No such process"}, [4] = {"EINTR", "Interrupted system call"},
+	[5] = {"EIO", "Input/output error"}, [6] = {"ENXIO", "No such device or address"},
+	[7] = {"E2BIG", "Argument list too long"}, [8] = {"ENOEXEC", "Exec format error"},
+	[9] = {"EBADF", "Bad file descriptor"}, [10] = {"ECHILD", "No child processes"},
+	[11] = {"EAGAIN", "Resource temporarily unavailable"}, [12] = {"ENOMEM", "Cannot allocate memory"},
+	[13] = {"EACCES", "Permission denied"}, [14] = {"EFAULT", "Bad address"},
+	[16] = {"EBUSY", "Device or resource busy"}, [17] = {"EEXIST", "File exists"},
+	[18] = {"EXDEV", "Invalid cross-device link"}, [19] = {"ENODEV", "No such device"},
+	[20] = {"ENOTDIR", "Not a directory"}, [21] = {"EISDIR", "Is a directory"},
+	[22] = {"EINVAL", "Invalid argument"}, [23] = {"ENFILE", "Too many open files in system"},
+	[24] = {"EMFILE", "Too many open files"}, [25] = {"ENOTTY", "Inappropriate ioctl for device"},
+	[27] = {"EFBIG", "File too large"}, [28] = {"ENOSPC", "No space left on device"},
+	[29] = {"ESPIPE", "Illegal seek"}, [30] = {"EROFS", "Read-only file system"},
+	[31] = {"EMLINK", "Too many links"}, [32] = {"EPIPE", "Broken pipe"},
+	[34] = {"ERANGE", "Numerical result out of range"}, [36] = {"ENAMETOOLONG", "File name too long"},
+	[38] = {"ENOSYS", "Function not implemented"}, [39] = {"ENOTEMPTY", "Directory not empty"},
+	[40] = {"ELOOP", "Too many levels of symbolic links"}, [61] = {"ENODATA", "No data available"},
+	[95] = {"EOPNOTSUPP", "Operation not supported"}, [98] = {"EADDRINUSE", "Address already in use"},
+	[104] = {"ECONNRESET", "Connection reset by peer"}, [110] = {"ETIMEDOUT", "Connection timed out"},
+	[111] = {"ECONNREFUSED", "Connection refused"}, [115] = {"EINPROGRESS", "Operation now in progress"},
+	[512] = {"ERESTARTSYS", "To be restarted if SA_RESTART is set"},
+	[513] = {"ERESTARTNOINTR", "To be restarted"},
+	[514] = {"ERESTARTNOHAND", "To be restarted if no handler"},
+	[516] = {"ERESTART_RESTARTBLOCK", "Interrupted by signal"},
 }
 
 -- Which argument is a path (1-based), by call.
@@ -47,47 +64,41 @@ local path_arg = {
 	unlinkat = 2, readlinkat = 2, fchmodat = 2, fchownat = 2, execveat = 2, statx = 2,
 	utimensat = 2, renameat = 2, renameat2 = 2, mknodat = 2, inotify_add_watch = 2,
 }
--- Which argument is a directory fd (AT_FDCWD shown by name).
-local dirfd_arg = {
-	openat = 1, openat2 = 1, newfstatat = 1, faccessat = 1, faccessat2 = 1, mkdirat = 1,
-	unlinkat = 1, readlinkat = 1, fchmodat = 1, fchownat = 1, execveat = 1, statx = 1,
-	utimensat = 1, renameat = 1, renameat2 = 1, mknodat = 1,
-}
--- How many arguments to show, for common calls (others: 6).
-local nargs = {
-	read = 3, write = 3, open = 3, close = 1, stat = 2, fstat = 2, lstat = 2, poll = 3,
-	lseek = 3, mmap = 6, mprotect = 3, munmap = 2, brk = 1, rt_sigaction = 4,
-	rt_sigprocmask = 4, ioctl = 3, pread64 = 4, pwrite64 = 4, readv = 3, writev = 3,
-	access = 2, pipe = 1, dup = 1, dup2 = 2, getpid = 0, getppid = 0, gettid = 0,
-	getuid = 0, geteuid = 0, getgid = 0, getegid = 0, socket = 3, connect = 3,
-	accept = 3, sendto = 6, recvfrom = 6, clone = 5, fork = 0, vfork = 0, execve = 3,
-	exit = 1, exit_group = 1, wait4 = 4, kill = 2, uname = 1, fcntl = 3, flock = 2,
-	fsync = 1, getcwd = 2, chdir = 1, rename = 2, mkdir = 2, rmdir = 1, unlink = 1,
-	readlink = 3, chmod = 2, getdents64 = 3, openat = 4, newfstatat = 4, unlinkat = 3,
-	mkdirat = 3, faccessat = 3, readlinkat = 4, futex = 6, sched_yield = 0,
-	nanosleep = 2, clock_nanosleep = 4, set_tid_address = 1, arch_prctl = 2,
-	sigaltstack = 2, madvise = 3, prlimit64 = 4, getrandom = 3, statx = 5,
-	rt_sigreturn = 0, tgkill = 3, pipe2 = 2, dup3 = 3, epoll_create1 = 1,
-	epoll_ctl = 4, epoll_pwait = 6, eventfd2 = 2, rseq = 4, set_robust_list = 2,
-	sched_getaffinity = 3, close_range = 3, prctl = 5,
-}
+-- The prototypes, by call name (sys_info), looked up once each.
+local sigs = {}
+local function sig_of(name)
+	local sg = sigs[name]
+	if sg == nil then
+		sg = sys_info(name) or false
+		sigs[name] = sg
+	end
+	return sg
+end
 
 local function quote(s)
 	local q = string.format("%q", s):gsub("\\\n", "\\n")
 	return q
 end
 
-local function arg_text(name, i, v, path)
+-- arg_text shows argument v as strace does for its parameter p (nil for a
+-- call sys_info does not know).
+local function arg_text(name, i, v, p, path)
 	if path_arg[name] == i and path then
 		return quote(path)
 	end
-	if dirfd_arg[name] == i and (v == -100 or v == 4294967196) then
-		return "AT_FDCWD"
-	end
-	if v < 0 or v < 4096 then
+	if p == nil then
 		return tostring(v)
 	end
-	return hex(v)
+	if p.kind == "ptr" then
+		return v == 0 and "NULL" or hex(v)
+	end
+	if p.kind == "fd" and v == -100 and p.name and p.name:match("dfd$") then
+		return "AT_FDCWD"
+	end
+	if p.type == "umode_t" then
+		return string.format("%#03o", v)
+	end
+	return string.format("%d", v)
 end
 
 local first_tid
@@ -105,7 +116,8 @@ local function prefix(tid)
 end
 
 local function call_text(ev)
-	local n = nargs[ev.name] or 6
+	local sg = sig_of(ev.name)
+	local n = sg and #sg.args or 6
 	local path
 	local pi = path_arg[ev.name]
 	if pi then
@@ -116,7 +128,7 @@ local function call_text(ev)
 	end
 	local parts = {}
 	for i = 1, n do
-		parts[i] = arg_text(ev.name, i, ev.args[i], path)
+		parts[i] = arg_text(ev.name, i, ev.args[i], sg and sg.args[i], path)
 	end
 	return string.format("%s(%s)", ev.name ~= "" and ev.name or ("syscall_" .. ev.nr), table.concat(parts, ", "))
 end
@@ -135,13 +147,17 @@ sys(names, function(ev)
 	pending[ev.tid] = nil
 	local ret
 	if ev.ret < 0 and ev.ret > -4096 then
-		local e = -ev.ret
-		ret = string.format("-1 %s (%d)", errnos[e] or ("E" .. e), e)
+		local e = errnos[-ev.ret]
+		if e then
+			ret = string.format("-1 %s (%s)", e[1], e[2])
+		else
+			ret = string.format("-1 E%d (errno %d)", -ev.ret, -ev.ret)
+		end
 		errors[ev.name] = (errors[ev.name] or 0) + 1
-	elseif ev.ret >= 4096 then
+	elseif sig_of(ev.name) and sig_of(ev.name).ret == "ptr" then
 		ret = hex(ev.ret)
 	else
-		ret = tostring(ev.ret)
+		ret = string.format("%d", ev.ret)
 	end
 	counts[ev.name] = (counts[ev.name] or 0) + 1
 	printf("%s%s = %s <%.6f>", prefix(ev.tid), text, ret, ev.elapsed)
