@@ -248,9 +248,10 @@ func (m *Module) syscallFields(t *glua.LTable, ev *engine.Event) {
 }
 
 // syscallArgs reads a call's argument registers as its prototype's
-// parameters (engine.SyscallSignature): an int is the low 32 bits signed
-// (AT_FDCWD -100 even when the register holds 0xffffff9c), a descriptor an
-// int, an unsigned type or a pointer unsigned at its width. The registers
+// parameters (engine.SyscallSignature), signed at the parameter's width as
+// the contract says: an int is the low 32 bits (AT_FDCWD -100 even when the
+// register holds 0xffffff9c), a uid_t of -1 is -1; a pointer is its
+// address. The registers
 // past the parameters, and all six of a call the table does not know, read
 // as signed 64 bits.
 func syscallArgs(sc *engine.Syscall) [6]glua.LNumber {
@@ -260,10 +261,14 @@ func syscallArgs(sc *engine.Syscall) [6]glua.LNumber {
 		switch {
 		case sig == nil || i >= len(sig.Params):
 			out[i] = SignedNumber(a)
-		case sig.Params[i].Signed:
-			out[i] = SignedNumber(sig.Params[i].Decode(a))
+		case sig.Params[i].Kind == engine.ArgPtr:
+			out[i] = AddrNumber(a)
 		default:
-			out[i] = AddrNumber(sig.Params[i].Decode(a))
+			// The contract reads every argument signed at its own width,
+			// unsigned C types too (a uid_t of -1 is -1, as strace shows it).
+			p := sig.Params[i]
+			p.Signed = true
+			out[i] = SignedNumber(p.Decode(a))
 		}
 	}
 	return out
