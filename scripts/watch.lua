@@ -1,7 +1,8 @@
 -- watch: report every write to a global variable (by symbol name), its new value and who wrote it, with a backtrace.
 --
--- Sets a hardware watchpoint on the variable (its first 8 bytes when it is
--- larger, or its size when 1, 2 or 4) on every thread. One report a write:
+-- Sets a watchpoint on the variable (its first 8 bytes when it is larger,
+-- or its size when 1, 2 or 4) on every thread: the debug registers where
+-- they fire, else a software watchpoint (`--watch software` forces it). One report a write:
 -- the old and the new value (as a signed integer), the thread (and the
 -- goroutine in Go programs), then the writer's backtrace; frame #0 is the
 -- instruction right after the write.
