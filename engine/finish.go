@@ -53,7 +53,7 @@ func (p *Process) Finish(hook Hook) (*Event, error) {
 		return nil, err
 	}
 	key, top := p.stackOf(t, r.Rsp)
-	f := &finishTrap{p: p, addr: Addr(fr.ret), key: key, off: top - fr.cfa, fn: p.RealPC(Addr(r.Rip))}
+	f := &finishTrap{p: p, addr: Addr(fr.Ret), key: key, off: top - fr.CFA, fn: p.RealPC(Addr(r.Rip))}
 	if err := p.addSiteUser(f.addr, f); err != nil {
 		return nil, fmt.Errorf("finish: %w", err)
 	}
