@@ -1,9 +1,7 @@
 package engine
 
 import (
-	"debug/elf"
 	"fmt"
-	"os/exec"
 	"reflect"
 	"regexp"
 	"strings"
@@ -245,38 +243,12 @@ func TestEchoMallocReturns(t *testing.T) {
 	}
 }
 
-// pythonWithLibpython finds a python3 that runs its interpreter from
-// libpython (pyenv's builds do; Debian's /usr/bin/python3 links it in).
-func pythonWithLibpython(t *testing.T) string {
-	t.Helper()
-	var tried []string
-	if out, err := exec.Command("python3", "-c", "import sys; print(sys.executable)").Output(); err == nil {
-		tried = append(tried, strings.TrimSpace(string(out)))
-	}
-	tried = append(tried, "/usr/bin/python3")
-	for _, py := range tried {
-		f, err := elf.Open(py)
-		if err != nil {
-			continue
-		}
-		libs, _ := f.ImportedLibraries()
-		f.Close()
-		for _, l := range libs {
-			if strings.HasPrefix(l, "libpython3") {
-				return py
-			}
-		}
-	}
-	t.Fatalf("no python3 linked with libpython (tried %q)", tried)
-	return ""
-}
-
 // libpython's time_sleep (time.sleep) returns Py_None to the interpreter
 // inside libpython, twice; rets() reads it through libpython's DWARF, and
 // force_return makes a call return NULL with no exception set, which the
 // interpreter reports as a SystemError.
 func TestLibpythonReturns(t *testing.T) {
-	py := pythonWithLibpython(t)
+	py := fixture.PythonWithLibpython(t)
 	p, stdout := launch(t, py, false, "-c", "import time\ntime.sleep(0)\ntime.sleep(0.001)\nprint('slept')")
 	bps := watchLib(t, p, false, "time_sleep")
 	none, ok := p.LookupSym("_Py_NoneStruct")
