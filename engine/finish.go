@@ -46,7 +46,7 @@ func (p *Process) Finish(hook Hook) (*Event, error) {
 	}
 	fr, err := p.frameAt(t)
 	if err != nil {
-		return nil, fmt.Errorf("finish: %w", err)
+		return nil, err // "unwind at PC (FUNC): why": the caller names the operation
 	}
 	r, err := t.Regs()
 	if err != nil {

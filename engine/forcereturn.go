@@ -65,7 +65,7 @@ func (t *Thread) ForceReturn(v ReturnValue) error {
 	}
 	fr, err := p.frameAt(t)
 	if err != nil {
-		return fmt.Errorf("force_return: %w", err)
+		return err // "unwind at PC (FUNC): why": the caller names the operation
 	}
 	r, err := t.Regs()
 	if err != nil {

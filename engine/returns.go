@@ -125,7 +125,7 @@ func (p *Process) returnsBreakpointHit(t *Thread, s *site) error {
 	}
 	fr, err := p.frameAt(t)
 	if err != nil {
-		return fmt.Errorf("on_return at %#x: %w", uint64(s.addr), err)
+		return fmt.Errorf("on_return of breakpoint %d (%s): %w", hit[0].ID, hit[0].Loc, err)
 	}
 	key, top := p.stackOf(t, r.Rsp)
 	rt.prune(key, top, r.Rsp, fr.CFA, fr.Ret)
