@@ -319,14 +319,44 @@ func TestNoCFIRefused(t *testing.T) {
 			t.Errorf("watched=%v: traps at %v, want only the breakpoint's at %v", watched, sitesOf(p), leaf+1)
 		}
 	}
-	// At the entry: the return address is at [rsp].
+	// At the entry: the return address is at [rsp]. Text there in its
+	// place (what /bin/echo's malloc once met) is refused as a return
+	// address, with nothing changed; the true one serves.
 	p, stdout := launch(t, prog, false)
 	bp, err := p.SetBreakpoint(mustSymAddr(t, p, "leaf"), "leaf")
 	if err != nil {
 		t.Fatal(err)
 	}
+	ev, err := p.Continue(nil)
+	if err != nil || ev.Bp != bp {
+		t.Fatalf("Continue: %+v %v", ev, err)
+	}
+	saved := *must(ev.Thread.Regs())
+	var ret [8]byte
+	if err := p.ReadMemory(Addr(saved.Rsp), ret[:]); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.WriteMemory(Addr(saved.Rsp), []byte("K_CORE_C")); err != nil {
+		t.Fatal(err)
+	}
+	const bad = "(leaf): return address 0x435f45524f435f4b is in no executable mapping"
+	if err := ev.Thread.ForceReturn(ReturnValue{Int: 9}); err == nil || !strings.Contains(err.Error(), bad) {
+		t.Errorf("ForceReturn: %v, want ...%s", err, bad)
+	}
 	if err := p.WatchReturns(bp); err != nil {
 		t.Fatal(err)
+	}
+	if err := p.returnsBreakpointHit(ev.Thread, p.sites[bp.Addr]); err == nil || !strings.Contains(err.Error(), bad) {
+		t.Errorf("on_return: %v, want ...%s", err, bad)
+	}
+	if after := *must(ev.Thread.Regs()); after != saved || len(p.sites) != 1 || p.PendingReturns() != 0 {
+		t.Errorf("changed: registers %v, traps at %v, %d returns pending", after != saved, sitesOf(p), p.PendingReturns())
+	}
+	if err := p.WriteMemory(Addr(saved.Rsp), ret[:]); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.returnsBreakpointHit(ev.Thread, p.sites[bp.Addr]); err != nil || p.PendingReturns() != 1 {
+		t.Fatalf("on_return with the true return address: %v, %d pending", err, p.PendingReturns())
 	}
 	var got string
 	runToExit(t, p, func(ev *Event) (bool, error) {
