@@ -46,14 +46,14 @@ func (p *Process) Finish(hook Hook) (*Event, error) {
 	}
 	fr, err := p.frameAt(t)
 	if err != nil {
-		return nil, fmt.Errorf("finish: %w", err)
+		return nil, err // "unwind at PC (FUNC): why": the caller names the operation
 	}
 	r, err := t.Regs()
 	if err != nil {
 		return nil, err
 	}
 	key, top := p.stackOf(t, r.Rsp)
-	f := &finishTrap{p: p, addr: Addr(fr.ret), key: key, off: top - fr.cfa, fn: p.RealPC(Addr(r.Rip))}
+	f := &finishTrap{p: p, addr: Addr(fr.Ret), key: key, off: top - fr.CFA, fn: p.RealPC(Addr(r.Rip))}
 	if err := p.addSiteUser(f.addr, f); err != nil {
 		return nil, fmt.Errorf("finish: %w", err)
 	}

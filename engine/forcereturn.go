@@ -1,9 +1,9 @@
 package engine
 
-// force_return, and the one-frame unwinding that it, return events and
-// Finish share: the canonical frame address (CFA), the return address and
-// the callee-saved registers the function has saved so far, read from the
-// call frame information (.debug_frame, .eh_frame; DWARF 5, 6.4) at the pc,
+// force_return, and the one-frame unwinding that it, return events, Finish
+// and Next share: debuginfo.CallerOf, the step bt()'s unwinder
+// (debuginfo.UnwindAcross) takes, over the call frame information of
+// whichever mapped object holds the pc (the program, libc, libpython...),
 // wherever in the prologue the pc is.
 
 import (
@@ -12,155 +12,32 @@ import (
 	"math"
 	"unsafe"
 
-	"github.com/go-delve/delve/pkg/dwarf/frame"
+	"github.com/godbg/godbg/engine/debuginfo"
 	"golang.org/x/sys/unix"
 )
 
-// callFrame is the innermost frame of a thread, unwound once.
-type callFrame struct {
-	cfa, ret uint64
-	// saved are the caller's values of the registers the function has
-	// saved (DWARF numbers: 3 rbx, 6 rbp, 12-15 r12-r15).
-	saved map[int]uint64
-}
-
-// frameRule is the unwind rule at one pc: CFA = reg + off, and where the
-// return address and the saved registers are (offsets from the CFA).
-type frameRule struct {
-	ok      bool
-	cfaReg  int
-	cfaOff  int64
-	retOff  int64
-	savedAt map[int]int64
-}
-
-// frameCache keeps the rule of each pc met; the entries come from
-// debuginfo, which parses the call frame information once for the unwinder
-// and for this.
-type frameCache struct {
-	rules map[Addr]frameRule // by file address
-}
-
-// ruleAt returns the unwind rule at the file address pc (cached: the rules
-// of a pc never change).
-func (p *Process) ruleAt(pc Addr) frameRule {
-	fc := &p.returns().frames
-	if r, ok := fc.rules[pc]; ok {
-		return r
+// infoAt is the debug information (CFI, symbols) of the object whose code
+// holds the runtime address pc: the program's, else the library's; nil
+// where no mapped object has code (CallerOf then refuses).
+func (p *Process) infoAt(pc uint64) *debuginfo.Info {
+	if d, _ := p.DebugInfo(); d != nil && d.InText(pc) {
+		return d
 	}
-	if fc.rules == nil {
-		fc.rules = map[Addr]frameRule{}
+	if o := p.ObjectAt(Addr(pc)); o != nil && !o.Main {
+		return p.objectDebugInfo(o)
 	}
-	r := frameRule{}
-	if fde, err := p.frameEntries().FDEForPC(uint64(pc)); err == nil {
-		if ctx, err := establishFrame(fde, uint64(pc)); err == nil && ctx.CFA.Rule == frame.RuleCFA {
-			r = frameRule{ok: true, cfaReg: int(ctx.CFA.Reg), cfaOff: ctx.CFA.Offset, retOff: -8, savedAt: map[int]int64{}}
-			for reg, rule := range ctx.Regs {
-				if rule.Rule != frame.RuleOffset {
-					continue
-				}
-				if reg == ctx.RetAddrReg {
-					r.retOff = rule.Offset
-				} else if reg < 16 {
-					r.savedAt[int(reg)] = rule.Offset
-				}
-			}
-		}
-	}
-	fc.rules[pc] = r
-	return r
+	return nil
 }
 
-// frameEntries is the program's call frame information; a damaged section
-// gives none, and the frame pointers serve instead.
-func (p *Process) frameEntries() frame.FrameDescriptionEntries {
-	d, err := p.DebugInfo()
+// frameAt unwinds t's innermost frame: its CFA, return address and the
+// caller's registers it saved. It fails, changing nothing, unless the
+// unwinder trusts the frame and the return address lies in code.
+func (p *Process) frameAt(t *Thread) (debuginfo.Caller, error) {
+	fr, err := t.frameRegs()
 	if err != nil {
-		return nil
+		return debuginfo.Caller{}, err
 	}
-	fdes, _ := d.FrameEntries()
-	return fdes
-}
-
-func establishFrame(fde *frame.FrameDescriptionEntry, pc uint64) (ctx *frame.FrameContext, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("CFI at %#x: %v", pc, r)
-		}
-	}()
-	return fde.EstablishFrame(pc)
-}
-
-// frameAt unwinds t's innermost frame.
-func (p *Process) frameAt(t *Thread) (callFrame, error) {
-	r, err := t.Regs()
-	if err != nil {
-		return callFrame{}, err
-	}
-	pc := p.RealPC(Addr(r.Rip))
-	fr := callFrame{saved: map[int]uint64{}}
-	rule := p.ruleAt(pc - p.bias)
-	if rule.ok {
-		base, ok := r.DwarfReg(rule.cfaReg)
-		if !ok {
-			return callFrame{}, fmt.Errorf("unwind at %#x: CFA register %d unknown", uint64(pc), rule.cfaReg)
-		}
-		fr.cfa = uint64(int64(base) + rule.cfaOff)
-		for reg, off := range rule.savedAt {
-			v, err := p.readU64(Addr(int64(fr.cfa) + off))
-			if err != nil {
-				return callFrame{}, fmt.Errorf("unwind at %#x: saved register %d: %w", uint64(pc), reg, err)
-			}
-			fr.saved[reg] = v
-		}
-		// Go's CFI describes no rbp; every Go frame that is more than its
-		// return address saved the caller's rbp just below it (push rbp;
-		// mov rbp, rsp: the Go internal ABI's frame layout).
-		if _, ok := rule.savedAt[6]; !ok && p.bin.IsGo() && fr.cfa > r.Rsp+8 {
-			if v, err := p.readU64(Addr(fr.cfa - 16)); err == nil {
-				fr.saved[6] = v
-			}
-		}
-		ret, err := p.readU64(Addr(int64(fr.cfa) + rule.retOff))
-		if err != nil {
-			return callFrame{}, fmt.Errorf("unwind at %#x: return address: %w", uint64(pc), err)
-		}
-		fr.ret = ret
-		return fr, nil
-	}
-	// No CFI: the frame pointer chain (System V psABI 3.2.2).
-	var start Addr
-	if s, ok := p.bin.FuncAt(pc - p.bias); ok {
-		start = s.Addr + p.bias
-	}
-	var b [1]byte
-	switch {
-	case pc == start:
-		fr.cfa = r.Rsp + 8
-	case pc == start+1 && p.ReadOriginal(start, b[:]) == nil && b[0] == 0x55: // push rbp
-		fr.cfa = r.Rsp + 16
-		v, err := p.readU64(Addr(r.Rsp))
-		if err != nil {
-			return callFrame{}, err
-		}
-		fr.saved[6] = v
-	default:
-		if r.Rbp < r.Rsp {
-			return callFrame{}, fmt.Errorf("unwind at %#x: no call frame information and no frame pointer", uint64(pc))
-		}
-		fr.cfa = r.Rbp + 16
-		v, err := p.readU64(Addr(r.Rbp))
-		if err != nil {
-			return callFrame{}, err
-		}
-		fr.saved[6] = v
-	}
-	ret, err := p.readU64(Addr(fr.cfa - 8))
-	if err != nil {
-		return callFrame{}, fmt.Errorf("unwind at %#x: return address: %w", uint64(pc), err)
-	}
-	fr.ret = ret
-	return fr, nil
+	return debuginfo.CallerOf(memory{p}, fr, p.infoAt)
 }
 
 // ReturnValue is what ForceReturn makes the function return.
@@ -188,19 +65,19 @@ func (t *Thread) ForceReturn(v ReturnValue) error {
 	}
 	fr, err := p.frameAt(t)
 	if err != nil {
-		return fmt.Errorf("force_return: %w", err)
+		return err // "unwind at PC (FUNC): why": the caller names the operation
 	}
 	r, err := t.Regs()
 	if err != nil {
 		return err
 	}
-	for reg, val := range fr.saved {
+	for reg, val := range fr.Saved {
 		if reg != 7 && reg != 16 {
 			*dwarfRegPtr(r, reg) = val
 		}
 	}
-	r.Rsp = fr.cfa
-	r.Rip = fr.ret
+	r.Rsp = fr.CFA
+	r.Rip = fr.Ret
 	// With a float, C's rax is left alone: gcc's -fipa-ra lets a caller
 	// keep values in the registers a local callee is known not to touch.
 	if v.Float == nil || p.bin.IsGo() {

@@ -55,7 +55,7 @@ func (p *Process) Next(hook Hook) (*Event, error) {
 		return nil, fmt.Errorf("next: %w", err)
 	}
 	key, top := p.stackOf(t, r.Rsp)
-	cfaOff := top - fr.cfa // survives Go's stack moves (see returns.go)
+	cfaOff := top - fr.CFA // survives Go's stack moves (see returns.go)
 	depth := func(Addr) int { return 0 }
 	if p.bin.HasDWARF() {
 		if d, err := p.DebugInfo(); err == nil {

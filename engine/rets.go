@@ -56,7 +56,19 @@ func (t *Thread) Results() ([]debuginfo.Value, error) {
 // ResultsOf reads the results of the function holding fn, as if t had just
 // returned from it.
 func (t *Thread) ResultsOf(fn Addr) ([]debuginfo.Value, error) {
-	d, fr, err := t.debugFrame()
+	var d *debuginfo.Info
+	var fr frameRegs
+	var err error
+	o := t.p.ObjectAt(fn)
+	if o != nil && !o.Main {
+		// A library function: the library's own DWARF types its results.
+		if d = t.p.objectDebugInfo(o); d == nil {
+			return nil, fmt.Errorf("no debug info for %s", o.Path)
+		}
+		fr, err = t.frameRegs()
+	} else {
+		d, fr, err = t.debugFrame()
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -64,7 +76,11 @@ func (t *Thread) ResultsOf(fn Addr) ([]debuginfo.Value, error) {
 	if err != nil {
 		return nil, err
 	}
-	return d.Results(memory{t.p}, uint64(fn), retRegs{frameRegs: fr, xmm: xmm})
+	vs, err := d.Results(memory{t.p}, uint64(fn), retRegs{frameRegs: fr, xmm: xmm})
+	if err != nil && o != nil && !o.Main {
+		return nil, fmt.Errorf("%s: %w", o.Name(), err)
+	}
+	return vs, err
 }
 
 // retRegs adds xmm0-xmm15 (low 64 bits, DWARF 17-32) to a thread's

@@ -3,8 +3,8 @@ package engine
 // Return events (brk's opts.on_return). Each hit of a watched breakpoint
 // records a pending call: its goroutine (Go) or thread (C), its frame's
 // canonical frame address (CFA) and its return address, both read through
-// the call frame information at the breakpoint's pc (callframe.go logic in
-// frameAt). A trap at the return address, in the code and shared by every
+// the call frame information at the breakpoint's pc, in whichever object
+// holds it (frameAt, forcereturn.go). A trap at the return address, in the code and shared by every
 // pending call returning there, reports the return. The return address on
 // the stack is never patched (uretprobe style): Go's stack copying and
 // traceback read it.
@@ -66,7 +66,6 @@ type returnTable struct {
 	count   int
 	traps   map[Addr]*returnTrap
 	cuts    []*cutTrap
-	frames  frameCache
 	last    map[int]lastReturn // by thread: the call rets() reads (rets.go)
 }
 
@@ -126,15 +125,15 @@ func (p *Process) returnsBreakpointHit(t *Thread, s *site) error {
 	}
 	fr, err := p.frameAt(t)
 	if err != nil {
-		return fmt.Errorf("on_return at %#x: %w", uint64(s.addr), err)
+		return fmt.Errorf("on_return of breakpoint %d (%s): %w", hit[0].ID, hit[0].Loc, err)
 	}
 	key, top := p.stackOf(t, r.Rsp)
-	rt.prune(key, top, r.Rsp, fr.cfa, fr.ret)
+	rt.prune(key, top, r.Rsp, fr.CFA, fr.Ret)
 	for _, bp := range hit {
-		if rt.has(key, top, fr.cfa, fr.ret, bp) {
+		if rt.has(key, top, fr.CFA, fr.Ret, bp) {
 			continue // the same call again (a line breakpoint in a loop)
 		}
-		if err := p.addPending(key, &pendingCall{bp: bp, off: top - fr.cfa, ret: Addr(fr.ret), start: now()}); err != nil {
+		if err := p.addPending(key, &pendingCall{bp: bp, off: top - fr.CFA, ret: Addr(fr.Ret), start: now()}); err != nil {
 			return err
 		}
 	}

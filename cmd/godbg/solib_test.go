@@ -1,8 +1,10 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -97,5 +99,131 @@ func TestRunStaticNoLibraries(t *testing.T) {
 	r := godbg(t, "run", "-e", `print(sym("puts")); brk("puts", {pending = true})`, prog)
 	if r.status != 1 || r.stdout != "nil\n" || !strings.Contains(r.stderr, "is statically linked: no library will be loaded") {
 		t.Errorf("got status %d stdout %q stderr %q", r.status, r.stdout, r.stderr)
+	}
+}
+
+// libretPtrs are the 3 malloc pointers libret (testdata/libret.c) printed.
+func libretPtrs(t *testing.T, out string) []string {
+	t.Helper()
+	var ptrs []string
+	for _, m := range regexp.MustCompile(`malloc (0x[0-9a-f]+)`).FindAllStringSubmatch(out, -1) {
+		ptrs = append(ptrs, m[1])
+	}
+	if len(ptrs) != 3 {
+		t.Fatalf("libret output %q: want 3 malloc pointers", out)
+	}
+	return ptrs
+}
+
+// on_return on libc's puts, fflush, malloc and write, PIE or not: each
+// return lands in its caller (work, or libc's stdio for the flushes'
+// writes) with the value the program saw, as ltrace shows it: puts the
+// bytes with the newline, fflush 0, malloc the pointer work then uses,
+// write 3 from work and the flushed lengths from libc.
+func TestRunLibraryOnReturn(t *testing.T) {
+	for _, flags := range [][]string{{"-O0", "-g"}, {"-O0", "-g", "-no-pie"}} {
+		prog := target(t, fixture.C(t, "libret.c", flags...))
+		r := godbg(t, "run", "-e", `
+			local fns, rec = {"puts", "fflush", "malloc", "write"}, {}
+			for _, fn in ipairs(fns) do
+				rec[fn] = {}
+				brk(fn, {on_return = function(ev)
+					local w = where(ev.addr)
+					local v = fn == "malloc" and hex(retval()) or tostring(retval())
+					table.insert(rec[fn], (w.sym == "work" and "work" or w.obj) .. ":" .. v)
+				end})
+			end
+			on("exit", function()
+				for _, fn in ipairs(fns) do printf("%s %s", fn, table.concat(rec[fn], " ")) end
+			end)`, prog)
+		p := libretPtrs(t, r.stdout)
+		l := strings.SplitAfter(r.stdout, "\n")
+		if len(l) < 10 {
+			t.Fatalf("%v: output %q", flags, r.stdout)
+		}
+		prog0 := strings.Join(l[:10], "")
+		want := prog0 + "puts work:2 work:3 work:4\n" +
+			"fflush work:0 work:0 work:0\n" +
+			"malloc work:" + p[0] + " work:" + p[1] + " work:" + p[2] + "\n" +
+			fmt.Sprintf("write libc.so.6:%d work:3 libc.so.6:%d work:3 libc.so.6:%d work:3 libc.so.6:%d\n",
+				len(l[0]), len(l[2])+len(l[3]), len(l[5])+len(l[6]), len(l[8])+len(l[9]))
+		check(t, r, 0, want, "")
+	}
+}
+
+// force_return on puts in work's second call: work gets 7 and "bb" is
+// never written; finish() from puts stops in work with puts' result, and
+// rets() there says libc has no DWARF.
+func TestRunLibraryForceReturnFinish(t *testing.T) {
+	prog := target(t, fixture.C(t, "libret.c", "-O0", "-g"))
+	r := godbg(t, "run", "-e", `
+		brk("puts", function(ev) if ev.bp.hits == 2 then force_return(7) end end)`, prog)
+	p := libretPtrs(t, r.stdout)
+	want := "a\nw0\nwork 0: puts 2 fflush 0 malloc " + p[0] + " write 3\n" +
+		"w1\nwork 1: puts 7 fflush 0 malloc " + p[1] + " write 3\n" +
+		"ccc\nw2\nwork 2: puts 4 fflush 0 malloc " + p[2] + " write 3\nsum 303\n"
+	check(t, r, 0, want, "")
+	r = godbg(t, "run", "-e", `
+		local bp = brk("puts", function() return true end)
+		local got = {}
+		for k = 1, 3 do
+			assert(cont().bp == bp)
+			local ev = finish()
+			got[k] = string.format("%s %s=%d", ev.reason, where(ev.addr).sym, retval())
+		end
+		local ok, err = pcall(rets)
+		printf("%s; rets: %s", table.concat(got, ", "), tostring(err))`, prog)
+	if !strings.Contains(r.stdout, "finish work=2, finish work=3, finish work=4; rets: ") ||
+		!strings.Contains(r.stdout, "rets: libc.so.6: no DWARF debug information") || r.status != 0 {
+		t.Errorf("finish from puts: status %d, stdout %q, stderr %q", r.status, r.stdout, r.stderr)
+	}
+}
+
+// libpython's time_sleep (python3 -c "time.sleep(...)" twice): both
+// returns, into libpython, with Py_None, which rets() reads through
+// libpython's DWARF as a PyObject pointer.
+func TestRunLibpythonReturn(t *testing.T) {
+	py := fixture.PythonWithLibpython(t)
+	r := godbg(t, "run", "-e", `
+		local got = {}
+		brk("time_sleep", {on_return = function(ev)
+			local w = where(ev.addr)
+			got[#got + 1] = string.format("%s none=%s", w.obj:match("^libpython") and "libpython" or w.obj,
+				tostring(retval() == sym("_Py_NoneStruct")))
+		end})
+		on("exit", function(ev) printf("%s; code %d", table.concat(got, ", "), ev.code) end)`,
+		py, "-c", "import time\ntime.sleep(0)\ntime.sleep(0.001)\nprint('slept')")
+	check(t, r, 0, "slept\nlibpython none=true, libpython none=true; code 0\n", "")
+}
+
+// The recipes on a library function named with its library: latency times
+// each of the 3 calls of puts, inject makes the second return 7.
+func TestRecipesOnLibraryFunction(t *testing.T) {
+	prog := target(t, fixture.C(t, "libret.c", "-O0", "-g"))
+	r := godbg(t, "run", "-a", "func=libc.so.6:puts", "-a", "each=1", "latency", prog)
+	if n := len(regexp.MustCompile(`(?m)^puts [0-9.]+$`).FindAllString(r.stdout, -1)); r.status != 0 || n != 3 ||
+		!regexp.MustCompile(`(?m)^puts: count=3 p50=\d+us p99=\d+us$`).MatchString(r.stdout) {
+		t.Errorf("latency: status %d, %d call times, stdout %q, stderr %q", r.status, n, r.stdout, r.stderr)
+	}
+	r = godbg(t, "run", "-a", "func=libc.so.6:puts", "-a", "value=7", "-a", "every=2", "inject", prog)
+	// The recipe's lines apart from the program's, whose order against
+	// them is not the test's business.
+	var mine, its []string
+	for _, line := range strings.SplitAfter(r.stdout, "\n") {
+		if strings.HasPrefix(line, "inject ") || strings.HasPrefix(line, "puts: ") {
+			mine = append(mine, line)
+		} else {
+			its = append(its, line)
+		}
+	}
+	p := libretPtrs(t, r.stdout)
+	want := "a\nw0\nwork 0: puts 2 fflush 0 malloc " + p[0] + " write 3\n" +
+		"w1\nwork 1: puts 7 fflush 0 malloc " + p[1] + " write 3\n" +
+		"ccc\nw2\nwork 2: puts 4 fflush 0 malloc " + p[2] + " write 3\nsum 303\n"
+	if got := strings.Join(its, ""); got != want || r.status != 0 || r.stderr != "" {
+		t.Errorf("inject: status %d, program output\n%s\nwant\n%s\nstderr %q", r.status, got, want, r.stderr)
+	}
+	if got, want := strings.Join(mine, ""), "inject puts -> 7 (call 2)\nputs: forced 1 of 3 calls\n"; got != want {
+		t.Errorf("inject: recipe output %q, want %q", got, want)
 	}
 }

@@ -174,10 +174,9 @@ func (i *Info) loadSymbols() {
 	sort.Slice(i.syms, func(a, b int) bool { return i.syms[a].addr < i.syms[b].addr })
 }
 
-// FrameEntries is the program's call frame information (.debug_frame and
-// .eh_frame, file addresses), parsed once on first use, for the engine's
-// own one-frame unwinding (force_return, return events, finish).
-func (i *Info) FrameEntries() (frame.FrameDescriptionEntries, error) { return i.cfi() }
+// InText tells whether the runtime address pc is in an executable segment
+// of this binary.
+func (i *Info) InText(pc uint64) bool { return i.inText(pc) }
 
 // cfi returns the call frame information, parsed on first use.
 func (i *Info) cfi() (frame.FrameDescriptionEntries, error) {

@@ -116,7 +116,7 @@ func UnwindAcross(mem Memory, regs Registers, max int, infoFor func(pc uint64) *
 		if _, err := i.cfi(); err != nil && depth == 0 {
 			return nil, err // a damaged binary, as New reported it before CFI was lazy
 		}
-		cfa, caller, err := i.unwindOne(mem, rs, lookup)
+		cfa, caller, _, err := i.unwindOne(mem, rs, lookup)
 		if err != nil && depth == 0 {
 			cfa = 0
 		}
@@ -135,6 +135,59 @@ func UnwindAcross(mem Memory, regs Registers, max int, infoFor func(pc uint64) *
 		rs = caller
 	}
 	return frames, nil
+}
+
+// Caller is what returning from the innermost frame gives back: the
+// caller's stack pointer (the frame's CFA), the return address, and the
+// caller's values of the registers the frame has saved so far (DWARF
+// numbers below 16, rsp and rip aside): those a return restores.
+type Caller struct {
+	CFA, Ret uint64
+	Saved    map[int]uint64
+}
+
+// CallerOf unwinds the innermost frame of regs by the rules UnwindAcross
+// walks with (infoFor as there: the Info of the object holding a runtime
+// pc, nil for none): for return hooks, finish and force_return. Unlike a
+// backtrace, which shows what it can, it fails rather than guess: the
+// frame's rule must be one that describes it (CFI, a function's entry, a
+// frame pointer the function keeps), and the return address must lie in
+// an executable segment of a mapped object.
+func CallerOf(mem Memory, regs Registers, infoFor func(pc uint64) *Info) (Caller, error) {
+	rs := regsFrom(regs)
+	pc, sp := rs.val[regRIP], rs.val[regRSP]
+	i := infoFor(pc)
+	if i == nil || !i.inText(pc) {
+		return Caller{}, fmt.Errorf("unwind at %#x: no mapped object has code there", pc)
+	}
+	where := func() string {
+		if name := i.FuncName(pc); name != "" {
+			return fmt.Sprintf("%#x (%s)", pc, name)
+		}
+		return fmt.Sprintf("%#x", pc)
+	}
+	cfa, caller, trusted, err := i.unwindOne(mem, rs, pc)
+	switch {
+	case err != nil:
+		return Caller{}, err
+	case caller == nil:
+		return Caller{}, fmt.Errorf("unwind at %s: the outermost frame has no caller", where())
+	case !trusted:
+		return Caller{}, fmt.Errorf("unwind at %s: no call frame information, and the function keeps no frame pointer", where())
+	case cfa <= sp:
+		return Caller{}, fmt.Errorf("unwind at %s: frame address %#x not above the stack pointer %#x", where(), cfa, sp)
+	}
+	ra := caller.val[regRIP]
+	if next := infoFor(ra); next == nil || !next.inText(ra) {
+		return Caller{}, fmt.Errorf("unwind at %s: return address %#x is in no executable mapping", where(), ra)
+	}
+	c := Caller{CFA: cfa, Ret: ra, Saved: map[int]uint64{}}
+	for n := 0; n < 16; n++ {
+		if n != regRSP && caller.ok[n] && caller.val[n] != rs.val[n] {
+			c.Saved[n] = caller.val[n]
+		}
+	}
+	return c, nil
 }
 
 // appendFrames adds the frames of one physical frame: the inlined calls at
@@ -218,11 +271,14 @@ func (i *Info) callSite(fn *fnRange, n *godwarf.Tree) (string, int) {
 
 // unwindOne computes the CFA of the frame at rs and the caller's registers.
 // lookup is the address to find the unwind rules at (pc, or pc-1 for a
-// caller). caller is nil at the outermost frame.
-func (i *Info) unwindOne(mem Memory, rs *regSet, lookup uint64) (cfa uint64, caller *regSet, err error) {
+// caller). caller is nil at the outermost frame. trusted tells whether the
+// return address came from a rule that describes this very frame: the CFI,
+// a function's entry, or a frame pointer the function is known to keep;
+// not from an rbp that merely looked like a frame pointer.
+func (i *Info) unwindOne(mem Memory, rs *regSet, lookup uint64) (cfa uint64, caller *regSet, trusted bool, err error) {
 	fdes, err := i.cfi()
 	if err != nil {
-		return 0, nil, err
+		return 0, nil, false, err
 	}
 	fde, ferr := fdes.FDEForPC(lookup - i.bias)
 	if ferr != nil {
@@ -235,17 +291,17 @@ func (i *Info) unwindOne(mem Memory, rs *regSet, lookup uint64) (cfa uint64, cal
 	switch ctx.CFA.Rule {
 	case frame.RuleCFA:
 		if ctx.CFA.Reg >= numRegs || !rs.ok[ctx.CFA.Reg] {
-			return 0, nil, fmt.Errorf("unwind at %#x: CFA register %d unknown", lookup, ctx.CFA.Reg)
+			return 0, nil, false, fmt.Errorf("unwind at %#x: CFA register %d unknown", lookup, ctx.CFA.Reg)
 		}
 		cfa = uint64(int64(rs.val[ctx.CFA.Reg]) + ctx.CFA.Offset)
 	case frame.RuleExpression:
 		v, _, err := execStack(*rs.dwarfRegs(i.bias), ctx.CFA.Expression, 8, readMemFunc(mem))
 		if err != nil {
-			return 0, nil, fmt.Errorf("unwind at %#x: CFA expression: %w", lookup, err)
+			return 0, nil, false, fmt.Errorf("unwind at %#x: CFA expression: %w", lookup, err)
 		}
 		cfa = uint64(v)
 	default:
-		return 0, nil, fmt.Errorf("unwind at %#x: CFA rule %d unsupported", lookup, ctx.CFA.Rule)
+		return 0, nil, false, fmt.Errorf("unwind at %#x: CFA rule %d unsupported", lookup, ctx.CFA.Rule)
 	}
 	caller = &regSet{}
 	// Registers without a rule keep their value: callee-saved ones are
@@ -259,18 +315,26 @@ func (i *Info) unwindOne(mem Memory, rs *regSet, lookup uint64) (cfa uint64, cal
 		}
 		v, ok, err := i.applyRule(mem, rs, rule, cfa)
 		if err != nil {
-			return cfa, nil, fmt.Errorf("unwind at %#x: register %d: %w", lookup, reg, err)
+			return cfa, nil, false, fmt.Errorf("unwind at %#x: register %d: %w", lookup, reg, err)
 		}
 		caller.val[reg], caller.ok[reg] = v, ok
+	}
+	// Go's CFI describes no rbp; every Go frame that is more than its
+	// return address saved the caller's rbp just below it (push rbp;
+	// mov rbp, rsp: the Go internal ABI's frame layout).
+	if _, ok := ctx.Regs[regRBP]; !ok && cfa > rs.val[regRSP]+8 && i.isGoPC(lookup) {
+		if v, err := readU64(mem, cfa-16); err == nil {
+			caller.val[regRBP], caller.ok[regRBP] = v, true
+		}
 	}
 	ra := ctx.RetAddrReg
 	if ra != regRIP && ra < numRegs {
 		caller.val[regRIP], caller.ok[regRIP] = caller.val[ra], caller.ok[ra]
 	}
 	if rule, ok := ctx.Regs[ctx.RetAddrReg]; !ok || rule.Rule == frame.RuleUndefined {
-		return cfa, nil, nil // the outermost frame (DWARF 5, 6.4.4)
+		return cfa, nil, true, nil // the outermost frame (DWARF 5, 6.4.4)
 	}
-	return cfa, caller, nil
+	return cfa, caller, true, nil
 }
 
 // establish runs the FDE's rules up to pc; Delve's parser panics on some
@@ -320,11 +384,13 @@ func (i *Info) applyRule(mem Memory, rs *regSet, rule frame.DWRule, cfa uint64) 
 
 // unwindFP unwinds through the frame pointer where no CFI covers the pc
 // (Go binaries without .debug_frame, hand-written assembly): at the first
-// instruction the return address is at [rsp]; after `push rbp` at
-// [rsp+8]; after `mov rbp, rsp` the chain is [rbp] = caller's rbp,
-// [rbp+8] = return address (System V psABI 3.2.2; Go's frame layout keeps
-// the same two words).
-func (i *Info) unwindFP(mem Memory, rs *regSet, lookup uint64) (uint64, *regSet, error) {
+// instruction (or after an endbr64) the return address is at [rsp]; after
+// `push rbp` at [rsp+8]; after `mov rbp, rsp` the chain is [rbp] =
+// caller's rbp, [rbp+8] = return address (System V psABI 3.2.2; Go's frame
+// layout keeps the same two words). The chain is trusted only in a function
+// known to keep a frame pointer: Go code, or one whose code starts with
+// `[endbr64] push rbp; mov rbp, rsp`.
+func (i *Info) unwindFP(mem Memory, rs *regSet, lookup uint64) (uint64, *regSet, bool, error) {
 	fp := lookup - i.bias
 	var start uint64
 	if f := i.funcAt(fp); f != nil {
@@ -332,50 +398,58 @@ func (i *Info) unwindFP(mem Memory, rs *regSet, lookup uint64) (uint64, *regSet,
 	} else if s := i.symAt(fp); s != nil {
 		start = s.addr
 	}
+	entry := start // after the endbr64 (CET, Intel SDM vol. 1, 18.3) nothing has moved yet
+	if start != 0 && i.hasBytes(start, 0xf3, 0x0f, 0x1e, 0xfa) {
+		entry = start + 4
+	}
 	sp, bp := rs.val[regRSP], rs.val[regRBP]
 	caller := *rs
 	var cfa uint64
+	trusted := true
 	switch {
-	case start != 0 && fp == start:
+	case start != 0 && (fp == start || fp == entry):
 		cfa = sp + 8
-	case start != 0 && fp == start+1 && i.firstByte(start) == 0x55: // push rbp
+	case start != 0 && fp == entry+1 && i.hasBytes(entry, 0x55): // push rbp
 		cfa = sp + 16
 		v, err := readU64(mem, sp)
 		if err != nil {
-			return 0, nil, fmt.Errorf("unwind at %#x: read saved rbp: %w", lookup, err)
+			return 0, nil, false, fmt.Errorf("unwind at %#x: read saved rbp: %w", lookup, err)
 		}
 		caller.val[regRBP] = v
 	default:
 		if bp == 0 || bp < sp {
-			return 0, nil, fmt.Errorf("unwind at %#x: no CFI and no frame pointer", lookup)
+			return 0, nil, false, fmt.Errorf("unwind at %#x: no CFI and no frame pointer", lookup)
 		}
+		trusted = i.isGoPC(lookup) || (start != 0 && fp >= entry+4 &&
+			(i.hasBytes(entry, 0x55, 0x48, 0x89, 0xe5) || i.hasBytes(entry, 0x55, 0x48, 0x8b, 0xec)))
 		cfa = bp + 16
 		v, err := readU64(mem, bp)
 		if err != nil {
-			return 0, nil, fmt.Errorf("unwind at %#x: read saved rbp at %#x: %w", lookup, bp, err)
+			return 0, nil, false, fmt.Errorf("unwind at %#x: read saved rbp at %#x: %w", lookup, bp, err)
 		}
 		caller.val[regRBP] = v
 	}
 	ra, err := readU64(mem, cfa-8)
 	if err != nil {
-		return 0, nil, fmt.Errorf("unwind at %#x: read return address at %#x: %w", lookup, cfa-8, err)
+		return 0, nil, false, fmt.Errorf("unwind at %#x: read return address at %#x: %w", lookup, cfa-8, err)
 	}
 	caller.val[regRIP] = ra
 	caller.val[regRSP] = cfa
-	return cfa, &caller, nil
+	return cfa, &caller, trusted, nil
 }
 
-// firstByte reads a byte of the program's code from the file.
-func (i *Info) firstByte(addr uint64) byte {
+// hasBytes tells whether the program's code at the file address addr
+// starts with want (read from the file).
+func (i *Info) hasBytes(addr uint64, want ...byte) bool {
 	for _, p := range i.elf.Progs {
-		if p.Type == elf.PT_LOAD && addr >= p.Vaddr && addr < p.Vaddr+p.Filesz {
-			var b [1]byte
-			if _, err := p.ReadAt(b[:], int64(addr-p.Vaddr)); err == nil {
-				return b[0]
+		if p.Type == elf.PT_LOAD && addr >= p.Vaddr && addr+uint64(len(want)) <= p.Vaddr+p.Filesz {
+			b := make([]byte, len(want))
+			if _, err := p.ReadAt(b, int64(addr-p.Vaddr)); err == nil {
+				return string(b) == string(want)
 			}
 		}
 	}
-	return 0
+	return false
 }
 
 // isGoPC tells whether the runtime address pc is in a Go compile unit.

@@ -64,7 +64,7 @@ func (i *Info) scopeAt(mem Memory, regs Registers) (*scope, error) {
 	}
 
 	rs := regsFrom(regs)
-	cfa, _, err := i.unwindOne(mem, rs, pc)
+	cfa, _, _, err := i.unwindOne(mem, rs, pc)
 	dr := rs.dwarfRegs(i.bias)
 	if err == nil {
 		dr.CFA = int64(cfa)
