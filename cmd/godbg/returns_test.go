@@ -292,9 +292,10 @@ func TestRunNext(t *testing.T) {
 }
 
 // leaf (testdata/nocfi.c) has no call frame information and keeps no frame
-// pointer: one instruction in, finish() and force_return raise one clear
-// error, leaving the program to run on unchanged (it prints 42), and an
-// on_return breakpoint there ends the run with that error.
+// pointer: one instruction in, finish() raises one clear error, leaving the
+// program to run on unchanged (it prints 42), and an on_return breakpoint
+// there ends the run with that error. force_return is refused there before
+// any unwinding: the pc is inside the function, past its entry.
 func TestRunUnwindRefused(t *testing.T) {
 	prog := target(t, fixture.C(t, "nocfi.c", "-O0", "-g"))
 	const why = "unwind at ADDR (leaf): no call frame information, and the function keeps no frame pointer"
@@ -302,10 +303,12 @@ func TestRunUnwindRefused(t *testing.T) {
 	r := godbg(t, "run", "-e", `
 		brk(sym("leaf") + 1, function() return true end)
 		cont()
-		print(select(2, pcall(finish)))
-		print(select(2, pcall(force_return, 1)))`, prog)
+		print(select(2, pcall(force_return, 1)))
+		print(select(2, pcall(finish)))`, prog)
 	r.stdout = addr.ReplaceAllString(r.stdout, "ADDR")
-	check(t, r, 0, "-e:4: finish: "+why+"\n-e:5: force_return: "+why+"\n42\n", "")
+	check(t, r, 0, "-e:4: force_return: only in the callback of a breakpoint at a function's entry or after its prologue (brk(\"func\")), "+
+		"or after cont() stopped at one; ADDR is leaf+ADDR, inside the function: returning from there skips what it has begun (locks, deferred calls)\n"+
+		"-e:5: finish: "+why+"\n42\n", "")
 	r = godbg(t, "run", "-e", `brk(sym("leaf") + 1, {on_return = function() end})`, prog)
 	if r.status != 1 || r.stdout != "" || !strings.Contains(addr.ReplaceAllString(r.stderr, "ADDR"), "on_return of breakpoint 1 (ADDR): "+why) {
 		t.Errorf("on_return: status %d, stdout %q, stderr %q", r.status, r.stdout, r.stderr)
