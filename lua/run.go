@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -100,8 +101,11 @@ func Run(cfg Config) int {
 	out := bindings.NewOutput(cfg.Out)
 	m := bindings.New(L, p, out)
 	se := &session{cfg: cfg, p: p, m: m, w: w}
-	defer se.end()
-	return se.run(chunk)
+	defer se.end() // also on a panic: the tracee is never left with traps in
+	status, how := se.run(chunk)
+	w.release()
+	se.end()
+	return se.runEnd(status, how)
 }
 
 // session is the lifecycle of one tracee under one script.
@@ -112,7 +116,10 @@ type session struct {
 	w   *watcher
 }
 
-func (se *session) run(chunk *glua.LFunction) int {
+// run runs the main chunk, then the tracee to its exit and the on("exit")
+// handlers; it returns godbg's exit status and how the session ended
+// (on("end")'s ev.how).
+func (se *session) run(chunk *glua.LFunction) (int, string) {
 	L := se.m.L
 	L.Push(chunk)
 	if err := L.PCall(0, 0, nil); err != nil {
@@ -134,46 +141,83 @@ func (se *session) run(chunk *glua.LFunction) int {
 	}
 	if err := se.flush(); err != nil {
 		fmt.Fprintf(se.cfg.Stderr, "godbg: output: %v\n", err)
-		return StatusFailure
+		return StatusFailure, bindings.EndError
 	}
 	if se.m.Detached() {
-		return 0
+		return 0, bindings.EndDetach
+	}
+	how := bindings.EndExit
+	if se.m.EndedBy() == bindings.EndKill {
+		how = bindings.EndKill
 	}
 	ev := se.m.ExitEvent()
 	if ev == nil {
-		return 0
+		return 0, how
 	}
 	if ev.ExitSignal != 0 {
-		return 128 + int(ev.ExitSignal)
+		return 128 + int(ev.ExitSignal), how
 	}
-	return ev.ExitCode
+	return ev.ExitCode, how
 }
 
-// scriptError reports a Lua error (SCRIPT:LINE: message and a traceback),
-// unless it is the echo of Ctrl-C or the timeout.
-func (se *session) scriptError(err error) int {
+// runEnd runs the on("end") handlers, the tracee already killed or
+// detached, and returns godbg's exit status: status, or StatusFailure when
+// a handler fails. A stop signal that arrives meanwhile stops them.
+func (se *session) runEnd(status int, how string) int {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	se.m.L.SetContext(ctx)
+	se.w.endPhase(cancel)
+	err := se.m.RunEndHandlers(how)
 	se.flush()
-	if r := se.w.why(); r != 0 {
-		return se.stopped(r)
+	if err == nil {
+		return status
 	}
-	fmt.Fprintln(se.cfg.Stderr, describe(err, se.m.CallbackError()))
-	return StatusFailure
-}
-
-// callbackError reports an error of a callback run after the main chunk
-// (by the implicit run to the exit, or an on("exit") handler): its own
-// traceback only, since no cont() of the script raised it again.
-func (se *session) callbackError(err error) int {
-	se.flush()
-	if r := se.w.why(); r != 0 {
-		return se.stopped(r)
+	if ctx.Err() != nil {
+		if how != bindings.EndInterrupt && how != bindings.EndTimeout {
+			return se.report(se.w.why())
+		}
+		return status
 	}
 	fmt.Fprintln(se.cfg.Stderr, describe(err, nil))
 	return StatusFailure
 }
 
-func (se *session) stopped(r int32) int {
+// scriptError reports a Lua error (SCRIPT:LINE: message and a traceback),
+// unless it is the echo of Ctrl-C or the timeout.
+func (se *session) scriptError(err error) (int, string) {
 	se.flush()
+	if r := se.w.why(); r != 0 {
+		return se.stopped(r)
+	}
+	fmt.Fprintln(se.cfg.Stderr, describe(err, se.m.CallbackError()))
+	return StatusFailure, bindings.EndError
+}
+
+// callbackError reports an error of a callback run after the main chunk
+// (by the implicit run to the exit, or an on("exit") handler): its own
+// traceback only, since no cont() of the script raised it again.
+func (se *session) callbackError(err error) (int, string) {
+	se.flush()
+	if r := se.w.why(); r != 0 {
+		return se.stopped(r)
+	}
+	fmt.Fprintln(se.cfg.Stderr, describe(err, nil))
+	return StatusFailure, bindings.EndError
+}
+
+// stopped ends a session stopped from outside: Ctrl-C, SIGTERM, the
+// timeout.
+func (se *session) stopped(r int32) (int, string) {
+	se.flush()
+	if r == stopTimeout {
+		return se.report(r), bindings.EndTimeout
+	}
+	return se.report(r), bindings.EndInterrupt
+}
+
+// report says why the session was stopped and returns the exit status.
+func (se *session) report(r int32) int {
 	if r == stopTimeout {
 		fmt.Fprintf(se.cfg.Stderr, "godbg: timed out after %v\n", se.cfg.Timeout)
 		return StatusTimeout
@@ -309,7 +353,7 @@ const (
 	stopTimeout
 )
 
-// watcher is the one other goroutine: on SIGINT, SIGTERM or the timeout it
+// watcher is the one other goroutine: on a stop signal or the timeout it
 // interrupts the engine's wait and cancels the LState's context (so a
 // callback in an endless loop stops too). It touches nothing else.
 type watcher struct {
@@ -317,10 +361,14 @@ type watcher struct {
 	done   chan struct{}
 	sig    chan os.Signal
 	timer  *time.Timer
+
+	mu     sync.Mutex
+	p      *engine.Process // nil once released: the tracee is killed or detached
+	cancel context.CancelFunc
 }
 
 func startWatcher(p *engine.Process, cancel context.CancelFunc, timeout time.Duration) *watcher {
-	w := &watcher{done: make(chan struct{}), sig: make(chan os.Signal, 2)}
+	w := &watcher{done: make(chan struct{}), sig: make(chan os.Signal, 2), p: p, cancel: cancel}
 	signal.Notify(w.sig, syscall.SIGINT, syscall.SIGTERM)
 	var tc <-chan time.Time
 	if timeout > 0 {
@@ -337,11 +385,38 @@ func startWatcher(p *engine.Process, cancel context.CancelFunc, timeout time.Dur
 			case <-tc:
 				w.reason.CompareAndSwap(0, stopTimeout)
 			}
-			cancel()
-			p.Interrupt()
+			w.stop()
 		}
 	}()
 	return w
+}
+
+// stop cancels the Lua code running and wakes the engine's wait.
+func (w *watcher) stop() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.cancel()
+	if w.p != nil {
+		w.p.Interrupt()
+	}
+}
+
+// release is called before the tracee is killed or detached: from then on
+// a signal no longer interrupts it. A SIGSTOP sent to a detached program
+// would stop it for good, and one to a reaped pid could reach another
+// process.
+func (w *watcher) release() {
+	w.mu.Lock()
+	w.p = nil
+	w.mu.Unlock()
+}
+
+// endPhase makes a later stop signal (or the timeout) cancel the on("end")
+// handlers, through their own context.
+func (w *watcher) endPhase(cancel context.CancelFunc) {
+	w.mu.Lock()
+	w.cancel = cancel
+	w.mu.Unlock()
 }
 
 func (w *watcher) why() int32 { return w.reason.Load() }
