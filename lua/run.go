@@ -24,7 +24,8 @@ import (
 const (
 	StatusFailure     = 1   // usage, unreadable program, script error
 	StatusTimeout     = 124 // --timeout ran out, as timeout(1)
-	StatusInterrupted = 130 // Ctrl-C or SIGTERM: 128+SIGINT, as a shell reports it
+	StatusInterrupted = 130 // Ctrl-C, SIGTERM, SIGHUP or SIGQUIT: 128+SIGINT, as a shell reports Ctrl-C
+	StatusBrokenPipe  = 141 // the output's reader went away: 128+SIGPIPE, as a shell reports a writer killed by it
 )
 
 // Config is one `godbg run` or `godbg attach`.
@@ -55,6 +56,7 @@ type Config struct {
 // Status constants. Every diagnostic goes to cfg.Stderr. It must be called
 // on a locked OS thread (see the package comment).
 func Run(cfg Config) int {
+	CatchSignals() // the run and attach commands did already; another caller gets it here
 	if cfg.Stderr == nil {
 		cfg.Stderr = os.Stderr
 	}
@@ -74,6 +76,14 @@ func Run(cfg Config) int {
 		return StatusFailure
 	}
 
+	// A stop signal caught before the launch or the attach: nothing to
+	// start, nothing to undo. One that comes later waits in the channel.
+	select {
+	case sig := <-caught:
+		fmt.Fprintln(cfg.Stderr, interrupted(sig))
+		return StatusInterrupted
+	default:
+	}
 	var p *engine.Process
 	if cfg.Pid > 0 {
 		p, err = engine.Attach(cfg.Pid)
@@ -92,6 +102,8 @@ func Run(cfg Config) int {
 
 	p.OnExec(func(e engine.ExecInfo) { reportExec(cfg.Stderr, p.Pid(), e) })
 
+	// A signal caught since CatchSignals (during the launch or the attach
+	// too) is in the channel: the watcher acts on it at once.
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	w := startWatcher(p, cancel, cfg.Timeout)
@@ -99,6 +111,7 @@ func Run(cfg Config) int {
 	L.SetContext(ctx)
 
 	out := bindings.NewOutput(cfg.Out)
+	out.OnClosed(w.brokenPipe)
 	m := bindings.New(L, p, out)
 	se := &session{cfg: cfg, p: p, m: m, w: w}
 	defer se.end() // also on a panic: the tracee is never left with traps in
@@ -136,10 +149,11 @@ func (se *session) run(chunk *glua.LFunction) (int, string) {
 			return se.callbackError(err)
 		}
 	}
+	err := se.flush() // a closed output (EPIPE) stops the session: checked next
 	if r := se.w.why(); r != 0 {
 		return se.stopped(r)
 	}
-	if err := se.flush(); err != nil {
+	if err != nil {
 		fmt.Fprintf(se.cfg.Stderr, "godbg: output: %v\n", err)
 		return StatusFailure, bindings.EndError
 	}
@@ -206,8 +220,8 @@ func (se *session) callbackError(err error) (int, string) {
 	return StatusFailure, bindings.EndError
 }
 
-// stopped ends a session stopped from outside: Ctrl-C, SIGTERM, the
-// timeout.
+// stopped ends a session stopped from outside: Ctrl-C and the other stop
+// signals, the timeout, the output's reader gone.
 func (se *session) stopped(r int32) (int, string) {
 	se.flush()
 	if r == stopTimeout {
@@ -218,12 +232,24 @@ func (se *session) stopped(r int32) (int, string) {
 
 // report says why the session was stopped and returns the exit status.
 func (se *session) report(r int32) int {
-	if r == stopTimeout {
+	switch r {
+	case stopTimeout:
 		fmt.Fprintf(se.cfg.Stderr, "godbg: timed out after %v\n", se.cfg.Timeout)
 		return StatusTimeout
+	case stopBrokenPipe:
+		return StatusBrokenPipe // as a writer killed by SIGPIPE: nothing to say
 	}
-	fmt.Fprintln(se.cfg.Stderr, "godbg: interrupted")
+	fmt.Fprintln(se.cfg.Stderr, interrupted(se.w.signal()))
 	return StatusInterrupted
+}
+
+// interrupted is the message of a session ended by a stop signal: Ctrl-C's
+// as it always was, the others' naming the signal.
+func interrupted(sig os.Signal) string {
+	if s, ok := sig.(syscall.Signal); ok && s != syscall.SIGINT {
+		return "godbg: interrupted by " + bindings.SignalName(s)
+	}
+	return "godbg: interrupted"
 }
 
 func (se *session) flush() error { return se.m.Output().Flush() }
@@ -351,15 +377,47 @@ func notELF(path string, head []byte, err error) error {
 const (
 	stopInterrupt int32 = 1 + iota
 	stopTimeout
+	stopBrokenPipe
 )
+
+// stopSignals end a session as Ctrl-C does (ev.how = "interrupt").
+var stopSignals = []os.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT}
+
+var (
+	catchOnce sync.Once
+	caught    chan os.Signal // stopSignals since CatchSignals
+	pipeSigs  chan os.Signal // SIGPIPE, never read: caught only so that writes fail with EPIPE
+)
+
+// CatchSignals routes SIGINT, SIGTERM, SIGHUP and SIGQUIT to godbg from
+// now on, instead of their default action (death; a goroutine dump for
+// SIGQUIT), and SIGPIPE too. The run and attach commands call it first: a
+// signal that arrives while the program is launched or attached then waits
+// in the channel and ends the session clean once it is under way, where it
+// used to kill godbg between the fork and PTRACE_O_EXITKILL (the program
+// ran on untraced) or with traps in an attached program (it died of
+// SIGTRAP). With SIGPIPE caught, a write to a closed stdout fails with
+// EPIPE instead of killing godbg (os/signal: "If the program has called
+// Notify to receive SIGPIPE signals, ... the write will fail with an EPIPE
+// error"); the output stream reports it. Notify rather than Ignore: an
+// ignored disposition would pass to the launched program across
+// execve(2); a caught one is reset to the default there.
+func CatchSignals() {
+	catchOnce.Do(func() {
+		caught = make(chan os.Signal, 8)
+		signal.Notify(caught, stopSignals...)
+		pipeSigs = make(chan os.Signal, 1)
+		signal.Notify(pipeSigs, syscall.SIGPIPE)
+	})
+}
 
 // watcher is the one other goroutine: on a stop signal or the timeout it
 // interrupts the engine's wait and cancels the LState's context (so a
 // callback in an endless loop stops too). It touches nothing else.
 type watcher struct {
 	reason atomic.Int32
+	sig    atomic.Int32 // the stop signal, with stopInterrupt
 	done   chan struct{}
-	sig    chan os.Signal
 	timer  *time.Timer
 
 	mu     sync.Mutex
@@ -368,8 +426,7 @@ type watcher struct {
 }
 
 func startWatcher(p *engine.Process, cancel context.CancelFunc, timeout time.Duration) *watcher {
-	w := &watcher{done: make(chan struct{}), sig: make(chan os.Signal, 2), p: p, cancel: cancel}
-	signal.Notify(w.sig, syscall.SIGINT, syscall.SIGTERM)
+	w := &watcher{done: make(chan struct{}), p: p, cancel: cancel}
 	var tc <-chan time.Time
 	if timeout > 0 {
 		w.timer = time.NewTimer(timeout)
@@ -380,8 +437,10 @@ func startWatcher(p *engine.Process, cancel context.CancelFunc, timeout time.Dur
 			select {
 			case <-w.done:
 				return
-			case <-w.sig:
-				w.reason.CompareAndSwap(0, stopInterrupt)
+			case s := <-caught:
+				if sig, ok := s.(syscall.Signal); ok && w.reason.CompareAndSwap(0, stopInterrupt) {
+					w.sig.Store(int32(sig))
+				}
 			case <-tc:
 				w.reason.CompareAndSwap(0, stopTimeout)
 			}
@@ -399,6 +458,14 @@ func (w *watcher) stop() {
 	if w.p != nil {
 		w.p.Interrupt()
 	}
+}
+
+// brokenPipe is the output's OnClosed: its reader is gone. It runs on the
+// event loop's thread, inside a print or a callback's flush; the session
+// ends as on Ctrl-C.
+func (w *watcher) brokenPipe() {
+	w.reason.CompareAndSwap(0, stopBrokenPipe)
+	w.stop()
 }
 
 // release is called before the tracee is killed or detached: from then on
@@ -421,8 +488,11 @@ func (w *watcher) endPhase(cancel context.CancelFunc) {
 
 func (w *watcher) why() int32 { return w.reason.Load() }
 
+func (w *watcher) signal() syscall.Signal { return syscall.Signal(w.sig.Load()) }
+
+// close ends the goroutine. The signals stay caught until godbg exits: a
+// late one must not kill it while it writes its last output.
 func (w *watcher) close() {
-	signal.Stop(w.sig)
 	if w.timer != nil {
 		w.timer.Stop()
 	}
