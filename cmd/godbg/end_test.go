@@ -263,3 +263,63 @@ func tracerOf(t *testing.T, pid int) int {
 	n, _ := strconv.Atoi(string(m[1]))
 	return n
 }
+
+// interruptUntilExit sends SIGINT to cmd every 50 ms until it exits (the
+// first may come before the on("end") handlers start) and returns its
+// status.
+func interruptUntilExit(t *testing.T, cmd *exec.Cmd) int {
+	t.Helper()
+	done := make(chan bool)
+	go func() { cmd.Wait(); close(done) }()
+	deadline := time.After(2 * time.Minute)
+	for {
+		cmd.Process.Signal(syscall.SIGINT)
+		select {
+		case <-done:
+			return cmd.ProcessState.ExitCode()
+		case <-deadline:
+			cmd.Process.Kill()
+			<-done
+			t.Fatal("godbg still runs 2 minutes after Ctrl-C")
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+// An on("end") handler that never returns is stopped by Ctrl-C: after the
+// program's exit (status 130, "interrupted"), and after --timeout (the
+// status stays 124).
+func TestEndHandlerStoppedByCtrlC(t *testing.T) {
+	prog := target(t, fixture.C(t, "hello.c", "-O0", "-g"))
+	g := start(t, godbgBin, "run", "-e", `on("end", function() while true do end end)`, prog)
+	g.waitFor(t, "^hi total=60 counter=60$")
+	status := interruptUntilExit(t, g.cmd)
+	if status != 130 || g.stderr.String() != "godbg: interrupted\n" {
+		t.Errorf("after the exit: status %d stderr %q, want 130, \"godbg: interrupted\\n\"", status, g.stderr.String())
+	}
+	noProcessLeft(t, prog)
+
+	spin := target(t, fixture.C(t, "faults.c", "-O0", "-g"))
+	cmd := exec.Command(godbgBin, "run", "--timeout", "1s", "-e", `on("end", function() while true do end end)`, spin, "spin")
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if cmd.ProcessState == nil {
+			cmd.Process.Kill()
+			cmd.Wait()
+		}
+	})
+	line, err := bufio.NewReader(stderr).ReadString('\n')
+	if line != "godbg: timed out after 1s\n" {
+		t.Fatalf("stderr %q (%v), want the timeout's line", line, err)
+	}
+	if status := interruptUntilExit(t, cmd); status != 124 {
+		t.Errorf("after --timeout: status %d, want 124", status)
+	}
+	noProcessLeft(t, spin)
+}
