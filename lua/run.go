@@ -144,7 +144,9 @@ func (se *session) run(chunk *glua.LFunction) (int, string) {
 			return se.callbackError(err)
 		}
 	}
-	if ev := se.m.ExitEvent(); ev != nil {
+	// After detach() the program did not exit: on("exit") does not run
+	// (on("end") does, with how="detach").
+	if ev := se.m.ExitEvent(); ev != nil && !se.m.Detached() {
 		if err := se.m.RunExitHandlers(ev); err != nil {
 			return se.callbackError(err)
 		}
