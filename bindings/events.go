@@ -11,11 +11,12 @@ import (
 )
 
 // handlerKinds are the events on() accepts.
-var handlerKinds = []string{"exit", "signal", "thread", "exec"}
+var handlerKinds = []string{"exit", "signal", "thread", "exec", "end"}
 
 // on(event, fn): run fn(ev) on "exit" (the tracee is gone), "signal" (a
-// signal other than the silent ones; fn returning true suppresses it) or
-// "thread" (a new thread, ev.tid). Handlers run in the order registered.
+// signal other than the silent ones; fn returning true suppresses it),
+// "thread" (a new thread, ev.tid) or "end" (once, whatever ends the
+// session: ev.how). Handlers run in the order registered.
 func (m *Module) on(L *glua.LState) int {
 	kind := L.CheckString(1)
 	fn := L.CheckFunction(2)
@@ -258,6 +259,52 @@ func (m *Module) RunExitHandlers(ev *engine.Event) error {
 	m.stop = ev
 	hs := m.handlers["exit"]
 	t := m.eventTable(ev)
+	for _, fn := range hs {
+		if _, err := m.call(fn, t); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// End reasons: ev.how of on("end").
+const (
+	EndExit      = "exit"      // the tracee exited on its own (after the on("exit") handlers)
+	EndKill      = "kill"      // the script called kill()
+	EndDetach    = "detach"    // the script called detach()
+	EndInterrupt = "interrupt" // SIGINT, SIGTERM, SIGHUP, SIGQUIT to godbg, or its output closed
+	EndTimeout   = "timeout"   // --timeout ran out
+	EndError     = "error"     // a script error (ext), reported before the handlers run
+)
+
+// EndedBy is what the script itself did to end the session: EndKill after
+// kill(), EndDetach after detach(), "" otherwise.
+func (m *Module) EndedBy() string { return m.endedBy }
+
+// RunEndHandlers runs the on("end") handlers once, with {reason="end",
+// how=how}, plus the exit's code or signal when how is EndExit or EndKill.
+// The lua layer calls it after the tracee was killed or detached: the
+// state functions then raise "the session has ended".
+func (m *Module) RunEndHandlers(how string) error {
+	if m.ended != "" {
+		return nil
+	}
+	m.ended = how
+	hs := m.handlers["end"]
+	if len(hs) == 0 {
+		return nil
+	}
+	m.curEv, m.curTab = nil, nil
+	t := m.L.CreateTable(0, 3)
+	t.RawSetString("reason", glua.LString("end"))
+	t.RawSetString("how", glua.LString(how))
+	if ev := m.exit; ev != nil && (how == EndExit || how == EndKill) {
+		if ev.ExitSignal != 0 {
+			t.RawSetString("signal", glua.LString(SignalName(ev.ExitSignal)))
+		} else {
+			t.RawSetString("code", glua.LNumber(ev.ExitCode))
+		}
+	}
 	for _, fn := range hs {
 		if _, err := m.call(fn, t); err != nil {
 			return err

@@ -96,6 +96,8 @@ func (m *Module) checkLive(L *glua.LState, op string) {
 	switch {
 	case m.p == nil:
 		L.RaiseError("%s: no process", op)
+	case m.ended != "":
+		L.RaiseError("%s: the session has ended", op)
 	case m.detached:
 		L.RaiseError("%s: the process was detached", op)
 	case m.exit != nil || m.p.Exited():
@@ -128,6 +130,7 @@ func (m *Module) kill(L *glua.LState) int {
 		m.raise(L, "kill", err)
 	}
 	m.exit = ev
+	m.endedBy = EndKill
 	L.Push(m.eventTable(ev))
 	return 1
 }
@@ -141,6 +144,7 @@ func (m *Module) detach(L *glua.LState) int {
 		m.raise(L, "detach", err)
 	}
 	m.detached = true
+	m.endedBy = EndDetach
 	return 0
 }
 

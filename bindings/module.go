@@ -20,7 +20,7 @@ type Module struct {
 	// ev.bp == bp holds.
 	bps map[*engine.Breakpoint]*glua.LUserData
 
-	handlers map[string][]*glua.LFunction // on("exit" | "signal" | "thread")
+	handlers map[string][]*glua.LFunction // on("exit" | "signal" | "thread" | "exec" | "end")
 
 	// cbErr is the Lua error of a callback run from the engine hook; cont()
 	// raises it again once the engine has returned.
@@ -43,6 +43,9 @@ type Module struct {
 	// the last cont, step, finish or next_line returned (nil before the
 	// first, or after an error); force_return checks it (returnSafe).
 	stop *engine.Event
+	// endedBy is EndKill or EndDetach once the script called kill() or
+	// detach(); ended is the session's end reason once RunEndHandlers ran.
+	endedBy, ended string
 
 	// isGo: events carry a goid (read lazily through eventMeta from
 	// curEv, while curTab is the current event).

@@ -3,11 +3,13 @@ package bindings
 import (
 	"bufio"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math"
 	"strconv"
 	"strings"
+	"syscall"
 
 	glua "github.com/yuin/gopher-lua"
 )
@@ -18,26 +20,43 @@ import (
 type Output struct {
 	w   *bufio.Writer
 	err error // the first write error, reported by Flush
+	// closed is called once when a write fails with EPIPE: the reader of
+	// the output is gone (`godbg ... | head -1`).
+	closed func()
 }
 
 // NewOutput buffers w.
 func NewOutput(w io.Writer) *Output { return &Output{w: bufio.NewWriterSize(w, 64<<10)} }
 
+// OnClosed sets the function called, once, when a write finds the output's
+// reader gone (EPIPE). Later writes are dropped.
+func (o *Output) OnClosed(fn func()) { o.closed = fn }
+
 // WriteString appends s.
 func (o *Output) WriteString(s string) {
-	if _, err := o.w.WriteString(s); err != nil && o.err == nil {
-		o.err = err
+	if _, err := o.w.WriteString(s); err != nil {
+		o.fail(err)
 	}
 }
 
 // Flush writes what is buffered and returns the first error seen.
 func (o *Output) Flush() error {
 	if o.w.Buffered() > 0 {
-		if err := o.w.Flush(); err != nil && o.err == nil {
-			o.err = err
+		if err := o.w.Flush(); err != nil {
+			o.fail(err)
 		}
 	}
 	return o.err
+}
+
+func (o *Output) fail(err error) {
+	if o.err != nil {
+		return
+	}
+	o.err = err
+	if errors.Is(err, syscall.EPIPE) && o.closed != nil {
+		o.closed()
+	}
 }
 
 // print(...): like Lua's print (tostring of each value, tab-separated, a

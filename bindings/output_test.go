@@ -1,7 +1,10 @@
 package bindings
 
 import (
+	"errors"
+	"os"
 	"strings"
+	"syscall"
 	"testing"
 
 	glua "github.com/yuin/gopher-lua"
@@ -69,3 +72,32 @@ func TestOutputErrors(t *testing.T) {
 		}
 	}
 }
+
+// A write that finds the output's reader gone (EPIPE) calls OnClosed's
+// function once; Flush keeps returning the error; other errors do not call it.
+func TestOutputClosed(t *testing.T) {
+	// As os.File.Write fails on a pipe without a reader.
+	out := NewOutput(writerFunc(func([]byte) (int, error) {
+		return 0, &os.PathError{Op: "write", Path: "|1", Err: syscall.EPIPE}
+	}))
+	closed := 0
+	out.OnClosed(func() { closed++ })
+	out.WriteString("a\n")
+	if err := out.Flush(); !errors.Is(err, syscall.EPIPE) || closed != 1 {
+		t.Fatalf("first flush: err %v, closed %d times; want EPIPE, 1", err, closed)
+	}
+	out.WriteString("b\n")
+	if err := out.Flush(); !errors.Is(err, syscall.EPIPE) || closed != 1 {
+		t.Errorf("second flush: err %v, closed %d times; want EPIPE, 1", err, closed)
+	}
+	other := NewOutput(writerFunc(func([]byte) (int, error) { return 0, syscall.ENOSPC }))
+	other.OnClosed(func() { closed++ })
+	other.WriteString("c\n")
+	if err := other.Flush(); !errors.Is(err, syscall.ENOSPC) || closed != 1 {
+		t.Errorf("ENOSPC: err %v, closed %d times; want ENOSPC, still 1", err, closed)
+	}
+}
+
+type writerFunc func([]byte) (int, error)
+
+func (f writerFunc) Write(p []byte) (int, error) { return f(p) }

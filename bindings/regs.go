@@ -56,6 +56,9 @@ func regNames() []string {
 
 // currentThread is the thread whose stop is being handled.
 func (m *Module) currentThread(L *glua.LState) *engine.Thread {
+	if m.ended != "" {
+		L.RaiseError("the session has ended (%s): the process is no longer traced", m.ended)
+	}
 	if m.p == nil || m.exit != nil || m.p.Exited() {
 		L.RaiseError("the process has exited")
 	}

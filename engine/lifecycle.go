@@ -46,10 +46,9 @@ func (p *Process) killNow() {
 			p.exitEvent(ws.status)
 		}
 	}
-	if p.bin != nil {
-		p.bin.Close()
-	}
-	p.closeObjects()
+	// The binary and the libraries' files stay open, as after an exit of
+	// the program's own: symbols and lines are still looked up after the
+	// end (a script's on("end") summary names what it collected).
 }
 
 // Detach puts every original byte back, lets threads that are inside the

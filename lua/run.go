@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -23,7 +24,8 @@ import (
 const (
 	StatusFailure     = 1   // usage, unreadable program, script error
 	StatusTimeout     = 124 // --timeout ran out, as timeout(1)
-	StatusInterrupted = 130 // Ctrl-C or SIGTERM: 128+SIGINT, as a shell reports it
+	StatusInterrupted = 130 // Ctrl-C, SIGTERM, SIGHUP or SIGQUIT: 128+SIGINT, as a shell reports Ctrl-C
+	StatusBrokenPipe  = 141 // the output's reader went away: 128+SIGPIPE, as a shell reports a writer killed by it
 )
 
 // Config is one `godbg run` or `godbg attach`.
@@ -58,6 +60,7 @@ type Config struct {
 // Status constants. Every diagnostic goes to cfg.Stderr. It must be called
 // on a locked OS thread (see the package comment).
 func Run(cfg Config) int {
+	CatchSignals() // the run and attach commands did already; another caller gets it here
 	if cfg.Stderr == nil {
 		cfg.Stderr = os.Stderr
 	}
@@ -77,6 +80,14 @@ func Run(cfg Config) int {
 		return StatusFailure
 	}
 
+	// A stop signal caught before the launch or the attach: nothing to
+	// start, nothing to undo. One that comes later waits in the channel.
+	select {
+	case sig := <-caught:
+		fmt.Fprintln(cfg.Stderr, interrupted(sig))
+		return StatusInterrupted
+	default:
+	}
 	var p *engine.Process
 	if cfg.Pid > 0 {
 		p, err = engine.Attach(cfg.Pid)
@@ -98,6 +109,8 @@ func Run(cfg Config) int {
 		p.SetDefaultWatchKind(kind)
 	}
 
+	// A signal caught since CatchSignals (during the launch or the attach
+	// too) is in the channel: the watcher acts on it at once.
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	w := startWatcher(p, cancel, cfg.Timeout)
@@ -105,11 +118,15 @@ func Run(cfg Config) int {
 	L.SetContext(ctx)
 
 	out := bindings.NewOutput(cfg.Out)
+	out.OnClosed(w.brokenPipe)
 	m := bindings.New(L, p, out)
 	se := &session{cfg: cfg, p: p, m: m, w: w}
-	defer se.end()
+	defer se.end() // also on a panic: the tracee is never left with traps in
 	se.endOnExit(L)
-	return se.run(chunk)
+	status, how := se.run(chunk)
+	w.release()
+	se.end()
+	return se.runEnd(status, how)
 }
 
 // session is the lifecycle of one tracee under one script.
@@ -120,7 +137,10 @@ type session struct {
 	w   *watcher
 }
 
-func (se *session) run(chunk *glua.LFunction) int {
+// run runs the main chunk, then the tracee to its exit and the on("exit")
+// handlers; it returns godbg's exit status and how the session ended
+// (on("end")'s ev.how).
+func (se *session) run(chunk *glua.LFunction) (int, string) {
 	L := se.m.L
 	L.Push(chunk)
 	if err := L.PCall(0, 0, nil); err != nil {
@@ -132,61 +152,104 @@ func (se *session) run(chunk *glua.LFunction) int {
 			return se.callbackError(err)
 		}
 	}
-	if ev := se.m.ExitEvent(); ev != nil {
+	// After detach() the program did not exit: on("exit") does not run
+	// (on("end") does, with how="detach").
+	if ev := se.m.ExitEvent(); ev != nil && !se.m.Detached() {
 		if err := se.m.RunExitHandlers(ev); err != nil {
 			return se.callbackError(err)
 		}
 	}
+	err := se.flush() // a closed output (EPIPE) stops the session: checked next
 	if r := se.w.why(); r != 0 {
 		return se.stopped(r)
 	}
-	if err := se.flush(); err != nil {
+	if err != nil {
 		fmt.Fprintf(se.cfg.Stderr, "godbg: output: %v\n", err)
-		return StatusFailure
+		return StatusFailure, bindings.EndError
 	}
 	if se.m.Detached() {
-		return 0
+		return 0, bindings.EndDetach
+	}
+	how := bindings.EndExit
+	if se.m.EndedBy() == bindings.EndKill {
+		how = bindings.EndKill
 	}
 	ev := se.m.ExitEvent()
 	if ev == nil {
-		return 0
+		return 0, how
 	}
 	if ev.ExitSignal != 0 {
-		return 128 + int(ev.ExitSignal)
+		return 128 + int(ev.ExitSignal), how
 	}
-	return ev.ExitCode
+	return ev.ExitCode, how
 }
 
-// scriptError reports a Lua error (SCRIPT:LINE: message and a traceback),
-// unless it is the echo of Ctrl-C or the timeout.
-func (se *session) scriptError(err error) int {
+// runEnd runs the on("end") handlers, the tracee already killed or
+// detached, and returns godbg's exit status: status, or StatusFailure when
+// a handler fails. A stop signal that arrives meanwhile stops them.
+func (se *session) runEnd(status int, how string) int {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	se.m.L.SetContext(ctx)
+	se.w.endPhase(cancel)
+	err := se.m.RunEndHandlers(how)
 	se.flush()
-	if r := se.w.why(); r != 0 {
-		return se.stopped(r)
+	if err == nil {
+		return status
 	}
-	fmt.Fprintln(se.cfg.Stderr, describe(err, se.m.CallbackError()))
-	return StatusFailure
-}
-
-// callbackError reports an error of a callback run after the main chunk
-// (by the implicit run to the exit, or an on("exit") handler): its own
-// traceback only, since no cont() of the script raised it again.
-func (se *session) callbackError(err error) int {
-	se.flush()
-	if r := se.w.why(); r != 0 {
-		return se.stopped(r)
+	if ctx.Err() != nil {
+		if how != bindings.EndInterrupt && how != bindings.EndTimeout {
+			return se.report(se.w.why())
+		}
+		return status
 	}
 	fmt.Fprintln(se.cfg.Stderr, describe(err, nil))
 	return StatusFailure
 }
 
-func (se *session) stopped(r int32) int {
+// scriptError reports a Lua error (SCRIPT:LINE: message and a traceback),
+// unless it is the echo of Ctrl-C or the timeout.
+func (se *session) scriptError(err error) (int, string) {
+	se.flush()
+	if r := se.w.why(); r != 0 {
+		return se.stopped(r)
+	}
+	fmt.Fprintln(se.cfg.Stderr, describe(err, se.m.CallbackError()))
+	return StatusFailure, bindings.EndError
+}
+
+// callbackError reports an error of a callback run after the main chunk
+// (by the implicit run to the exit, or an on("exit") handler): its own
+// traceback only, since no cont() of the script raised it again.
+func (se *session) callbackError(err error) (int, string) {
+	se.flush()
+	if r := se.w.why(); r != 0 {
+		return se.stopped(r)
+	}
+	fmt.Fprintln(se.cfg.Stderr, describe(err, nil))
+	return StatusFailure, bindings.EndError
+}
+
+// stopped ends a session stopped from outside: Ctrl-C and the other stop
+// signals, the timeout, the output's reader gone.
+func (se *session) stopped(r int32) (int, string) {
 	se.flush()
 	if r == stopTimeout {
+		return se.report(r), bindings.EndTimeout
+	}
+	return se.report(r), bindings.EndInterrupt
+}
+
+// report says why the session was stopped and returns the exit status.
+func (se *session) report(r int32) int {
+	switch r {
+	case stopTimeout:
 		fmt.Fprintf(se.cfg.Stderr, "godbg: timed out after %v\n", se.cfg.Timeout)
 		return StatusTimeout
+	case stopBrokenPipe:
+		return StatusBrokenPipe // as a writer killed by SIGPIPE: nothing to say
 	}
-	fmt.Fprintln(se.cfg.Stderr, "godbg: interrupted")
+	fmt.Fprintln(se.cfg.Stderr, interrupted(se.w.signal()))
 	return StatusInterrupted
 }
 
@@ -216,6 +279,15 @@ func (se *session) endOnExit(L *glua.LState) {
 		os.Exit(code)
 		return 0
 	}))
+}
+
+// interrupted is the message of a session ended by a stop signal: Ctrl-C's
+// as it always was, the others' naming the signal.
+func interrupted(sig os.Signal) string {
+	if s, ok := sig.(syscall.Signal); ok && s != syscall.SIGINT {
+		return "godbg: interrupted by " + bindings.SignalName(s)
+	}
+	return "godbg: interrupted"
 }
 
 func (se *session) flush() error { return se.m.Output().Flush() }
@@ -343,21 +415,56 @@ func notELF(path string, head []byte, err error) error {
 const (
 	stopInterrupt int32 = 1 + iota
 	stopTimeout
+	stopBrokenPipe
 )
 
-// watcher is the one other goroutine: on SIGINT, SIGTERM or the timeout it
+// stopSignals end a session as Ctrl-C does (ev.how = "interrupt").
+var stopSignals = []os.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT}
+
+var (
+	catchOnce sync.Once
+	caught    chan os.Signal // stopSignals since CatchSignals
+	pipeSigs  chan os.Signal // SIGPIPE, never read: caught only so that writes fail with EPIPE
+)
+
+// CatchSignals routes SIGINT, SIGTERM, SIGHUP and SIGQUIT to godbg from
+// now on, instead of their default action (death; a goroutine dump for
+// SIGQUIT), and SIGPIPE too. The run and attach commands call it first: a
+// signal that arrives while the program is launched or attached then waits
+// in the channel and ends the session clean once it is under way, where it
+// used to kill godbg between the fork and PTRACE_O_EXITKILL (the program
+// ran on untraced) or with traps in an attached program (it died of
+// SIGTRAP). With SIGPIPE caught, a write to a closed stdout fails with
+// EPIPE instead of killing godbg (os/signal: "If the program has called
+// Notify to receive SIGPIPE signals, ... the write will fail with an EPIPE
+// error"); the output stream reports it. Notify rather than Ignore: an
+// ignored disposition would pass to the launched program across
+// execve(2); a caught one is reset to the default there.
+func CatchSignals() {
+	catchOnce.Do(func() {
+		caught = make(chan os.Signal, 8)
+		signal.Notify(caught, stopSignals...)
+		pipeSigs = make(chan os.Signal, 1)
+		signal.Notify(pipeSigs, syscall.SIGPIPE)
+	})
+}
+
+// watcher is the one other goroutine: on a stop signal or the timeout it
 // interrupts the engine's wait and cancels the LState's context (so a
 // callback in an endless loop stops too). It touches nothing else.
 type watcher struct {
 	reason atomic.Int32
+	sig    atomic.Int32 // the stop signal, with stopInterrupt
 	done   chan struct{}
-	sig    chan os.Signal
 	timer  *time.Timer
+
+	mu     sync.Mutex
+	p      *engine.Process // nil once released: the tracee is killed or detached
+	cancel context.CancelFunc
 }
 
 func startWatcher(p *engine.Process, cancel context.CancelFunc, timeout time.Duration) *watcher {
-	w := &watcher{done: make(chan struct{}), sig: make(chan os.Signal, 2)}
-	signal.Notify(w.sig, syscall.SIGINT, syscall.SIGTERM)
+	w := &watcher{done: make(chan struct{}), p: p, cancel: cancel}
 	var tc <-chan time.Time
 	if timeout > 0 {
 		w.timer = time.NewTimer(timeout)
@@ -368,22 +475,62 @@ func startWatcher(p *engine.Process, cancel context.CancelFunc, timeout time.Dur
 			select {
 			case <-w.done:
 				return
-			case <-w.sig:
-				w.reason.CompareAndSwap(0, stopInterrupt)
+			case s := <-caught:
+				if sig, ok := s.(syscall.Signal); ok && w.reason.CompareAndSwap(0, stopInterrupt) {
+					w.sig.Store(int32(sig))
+				}
 			case <-tc:
 				w.reason.CompareAndSwap(0, stopTimeout)
 			}
-			cancel()
-			p.Interrupt()
+			w.stop()
 		}
 	}()
 	return w
 }
 
+// stop cancels the Lua code running and wakes the engine's wait.
+func (w *watcher) stop() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.cancel()
+	if w.p != nil {
+		w.p.Interrupt()
+	}
+}
+
+// brokenPipe is the output's OnClosed: its reader is gone. It runs on the
+// event loop's thread, inside a print or a callback's flush; the session
+// ends as on Ctrl-C.
+func (w *watcher) brokenPipe() {
+	w.reason.CompareAndSwap(0, stopBrokenPipe)
+	w.stop()
+}
+
+// release is called before the tracee is killed or detached: from then on
+// a signal no longer interrupts it. A SIGSTOP sent to a detached program
+// would stop it for good, and one to a reaped pid could reach another
+// process.
+func (w *watcher) release() {
+	w.mu.Lock()
+	w.p = nil
+	w.mu.Unlock()
+}
+
+// endPhase makes a later stop signal (or the timeout) cancel the on("end")
+// handlers, through their own context.
+func (w *watcher) endPhase(cancel context.CancelFunc) {
+	w.mu.Lock()
+	w.cancel = cancel
+	w.mu.Unlock()
+}
+
 func (w *watcher) why() int32 { return w.reason.Load() }
 
+func (w *watcher) signal() syscall.Signal { return syscall.Signal(w.sig.Load()) }
+
+// close ends the goroutine. The signals stay caught until godbg exits: a
+// late one must not kill it while it writes its last output.
 func (w *watcher) close() {
-	signal.Stop(w.sig)
 	if w.timer != nil {
 		w.timer.Stop()
 	}

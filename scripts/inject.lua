@@ -3,14 +3,15 @@
 -- Sets a breakpoint after the prologue of each matching function. On every
 -- Nth call the rest of the call is skipped with force_return(value): the
 -- caller sees the value as the function's result (rax; with float=1, xmm0).
--- One line per forced call, and a count per function at the exit.
+-- One line per forced call, and a count per function at the end (the
+-- program's exit, Ctrl-C, --timeout or a detach).
 --
 -- Parameters:
 --   -a func=GLOB    functions to force (required); * ? [...] as in syms()
 --   -a value=V      the result to return (default 0; true/false count as 1/0)
 --   -a every=N      force one call in N: the Nth, 2Nth, ... (default 1: every call)
 --   -a float=1      return value as a double (xmm0) instead of an integer
---   -a quiet=1      print only the counts at the exit
+--   -a quiet=1      print only the counts at the end
 --
 -- Example:
 --   godbg run -a func=check_auth -a value=1 -a every=1 inject ./server
@@ -57,7 +58,7 @@ if #names == 0 then
 	error("inject: no function matches " .. glob)
 end
 
-on("exit", function()
+on("end", function()
 	for _, name in ipairs(names) do
 		if calls[name] > 0 then
 			printf("%s: forced %d of %d calls", name, forced[name], calls[name])

@@ -1,8 +1,10 @@
--- latency: a log2 histogram of the time each call of the matching functions takes, printed at the exit.
+-- latency: a log2 histogram of the time each call of the matching functions takes, printed at the end.
 --
 -- Times each call from its breakpoint (after the prologue) to its return
 -- (brk's on_return: recursion, goroutines and threads kept apart). At the
--- exit, for each called function: its count, p50 and p99, then a
+-- end (the program's exit, Ctrl-C, --timeout or a detach: a server traced
+-- for a while and stopped with Ctrl-C still gets its histogram), for each
+-- called function: its count, p50 and p99, then a
 -- histogram in powers of two, as bpftrace's hist() prints it.
 --
 -- Parameters:
@@ -91,7 +93,7 @@ local function hist(list)
 	end
 end
 
-on("exit", function()
+on("end", function()
 	for _, name in ipairs(names) do
 		local list = samples[name]
 		if #list > 0 then

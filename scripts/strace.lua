@@ -13,7 +13,8 @@
 -- Parameters:
 --   -a filter=GLOBS   system calls to log: names or globs, comma-separated
 --                     (default *: every call)
---   -a summary=1      also count the calls and failures, printed at the exit
+--   -a summary=1      also count the calls and failures, printed at the end
+--                     (the program's exit, Ctrl-C, --timeout or a detach)
 --
 -- Example:
 --   godbg run -a filter='open*,read,close' strace ./prog
@@ -164,7 +165,7 @@ sys(names, function(ev)
 end)
 
 if summary then
-	on("exit", function()
+	on("end", function()
 		local list = {}
 		for name in pairs(counts) do
 			list[#list + 1] = name

@@ -2,12 +2,13 @@
 --
 -- Sets a breakpoint after the prologue of each function whose name matches
 -- the glob and prints one line a call: the function and the goroutine id (Go
--- programs) or the thread id (others). At the exit, one line a called
--- function: its number of calls, most called first.
+-- programs) or the thread id (others). At the end (the program's exit,
+-- Ctrl-C, --timeout or a detach), one line a called function: its number
+-- of calls, most called first.
 --
 -- Parameters:
 --   -a pattern=GLOB   functions to trace (default main.*); * ? [...] as in syms()
---   -a quiet=1        print only the counts at the exit
+--   -a quiet=1        print only the counts at the end
 --
 -- Example:
 --   godbg run -a pattern='main.*' trace ./prog
@@ -38,7 +39,7 @@ if traced == 0 then
 	error("no function matches " .. pattern)
 end
 
-on("exit", function()
+on("end", function()
 	local names = {}
 	for name, n in pairs(counts) do
 		if n > 0 then

@@ -5,7 +5,8 @@
 -- they fire, else a software watchpoint (`--watch software` forces it). One report a write:
 -- the old and the new value (as a signed integer), the thread (and the
 -- goroutine in Go programs), then the writer's backtrace; frame #0 is the
--- instruction right after the write.
+-- instruction right after the write. At the end (the program's exit,
+-- Ctrl-C, --timeout or a detach), the number of accesses seen.
 --
 -- Parameters:
 --   -a var=SYMBOL   the global to watch (main.counter, counter); required
@@ -50,6 +51,6 @@ local wp = watch(addr, size, mode, function(ev)
 	return params.stop == "1"
 end)
 
-on("exit", function()
+on("end", function()
 	printf("%s: %d accesses watched", var, n)
 end)

@@ -185,6 +185,11 @@ func session(c *cli.Context) (lua.Config, func(), error) {
 }
 
 func runAction(c *cli.Context) error {
+	// First: from here on SIGINT, SIGTERM, SIGHUP, SIGQUIT and SIGPIPE wait
+	// for the session instead of killing godbg in the middle of the launch
+	// (see lua.CatchSignals). syms, disas and scripts keep the default
+	// actions: Ctrl-C and a closed pipe end them at once.
+	lua.CatchSignals()
 	args := c.Args().Slice()
 	code := c.String("e")
 	inline := c.IsSet("e")
@@ -209,6 +214,7 @@ func runAction(c *cli.Context) error {
 }
 
 func attachAction(c *cli.Context) error {
+	lua.CatchSignals() // first, as in runAction: none of the attach is left unguarded
 	if c.NArg() != 2 {
 		return usagef("attach: want SCRIPT PID (see godbg attach --help)")
 	}
