@@ -86,7 +86,6 @@ func (m *Module) raise(L *glua.LState, op string, err error) {
 // (hits lost, threads resumed from a trap's middle).
 func (m *Module) notFromCallback(L *glua.LState, op string) {
 	if m.inCallback > 0 && m.ended == "" { // after the end, checkLive says so
-
 		L.RaiseError("%s: cannot be called from a callback (the cont(), step(), finish() or next_line() that runs the "+
 			"callback already runs the tracee): return true from the callback to stop there, that call then "+
 			"returns its event; to see a function return, use brk's opts.on_return", op)
