@@ -51,10 +51,7 @@ func (p *Process) resumeRaw(t *Thread) error {
 
 // resumeAll continues every stopped thread that has no deferred stop.
 func (p *Process) resumeAll() error {
-	held := map[int]bool{}
-	for _, ws := range p.deferred {
-		held[ws.tid] = true
-	}
+	held := heldTids(p.deferred)
 	for _, t := range p.Threads() {
 		if !t.running && !held[t.tid] {
 			if err := p.resume(t); err != nil {
@@ -63,6 +60,41 @@ func (p *Process) resumeAll() error {
 		}
 	}
 	return nil
+}
+
+// holdOthers stops every running thread but except; the func resumes them.
+func (p *Process) holdOthers(except *Thread) (func() error, error) {
+	var running []*Thread
+	for _, t := range p.threads {
+		if t.running && t != except {
+			running = append(running, t)
+		}
+	}
+	restart := func() error {
+		held := heldTids(p.deferred)
+		for _, t := range running {
+			if p.threads[t.tid] == t && !t.running && !held[t.tid] {
+				if err := p.resume(t); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}
+	if len(running) == 0 {
+		return restart, nil
+	}
+	return restart, p.stopAll(except)
+}
+
+// heldTids are the threads with a stop in ws (p.deferred): Continue takes
+// those stops first, so the threads stay stopped until then.
+func heldTids(ws []waitStatus) map[int]bool {
+	held := map[int]bool{}
+	for _, w := range ws {
+		held[w.tid] = true
+	}
+	return held
 }
 
 // stopAll stops every running thread but except. A thread that stops for

@@ -205,39 +205,6 @@ func (p *Process) filterThread() (*Thread, func() error, error) {
 	return nil, restart, nil
 }
 
-// holdOthers stops every running thread but except; the func resumes them.
-func (p *Process) holdOthers(except *Thread) (func() error, error) {
-	var running []*Thread
-	for _, t := range p.threads {
-		if t.running && t != except {
-			running = append(running, t)
-		}
-	}
-	restart := func() error {
-		held := heldTids(p.deferred)
-		for _, t := range running {
-			if p.threads[t.tid] == t && !t.running && !held[t.tid] {
-				if err := p.resume(t); err != nil {
-					return err
-				}
-			}
-		}
-		return nil
-	}
-	if len(running) == 0 {
-		return restart, nil
-	}
-	return restart, p.stopAll(except)
-}
-
-func heldTids(ws []waitStatus) map[int]bool {
-	held := map[int]bool{}
-	for _, w := range ws {
-		held[w.tid] = true
-	}
-	return held
-}
-
 // installFilter makes t install a filter tracing nrs (or all calls) for
 // every thread of the process (TSYNC).
 func (p *Process) installFilter(t *Thread, all bool, nrs []int) error {

@@ -374,13 +374,8 @@ func (p *Process) softStep(t *Thread, addr Addr) (uint64, error) {
 		return 0, err
 	}
 	width := p.accessWidth(Addr(r.Rip))
-	var held []*Thread
-	for _, o := range p.threads {
-		if o != t && o.running {
-			held = append(held, o)
-		}
-	}
-	if err := p.stopAll(t); err != nil {
+	restart, err := p.holdOthers(t)
+	if err != nil {
 		return 0, err
 	}
 	before := p.softSnapshot()
@@ -443,12 +438,8 @@ func (p *Process) softStep(t *Thread, addr Addr) (uint64, error) {
 			fired |= 1 << (4 + i)
 		}
 	}
-	for _, o := range held {
-		if p.threads[o.tid] == o && !o.running && !p.deferredFor(o.tid) {
-			if err := p.resume(o); err != nil && stepErr == nil {
-				stepErr = err
-			}
-		}
+	if err := restart(); err != nil && stepErr == nil {
+		stepErr = err
 	}
 	return fired, stepErr
 }
@@ -464,15 +455,6 @@ func (p *Process) injectOnly(t *Thread, pg Addr, prot int) error {
 		return fmt.Errorf("mprotect %#x in the tracee: %w", uint64(pg), unix.Errno(-e))
 	}
 	return nil
-}
-
-func (p *Process) deferredFor(tid int) bool {
-	for _, ws := range p.deferred {
-		if ws.tid == tid {
-			return true
-		}
-	}
-	return false
 }
 
 // softSnapshot reads every software watchpoint's bytes, by slot.
@@ -526,13 +508,8 @@ func (p *Process) softSyscallExit(t *Thread, ret int64) (fired uint64, again boo
 		return 0, false, err
 	}
 	call := *r
-	var held []*Thread
-	for _, o := range p.threads {
-		if o != t && o.running {
-			held = append(held, o)
-		}
-	}
-	if err := p.stopAll(t); err != nil {
+	restart, err := p.holdOthers(t)
+	if err != nil {
 		return 0, false, err
 	}
 	before := p.softSnapshot()
@@ -566,12 +543,8 @@ func (p *Process) softSyscallExit(t *Thread, ret int64) (fired uint64, again boo
 			fired |= 1 << (4 + i)
 		}
 	}
-	for _, o := range held {
-		if p.threads[o.tid] == o && !o.running && !p.deferredFor(o.tid) {
-			if err := p.resume(o); err != nil && ierr == nil {
-				ierr = err
-			}
-		}
+	if err := restart(); err != nil && ierr == nil {
+		ierr = err
 	}
 	return fired, true, ierr
 }

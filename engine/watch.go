@@ -266,30 +266,11 @@ func (p *Process) applyDebugRegs() error {
 // restartRunning stops the running threads and resumes them, so that they
 // pick up what resumeRequest applies (debug registers, PTRACE_SYSCALL).
 func (p *Process) restartRunning() error {
-	var running []*Thread
-	for _, t := range p.threads {
-		if t.running {
-			running = append(running, t)
-		}
-	}
-	if len(running) == 0 {
-		return nil
-	}
-	if err := p.stopAll(p.current); err != nil {
+	restart, err := p.holdOthers(p.current)
+	if err != nil {
 		return err
 	}
-	held := map[int]bool{}
-	for _, ws := range p.deferred {
-		held[ws.tid] = true
-	}
-	for _, t := range running {
-		if p.threads[t.tid] == t && !t.running && !held[t.tid] {
-			if err := p.resume(t); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
+	return restart()
 }
 
 // writeDebugRegs writes DR0-DR3 and DR7 of t. DR7 is cleared first: the
