@@ -19,13 +19,15 @@ func TestU64FromNumber(t *testing.T) {
 		{-(1 << 53), uint64(1<<64 - 1<<53), true},
 		{1 << 63, 1 << 63, true},
 		{-(1 << 63), 1 << 63, true},
-		{float64(uint64(math.MaxUint64)), math.MaxUint64, true}, // 2^64-1 rounds to 2^64
+		{float64(uint64(math.MaxUint64)), 0, false}, // 2^64-1 rounds to 2^64: out of the range
+		{two64 - 2048, math.MaxUint64 - 2047, true}, // the largest float64 below 2^64
 		{0x496706, 0x496706, true},
 		{1.5, 0, false},
 		{math.NaN(), 0, false},
 		{math.Inf(1), 0, false},
 		{two64 * 2, 0, false},
 		{-two63 * 2, 0, false},
+		{-two63 - 2048, 0, false}, // the next float64 below -2^63
 	}
 	for _, tt := range tests {
 		got, err := U64FromNumber(tt.in)

@@ -29,19 +29,24 @@ type wpData struct {
 // four at once.
 func (m *Module) watch(L *glua.LState) int {
 	addr := checkU64(L, 1)
-	size := L.CheckInt(2)
-	mode, err := engine.ParseWatchMode(L.OptString(3, "w"))
+	size := int(checkInt(L, 2, "size", 1, 8))
+	if size&(size-1) != 0 {
+		argError(L, 2, "size %d: want 1, 2, 4 or 8", size)
+	}
+	mode, err := engine.ParseWatchMode(optString(L, 3, "w"))
 	if err != nil {
-		L.ArgError(3, err.Error())
+		argError(L, 3, "%v", err)
 	}
-	var fn *glua.LFunction
-	if L.GetTop() >= 4 && L.Get(4) != glua.LNil {
-		fn = L.CheckFunction(4)
-	}
+	fn := optFunction(L, 4)
 	m.checkLive(L, "watch")
+	// A watchpoint on unmapped memory would never fire: refuse it as brk
+	// refuses one on no code.
+	if err := m.p.ReadMemory(engine.Addr(addr), make([]byte, size)); err != nil {
+		apiError(L, "no memory is mapped at %s", Hex(addr))
+	}
 	wp, err := m.p.SetWatchpoint(engine.Addr(addr), size, mode)
 	if err != nil {
-		L.RaiseError("%v", err)
+		apiError(L, "%v", err)
 	}
 	wp.Data = &wpData{fn: fn}
 	L.Push(m.pushWatchpoint(wp))
@@ -64,10 +69,12 @@ func (m *Module) pushWatchpoint(wp *engine.Watchpoint) *glua.LUserData {
 }
 
 func checkWatchpoint(L *glua.LState, n int) *engine.Watchpoint {
-	if wp, ok := L.CheckUserData(n).Value.(*engine.Watchpoint); ok {
-		return wp
+	if ud, ok := L.Get(n).(*glua.LUserData); ok {
+		if wp, ok := ud.Value.(*engine.Watchpoint); ok {
+			return wp
+		}
 	}
-	L.ArgError(n, "watchpoint expected")
+	typeError(L, n, "watchpoint")
 	return nil
 }
 
@@ -79,15 +86,19 @@ func (m *Module) watchpointMeta() glua.LValue {
 	}
 	mt := L.NewTypeMetatable(watchpointType)
 	// wp:delete(): clear the watchpoint on every thread.
-	del := L.NewFunction(func(L *glua.LState) int {
-		if err := m.p.ClearWatchpoint(checkWatchpoint(L, 1)); err != nil {
-			L.RaiseError("wp:delete(): %v", err)
+	del := m.api("wp:delete", func(L *glua.LState) int {
+		wp := checkWatchpoint(L, 1)
+		if wp.Deleted() {
+			apiError(L, "watchpoint %d is already deleted", wp.ID)
+		}
+		if err := m.p.ClearWatchpoint(wp); err != nil {
+			apiError(L, "%v", err)
 		}
 		return 0
 	})
-	L.SetField(mt, "__index", L.NewFunction(func(L *glua.LState) int {
+	L.SetField(mt, "__index", m.api("wp", func(L *glua.LState) int {
 		wp := checkWatchpoint(L, 1)
-		switch L.CheckString(2) {
+		switch L.Get(2).String() {
 		case "id":
 			L.Push(glua.LNumber(wp.ID))
 		case "addr":
@@ -103,9 +114,13 @@ func (m *Module) watchpointMeta() glua.LValue {
 		case "delete":
 			L.Push(del)
 		default:
-			L.Push(glua.LNil)
+			apiError(L, "a watchpoint has no field %s", L.ToStringMeta(L.Get(2)).String())
 		}
 		return 1
+	}))
+	L.SetField(mt, "__newindex", m.api("wp", func(L *glua.LState) int {
+		apiError(L, "a watchpoint's fields are read-only (%s)", L.ToStringMeta(L.Get(2)).String())
+		return 0
 	}))
 	L.SetField(mt, "__tostring", L.NewFunction(func(L *glua.LState) int {
 		wp := checkWatchpoint(L, 1)
