@@ -41,6 +41,32 @@ func TestU64FromNumber(t *testing.T) {
 	}
 }
 
+func TestIntFromNumber(t *testing.T) {
+	tests := []struct {
+		in   float64
+		want int64
+		ok   bool
+	}{
+		{0, 0, true},
+		{-1, -1, true},
+		{1 << 53, 1 << 53, true},
+		{-two63, math.MinInt64, true},
+		{two63 - 1024, math.MaxInt64 - 1023, true}, // the largest float64 below 2^63
+		{two63, 0, false},
+		{1.5, 0, false},
+		{-0.5, 0, false},
+		{math.NaN(), 0, false},
+		{math.Inf(-1), 0, false},
+		{-two63 - 2048, 0, false},
+	}
+	for _, tt := range tests {
+		got, err := IntFromNumber(tt.in)
+		if (err == nil) != tt.ok || (tt.ok && got != tt.want) {
+			t.Errorf("IntFromNumber(%v) = %d, %v; want %d, ok=%v", tt.in, got, err, tt.want, tt.ok)
+		}
+	}
+}
+
 func TestU64FromString(t *testing.T) {
 	tests := []struct {
 		in   string
