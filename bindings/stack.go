@@ -32,6 +32,11 @@ type frame struct {
 // that fails the walk follows the rbp chain alone.
 func (m *Module) bt(L *glua.LState) int {
 	max := int(optInt(L, 1, "max", btDefaultMax, 1, btMax))
+	if L.Get(2) != glua.LNil {
+		// The contract's bt(max, goid): not built yet; say so rather than
+		// show the current thread's stack as the goroutine's.
+		argError(L, 2, "a goroutine's stack by its id is not supported yet")
+	}
 	th := m.currentThread(L)
 	t := L.CreateTable(max, 0)
 	if frames, err := th.Backtrace(max); err == nil && len(frames) > 0 {

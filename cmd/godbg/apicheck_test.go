@@ -85,7 +85,7 @@ func badLiveCalls() []apiCall {
 	add("", "disas(0)", "disas(code, 0)", "disas(code, -1)", "disas(code, 1.5)", "disas(code, 2^62)", "disas(code, 1e9)",
 		"disas(code, 0/0)", "disas(code, 1/0)", `disas(code, "x")`, "disas(code, {})", "disas(code, true)", `disas("nosuchfunc")`,
 		`disas("hello.c:0")`)
-	add("", "bt(-1)", "bt(0)", "bt(1.5)", `bt("x")`, "bt({})", "bt(0/0)", "bt(1/0)", "bt(2^62)", "bt(1e9)", "bt(true)")
+	add("", "bt(-1)", "bt(0)", "bt(1.5)", `bt("x")`, "bt({})", "bt(0/0)", "bt(1/0)", "bt(2^62)", "bt(1e9)", "bt(true)", "bt(10, 1)")
 	add("", "var()", "var(nil)", "var(123)", "var({})", "var(true)", `var("")`, `var("nosuchvar")`, `var("a +")`, `var("(((")`)
 	add("regs", "regs.nosuch", "regs[1]", "regs[true]", "regs.rax = nil", "regs.nosuch = 1", "regs.rip = -2^63-2^12")
 	add("", "watch()", "watch(0, 8, \"w\")", "watch(8, 8, \"w\")", "watch(a, 3, \"w\")", "watch(a, 16, \"w\")",
