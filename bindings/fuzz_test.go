@@ -34,8 +34,14 @@ var fuzzAPI = []string{
 }
 
 // writers are the calls that may change the tracee's code or registers:
-// after them the code is not compared.
+// after them the code is not compared. The mem accessors write when given
+// a second argument (isWrite).
 var writers = map[string]bool{"mem": true, "regs[]=": true, "force_return": true, "sys_return": true}
+
+// isWrite: the call may write the tracee's memory or registers.
+func (c fuzzCall) isWrite() bool {
+	return writers[c.name] || strings.HasPrefix(c.name, "mem.") && c.nargs >= 2
+}
 
 // Values a fuzz input picks from, beside raw numbers and strings.
 var (
@@ -133,8 +139,12 @@ func luaNumber(f float64) string {
 	return fmt.Sprintf("(%v)", f)
 }
 
-// fuzzCall is one call: the API name and its Lua source.
-type fuzzCall struct{ name, code string }
+// fuzzCall is one call: the API name, its Lua source and its number of
+// arguments.
+type fuzzCall struct {
+	name, code string
+	nargs      int
+}
 
 // decodeCalls turns a fuzz input into at most 8 calls.
 func decodeCalls(data []byte) []fuzzCall {
@@ -161,7 +171,7 @@ func decodeCalls(data []byte) []fuzzCall {
 		default:
 			code = fmt.Sprintf("return %s(%s)", name, a)
 		}
-		calls = append(calls, fuzzCall{name, code})
+		calls = append(calls, fuzzCall{name, code, len(args)})
 	}
 	return calls
 }
@@ -234,7 +244,7 @@ func FuzzLuaAPI(f *testing.F) {
 			if err != nil {
 				t.Fatalf("%s: does not compile: %v", c.code, err)
 			}
-			wrote = wrote || writers[c.name]
+			wrote = wrote || c.isWrite()
 			timer := time.AfterFunc(callBound, func() {
 				panic(fmt.Sprintf("%s: no return after %v", c.code, callBound))
 			})
