@@ -29,10 +29,7 @@ type wpData struct {
 // four at once.
 func (m *Module) watch(L *glua.LState) int {
 	addr := checkU64(L, 1)
-	size := int(checkInt(L, 2, "size", 1, 8))
-	if size&(size-1) != 0 {
-		argError(L, 2, "size %d: want 1, 2, 4 or 8", size)
-	}
+	size := int(checkInt(L, 2, "size", 1, 8)) // the engine wants 1, 2, 4 or 8
 	mode, err := engine.ParseWatchMode(optString(L, 3, "w"))
 	if err != nil {
 		argError(L, 3, "%v", err)
@@ -46,7 +43,7 @@ func (m *Module) watch(L *glua.LState) int {
 	}
 	wp, err := m.p.SetWatchpoint(engine.Addr(addr), size, mode)
 	if err != nil {
-		apiError(L, "%v", err)
+		L.RaiseError("%v", err) // the engine's message starts "watch 0x...:"
 	}
 	wp.Data = &wpData{fn: fn}
 	L.Push(m.pushWatchpoint(wp))
