@@ -55,7 +55,11 @@ var (
 	// fuzzAddrs are addresses in the tracee, taken by fuzzSetup (so that
 	// an argument never raises an error of its own).
 	fuzzAddrs = []string{`sym("counter")`, `sym("add")`, `sym("add") + 1`, `sym("add") + 4`, `sym("main")`,
-		`regs.rsp`, `regs.rip`, `sym("greeting")`, `sym("counter") + 1`, `regs.rsp - 8`}
+		`regs.rsp`, `regs.rip`, `sym("greeting")`, `sym("counter") + 1`, `regs.rsp - 8`,
+		// the last bytes of counter's page and of add's: reads that run
+		// into the next page
+		`sym("counter") - sym("counter") % 4096 + 4095`, `sym("counter") - sym("counter") % 4096 + 4092`,
+		`sym("add") - sym("add") % 4096 + 4095`}
 	// fuzzValues are other Lua values: tables, functions, userdata.
 	fuzzValues = []string{`{}`, `{entry = true}`, `{once = true}`, `{entry = true, once = true}`, `{int = 7}`,
 		`{float = 2.5}`, `{bogus = 1}`, `{"openat", "read"}`, `{1, 2, 3}`, `fz.cyc`, `fz.deep`, `{f = print}`,
