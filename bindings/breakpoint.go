@@ -33,45 +33,50 @@ func (m *Module) brk(L *glua.LState) int {
 	var fn *glua.LFunction
 	var opts *glua.LTable
 	switch v := L.Get(2).(type) {
-	case *glua.LFunction:
-		fn = v
-		if L.GetTop() >= 3 && L.Get(3) != glua.LNil {
-			opts = L.CheckTable(3)
+	case *glua.LFunction, *glua.LNilType:
+		fn = optFunction(L, 2)
+		if L.Get(3) != glua.LNil {
+			opts = checkTable(L, 3)
 		}
 	case *glua.LTable:
 		opts = v
-	case *glua.LNilType:
-		if L.GetTop() >= 3 && L.Get(3) != glua.LNil {
-			opts = L.CheckTable(3)
+		if L.Get(3) != glua.LNil {
+			argError(L, 3, "nothing expected after the options table, got %s", typeName(L.Get(3)))
 		}
 	default:
-		L.ArgError(2, "function or options table expected, got "+v.Type().String())
+		argError(L, 2, "function or options table expected, got %s", typeName(v))
 	}
 	entry, once, pending, goid := false, false, false, int64(0)
 	var onReturn *glua.LFunction
 	if opts != nil {
 		opts.ForEach(func(k, v glua.LValue) {
-			switch k.String() {
-			case "entry":
-				entry = glua.LVAsBool(v)
-			case "once":
-				once = glua.LVAsBool(v)
-			case "pending":
-				pending = glua.LVAsBool(v)
+			key, _ := k.(glua.LString)
+			switch key {
+			case "entry", "once", "pending":
+				b := boolOption(L, string(key), v)
+				switch key {
+				case "entry":
+					entry = b
+				case "once":
+					once = b
+				default:
+					pending = b
+				}
 			case "goroutine":
 				n, ok := v.(glua.LNumber)
-				if !ok || n < 1 {
-					L.RaiseError("brk: opts.goroutine must be a goroutine id (a positive number)")
+				id, err := IntFromNumber(float64(n))
+				if !ok || err != nil || id < 1 {
+					apiError(L, "opts.goroutine must be a goroutine id (a positive integer), got %s", L.ToStringMeta(v).String())
 				}
-				goid = int64(n)
+				goid = id
 			case "on_return":
 				f, ok := v.(*glua.LFunction)
 				if !ok {
-					L.RaiseError("brk: opts.on_return: function expected, got %s", v.Type().String())
+					apiError(L, "opts.on_return: function expected, got %s", typeName(v))
 				}
 				onReturn = f
 			default:
-				L.RaiseError("brk: unknown option %s", k.String())
+				apiError(L, "unknown option %s (want entry, once, pending, goroutine, on_return)", L.ToStringMeta(k).String())
 			}
 		})
 	}
@@ -133,10 +138,12 @@ func (m *Module) pushBreakpoint(bp *engine.Breakpoint) *glua.LUserData {
 }
 
 func checkBreakpoint(L *glua.LState, n int) *engine.Breakpoint {
-	if bp, ok := L.CheckUserData(n).Value.(*engine.Breakpoint); ok {
-		return bp
+	if ud, ok := L.Get(n).(*glua.LUserData); ok {
+		if bp, ok := ud.Value.(*engine.Breakpoint); ok {
+			return bp
+		}
 	}
-	L.ArgError(n, "breakpoint expected")
+	typeError(L, n, "breakpoint")
 	return nil
 }
 
@@ -147,33 +154,41 @@ func (m *Module) registerBreakpointType() {
 		// bp:delete(): remove the breakpoint (its trap goes with its last user).
 		"delete": func(L *glua.LState) int {
 			bp := checkBreakpoint(L, 1)
+			m.checkLive(L, "bp:delete")
+			if bp.Deleted() {
+				apiError(L, "breakpoint %d is already deleted", bp.ID)
+			}
 			if err := m.p.ClearBreakpoint(bp); err != nil {
-				L.RaiseError("bp:delete(): %v", err)
+				apiError(L, "%v", err)
 			}
 			return 0
 		},
 		// bp:disable(): keep the breakpoint but stop it from hitting.
 		"disable": func(L *glua.LState) int {
-			if err := m.p.DisableBreakpoint(checkBreakpoint(L, 1)); err != nil {
-				L.RaiseError("bp:disable(): %v", err)
+			bp := checkBreakpoint(L, 1)
+			m.checkLive(L, "bp:disable")
+			if err := m.p.DisableBreakpoint(bp); err != nil {
+				apiError(L, "%v", err)
 			}
 			return 0
 		},
 		// bp:enable(): make a disabled breakpoint hit again.
 		"enable": func(L *glua.LState) int {
-			if err := m.p.EnableBreakpoint(checkBreakpoint(L, 1)); err != nil {
-				L.RaiseError("bp:enable(): %v", err)
+			bp := checkBreakpoint(L, 1)
+			m.checkLive(L, "bp:enable")
+			if err := m.p.EnableBreakpoint(bp); err != nil {
+				apiError(L, "%v", err)
 			}
 			return 0
 		},
 	}
 	fns := map[string]*glua.LFunction{}
 	for k, f := range methods {
-		fns[k] = L.NewFunction(f)
+		fns[k] = m.api("bp:"+k, f)
 	}
-	L.SetField(mt, "__index", L.NewFunction(func(L *glua.LState) int {
+	L.SetField(mt, "__index", m.api("bp", func(L *glua.LState) int {
 		bp := checkBreakpoint(L, 1)
-		switch k := L.CheckString(2); k {
+		switch k := L.Get(2).String(); k {
 		case "id":
 			L.Push(glua.LNumber(bp.ID))
 		case "addr":
@@ -201,13 +216,17 @@ func (m *Module) registerBreakpointType() {
 		case "deleted":
 			L.Push(glua.LBool(bp.Deleted()))
 		default:
-			if f, ok := fns[k]; ok {
-				L.Push(f)
-			} else {
-				L.Push(glua.LNil)
+			f, ok := fns[k]
+			if !ok {
+				apiError(L, "a breakpoint has no field %s", L.ToStringMeta(L.Get(2)).String())
 			}
+			L.Push(f)
 		}
 		return 1
+	}))
+	L.SetField(mt, "__newindex", m.api("bp", func(L *glua.LState) int {
+		apiError(L, "a breakpoint's fields are read-only (%s)", L.ToStringMeta(L.Get(2)).String())
+		return 0
 	}))
 	L.SetField(mt, "__tostring", L.NewFunction(func(L *glua.LState) int {
 		bp := checkBreakpoint(L, 1)

@@ -24,21 +24,19 @@ const (
 	two64 = 18446744073709551616.0 // 2^64
 )
 
-// U64FromNumber converts a Lua number to the 64 bits it denotes.
-//
-// float64(2^64) is accepted as 2^64-1: it is what Lua yields for every
-// integer from 2^64-1024 up, e.g. for -1 % 2^64 or the literal 2^64-1, so it
-// most likely meant the top of the range.
+// U64FromNumber converts a Lua number to the 64 bits it denotes: an
+// integer in [-2^63, 2^64). A fraction, NaN, an infinity or a value outside
+// the range is an error. 2^64 itself is outside: the float64 nearest to
+// 2^64-1 is 2^64, so the top of the range is spelt as a string
+// ("0xffffffffffffffff") or as -1.
 func U64FromNumber(f float64) (uint64, error) {
 	switch {
 	case math.IsNaN(f) || math.IsInf(f, 0):
 		return 0, fmt.Errorf("%v is not an integer", f)
 	case f != math.Trunc(f):
 		return 0, fmt.Errorf("%v is not an integer", f)
-	case f < -two63 || f > two64:
+	case f < -two63 || f >= two64:
 		return 0, fmt.Errorf("%.0f is out of the 64-bit range [-2^63, 2^64)", f)
-	case f == two64:
-		return math.MaxUint64, nil
 	case f < 0:
 		return uint64(int64(f)), nil
 	case f >= two63:
@@ -90,11 +88,141 @@ func AddrNumber(v uint64) glua.LNumber { return glua.LNumber(float64(v)) }
 // Hex formats 64 bits as lower-case hex with 0x, as hex() does.
 func Hex(v uint64) string { return "0x" + strconv.FormatUint(v, 16) }
 
-// checkU64 reads argument n as 64 bits, raising an argument error otherwise.
+// IntFromNumber converts a Lua number wanted as a count, a size or an id
+// to an int64: a fraction, NaN, an infinity or a value outside [-2^63,
+// 2^63) is an error.
+func IntFromNumber(f float64) (int64, error) {
+	switch {
+	case math.IsNaN(f) || math.IsInf(f, 0) || f != math.Trunc(f):
+		return 0, fmt.Errorf("%v is not an integer", f)
+	case f < -two63 || f >= two63:
+		return 0, fmt.Errorf("%.0f is out of the 64-bit range", f)
+	}
+	return int64(f), nil
+}
+
+// Every API function is a Go closure whose first upvalue is its Lua name
+// ("sym", "mem.cstr", "bp:delete"; see Module.api), so that its errors name
+// it whatever name the caller used (a local alias, pcall(sym, 1)): gopher-
+// lua's own ArgError names the call site's expression instead.
+
+// apiName is the name of the API function running.
+func apiName(L *glua.LState) string {
+	if s, ok := L.Get(glua.UpvalueIndex(1)).(glua.LString); ok {
+		return string(s)
+	}
+	return "?"
+}
+
+// argError raises `bad argument #n to 'NAME' (message)`, as Lua's own
+// functions do.
+func argError(L *glua.LState, n int, format string, args ...any) {
+	L.RaiseError("bad argument #%d to '%s' (%s)", n, apiName(L), fmt.Sprintf(format, args...))
+}
+
+// apiError raises `NAME: message`.
+func apiError(L *glua.LState, format string, args ...any) {
+	L.RaiseError("%s: %s", apiName(L), fmt.Sprintf(format, args...))
+}
+
+// typeError is argError for a value of the wrong type.
+func typeError(L *glua.LState, n int, want string) {
+	argError(L, n, "%s expected, got %s", want, typeName(L.Get(n)))
+}
+
+// typeName is a value's Lua type; "no value" past the last argument reads
+// as nil.
+func typeName(v glua.LValue) string { return v.Type().String() }
+
+// checkU64 reads argument n as 64 bits (an address, a register or memory
+// value): an integer in [-2^63, 2^64) or a string spelling one.
 func checkU64(L *glua.LState, n int) uint64 {
 	v, err := U64FromLua(L.Get(n))
 	if err != nil {
-		L.ArgError(n, err.Error())
+		argError(L, n, "%v", err)
 	}
 	return v
+}
+
+// checkInt reads argument n, named what ("count"), as an integer in [lo,
+// hi]: a number, never a string.
+func checkInt(L *glua.LState, n int, what string, lo, hi int64) int64 {
+	num, ok := L.Get(n).(glua.LNumber)
+	if !ok {
+		argError(L, n, "%s: number expected, got %s", what, typeName(L.Get(n)))
+	}
+	v, err := IntFromNumber(float64(num))
+	if err != nil {
+		argError(L, n, "%s: %v", what, err)
+	}
+	if v > hi {
+		argError(L, n, "%s %d is over the limit of %d", what, v, hi)
+	}
+	if v < lo {
+		argError(L, n, "%s %d is below %d", what, v, lo)
+	}
+	return v
+}
+
+// optInt is checkInt with def for nil or an absent argument.
+func optInt(L *glua.LState, n int, what string, def, lo, hi int64) int64 {
+	if L.Get(n) == glua.LNil {
+		return def
+	}
+	return checkInt(L, n, what, lo, hi)
+}
+
+// checkString reads argument n as a string; a number is not one here (as
+// it is for gopher-lua's CheckString: sym(123) is a mistake, not "123").
+func checkString(L *glua.LState, n int) string {
+	s, ok := L.Get(n).(glua.LString)
+	if !ok {
+		typeError(L, n, "string")
+	}
+	return string(s)
+}
+
+// optString is checkString with def for nil or an absent argument.
+func optString(L *glua.LState, n int, def string) string {
+	if L.Get(n) == glua.LNil {
+		return def
+	}
+	return checkString(L, n)
+}
+
+func checkTable(L *glua.LState, n int) *glua.LTable {
+	t, ok := L.Get(n).(*glua.LTable)
+	if !ok {
+		typeError(L, n, "table")
+	}
+	return t
+}
+
+func checkFunction(L *glua.LState, n int) *glua.LFunction {
+	f, ok := L.Get(n).(*glua.LFunction)
+	if !ok {
+		typeError(L, n, "function")
+	}
+	return f
+}
+
+// optFunction is checkFunction with nil for nil or an absent argument.
+func optFunction(L *glua.LState, n int) *glua.LFunction {
+	if L.Get(n) == glua.LNil {
+		return nil
+	}
+	return checkFunction(L, n)
+}
+
+// boolOption reads a boolean field of an options table (opts.entry): true,
+// false or nil, nothing else.
+func boolOption(L *glua.LState, key string, v glua.LValue) bool {
+	switch v := v.(type) {
+	case glua.LBool:
+		return bool(v)
+	case *glua.LNilType:
+		return false
+	}
+	apiError(L, "opts.%s: boolean expected, got %s", key, typeName(v))
+	return false
 }

@@ -19,13 +19,15 @@ func TestU64FromNumber(t *testing.T) {
 		{-(1 << 53), uint64(1<<64 - 1<<53), true},
 		{1 << 63, 1 << 63, true},
 		{-(1 << 63), 1 << 63, true},
-		{float64(uint64(math.MaxUint64)), math.MaxUint64, true}, // 2^64-1 rounds to 2^64
+		{float64(uint64(math.MaxUint64)), 0, false}, // 2^64-1 rounds to 2^64: out of the range
+		{two64 - 2048, math.MaxUint64 - 2047, true}, // the largest float64 below 2^64
 		{0x496706, 0x496706, true},
 		{1.5, 0, false},
 		{math.NaN(), 0, false},
 		{math.Inf(1), 0, false},
 		{two64 * 2, 0, false},
 		{-two63 * 2, 0, false},
+		{-two63 - 2048, 0, false}, // the next float64 below -2^63
 	}
 	for _, tt := range tests {
 		got, err := U64FromNumber(tt.in)
@@ -35,6 +37,32 @@ func TestU64FromNumber(t *testing.T) {
 		}
 		if tt.ok && got != tt.want {
 			t.Errorf("U64FromNumber(%v) = %#x, want %#x", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestIntFromNumber(t *testing.T) {
+	tests := []struct {
+		in   float64
+		want int64
+		ok   bool
+	}{
+		{0, 0, true},
+		{-1, -1, true},
+		{1 << 53, 1 << 53, true},
+		{-two63, math.MinInt64, true},
+		{two63 - 1024, math.MaxInt64 - 1023, true}, // the largest float64 below 2^63
+		{two63, 0, false},
+		{1.5, 0, false},
+		{-0.5, 0, false},
+		{math.NaN(), 0, false},
+		{math.Inf(-1), 0, false},
+		{-two63 - 2048, 0, false},
+	}
+	for _, tt := range tests {
+		got, err := IntFromNumber(tt.in)
+		if (err == nil) != tt.ok || (tt.ok && got != tt.want) {
+			t.Errorf("IntFromNumber(%v) = %d, %v; want %d, ok=%v", tt.in, got, err, tt.want, tt.ok)
 		}
 	}
 }

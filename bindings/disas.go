@@ -14,6 +14,10 @@ import (
 const (
 	listingType     = "godbg.Listing"
 	disasDefaultMax = 4096 // instructions of a whole function, at most
+	// disasMax is the most instructions disas(loc, n) lists: a listing
+	// costs a few KB an instruction (its Lua tables), and no function
+	// anyone reads is longer.
+	disasMax = 10000
 )
 
 // Inst is one disassembled instruction (runtime addresses).
@@ -191,9 +195,10 @@ func (m *Module) disas(L *glua.LState) int {
 	case glua.LString:
 		a, _ := m.location(L, 1, true)
 		start = uint64(a)
-	default:
-		_ = v
+	case glua.LNumber:
 		start = checkU64(L, 1)
+	default:
+		argError(L, 1, "address, function name, file:line or nil expected, got %s", typeName(v))
 	}
 	end, max := uint64(0), disasDefaultMax
 	if whole {
@@ -207,11 +212,9 @@ func (m *Module) disas(L *glua.LState) int {
 			}
 		}
 	} else {
-		max = L.CheckInt(2)
-		if max <= 0 {
-			L.ArgError(2, fmt.Sprintf("want a positive instruction count, got %d", max))
-		}
+		max = int(checkInt(L, 2, "count", 1, disasMax))
 	}
+	m.checkMem(L)
 	insts, err := c.Disassemble(start, end, max)
 	if err != nil {
 		L.RaiseError("disas %s: %v", Hex(start), err)

@@ -18,15 +18,15 @@ var handlerKinds = []string{"exit", "signal", "thread", "exec", "end"}
 // "thread" (a new thread, ev.tid) or "end" (once, whatever ends the
 // session: ev.how). Handlers run in the order registered.
 func (m *Module) on(L *glua.LState) int {
-	kind := L.CheckString(1)
-	fn := L.CheckFunction(2)
+	kind := checkString(L, 1)
 	known := false
 	for _, k := range handlerKinds {
 		known = known || k == kind
 	}
 	if !known {
-		L.ArgError(1, fmt.Sprintf("unknown event %q (want %s)", kind, strings.Join(handlerKinds, ", ")))
+		argError(L, 1, "unknown event %q (want %s)", kind, strings.Join(handlerKinds, ", "))
 	}
+	fn := checkFunction(L, 2)
 	m.handlers[kind] = append(m.handlers[kind], fn)
 	return 0
 }

@@ -3,31 +3,31 @@ package bindings
 import (
 	"bytes"
 	"encoding/binary"
-	"fmt"
 	"math"
 
 	"github.com/godbg/godbg/engine"
 	glua "github.com/yuin/gopher-lua"
 )
 
-// Default and hard limits of mem.cstr and mem.gostr.
+// Default and hard limits of mem(addr, n), mem.cstr and mem.gostr: no read
+// is longer than memMax bytes (a larger request is an error).
 const (
 	cstrDefaultMax = 4096
-	gostrMax       = 16 << 20
+	memMax         = 16 << 20
 )
 
 // mem(addr, n) -> string: n raw bytes as the CPU sees them (a breakpoint's
 // 0xcc shows). mem(addr, s): write the bytes of s (over a breakpoint the
 // saved instruction changes, the trap stays).
 func (m *Module) mem(L *glua.LState) int {
-	// Called through the mem table's __call: argument 1 is the table.
-	addr := engine.Addr(checkU64(L, 2))
-	switch v := L.Get(3).(type) {
+	// Called through the mem table's __call: argument 1 is the table, and
+	// the errors count the user's arguments (addr is #1).
+	L.Remove(1)
+	addr := engine.Addr(checkU64(L, 1))
+	switch v := L.Get(2).(type) {
 	case glua.LNumber:
-		n := int(v)
-		if float64(n) != float64(v) || n < 0 || n > gostrMax {
-			L.ArgError(2, fmt.Sprintf("byte count %v out of range [0, %d]", v, gostrMax))
-		}
+		n := int(checkInt(L, 2, "byte count", 0, memMax))
+		m.checkMem(L)
 		buf := make([]byte, n)
 		if err := m.p.ReadMemory(addr, buf); err != nil {
 			L.RaiseError("mem(%#x, %d): %v", uint64(addr), n, err)
@@ -35,13 +35,24 @@ func (m *Module) mem(L *glua.LState) int {
 		L.Push(glua.LString(buf))
 		return 1
 	case glua.LString:
+		m.checkMem(L)
 		if err := m.p.WriteMemory(addr, []byte(v)); err != nil {
 			L.RaiseError("mem(%#x, <%d bytes>): %v", uint64(addr), len(v), err)
 		}
 		return 0
 	default:
-		L.ArgError(2, "byte count or string to write expected, got "+v.Type().String())
+		typeError(L, 2, "byte count or string to write")
 		return 0
+	}
+}
+
+// checkMem raises when there is no process memory to read or write.
+func (m *Module) checkMem(L *glua.LState) {
+	switch {
+	case m.p == nil || m.exit != nil || m.p.Exited():
+		apiError(L, "the process has exited")
+	case m.detached:
+		apiError(L, "the process was detached")
 	}
 }
 
@@ -54,16 +65,18 @@ func (m *Module) memInt(name string, size int, signed bool) glua.LGFunction {
 		if L.GetTop() >= 2 {
 			v := checkU64(L, 2)
 			if size < 8 && !fits(v, L.Get(2), size) {
-				L.RaiseError("mem.%s: %s does not fit in %d bytes", name, L.Get(2).String(), size)
+				apiError(L, "%s does not fit in %d bytes", L.Get(2).String(), size)
 			}
+			m.checkMem(L)
 			binary.LittleEndian.PutUint64(buf[:], v)
 			if err := m.p.WriteMemory(addr, buf[:size]); err != nil {
-				L.RaiseError("write %d bytes at %#x: %v", size, uint64(addr), err)
+				apiError(L, "%v", err)
 			}
 			return 0
 		}
+		m.checkMem(L)
 		if err := m.p.ReadMemory(addr, buf[:size]); err != nil {
-			L.RaiseError("read %d bytes at %#x: %v", size, uint64(addr), err)
+			apiError(L, "%v", err)
 		}
 		v := binary.LittleEndian.Uint64(buf[:])
 		if signed {
@@ -91,19 +104,30 @@ func (m *Module) memFloat(size int) glua.LGFunction {
 		addr := engine.Addr(checkU64(L, 1))
 		var buf [8]byte
 		if L.GetTop() >= 2 {
-			f := float64(L.CheckNumber(2))
+			n, ok := L.Get(2).(glua.LNumber)
+			if !ok {
+				typeError(L, 2, "number")
+			}
+			f := float64(n)
+			// NaN and the infinities are floats like any other; a finite
+			// value beyond float32's range would become an infinity.
+			if size == 4 && !math.IsInf(f, 0) && math.Abs(f) > math.MaxFloat32 {
+				argError(L, 2, "%v does not fit in a float32", f)
+			}
+			m.checkMem(L)
 			if size == 4 {
 				binary.LittleEndian.PutUint32(buf[:], math.Float32bits(float32(f)))
 			} else {
 				binary.LittleEndian.PutUint64(buf[:], math.Float64bits(f))
 			}
 			if err := m.p.WriteMemory(addr, buf[:size]); err != nil {
-				L.RaiseError("write %d bytes at %#x: %v", size, uint64(addr), err)
+				apiError(L, "%v", err)
 			}
 			return 0
 		}
+		m.checkMem(L)
 		if err := m.p.ReadMemory(addr, buf[:size]); err != nil {
-			L.RaiseError("read %d bytes at %#x: %v", size, uint64(addr), err)
+			apiError(L, "%v", err)
 		}
 		if size == 4 {
 			L.Push(glua.LNumber(math.Float32frombits(binary.LittleEndian.Uint32(buf[:]))))
@@ -115,10 +139,11 @@ func (m *Module) memFloat(size int) glua.LGFunction {
 }
 
 // mem.cstr(addr [, max]) -> string: the NUL-terminated string at addr, at
-// most max bytes (default 4096).
+// most max bytes (default 4096, at most memMax).
 func (m *Module) memCstr(L *glua.LState) int {
 	addr := engine.Addr(checkU64(L, 1))
-	max := L.OptInt(2, cstrDefaultMax)
+	max := int(optInt(L, 2, "max", cstrDefaultMax, 1, memMax))
+	m.checkMem(L)
 	var out []byte
 	for len(out) < max {
 		// Read up to the page end at most, so a string ending just before
@@ -143,14 +168,15 @@ func (m *Module) memCstr(L *glua.LState) int {
 // is at addr.
 func (m *Module) memGostr(L *glua.LState) int {
 	addr := engine.Addr(checkU64(L, 1))
+	m.checkMem(L)
 	var hdr [16]byte
 	if err := m.p.ReadMemory(addr, hdr[:]); err != nil {
 		L.RaiseError("mem.gostr(%#x): %v", uint64(addr), err)
 	}
 	ptr := binary.LittleEndian.Uint64(hdr[:8])
 	n := binary.LittleEndian.Uint64(hdr[8:])
-	if n > gostrMax {
-		L.RaiseError("mem.gostr(%#x): length %d is not a string's (over %d)", uint64(addr), n, gostrMax)
+	if n > memMax {
+		L.RaiseError("mem.gostr(%#x): length %d is not a string's (over %d)", uint64(addr), n, memMax)
 	}
 	buf := make([]byte, n)
 	if n > 0 {
@@ -174,14 +200,14 @@ func (m *Module) registerMem() {
 		{"u8", 1, false}, {"u16", 2, false}, {"u32", 4, false}, {"u64", 8, false},
 		{"i8", 1, true}, {"i16", 2, true}, {"i32", 4, true}, {"i64", 8, true},
 	} {
-		t.RawSetString(f.name, L.NewFunction(m.memInt(f.name, f.size, f.signed)))
+		t.RawSetString(f.name, m.api("mem."+f.name, m.memInt(f.name, f.size, f.signed)))
 	}
-	t.RawSetString("f32", L.NewFunction(m.memFloat(4)))
-	t.RawSetString("f64", L.NewFunction(m.memFloat(8)))
-	t.RawSetString("cstr", L.NewFunction(m.memCstr))
-	t.RawSetString("gostr", L.NewFunction(m.memGostr))
+	t.RawSetString("f32", m.api("mem.f32", m.memFloat(4)))
+	t.RawSetString("f64", m.api("mem.f64", m.memFloat(8)))
+	t.RawSetString("cstr", m.api("mem.cstr", m.memCstr))
+	t.RawSetString("gostr", m.api("mem.gostr", m.memGostr))
 	mt := L.NewTable()
-	mt.RawSetString("__call", L.NewFunction(m.mem))
+	mt.RawSetString("__call", m.api("mem", m.mem))
 	L.SetMetatable(t, mt)
 	L.SetGlobal("mem", t)
 }

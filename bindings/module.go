@@ -12,10 +12,6 @@ type Module struct {
 	p   *engine.Process // nil in a session without a tracee (tests of the pure parts)
 	out *Output
 
-	// format is string.format as the state opened it (printf uses it even
-	// if a script replaces string.format).
-	format *glua.LFunction
-
 	// bps maps each engine breakpoint to its one Lua value, so that
 	// ev.bp == bp holds.
 	bps map[*engine.Breakpoint]*glua.LUserData
@@ -98,15 +94,18 @@ func New(L *glua.LState, p *engine.Process, out *Output) *Module {
 	if p != nil && p.Binary() != nil {
 		m.isGo = p.Binary().IsGo()
 	}
-	if f, ok := L.GetField(L.GetGlobal("string"), "format").(*glua.LFunction); ok {
-		m.format = f
-	}
 	for name, fn := range exports {
 		fn := fn
-		L.SetGlobal(name, L.NewFunction(func(L *glua.LState) int { return fn(m, L) }))
+		L.SetGlobal(name, m.api(name, func(L *glua.LState) int { return fn(m, L) }))
 	}
 	m.registerTypes()
 	return m
+}
+
+// api makes the Lua function of an API function (or method) named name:
+// its errors name it (conv.go, apiName).
+func (m *Module) api(name string, fn glua.LGFunction) *glua.LFunction {
+	return m.L.NewClosure(fn, glua.LString(name))
 }
 
 // Output returns the output stream.

@@ -18,8 +18,8 @@ const regsType = "godbg.Regs"
 func (m *Module) registerRegs() {
 	L := m.L
 	mt := L.NewTypeMetatable(regsType)
-	L.SetField(mt, "__index", L.NewFunction(func(L *glua.LState) int {
-		name := L.CheckString(2)
+	L.SetField(mt, "__index", m.api("regs", func(L *glua.LState) int {
+		name := regName(L)
 		r, err := m.currentThread(L).Regs()
 		if err != nil {
 			L.RaiseError("regs.%s: %v", name, err)
@@ -31,9 +31,15 @@ func (m *Module) registerRegs() {
 		L.Push(SignedNumber(v))
 		return 1
 	}))
-	L.SetField(mt, "__newindex", L.NewFunction(func(L *glua.LState) int {
-		name := L.CheckString(2)
-		v := checkU64(L, 3)
+	L.SetField(mt, "__newindex", m.api("regs", func(L *glua.LState) int {
+		name := regName(L)
+		v, err := U64FromLua(L.Get(3))
+		if err != nil {
+			L.RaiseError("regs.%s = %s: %v", name, L.ToStringMeta(L.Get(3)).String(), err)
+		}
+		if _, ok := new(engine.Regs).Get(name); !ok {
+			L.RaiseError("regs.%s: unknown register (known: %s)", name, strings.Join(regNames(), " "))
+		}
 		if err := m.currentThread(L).SetReg(name, v); err != nil {
 			L.RaiseError("regs.%s = %s: %v", name, Hex(v), err)
 		}
@@ -48,6 +54,15 @@ func (m *Module) registerRegs() {
 	L.SetGlobal("regs", ud)
 }
 
+// regName is the register a regs index names (argument 2).
+func regName(L *glua.LState) string {
+	name, ok := L.Get(2).(glua.LString)
+	if !ok {
+		apiError(L, "register name expected, got %s %s", typeName(L.Get(2)), L.ToStringMeta(L.Get(2)).String())
+	}
+	return string(name)
+}
+
 func regNames() []string {
 	n := engine.RegNames()
 	sort.Strings(n)
@@ -60,14 +75,14 @@ func (m *Module) currentThread(L *glua.LState) *engine.Thread {
 		L.RaiseError("the session has ended (%s): the process is no longer traced", m.ended)
 	}
 	if m.p == nil || m.exit != nil || m.p.Exited() {
-		L.RaiseError("the process has exited")
+		apiError(L, "the process has exited")
 	}
 	if m.detached {
-		L.RaiseError("the process was detached")
+		apiError(L, "the process was detached")
 	}
 	t := m.p.CurrentThread()
 	if t == nil {
-		L.RaiseError("no current thread")
+		apiError(L, "no current thread")
 	}
 	return t
 }

@@ -35,7 +35,6 @@ func (m *Module) callReturn(ev *engine.Event) (bool, error) {
 // become 0, so (T, error) returns (v, nil)), or a table {int=, float=}:
 // float goes to xmm0 as a double (C double, Go float64), int to rax.
 func (m *Module) forceReturn(L *glua.LState) int {
-	t := m.currentThread(L)
 	var v engine.ReturnValue
 	switch a := L.Get(1).(type) {
 	case *glua.LNilType:
@@ -44,17 +43,25 @@ func (m *Module) forceReturn(L *glua.LState) int {
 			v.Int = 1
 		}
 	case *glua.LTable:
+		a.ForEach(func(k, _ glua.LValue) {
+			if k != glua.LString("int") && k != glua.LString("float") {
+				argError(L, 1, "unknown field %s (want int, float)", L.ToStringMeta(k).String())
+			}
+		})
+		if a.RawGetString("int") == glua.LNil && a.RawGetString("float") == glua.LNil {
+			argError(L, 1, "a table wants int= or float=")
+		}
 		if n := a.RawGetString("int"); n != glua.LNil {
 			x, err := U64FromLua(n)
 			if err != nil {
-				L.ArgError(1, "int: "+err.Error())
+				argError(L, 1, "int: %v", err)
 			}
 			v.Int = x
 		}
 		if f := a.RawGetString("float"); f != glua.LNil {
 			n, ok := f.(glua.LNumber)
 			if !ok {
-				L.ArgError(1, "float: number expected, got "+f.Type().String())
+				argError(L, 1, "float: number expected, got %s", typeName(f))
 			}
 			x := float64(n)
 			v.Float = &x
@@ -62,6 +69,7 @@ func (m *Module) forceReturn(L *glua.LState) int {
 	default:
 		v.Int = checkU64(L, 1)
 	}
+	t := m.currentThread(L)
 	if why := m.returnSafe(t); why != "" {
 		L.RaiseError("force_return: %s", why)
 	}
@@ -151,7 +159,7 @@ func (m *Module) finish(L *glua.LState) int {
 // "float" (xmm0 as a double).
 func (m *Module) retval(L *glua.LState) int {
 	t := m.currentThread(L)
-	switch kind := L.OptString(1, "int"); kind {
+	switch kind := optString(L, 1, "int"); kind {
 	case "int":
 		r, err := t.Regs()
 		if err != nil {
@@ -165,7 +173,7 @@ func (m *Module) retval(L *glua.LState) int {
 		}
 		L.Push(glua.LNumber(math.Float64frombits(bits)))
 	default:
-		L.ArgError(1, `"int" or "float" expected`)
+		argError(L, 1, `"int" or "float" expected, got %q`, kind)
 	}
 	return 1
 }

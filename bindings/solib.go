@@ -39,11 +39,11 @@ func (m *Module) loadLibraries(L *glua.LState) {
 		m.raise(L, "load libraries", m.cbErr)
 	}
 	if err != nil {
-		L.RaiseError("%v", err)
+		apiError(L, "%v", err)
 	}
 	if ev != nil {
 		m.exit = ev
-		L.RaiseError("the program exited while its libraries were loaded")
+		apiError(L, "the program exited while its libraries were loaded")
 	}
 }
 
@@ -55,7 +55,7 @@ func (m *Module) libLocation(L *glua.LState, name string, entry bool) (engine.Ad
 		return 0, false
 	}
 	if ref.IFunc && !entry {
-		L.RaiseError("%s (%s) is an indirect function (IFUNC): its symbol is the resolver the loader "+
+		apiError(L, "%s (%s) is an indirect function (IFUNC): its symbol is the resolver the loader "+
 			"calls once; brk(%q, {entry=true}) traps that resolver", name, ref.Object.Name(), name)
 	}
 	if entry || ref.Sym.Kind != symtab.Func {
@@ -63,7 +63,7 @@ func (m *Module) libLocation(L *glua.LState, name string, entry bool) (engine.Ad
 	}
 	a, err := m.p.FirstPCAfterPrologue(ref)
 	if err != nil {
-		L.RaiseError("%v", err)
+		apiError(L, "%v", err)
 	}
 	return a, true
 }

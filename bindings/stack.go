@@ -13,6 +13,7 @@ import (
 
 const (
 	btDefaultMax  = 64
+	btMax         = 10000 // frames, at most
 	backtraceType = "godbg.Backtrace"
 )
 
@@ -22,14 +23,20 @@ type frame struct {
 }
 
 // bt([max]) -> { {pc=, sp=, sym=, off=, file=, line=}, ... }: the current
-// thread's stack, innermost first, at most max frames (default 64).
+// thread's stack, innermost first, at most max frames (default 64, at most
+// btMax).
 // tostring renders one line a frame: `#0 0x401136 in inner at crash.c:5`.
 // A caller's frame shows the line of its call; an inlined call is a frame of
 // its own (inlined=true). The engine unwinds with call-frame information
 // (.eh_frame/.debug_frame) where present and frame pointers elsewhere; if
 // that fails the walk follows the rbp chain alone.
 func (m *Module) bt(L *glua.LState) int {
-	max := L.OptInt(1, btDefaultMax)
+	max := int(optInt(L, 1, "max", btDefaultMax, 1, btMax))
+	if L.Get(2) != glua.LNil {
+		// The contract's bt(max, goid): not built yet; say so rather than
+		// show the current thread's stack as the goroutine's.
+		argError(L, 2, "a goroutine's stack by its id is not supported yet")
+	}
 	th := m.currentThread(L)
 	t := L.CreateTable(max, 0)
 	if frames, err := th.Backtrace(max); err == nil && len(frames) > 0 {

@@ -16,7 +16,7 @@ import (
 // libraries ("malloc"; "libc.so.6:malloc" names the library); nil when
 // there is none.
 func (m *Module) sym(L *glua.LState) int {
-	name := L.CheckString(1)
+	name := checkString(L, 1)
 	ref, ok := m.lookupSym(L, name)
 	if !ok {
 		L.Push(glua.LNil)
@@ -30,7 +30,7 @@ func (m *Module) sym(L *glua.LState) int {
 // program's symbols matching glob (* ? [..]), sorted by address, addresses
 // at run time; "libc.so.6:mall*" lists a shared library's instead.
 func (m *Module) syms(L *glua.LState) int {
-	glob := L.OptString(1, "*")
+	glob := optString(L, 1, "*")
 	bin, bias := m.p.Binary(), m.p.Bias()
 	if q, rest, ok := strings.Cut(glob, ":"); ok && strings.Contains(q, ".so") {
 		if m.p.LibrariesPending() {
@@ -40,14 +40,14 @@ func (m *Module) syms(L *glua.LState) int {
 		if o == nil {
 			m.p.RefreshObjects()
 			if o = m.p.ObjectNamed(q); o == nil {
-				L.ArgError(1, "no library "+q+" is loaded")
+				argError(L, 1, "no library %s is loaded", q)
 			}
 		}
 		bin, bias, glob = o.Binary(), o.Bias, rest
 	}
 	list, err := bin.Syms(glob)
 	if err != nil {
-		L.ArgError(1, err.Error())
+		argError(L, 1, "%v", err)
 	}
 	t := L.CreateTable(len(list), 0)
 	for _, s := range list {
@@ -135,10 +135,10 @@ func (m *Module) locations(L *glua.LState, n int, entry bool) ([]engine.Addr, st
 			line, _ := strconv.Atoi(mm[2])
 			addrs, err := m.p.LineLocations(mm[1], line)
 			if err != nil {
-				L.RaiseError("%v", err)
+				apiError(L, "%v", err)
 			}
 			if len(addrs) == 0 {
-				L.RaiseError("%s: no code at this line", string(s))
+				apiError(L, "%s: no code at this line", string(s))
 			}
 			return addrs, string(s)
 		}
@@ -154,7 +154,7 @@ func (m *Module) location(L *glua.LState, n int, entry bool) (engine.Addr, strin
 	case glua.LNumber:
 		a, err := U64FromNumber(float64(v))
 		if err != nil {
-			L.ArgError(n, err.Error())
+			argError(L, n, "%v", err)
 		}
 		return engine.Addr(a), Hex(a)
 	case glua.LString:
@@ -169,11 +169,11 @@ func (m *Module) location(L *glua.LState, n int, entry bool) (engine.Addr, strin
 			if !fileLine.MatchString(name) {
 				err = m.unknownHint(err, name)
 			}
-			L.RaiseError("%v", err)
+			apiError(L, "%v", err)
 		}
 		return a + m.p.Bias(), name
 	default:
-		L.ArgError(n, "address, function name or file:line expected, got "+v.Type().String())
+		argError(L, n, "address, function name or file:line expected, got %s", typeName(v))
 	}
 	panic("unreachable")
 }

@@ -44,20 +44,20 @@ func (m *Module) sys(L *glua.LState) int {
 		v.ForEach(func(_, x glua.LValue) {
 			s, ok := x.(glua.LString)
 			if !ok {
-				L.ArgError(1, "system call names must be strings, got "+x.Type().String())
+				argError(L, 1, "system call names must be strings, got %s", typeName(x))
 			}
 			pats = append(pats, string(s))
 		})
+		if len(pats) == 0 {
+			argError(L, 1, "an empty list of system calls")
+		}
 	default:
-		L.ArgError(1, "system call name, glob or list of them expected, got "+v.Type().String())
+		argError(L, 1, "system call name, glob or list of them expected, got %s", typeName(v))
 	}
-	var fn *glua.LFunction
-	if L.GetTop() >= 2 && L.Get(2) != glua.LNil {
-		fn = L.CheckFunction(2)
-	}
+	fn := optFunction(L, 2)
 	all, nrs, err := SyscallNumbers(pats)
 	if err != nil {
-		L.ArgError(1, err.Error())
+		argError(L, 1, "%v", err)
 	}
 	m.checkLive(L, "sys")
 	c, err := m.p.CatchSyscall(all, nrs)
@@ -145,10 +145,12 @@ func (m *Module) pushSyscallHook(c *engine.SyscallCatch) *glua.LUserData {
 }
 
 func checkSyscallHook(L *glua.LState, n int) *engine.SyscallCatch {
-	if c, ok := L.CheckUserData(n).Value.(*engine.SyscallCatch); ok {
-		return c
+	if ud, ok := L.Get(n).(*glua.LUserData); ok {
+		if c, ok := ud.Value.(*engine.SyscallCatch); ok {
+			return c
+		}
 	}
-	L.ArgError(n, "sys hook expected")
+	typeError(L, n, "sys hook")
 	return nil
 }
 
@@ -160,9 +162,13 @@ func (m *Module) syscallHookMeta() glua.LValue {
 	}
 	mt := L.NewTypeMetatable(syscallHookType)
 	// hook:delete(): stop calling the hook.
-	del := L.NewFunction(func(L *glua.LState) int {
-		if err := m.p.ClearSyscallCatch(checkSyscallHook(L, 1)); err != nil {
-			L.RaiseError("hook:delete(): %v", err)
+	del := m.api("hook:delete", func(L *glua.LState) int {
+		c := checkSyscallHook(L, 1)
+		if c.Deleted() {
+			apiError(L, "sys hook %d is already deleted", c.ID)
+		}
+		if err := m.p.ClearSyscallCatch(c); err != nil {
+			apiError(L, "%v", err)
 		}
 		return 0
 	})
@@ -172,9 +178,9 @@ func (m *Module) syscallHookMeta() glua.LValue {
 		}
 		return nil
 	}
-	L.SetField(mt, "__index", L.NewFunction(func(L *glua.LState) int {
+	L.SetField(mt, "__index", m.api("hook", func(L *glua.LState) int {
 		c := checkSyscallHook(L, 1)
-		switch L.CheckString(2) {
+		switch L.Get(2).String() {
 		case "id":
 			L.Push(glua.LNumber(c.ID))
 		case "names":
@@ -188,9 +194,13 @@ func (m *Module) syscallHookMeta() glua.LValue {
 		case "delete":
 			L.Push(del)
 		default:
-			L.Push(glua.LNil)
+			apiError(L, "a sys hook has no field %s", L.ToStringMeta(L.Get(2)).String())
 		}
 		return 1
+	}))
+	L.SetField(mt, "__newindex", m.api("hook", func(L *glua.LState) int {
+		apiError(L, "a sys hook's fields are read-only (%s)", L.ToStringMeta(L.Get(2)).String())
+		return 0
 	}))
 	L.SetField(mt, "__tostring", L.NewFunction(func(L *glua.LState) int {
 		c := checkSyscallHook(L, 1)

@@ -36,7 +36,7 @@ func (m *Module) locals(L *glua.LState) int {
 // var(expr) -> value: a variable of the current frame or a global, then
 // `.field`, `[i]` and `*p` (pointers followed as Go does for p.field).
 func (m *Module) varExpr(L *glua.LState) int {
-	expr := L.CheckString(1)
+	expr := checkString(L, 1)
 	v, err := m.currentThread(L).Eval(expr)
 	if err != nil {
 		L.RaiseError("var(%q): %v", expr, err)

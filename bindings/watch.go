@@ -31,31 +31,36 @@ type wpData struct {
 // wp.kind says which it got.
 func (m *Module) watch(L *glua.LState) int {
 	addr := checkU64(L, 1)
-	size := L.CheckInt(2)
-	mode, err := engine.ParseWatchMode(L.OptString(3, "w"))
+	size := int(checkInt(L, 2, "size", 1, 8)) // the engine wants 1, 2, 4 or 8
+	mode, err := engine.ParseWatchMode(optString(L, 3, "w"))
 	if err != nil {
-		L.ArgError(3, err.Error())
+		argError(L, 3, "%v", err)
 	}
-	var fn *glua.LFunction
-	if L.GetTop() >= 4 && L.Get(4) != glua.LNil {
-		fn = L.CheckFunction(4)
-	}
+	fn := optFunction(L, 4)
 	kind := engine.WatchAuto
 	if L.GetTop() >= 5 && L.Get(5) != glua.LNil {
-		opts := L.CheckTable(5)
-		if v := opts.RawGetString("kind"); v != glua.LNil {
-			s, ok := v.(glua.LString)
-			k, err := engine.ParseWatchKind(string(s))
-			if !ok || err != nil {
-				L.ArgError(5, fmt.Sprintf("opts.kind %v: want \"hardware\", \"software\" or \"auto\"", v))
+		opts := checkTable(L, 5)
+		opts.ForEach(func(k, v glua.LValue) {
+			if k != glua.LString("kind") {
+				argError(L, 5, "unknown option %s (want kind)", L.ToStringMeta(k).String())
 			}
-			kind = k
-		}
+			s, ok := v.(glua.LString)
+			k2, err := engine.ParseWatchKind(string(s))
+			if !ok || err != nil {
+				argError(L, 5, "opts.kind %s: want \"hardware\", \"software\" or \"auto\"", L.ToStringMeta(v).String())
+			}
+			kind = k2
+		})
 	}
 	m.checkLive(L, "watch")
+	// A watchpoint on unmapped memory would never fire: refuse it as brk
+	// refuses one on no code.
+	if err := m.p.ReadMemory(engine.Addr(addr), make([]byte, size)); err != nil {
+		apiError(L, "no memory is mapped at %s", Hex(addr))
+	}
 	wp, err := m.p.SetWatchpointKind(engine.Addr(addr), size, mode, kind)
 	if err != nil {
-		L.RaiseError("%v", err)
+		L.RaiseError("%v", err) // the engine's message starts "watch 0x...:"
 	}
 	wp.Data = &wpData{fn: fn}
 	L.Push(m.pushWatchpoint(wp))
@@ -78,10 +83,12 @@ func (m *Module) pushWatchpoint(wp *engine.Watchpoint) *glua.LUserData {
 }
 
 func checkWatchpoint(L *glua.LState, n int) *engine.Watchpoint {
-	if wp, ok := L.CheckUserData(n).Value.(*engine.Watchpoint); ok {
-		return wp
+	if ud, ok := L.Get(n).(*glua.LUserData); ok {
+		if wp, ok := ud.Value.(*engine.Watchpoint); ok {
+			return wp
+		}
 	}
-	L.ArgError(n, "watchpoint expected")
+	typeError(L, n, "watchpoint")
 	return nil
 }
 
@@ -93,15 +100,19 @@ func (m *Module) watchpointMeta() glua.LValue {
 	}
 	mt := L.NewTypeMetatable(watchpointType)
 	// wp:delete(): clear the watchpoint on every thread.
-	del := L.NewFunction(func(L *glua.LState) int {
-		if err := m.p.ClearWatchpoint(checkWatchpoint(L, 1)); err != nil {
-			L.RaiseError("wp:delete(): %v", err)
+	del := m.api("wp:delete", func(L *glua.LState) int {
+		wp := checkWatchpoint(L, 1)
+		if wp.Deleted() {
+			apiError(L, "watchpoint %d is already deleted", wp.ID)
+		}
+		if err := m.p.ClearWatchpoint(wp); err != nil {
+			apiError(L, "%v", err)
 		}
 		return 0
 	})
-	L.SetField(mt, "__index", L.NewFunction(func(L *glua.LState) int {
+	L.SetField(mt, "__index", m.api("wp", func(L *glua.LState) int {
 		wp := checkWatchpoint(L, 1)
-		switch L.CheckString(2) {
+		switch L.Get(2).String() {
 		case "id":
 			L.Push(glua.LNumber(wp.ID))
 		case "addr":
@@ -119,9 +130,13 @@ func (m *Module) watchpointMeta() glua.LValue {
 		case "delete":
 			L.Push(del)
 		default:
-			L.Push(glua.LNil)
+			apiError(L, "a watchpoint has no field %s", L.ToStringMeta(L.Get(2)).String())
 		}
 		return 1
+	}))
+	L.SetField(mt, "__newindex", m.api("wp", func(L *glua.LState) int {
+		apiError(L, "a watchpoint's fields are read-only (%s)", L.ToStringMeta(L.Get(2)).String())
+		return 0
 	}))
 	L.SetField(mt, "__tostring", L.NewFunction(func(L *glua.LState) int {
 		wp := checkWatchpoint(L, 1)

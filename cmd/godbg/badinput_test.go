@@ -150,7 +150,7 @@ func TestCorruptDWARF(t *testing.T) {
 		print(pcall(brk, "hello.c:9"))`, prog)
 	want := "breakpoint add\nadd\n" +
 		"false\t-e:6: args: debuginfo: read DWARF: debuginfo: malformed .debug_info (a DIE walk does not advance)\n"
-	if r.status != 0 || r.stderr != "" || !strings.HasPrefix(r.stdout, want) || !strings.Contains(r.stdout, "\nfalse\t-e:7: read DWARF units of "+prog+": malformed .debug_info") ||
+	if r.status != 0 || r.stderr != "" || !strings.HasPrefix(r.stdout, want) || !strings.Contains(r.stdout, "\nfalse\t-e:7: brk: read DWARF units of "+prog+": malformed .debug_info") ||
 		!strings.HasSuffix(r.stdout, "hi total=60 counter=60\n") {
 		t.Errorf("got status %d stdout %q stderr %q;\nwant 0 and stdout starting %q", r.status, r.stdout, r.stderr, want)
 	}
@@ -198,7 +198,7 @@ func TestStrippedBinaries(t *testing.T) {
 		t.Fatalf("gcc -s: %v\n%s", err, out)
 	}
 	r = godbg(t, "run", "-e", `print(sym("add"), #syms("*")); brk("add")`, cprog)
-	wantErr := "-e:1: unknown symbol add: " + cprog + " has no symbols (stripped); use addresses"
+	wantErr := "-e:1: brk: unknown symbol add: " + cprog + " has no symbols (stripped); use addresses"
 	if r.status != 1 || r.stdout != "nil\t0\n" || !strings.HasPrefix(r.stderr, wantErr) {
 		t.Errorf("C: got status %d stdout %q stderr %q; want 1, \"nil\\t0\\n\", %q...", r.status, r.stdout, r.stderr, wantErr)
 	}
@@ -216,8 +216,8 @@ func TestUnknownSymbols(t *testing.T) {
 		print(pcall(brk, "nosuchfile.go:3"))
 		kill()`, prog)
 	want := "nil\n" +
-		"false\t-e:3: unknown symbol main.BrakMe (did you mean main.BreakMe?)\n" +
-		"false\t-e:4: unknown symbol main.BrakMe (did you mean main.BreakMe?)\n"
+		"false\t-e:3: brk: unknown symbol main.BrakMe (did you mean main.BreakMe?)\n" +
+		"false\t-e:4: disas: unknown symbol main.BrakMe (did you mean main.BreakMe?)\n"
 	if r.status != 137 || r.stderr != "" || !strings.HasPrefix(r.stdout, want) || !strings.Contains(r.stdout, "\nfalse\t-e:5: ") {
 		t.Errorf("got status %d stdout %q stderr %q;\nwant 137 and stdout starting %q", r.status, r.stdout, r.stderr, want)
 	}
@@ -287,7 +287,7 @@ func TestScriptErrorsEndClean(t *testing.T) {
 		noProcessLeft(t, prog)
 	}
 	r := godbg(t, "run", "-e", `print(pcall(disas, "add", 0)); print(pcall(disas, "add", -1)); kill()`, target(t, fixture.C(t, "hello.c", "-O0", "-g")))
-	if r.status != 137 || !strings.Contains(r.stdout, "want a positive instruction count, got 0") || !strings.Contains(r.stdout, "got -1") {
+	if r.status != 137 || !strings.Contains(r.stdout, "bad argument #2 to 'disas' (count 0 is below 1)") || !strings.Contains(r.stdout, "(count -1 is below 1)") {
 		t.Errorf("disas count: got status %d stdout %q stderr %q", r.status, r.stdout, r.stderr)
 	}
 }

@@ -267,7 +267,7 @@ func TestRunMemTypes(t *testing.T) {
 		kill()`, prog)
 	want := "u32=4294967295 i32=-1 u8=255 i8=-1 u16=65535 i16=-1\n" +
 		"u64=0xfffffffffffffffe i64=-2\nf64=1.5\nf32=-0.25\n" +
-		"raw=\"ab\\x00\" cstr=ab\n" +
+		"raw=\"ab\\0\" cstr=ab\n" + // %q as Lua writes it
 		"false\t-e:8: mem.u8: 256 does not fit in 1 bytes\n"
 	check(t, r, 137, want, "")
 	noProcessLeft(t, prog)
@@ -446,7 +446,7 @@ func TestErrors(t *testing.T) {
 	}
 
 	r := godbg(t, "run", "-e", `brk("main.BrakMe")`, prog)
-	wantMsg := "-e:1: unknown symbol main.BrakMe (did you mean main.BreakMe?)\n"
+	wantMsg := "-e:1: brk: unknown symbol main.BrakMe (did you mean main.BreakMe?)\n"
 	if r.status != 1 || r.stdout != "" || !strings.HasPrefix(r.stderr, wantMsg) || !strings.Contains(r.stderr, "stack traceback:") {
 		t.Errorf("unknown symbol: status %d stdout %q stderr %q; want 1 and %q + traceback", r.status, r.stdout, r.stderr, wantMsg)
 	}

@@ -84,7 +84,7 @@ func TestRunDlopenPending(t *testing.T) {
 		"a=4 b=4 c=4 pending=false entry_first=true plugin_add plugin.c:2\n", "")
 
 	r = godbg(t, "run", "-e", `brk("plugn_add")`, host, lib)
-	want := "-e:1: unknown symbol plugn_add; not in its libraries either " +
+	want := "-e:1: brk: unknown symbol plugn_add; not in its libraries either " +
 		"(for a library dlopen will load: brk(\"plugn_add\", {pending=true}))\n"
 	if r.status != 1 || len(r.stderr) < len(want) || r.stderr[:len(want)] != want {
 		t.Errorf("unknown name: status %d stderr %q, want 1 and %q", r.status, r.stderr, want)

@@ -107,7 +107,7 @@ func TestWatchLimitsScript(t *testing.T) {
 		print(cont().reason)`, prog)
 		check(t, r, 0, `-e:3: watch 0x555555558044: address not aligned to its size 8
 -e:4: watch 0x555555558040: size 3: want 1, 2, 4 or 8
--e:5: bad argument #3 to (anonymous) (watch mode "r": want "w" (writes) or "rw" (reads and writes))
+-e:5: bad argument #3 to 'watch' (watch mode "r": want "w" (writes) or "rw" (reads and writes))
 `+kind+"\tsoftware\n"+fifth+`
 true	false
 watch	true	writer_a	1
