@@ -1,14 +1,12 @@
 package engine
 
 import (
-	"bufio"
 	"fmt"
-	"os"
-	"strconv"
 	"strings"
 
 	"github.com/godbg/godbg/engine/symtab"
 	"golang.org/x/arch/x86/x86asm"
+	"golang.org/x/sys/unix"
 )
 
 // checkTrapAddr refuses a breakpoint address where an int3 would harm the
@@ -29,12 +27,12 @@ func (p *Process) checkTrapAddr(addr Addr) error {
 	if s, ok := p.bin.SymAt(fa); ok && s.Kind == symtab.Data {
 		return fmt.Errorf("%#x is data (%s+%d), not code", uint64(addr), s.Name, fa-s.Addr)
 	}
-	perms, ok := mappingPerms(p.pid, addr)
+	m, ok := readMapping(p.pid, addr)
 	switch {
 	case !ok:
 		return fmt.Errorf("no memory is mapped at %#x", uint64(addr))
-	case !strings.Contains(perms, "x"):
-		return fmt.Errorf("%#x is not code (its memory is %s, not executable)", uint64(addr), perms)
+	case m.prot&unix.PROT_EXEC == 0:
+		return fmt.Errorf("%#x is not code (its memory is %s, not executable)", uint64(addr), m.perms)
 	}
 	return nil
 }
@@ -61,31 +59,4 @@ func (p *Process) checkBoundary(fn symtab.Symbol, fa Addr) error {
 		off += inst.Len
 	}
 	return nil
-}
-
-// mappingPerms reads the permissions ("r-xp") of the mapping holding addr
-// from /proc/PID/maps (proc(5)).
-func mappingPerms(pid int, addr Addr) (string, bool) {
-	f, err := os.Open(fmt.Sprintf("/proc/%d/maps", pid))
-	if err != nil {
-		return "", false
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		fields := strings.Fields(sc.Text())
-		if len(fields) < 2 {
-			continue
-		}
-		lo, hi, ok := strings.Cut(fields[0], "-")
-		if !ok {
-			continue
-		}
-		l, err1 := strconv.ParseUint(lo, 16, 64)
-		h, err2 := strconv.ParseUint(hi, 16, 64)
-		if err1 == nil && err2 == nil && uint64(addr) >= l && uint64(addr) < h {
-			return fields[1], true
-		}
-	}
-	return "", false
 }

@@ -320,14 +320,7 @@ func (p *Process) mprotect(pg Addr, prot int) error {
 	if t == nil {
 		return fmt.Errorf("mprotect %#x: no stopped thread to run it", uint64(pg))
 	}
-	ret, err := p.injectSyscall(t, unix.SYS_MPROTECT, uint64(pg), pageSize, uint64(prot))
-	if err != nil {
-		return fmt.Errorf("mprotect %#x in the tracee: %w", uint64(pg), err)
-	}
-	if e := int64(ret); e < 0 && e > -4096 {
-		return fmt.Errorf("mprotect %#x in the tracee: %w", uint64(pg), unix.Errno(-e))
-	}
-	return nil
+	return p.mprotectBy(t, pg, prot)
 }
 
 // stoppedThread is a thread able to run an injected call: the current one
@@ -391,7 +384,7 @@ func (p *Process) softStep(t *Thread, addr Addr) (uint64, error) {
 		if sp == nil || opened[pg] {
 			break // not ours, or open already: a real fault, delivered later
 		}
-		if err := p.injectOnly(t, pg, sp.prot); err != nil {
+		if err := p.mprotectBy(t, pg, sp.prot); err != nil {
 			stepErr = err
 			break
 		}
@@ -414,7 +407,7 @@ func (p *Process) softStep(t *Thread, addr Addr) (uint64, error) {
 	}
 	for pg := range opened {
 		if sp := p.watch.soft.pages[pg]; sp != nil {
-			if err := p.injectOnly(t, pg, sp.cur); err != nil && stepErr == nil {
+			if err := p.mprotectBy(t, pg, sp.cur); err != nil && stepErr == nil {
 				stepErr = err
 			}
 		}
@@ -444,9 +437,8 @@ func (p *Process) softStep(t *Thread, addr Addr) (uint64, error) {
 	return fired, stepErr
 }
 
-// injectOnly is mprotect run by t itself (t is the one stopped thread
-// softStep is sure of).
-func (p *Process) injectOnly(t *Thread, pg Addr, prot int) error {
+// mprotectBy is mprotect(2) of one page, run by t.
+func (p *Process) mprotectBy(t *Thread, pg Addr, prot int) error {
 	ret, err := p.injectSyscall(t, unix.SYS_MPROTECT, uint64(pg), pageSize, uint64(prot))
 	if err != nil {
 		return fmt.Errorf("mprotect %#x in the tracee: %w", uint64(pg), err)
@@ -519,13 +511,13 @@ func (p *Process) softSyscallExit(t *Thread, ret int64) (fired uint64, again boo
 	// the `syscall`. Run the same call again through injectSyscall (which
 	// restores t's registers), the pages open around it.
 	for pg, sp := range p.watch.soft.pages {
-		if err := p.injectOnly(t, pg, sp.prot); err != nil {
+		if err := p.mprotectBy(t, pg, sp.prot); err != nil {
 			return 0, false, err
 		}
 	}
 	res, ierr := p.injectSyscall(t, call.Orig_rax, call.Rdi, call.Rsi, call.Rdx, call.R10, call.R8, call.R9)
 	for pg, sp := range p.watch.soft.pages {
-		if err := p.injectOnly(t, pg, sp.cur); err != nil && ierr == nil {
+		if err := p.mprotectBy(t, pg, sp.cur); err != nil && ierr == nil {
 			ierr = err
 		}
 	}
@@ -561,7 +553,7 @@ func (p *Process) softRestoreChild(child int) error {
 		if sp.cur == sp.prot {
 			continue
 		}
-		if err := p.injectOnly(t, pg, sp.prot); err != nil {
+		if err := p.mprotectBy(t, pg, sp.prot); err != nil {
 			return err
 		}
 	}
@@ -584,6 +576,7 @@ func (p *Process) forgetSoftWatch() {
 type mapping struct {
 	lo, hi Addr
 	prot   int
+	perms  string // as maps shows them: "rw-p"
 	name   string
 }
 
@@ -609,8 +602,8 @@ func readMapping(pid int, addr Addr) (mapping, bool) {
 		if err1 != nil || err2 != nil || uint64(addr) < l || uint64(addr) >= h {
 			continue
 		}
-		m := mapping{lo: Addr(l), hi: Addr(h)}
 		perms := fields[1]
+		m := mapping{lo: Addr(l), hi: Addr(h), perms: perms}
 		if strings.Contains(perms, "r") {
 			m.prot |= unix.PROT_READ
 		}
