@@ -209,6 +209,14 @@ func (p *Process) singleStep(t *Thread) error {
 			// single-stepped call is in PTRACE_SYSCALL mode.
 			continue
 		}
+		if ws.status.TrapCause() == unix.PTRACE_EVENT_VFORK {
+			// The step must complete the vfork call, which waits for the
+			// child: it is let go untraced (fork_linux.go).
+			if msg, err := ptraceEventMsg(t.tid); err == nil {
+				p.releaseVforkUntraced(int(msg))
+			}
+			continue
+		}
 		if ws.status.TrapCause() > 0 {
 			// a ptrace event (clone, exec) during the step: hand it to the
 			// loop later; the step itself is still to complete.
@@ -219,7 +227,7 @@ func (p *Process) singleStep(t *Thread) error {
 			t.pendingSig = sig
 		} else {
 			// Only one signal is delivered per resume; send this one again.
-			tgkill(p.pid, t.tid, sig)
+			tgkill(t.tgid(), t.tid, sig)
 		}
 	}
 }

@@ -25,6 +25,11 @@ func (p *Process) Kill() (*Event, error) {
 // no zombie is left.
 func (p *Process) killNow() {
 	p.killPassive()
+	for _, t := range p.threads {
+		if t.vforkOf != nil {
+			unix.Kill(t.tid, unix.SIGKILL) // a vfork child, part of the program until its exec
+		}
+	}
 	unix.Kill(p.pid, unix.SIGKILL)
 	for _, ws := range p.deferred {
 		if ws.tid == p.pid && (ws.status.Exited() || ws.status.Signaled()) {
@@ -102,7 +107,7 @@ func (p *Process) Detach() error {
 		if e := unix.PtraceDetach(t.tid); e != nil && sig == 0 {
 			_ = e // ESRCH: the thread exited meanwhile.
 		} else if sig != 0 {
-			tgkill(p.pid, t.tid, sig)
+			tgkill(t.tgid(), t.tid, sig)
 		}
 	}
 	p.exited = true
@@ -142,7 +147,11 @@ func (p *Process) drainStops() {
 	for round := 0; round < 4; round++ {
 		drained := false
 		for _, t := range p.Threads() {
-			if !stopPending(fmt.Sprintf("/proc/%d/task/%d/status", p.pid, t.tid), "SigPnd:") &&
+			if p.vforkHeld(t) {
+				// Resumed, it would wait for its vfork child, stopped.
+				continue
+			}
+			if !stopPending(fmt.Sprintf("/proc/%d/task/%d/status", t.tgid(), t.tid), "SigPnd:") &&
 				!(t.tid == p.pid && stopPending(fmt.Sprintf("/proc/%d/status", p.pid), "ShdPnd:")) {
 				continue
 			}

@@ -11,7 +11,7 @@ import (
 )
 
 const ptraceOptions = unix.PTRACE_O_TRACECLONE | unix.PTRACE_O_TRACEEXEC | unix.PTRACE_O_TRACEFORK |
-	unix.PTRACE_O_TRACESYSGOOD | unix.PTRACE_O_EXITKILL
+	unix.PTRACE_O_TRACEVFORK | unix.PTRACE_O_TRACESYSGOOD | unix.PTRACE_O_EXITKILL
 
 // ptraceCont resumes tid, delivering sig (0 for none).
 //
