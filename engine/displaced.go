@@ -11,6 +11,7 @@ package engine
 // lifting the trap for one single-step with every other thread stopped.
 
 import (
+	"bytes"
 	"encoding/binary"
 	"fmt"
 
@@ -64,6 +65,9 @@ type stepPlan struct {
 	target Addr        // planCall with a relative target, planJump
 	inst   x86asm.Inst // planCall through a register or memory
 	dirty  bool
+	// code is the instruction the plan was made from, checked at each hit
+	// (codeChanged): the program may rewrite its own code.
+	code [maxInstLen]byte
 }
 
 // ensureScratch maps the scratch area near the program's code (below its
@@ -264,6 +268,7 @@ func (p *Process) makePlan(t *Thread, s *site) error {
 		return nil
 	}
 	pl := stepPlan{length: inst.Len, inst: inst}
+	copy(pl.code[:], code[:inst.Len])
 	next := s.addr + Addr(inst.Len)
 	rel, isRel := inst.Args[0].(x86asm.Rel)
 	switch {
@@ -404,6 +409,16 @@ func ripDispOffset(code []byte, inst x86asm.Inst) (off int, ok bool) {
 // stepOver executes the saved instruction of the site t is stopped at and
 // resumes t (cont) or leaves it stopped after the instruction (!cont).
 func (p *Process) stepOver(t *Thread, s *site, cont bool) error {
+	if s.plan.kind != planNone && s.plan.kind != planSingle {
+		changed, err := p.codeChanged(t, s)
+		if err != nil {
+			return err
+		}
+		if changed {
+			// A new slot: another thread may still be running the old one.
+			s.plan = stepPlan{}
+		}
+	}
 	if s.plan.kind == planNone {
 		if err := p.makePlan(t, s); err != nil {
 			return err
@@ -459,6 +474,29 @@ func (p *Process) stepOver(t *Thread, s *site, cont bool) error {
 		return nil
 	}
 	return p.resumeRaw(t)
+}
+
+// codeChanged tells whether the program rewrote the instruction under s
+// since its plan was made (self-modifying code, a JIT): the copy run out of
+// line, or the emulated call or jump, must be the instruction in memory now,
+// as the CPU would run it. Its first byte is the trap the thread just hit;
+// the rest is read, one system call a hit: PTRACE_PEEKDATA for up to 8
+// bytes (the common case, half the cost of a process_vm_readv here, see
+// BenchmarkCodeCheck), readCode for longer instructions or when the word
+// would reach an unmapped page. (The single-step plan runs the instruction
+// in place and needs no check.)
+func (p *Process) codeChanged(t *Thread, s *site) (bool, error) {
+	n := s.plan.length - 1
+	if n <= 0 {
+		return false, nil
+	}
+	var buf [maxInstLen]byte
+	if n > 8 || ptraceRaw(unix.PTRACE_PEEKDATA, t.tid, uintptr(s.addr+1), uintptrOf(&buf)) != nil {
+		if err := p.readCode(s.addr+1, buf[:n]); err != nil {
+			return false, err
+		}
+	}
+	return !bytes.Equal(buf[:n], s.plan.code[1:1+n]), nil
 }
 
 // stepSingle lifts the trap for one single-step of t with every other

@@ -231,3 +231,17 @@ func TestVforkChildrenScript(t *testing.T) {
 		}
 	}
 }
+
+// A program that rewrites the imm32 of the `mov eax, imm32` under a
+// breakpoint gets the new value, with and without displaced stepping, and
+// the breakpoint keeps hitting.
+func TestSelfModifyingCodeScript(t *testing.T) {
+	prog := target(t, fixture.C(t, "selfmod.c", "-O0", "-g"))
+	for _, flags := range [][]string{nil, {"--no-displaced"}} {
+		args := append(append([]string{"run"}, flags...), "-e", `
+			local bp = brk("getval", function() end, {entry = true})
+			on("exit", function(ev) printf("hits=%d code=%d", bp.hits, ev.code) end)`, prog)
+		check(t, godbg(t, args...), 0, "before=0x11223344\nafter=0x55667788\nagain=0x55667788\nhits=3 code=0\n", "")
+	}
+	noProcessLeft(t, prog)
+}
