@@ -101,6 +101,36 @@ func (p *Process) ensureScratch(t *Thread) error {
 	return nil
 }
 
+// unmapScratch unmaps the scratch area (Detach): the program keeps nothing
+// of godbg's, where each attach used to leave 64 KiB of executable memory.
+// Every thread must be stopped and none inside the area (leaveScratch). A
+// stopped thread runs munmap(2) from the area's own `syscall` instruction:
+// the single-step trap after it needs no fetch from the page gone, and
+// injectSyscall then puts the thread's registers back. A thread inside a
+// system call cannot run it (its registers are the call's), nor one held
+// for its vfork child (the vfork would complete first and wait for the
+// child), nor the child; with no other thread, the area stays.
+func (p *Process) unmapScratch() error {
+	if p.scratch.base == 0 {
+		return nil
+	}
+	for _, t := range p.Threads() {
+		if t.running || t.sys.inCall || t.sys.atEntry || t.vforkOf != nil || p.vforkHeld(t) {
+			continue
+		}
+		ret, err := p.injectSyscall(t, unix.SYS_MUNMAP, uint64(p.scratch.base), scratchSize)
+		if err != nil {
+			return fmt.Errorf("unmap the scratch area: %w", err)
+		}
+		if e := int64(ret); e < 0 && e > -4096 {
+			return fmt.Errorf("unmap the scratch area: %w", unix.Errno(-e))
+		}
+		p.scratch = scratchArea{tried: true}
+		return nil
+	}
+	return nil
+}
+
 // injectSyscall makes the stopped thread t execute one system call and
 // returns its result, leaving t's registers and code as they were. Once the
 // scratch area exists, t runs the area's `syscall` instruction and nothing

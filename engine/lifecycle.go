@@ -58,8 +58,8 @@ func (p *Process) killNow() {
 }
 
 // Detach puts every original byte back, lets threads that are inside the
-// scratch area finish their copied instruction, and releases every thread
-// running, with the signal it stopped with.
+// scratch area finish their copied instruction, unmaps the area, and
+// releases every thread running, with the signal it stopped with.
 func (p *Process) Detach() error {
 	if p.exited {
 		return ErrExited
@@ -100,6 +100,9 @@ func (p *Process) Detach() error {
 	err := p.removeAllTraps()
 	if werr := p.clearDebugRegs(); err == nil {
 		err = werr
+	}
+	if uerr := p.unmapScratch(); err == nil {
+		err = uerr
 	}
 	for _, t := range p.threads {
 		t.flushRegs()
