@@ -25,9 +25,12 @@ func (p *Process) Kill() (*Event, error) {
 // no zombie is left.
 func (p *Process) killNow() {
 	p.killPassive()
+	var vforks []int
 	for _, t := range p.threads {
 		if t.vforkOf != nil {
-			unix.Kill(t.tid, unix.SIGKILL) // a vfork child, part of the program until its exec
+			// A vfork child, part of the program until its exec.
+			unix.Kill(t.tid, unix.SIGKILL)
+			vforks = append(vforks, t.tid)
 		}
 	}
 	unix.Kill(p.pid, unix.SIGKILL)
@@ -49,6 +52,16 @@ func (p *Process) killNow() {
 		}
 		if ws.tid == p.pid && (ws.status.Exited() || ws.status.Signaled()) {
 			p.exitEvent(ws.status)
+		}
+	}
+	for _, tid := range vforks {
+		// Its tracer reaps it first (ptrace(2)); then its parent's parent
+		// does. ECHILD: reaped above already.
+		for {
+			ws, err := wait4(tid, false)
+			if err != nil || ws.status.Exited() || ws.status.Signaled() {
+				break
+			}
 		}
 	}
 	if p.bin != nil {
