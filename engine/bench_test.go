@@ -5,8 +5,10 @@ import (
 	"runtime"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/godbg/godbg/internal/fixture"
+	"golang.org/x/sys/unix"
 )
 
 // hitRun launches the hot loop prog for n calls of fn with a breakpoint
@@ -83,17 +85,31 @@ func BenchmarkHit(b *testing.B) {
 			var before, after runtime.MemStats
 			runtime.ReadMemStats(&before)
 			stops := p.Stops()
+			cpu0 := threadCPU(b)
 			b.ResetTimer()
 			hits := countTo(b, p, bp)
 			b.StopTimer()
+			cpu := threadCPU(b) - cpu0
 			runtime.ReadMemStats(&after)
 			if hits != b.N {
 				b.Fatalf("got %d hits, want %d", hits, b.N)
 			}
 			b.ReportMetric(float64(after.Mallocs-before.Mallocs)/float64(hits), "allocs/hit")
 			b.ReportMetric(float64(p.Stops()-stops)/float64(hits), "stops/hit")
+			b.ReportMetric(float64(cpu.Nanoseconds())/float64(hits), "tracer-cpu-ns/hit")
 		})
 	}
+}
+
+// threadCPU is the CPU time (user and system) of the calling OS thread, the
+// tracer's (hitRun locks it): on a loaded machine it measures the engine's
+// own work per hit where ns/op mostly measures the wait for a CPU.
+func threadCPU(tb testing.TB) time.Duration {
+	var ru unix.Rusage
+	if err := unix.Getrusage(unix.RUSAGE_THREAD, &ru); err != nil {
+		tb.Fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // TestAllocsPerHit holds the engine's hit path to no allocation: a counting
@@ -113,5 +129,27 @@ func TestAllocsPerHit(t *testing.T) {
 	t.Logf("%d allocations for %d hits (%.3f a hit)", allocs, hits, float64(allocs)/n)
 	if allocs > n/100 {
 		t.Errorf("%d allocations for %d hits: want none a hit", allocs, hits)
+	}
+}
+
+// BenchmarkCodeCheck measures what displaced stepping adds to each hit to
+// follow self-modifying code: codeChanged, the read of the instruction's
+// bytes after the trap (hotloop's hot starts with a 3-byte instruction or
+// longer), with the tracee stopped at the breakpoint.
+func BenchmarkCodeCheck(b *testing.B) {
+	p, bp := hitRun(b, fixture.C(b, "hotloop.c", "-O2", "-g"), "hot", false, 10)
+	ev, err := p.Continue(func(ev *Event) (bool, error) { return ev.Bp == bp, nil })
+	if err != nil || ev.Bp != bp {
+		b.Fatalf("Continue: %+v %v", ev, err)
+	}
+	s := p.sites[bp.Addr]
+	if err := p.makePlan(ev.Thread, s); err != nil || s.plan.length < 2 {
+		b.Fatalf("plan %+v %v: want an instruction of 2 bytes or more", s.plan, err)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if changed, err := p.codeChanged(ev.Thread, s); changed || err != nil {
+			b.Fatalf("codeChanged = %v, %v", changed, err)
+		}
 	}
 }

@@ -150,7 +150,7 @@ func (p *Process) syncSite(s *site) error {
 		s.inserted = true
 		p.sites[s.addr] = s
 	case !want && s.inserted:
-		if err := p.writeRaw(s.addr, []byte{s.saved}); err != nil {
+		if err := p.restoreSaved(s); err != nil {
 			return err
 		}
 		s.inserted = false
@@ -228,11 +228,27 @@ func (p *Process) removeAllTraps() error {
 	var first error
 	for _, s := range p.sites {
 		if s.inserted {
-			if err := p.writeRaw(s.addr, []byte{s.saved}); err != nil && first == nil {
+			if err := p.restoreSaved(s); err != nil && first == nil {
 				first = err
 			}
 			s.inserted = false
 		}
 	}
 	return first
+}
+
+// restoreSaved puts s's saved byte back in place of its trap. A program
+// that rewrote its own code over the trap (the byte is no longer 0xcc)
+// keeps what it wrote: the saved byte is stale, and writing it back would
+// corrupt the new instruction. The breakpoint stopped hitting when the trap
+// went, as in gdb.
+func (p *Process) restoreSaved(s *site) error {
+	var b [1]byte
+	if err := p.ReadMemory(s.addr, b[:]); err != nil {
+		return err
+	}
+	if b[0] != int3 {
+		return nil
+	}
+	return p.writeRaw(s.addr, []byte{s.saved})
 }

@@ -11,6 +11,7 @@ package engine
 // lifting the trap for one single-step with every other thread stopped.
 
 import (
+	"bytes"
 	"encoding/binary"
 	"fmt"
 
@@ -64,6 +65,9 @@ type stepPlan struct {
 	target Addr        // planCall with a relative target, planJump
 	inst   x86asm.Inst // planCall through a register or memory
 	dirty  bool
+	// code is the instruction the plan was made from, checked at each hit
+	// (codeChanged): the program may rewrite its own code.
+	code [maxInstLen]byte
 }
 
 // ensureScratch maps the scratch area near the program's code (below its
@@ -96,6 +100,36 @@ func (p *Process) ensureScratch(t *Thread) error {
 		return fmt.Errorf("write the scratch area: %w", err)
 	}
 	p.scratch = area
+	return nil
+}
+
+// unmapScratch unmaps the scratch area (Detach): the program keeps nothing
+// of godbg's, where each attach used to leave 64 KiB of executable memory.
+// Every thread must be stopped and none inside the area (leaveScratch). A
+// stopped thread runs munmap(2) from the area's own `syscall` instruction:
+// the single-step trap after it needs no fetch from the page gone, and
+// injectSyscall then puts the thread's registers back. A thread inside a
+// system call cannot run it (its registers are the call's), nor one held
+// for its vfork child (the vfork would complete first and wait for the
+// child), nor the child; with no other thread, the area stays.
+func (p *Process) unmapScratch() error {
+	if p.scratch.base == 0 {
+		return nil
+	}
+	for _, t := range p.Threads() {
+		if t.running || t.sys.inCall || t.sys.atEntry || t.vforkOf != nil || p.vforkHeld(t) {
+			continue
+		}
+		ret, err := p.injectSyscall(t, unix.SYS_MUNMAP, uint64(p.scratch.base), scratchSize)
+		if err != nil {
+			return fmt.Errorf("unmap the scratch area: %w", err)
+		}
+		if e := int64(ret); e < 0 && e > -4096 {
+			return fmt.Errorf("unmap the scratch area: %w", unix.Errno(-e))
+		}
+		p.scratch = scratchArea{tried: true}
+		return nil
+	}
 	return nil
 }
 
@@ -211,6 +245,14 @@ func (p *Process) singleStep(t *Thread) error {
 			// single-stepped call is in PTRACE_SYSCALL mode.
 			continue
 		}
+		if ws.status.TrapCause() == unix.PTRACE_EVENT_VFORK {
+			// The step must complete the vfork call, which waits for the
+			// child: it is let go untraced (fork_linux.go).
+			if msg, err := ptraceEventMsg(t.tid); err == nil {
+				p.releaseVforkUntraced(int(msg))
+			}
+			continue
+		}
 		if ws.status.TrapCause() > 0 {
 			// a ptrace event (clone, exec) during the step: hand it to the
 			// loop later; the step itself is still to complete.
@@ -242,7 +284,7 @@ func (p *Process) singleStep(t *Thread) error {
 			t.pendingSig = sig
 		} else {
 			// Only one signal is delivered per resume; send this one again.
-			tgkill(p.pid, t.tid, sig)
+			tgkill(t.tgid(), t.tid, sig)
 		}
 	}
 }
@@ -279,6 +321,7 @@ func (p *Process) makePlan(t *Thread, s *site) error {
 		return nil
 	}
 	pl := stepPlan{length: inst.Len, inst: inst}
+	copy(pl.code[:], code[:inst.Len])
 	next := s.addr + Addr(inst.Len)
 	rel, isRel := inst.Args[0].(x86asm.Rel)
 	switch {
@@ -419,6 +462,16 @@ func ripDispOffset(code []byte, inst x86asm.Inst) (off int, ok bool) {
 // stepOver executes the saved instruction of the site t is stopped at and
 // resumes t (cont) or leaves it stopped after the instruction (!cont).
 func (p *Process) stepOver(t *Thread, s *site, cont bool) error {
+	if s.plan.kind != planNone && s.plan.kind != planSingle {
+		changed, err := p.codeChanged(t, s)
+		if err != nil {
+			return err
+		}
+		if changed {
+			// A new slot: another thread may still be running the old one.
+			s.plan = stepPlan{}
+		}
+	}
 	if s.plan.kind == planNone {
 		if err := p.makePlan(t, s); err != nil {
 			return err
@@ -474,6 +527,29 @@ func (p *Process) stepOver(t *Thread, s *site, cont bool) error {
 		return nil
 	}
 	return p.resumeRaw(t)
+}
+
+// codeChanged tells whether the program rewrote the instruction under s
+// since its plan was made (self-modifying code, a JIT): the copy run out of
+// line, or the emulated call or jump, must be the instruction in memory now,
+// as the CPU would run it. Its first byte is the trap the thread just hit;
+// the rest is read, one system call a hit: PTRACE_PEEKDATA for up to 8
+// bytes (the common case, half the cost of a process_vm_readv here, see
+// BenchmarkCodeCheck), readCode for longer instructions or when the word
+// would reach an unmapped page. (The single-step plan runs the instruction
+// in place and needs no check.)
+func (p *Process) codeChanged(t *Thread, s *site) (bool, error) {
+	n := s.plan.length - 1
+	if n <= 0 {
+		return false, nil
+	}
+	var buf [maxInstLen]byte
+	if n > 8 || ptracePeekWord(t.tid, s.addr+1, &buf) != nil {
+		if err := p.readCode(s.addr+1, buf[:n]); err != nil {
+			return false, err
+		}
+	}
+	return !bytes.Equal(buf[:n], s.plan.code[1:1+n]), nil
 }
 
 // stepSingle lifts the trap for one single-step of t with every other

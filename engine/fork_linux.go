@@ -4,13 +4,22 @@ package engine
 // they can be released clean: a child is a copy of the parent's memory, traps
 // included, and would die of SIGTRAP at its first hit. Each child gets the
 // original bytes back and is detached; only the process godbg started or
-// attached is debugged. (vfork children share the parent's memory and are not
-// traced: TRACEVFORK is off.)
+// attached is debugged.
+//
+// vfork(2) children (and clone(CLONE_VM|CLONE_VFORK): glibc's posix_spawn,
+// Go's os/exec) run in the program's own memory, traps and scratch area
+// included, so they cannot be cleaned and let go. PTRACE_O_TRACEVFORK
+// attaches them, and each is traced as one more thread of the program until
+// its exec (PTRACE_EVENT_EXEC: its new image has no traps, it is detached)
+// or its exit: its hits are the program's, counted and reported with its
+// tid. The thread that called vfork is held at its PTRACE_EVENT_VFORK stop
+// meanwhile; the kernel would keep it waiting for the child anyway, in a
+// wait that only a fatal signal ends (kernel/fork.c, wait_for_vfork_done), so
+// it is as good as stopped and a SIGSTOP could not stop it.
 //
 // In seccomp mode, once a filter is installed, children carry it and would
 // get ENOSYS from the hooked calls untraced: they are kept traced passively
-// instead of detached (seccomp.go), vfork children too (TRACEVFORK is on
-// then; their memory, traps included, is the parent's and stays as is).
+// instead of detached (seccomp.go), vfork children from their exec on.
 
 import (
 	"fmt"
@@ -61,13 +70,82 @@ func (p *Process) forkChildBorn(child int) error {
 	}
 }
 
-// vforkChildBorn handles the parent's vfork event (seccomp mode).
-func (p *Process) vforkChildBorn(child int) error {
-	if p.sys.vforks == nil {
-		p.sys.vforks = map[int]bool{}
+// vforkChildBorn handles parent's vfork event: the child becomes a thread of
+// ours until its exec or exit, and parent stays stopped until then (resume).
+func (p *Process) vforkChildBorn(parent *Thread, child int) error {
+	c := p.addThread(child)
+	c.vforkOf = parent
+	parent.vforkChild = c
+	if _, seen := p.forks[child]; seen {
+		// Its first stop came before the event and is held: it runs now.
+		delete(p.forks, child)
+		return p.resume(c)
 	}
-	p.sys.vforks[child] = true
-	return p.forkChildBorn(child)
+	c.newborn, c.running = true, true
+	return nil
+}
+
+// vforkHeld tells whether t is a thread held stopped for its vfork child.
+func (p *Process) vforkHeld(t *Thread) bool {
+	c := t.vforkChild
+	if c != nil && p.threads[c.tid] != c {
+		t.vforkChild = nil // the child is gone
+		c = nil
+	}
+	return c != nil
+}
+
+// vforkChildGone ends the tracing of a vfork child that exited or execed
+// and resumes the thread held for it.
+func (p *Process) vforkChildGone(c *Thread) error {
+	delete(p.threads, c.tid)
+	parent := c.vforkOf
+	if parent == nil || parent.vforkChild != c {
+		return nil
+	}
+	parent.vforkChild = nil
+	if p.threads[parent.tid] != parent || parent.running {
+		return nil
+	}
+	return p.resume(parent)
+}
+
+// vforkChildExeced releases a vfork child at its exec stop: its new image
+// has none of our traps.
+func (p *Process) vforkChildExeced(c *Thread) error {
+	if stopPending(fmt.Sprintf("/proc/%d/status", c.tid), "SigPnd:") {
+		// A stop request of ours that crossed the exec: taken now, or it
+		// would stop the new program once detached.
+		p.takeStop(c)
+	}
+	if p.keepChildren() {
+		if err := p.keepPassive(c.tid); err != nil {
+			return err
+		}
+	} else if err := ptraceRaw(unix.PTRACE_DETACH, c.tid, 0, uintptr(c.pendingSig)); err != nil && err != unix.ESRCH {
+		return fmt.Errorf("release vfork child %d: %w", c.tid, err)
+	}
+	return p.vforkChildGone(c)
+}
+
+// releaseVforkUntraced lets a vfork child go untraced, its traps (the
+// program's) in place: the vfork came while the engine single-stepped its
+// caller, which must complete the call, and so wait for the child, before
+// anything else runs.
+func (p *Process) releaseVforkUntraced(child int) {
+	if _, seen := p.forks[child]; !seen {
+		for {
+			ws, err := wait4(child, false)
+			if err != nil || ws.status.Exited() || ws.status.Signaled() {
+				return
+			}
+			if ws.status.Stopped() {
+				break
+			}
+		}
+	}
+	delete(p.forks, child)
+	unix.PtraceDetach(child) // ESRCH: it is gone
 }
 
 // forkChildStopped handles a fork child's first stop seen by the loop, and
@@ -90,15 +168,11 @@ func (p *Process) forkChildStopped(child int) error {
 // and detaches it.
 func (p *Process) releaseChild(child int) error {
 	delete(p.forks, child)
-	shared := p.sys.vforks[child]
-	delete(p.sys.vforks, child)
-	if !shared {
-		if err := p.softRestoreChild(child); err != nil {
-			return fmt.Errorf("release fork child %d: %w", child, err)
-		}
+	if err := p.softRestoreChild(child); err != nil {
+		return fmt.Errorf("release fork child %d: %w", child, err)
 	}
 	f, err := os.OpenFile(fmt.Sprintf("/proc/%d/mem", child), os.O_RDWR, 0)
-	if err == nil && !shared {
+	if err == nil {
 		for _, s := range p.sites {
 			if s.inserted {
 				f.WriteAt([]byte{s.saved}, int64(s.addr))

@@ -25,6 +25,14 @@ func (p *Process) Kill() (*Event, error) {
 // no zombie is left.
 func (p *Process) killNow() {
 	p.killPassive()
+	var vforks []int
+	for _, t := range p.threads {
+		if t.vforkOf != nil {
+			// A vfork child, part of the program until its exec.
+			unix.Kill(t.tid, unix.SIGKILL)
+			vforks = append(vforks, t.tid)
+		}
+	}
 	unix.Kill(p.pid, unix.SIGKILL)
 	for _, ws := range p.deferred {
 		if ws.tid == p.pid && (ws.status.Exited() || ws.status.Signaled()) {
@@ -46,14 +54,24 @@ func (p *Process) killNow() {
 			p.exitEvent(ws.status)
 		}
 	}
+	for _, tid := range vforks {
+		// Its tracer reaps it first (ptrace(2)); then its parent's parent
+		// does. ECHILD: reaped above already.
+		for {
+			ws, err := wait4(tid, false)
+			if err != nil || ws.status.Exited() || ws.status.Signaled() {
+				break
+			}
+		}
+	}
 	// The binary and the libraries' files stay open, as after an exit of
 	// the program's own: symbols and lines are still looked up after the
 	// end (a script's on("end") summary names what it collected).
 }
 
 // Detach puts every original byte back, lets threads that are inside the
-// scratch area finish their copied instruction, and releases every thread
-// running, with the signal it stopped with.
+// scratch area finish their copied instruction, unmaps the area, and
+// releases every thread running, with the signal it stopped with.
 func (p *Process) Detach() error {
 	if p.exited {
 		return ErrExited
@@ -95,13 +113,16 @@ func (p *Process) Detach() error {
 	if werr := p.clearDebugRegs(); err == nil {
 		err = werr
 	}
+	if uerr := p.unmapScratch(); err == nil {
+		err = uerr
+	}
 	for _, t := range p.threads {
 		t.flushRegs()
 		sig := t.pendingSig
 		if e := unix.PtraceDetach(t.tid); e != nil && sig == 0 {
 			_ = e // ESRCH: the thread exited meanwhile.
 		} else if sig != 0 {
-			tgkill(p.pid, t.tid, sig)
+			tgkill(t.tgid(), t.tid, sig)
 		}
 	}
 	p.exited = true
@@ -141,7 +162,11 @@ func (p *Process) drainStops() {
 	for round := 0; round < 4; round++ {
 		drained := false
 		for _, t := range p.Threads() {
-			if !stopPending(fmt.Sprintf("/proc/%d/task/%d/status", p.pid, t.tid), "SigPnd:") &&
+			if p.vforkHeld(t) {
+				// Resumed, it would wait for its vfork child, stopped.
+				continue
+			}
+			if !stopPending(fmt.Sprintf("/proc/%d/task/%d/status", t.tgid(), t.tid), "SigPnd:") &&
 				!(t.tid == p.pid && stopPending(fmt.Sprintf("/proc/%d/status", p.pid), "ShdPnd:")) {
 				continue
 			}

@@ -1,6 +1,8 @@
 package engine
 
 import (
+	"unsafe"
+
 	"fmt"
 
 	"golang.org/x/sys/unix"
@@ -31,6 +33,23 @@ func (p *Process) ReadMemory(addr Addr, buf []byte) error {
 	return fmt.Errorf("read %d bytes at %#x: %w", len(buf), uint64(addr), errOrShort(err))
 }
 
+// readCode reads a few bytes of code on the hit path: one raw
+// process_vm_readv(2) with the vectors on the stack, so that the hit
+// allocates nothing and skips the runtime's system call bookkeeping (the
+// bytes follow an instruction the thread just ran, so their page is
+// resident and the call does not block); ReadMemory when that fails.
+func (p *Process) readCode(addr Addr, buf []byte) error {
+	local := unix.Iovec{Base: &buf[0]}
+	local.SetLen(len(buf))
+	remote := unix.RemoteIovec{Base: uintptr(addr), Len: len(buf)}
+	n, _, e := unix.RawSyscall6(unix.SYS_PROCESS_VM_READV, uintptr(p.pid),
+		uintptr(unsafe.Pointer(&local)), 1, uintptr(unsafe.Pointer(&remote)), 1, 0)
+	if e == 0 && int(n) == len(buf) {
+		return nil
+	}
+	return p.ReadMemory(addr, buf)
+}
+
 // ReadOriginal reads like ReadMemory, with each trap's saved byte in place.
 func (p *Process) ReadOriginal(addr Addr, buf []byte) error {
 	if err := p.ReadMemory(addr, buf); err != nil {
@@ -43,7 +62,9 @@ func (p *Process) ReadOriginal(addr Addr, buf []byte) error {
 func (p *Process) patchSaved(addr Addr, buf []byte) {
 	end := addr + Addr(len(buf))
 	for a, s := range p.sites {
-		if s.inserted && a >= addr && a < end {
+		// A trap the program wrote over (self-modifying code) shows the
+		// program's byte.
+		if s.inserted && a >= addr && a < end && buf[a-addr] == int3 {
 			buf[a-addr] = s.saved
 		}
 	}

@@ -112,6 +112,11 @@ type Thread struct {
 	// engine single-step of this thread and are not yet reported.
 	watchFired uint64
 	sys        threadSyscall // where it is in a system call (syscall.go)
+
+	// vforkOf is, on a vfork child traced until its exec (fork_linux.go),
+	// the thread that called vfork; vforkChild is, on that thread, the
+	// child it is held stopped for.
+	vforkOf, vforkChild *Thread
 }
 
 func (p *Process) Pid() int               { return p.pid }
@@ -153,6 +158,15 @@ func (p *Process) addThread(tid int) *Thread {
 }
 
 func (t *Thread) Tid() int { return t.tid }
+
+// tgid is the thread group the task belongs to, for tgkill(2): the
+// program's, but a vfork child is a process of its own.
+func (t *Thread) tgid() int {
+	if t.vforkOf != nil {
+		return t.tid
+	}
+	return t.p.pid
+}
 
 // Regs returns the thread's registers, read once per stop.
 func (t *Thread) Regs() (*Regs, error) {

@@ -12,7 +12,7 @@ import (
 )
 
 const ptraceOptions = unix.PTRACE_O_TRACECLONE | unix.PTRACE_O_TRACEEXEC | unix.PTRACE_O_TRACEFORK |
-	unix.PTRACE_O_TRACESYSGOOD | unix.PTRACE_O_EXITKILL
+	unix.PTRACE_O_TRACEVFORK | unix.PTRACE_O_TRACESYSGOOD | unix.PTRACE_O_EXITKILL
 
 // ptraceCont resumes tid, delivering sig (0 for none).
 //
@@ -124,4 +124,13 @@ func wait4(pid int, nohang bool) (waitStatus, error) {
 
 func tgkill(pid, tid int, sig syscall.Signal) error {
 	return unix.Tgkill(pid, tid, sig)
+}
+
+// ptracePeekWord reads the 8 bytes at addr into the start of buf
+// (PTRACE_PEEKDATA: the raw system call stores the word at data).
+func ptracePeekWord(tid int, addr Addr, buf *[maxInstLen]byte) error {
+	if _, _, e := unix.RawSyscall6(unix.SYS_PTRACE, unix.PTRACE_PEEKDATA, uintptr(tid), uintptr(addr), uintptr(unsafe.Pointer(buf)), 0, 0); e != 0 {
+		return e
+	}
+	return nil
 }

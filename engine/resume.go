@@ -10,6 +10,9 @@ import (
 
 // resume continues t: over the trap it reported, if it is still there.
 func (p *Process) resume(t *Thread) error {
+	if t.vforkChild != nil && p.vforkHeld(t) {
+		return nil // until its vfork child execs or exits (fork_linux.go)
+	}
 	if t.watchFired != 0 {
 		// A watchpoint fired during an engine single-step of t (the step
 		// over a trap without displaced stepping): t stays stopped and its
@@ -106,7 +109,7 @@ func (p *Process) stopAll(except *Thread) error {
 			continue
 		}
 		if !t.stopWanted && !t.newborn {
-			if err := tgkill(p.pid, t.tid, unix.SIGSTOP); err != nil {
+			if err := tgkill(t.tgid(), t.tid, unix.SIGSTOP); err != nil {
 				continue // ESRCH: it is exiting; wait4 reports that
 			}
 			t.stopWanted = true

@@ -55,16 +55,12 @@ type seccompState struct {
 	// passive holds the tasks of fork children kept traced: tid -> its
 	// first stop (the attach SIGSTOP) was seen.
 	passive map[int]bool
-	// vforks are children sharing the program's memory (vfork, CLONE_VM):
-	// their copy of the traps is the program's own, left in place.
-	vforks map[int]bool
 }
 
-// ptraceOptions is what Launch sets: seccomp mode adds the seccomp stops
-// and vfork children (whose hooked calls need a tracer too).
+// ptraceOptions is what Launch sets: seccomp mode adds the seccomp stops.
 func (p *Process) ptraceOptions() int {
 	if p.sys.seccomp {
-		return ptraceOptions | unix.PTRACE_O_TRACESECCOMP | unix.PTRACE_O_TRACEVFORK
+		return ptraceOptions | unix.PTRACE_O_TRACESECCOMP
 	}
 	return ptraceOptions
 }

@@ -266,6 +266,13 @@ func (p *Process) stepSyscall(t *Thread, hook Hook) (ev *Event, done bool, err e
 			if info.Op == syscallInfoSeccomp && p.sys.seccomp {
 				sev = p.syscallEntryEvent(t, info, true)
 			}
+		case st.TrapCause() == unix.PTRACE_EVENT_VFORK:
+			// The step waits for the vfork child: it goes untraced, as
+			// singleStep lets it.
+			if msg, err := ptraceEventMsg(t.tid); err == nil {
+				p.releaseVforkUntraced(int(msg))
+			}
+			continue
 		case st.TrapCause() > 0:
 			// A ptrace event inside the call (clone, exec): the loop
 			// takes it later, as singleStep does.
@@ -291,7 +298,7 @@ func (p *Process) stepSyscall(t *Thread, hook Hook) (ev *Event, done bool, err e
 			if t.pendingSig == 0 {
 				t.pendingSig = sig
 			} else {
-				tgkill(p.pid, t.tid, sig)
+				tgkill(t.tgid(), t.tid, sig)
 			}
 			continue
 		}

@@ -15,6 +15,9 @@ func (p *Process) handleStatus(ws waitStatus) (*Event, error) {
 	st := ws.status
 	t := p.threads[ws.tid]
 	if st.Exited() || st.Signaled() {
+		if t != nil && t.vforkOf != nil {
+			return nil, p.vforkChildGone(t)
+		}
 		if t != nil {
 			delete(p.threads, ws.tid)
 		}
@@ -130,18 +133,19 @@ func (p *Process) handlePtraceEvent(t *Thread, cause int) (*Event, error) {
 			return nil, err
 		}
 		return nil, p.resume(t)
-	case unix.PTRACE_EVENT_VFORK: // seccomp mode only (seccomp.go)
+	case unix.PTRACE_EVENT_VFORK:
 		msg, err := ptraceEventMsg(t.tid)
 		if err != nil {
 			return nil, p.vanished(t, err)
 		}
-		if err := p.vforkChildBorn(int(msg)); err != nil {
-			return nil, err
-		}
-		return nil, p.resume(t)
+		// t stays stopped here until the child execs or exits (resume).
+		return nil, p.vforkChildBorn(t, int(msg))
 	case unix.PTRACE_EVENT_SECCOMP:
 		return p.seccompStop(t)
 	case unix.PTRACE_EVENT_EXEC:
+		if t.vforkOf != nil {
+			return nil, p.vforkChildExeced(t)
+		}
 		for tid := range p.threads {
 			if tid != p.pid {
 				delete(p.threads, tid)

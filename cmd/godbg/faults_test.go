@@ -200,3 +200,48 @@ func TestForkedChildrenRunClean(t *testing.T) {
 		noProcessLeft(t, prog)
 	}
 }
+
+// vfork children share the program's memory, traps included: a C program's
+// vfork children that call a function with a breakpoint, and a Go program's
+// os/exec children (clone with CLONE_VFORK|CLONE_VM, where the child runs
+// syscall.runtime_AfterForkInChild before its exec), survive, and their hits
+// are counted as the program's, each with the child's tid.
+func TestVforkChildrenScript(t *testing.T) {
+	for _, tt := range []struct{ name, prog, parentFn, childFn, want string }{
+		{"C", fixture.C(t, "vforker.c", "-O0", "-g"), "", "mark",
+			"vforked 50/50 ok, parent marks 50, spawned 10/10 ok\nhits=100 tids=51 code=0\n"}, // 50 children and the program
+		{"Go", fixture.Go(t, "goexec"), "main.Step", "syscall.runtime_AfterForkInChild",
+			"ran 20/20 ok, steps 20\nhits=20 tids=20 code=0\n"},
+	} {
+		for _, flags := range [][]string{nil, {"--no-displaced"}} {
+			prog := target(t, tt.prog)
+			args := append([]string{"run"}, flags...)
+			args = append(args, "-e", `
+				if params.parent ~= "" then brk(params.parent, function() end) end
+				local kids = {}
+				local bp = brk(params.child, function(ev) kids[ev.tid] = true end)
+				on("exit", function(ev)
+					local n = 0
+					for _ in pairs(kids) do n = n + 1 end
+					printf("hits=%d tids=%d code=%d", bp.hits, n, ev.code)
+				end)`, "-a", "parent="+tt.parentFn, "-a", "child="+tt.childFn, prog)
+			r := godbg(t, args...)
+			check(t, r, 0, tt.want, "")
+			noProcessLeft(t, prog)
+		}
+	}
+}
+
+// A program that rewrites the imm32 of the `mov eax, imm32` under a
+// breakpoint gets the new value, with and without displaced stepping, and
+// the breakpoint keeps hitting.
+func TestSelfModifyingCodeScript(t *testing.T) {
+	prog := target(t, fixture.C(t, "selfmod.c", "-O0", "-g"))
+	for _, flags := range [][]string{nil, {"--no-displaced"}} {
+		args := append(append([]string{"run"}, flags...), "-e", `
+			local bp = brk("getval", function() end, {entry = true})
+			on("exit", function(ev) printf("hits=%d code=%d", bp.hits, ev.code) end)`, prog)
+		check(t, godbg(t, args...), 0, "before=0x11223344\nafter=0x55667788\nagain=0x55667788\nhits=3 code=0\n", "")
+	}
+	noProcessLeft(t, prog)
+}
