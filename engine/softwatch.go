@@ -19,9 +19,11 @@ package engine
 // A write by the kernel inside a system call (read(2) into the watched
 // page) does not fault: it fails with EFAULT. While software watchpoints
 // exist every thread runs with system call stops (PTRACE_SYSCALL), and a
-// call that returns EFAULT is run again with the pages open and the other
-// threads held; what it changed in a watched range is a hit at the
-// instruction after the `syscall` (softSyscallExit).
+// call that returns EFAULT is made again with the pages open; what it
+// changed in a watched range is a hit at the instruction after the
+// `syscall` (softSyscallExit). While it runs, the other threads run too:
+// their accesses to the open pages are seen only as a change of value at
+// the call's end.
 //
 // Which kind a watchpoint gets: hardware while the debug registers are
 // known to fire (probed once per process: hwWatchProbe) and a slot is free,
@@ -84,7 +86,8 @@ func ParseWatchKind(s string) (WatchKind, error) {
 // softPage is a page protected for software watchpoints.
 type softPage struct {
 	prot int // the page's own protection, given back at the end
-	cur  int // what it has now
+	cur  int // what the watchpoints want it to have
+	open int // retried system calls that need it open now (cur not applied)
 }
 
 // softState is the software side of watchState.
@@ -94,6 +97,9 @@ type softState struct {
 	// stepping is set while a faulting access is stepped: a fault then is
 	// the step's own business (softStep), not a new access to handle.
 	stepping bool
+	// retries are the system calls being made again with the pages open,
+	// by thread (softSyscallExit).
+	retries map[int]softRetry
 }
 
 func (s *softState) active() bool { return len(s.pages) > 0 }
@@ -292,13 +298,15 @@ func (p *Process) reprotect() error {
 	for pg, sp := range p.watch.soft.pages {
 		want, used := p.softProt(pg, sp.prot)
 		if want != sp.cur {
-			if err := p.mprotect(pg, want); err != nil && first == nil {
+			if sp.open > 0 {
+				sp.cur = want // applied when the retried calls close it
+			} else if err := p.mprotect(pg, want); err != nil && first == nil {
 				first = err
 				continue
 			}
 			sp.cur = want
 		}
-		if !used {
+		if !used && sp.open == 0 {
 			delete(p.watch.soft.pages, pg)
 		}
 	}
@@ -487,58 +495,118 @@ func (p *Process) accessWidth(pc Addr) int {
 func (p *Process) softSyscallStops() bool { return p.watch.soft.active() }
 
 // softSyscallExit handles a system call exit while software watchpoints
-// exist: a call that failed with EFAULT may have met a protected page. It
-// is made again with every watched page open and the other threads held;
-// what the kernel then wrote in a watched range is a hit (fired). again is
-// true when the call was run again (its result is now in t's rax).
-func (p *Process) softSyscallExit(t *Thread, ret int64) (fired uint64, again bool, err error) {
-	if ret != -int64(unix.EFAULT) || !p.watch.soft.active() || p.watch.soft.stepping {
+// exist. A call that failed with EFAULT while one of its pointers lies in a
+// mapping with a protected page is made again: the pages are opened, t is
+// rewound onto its `syscall` instruction (rax = the call's number; the
+// kernel keeps the argument registers) and resumed; it runs the call again
+// through the event loop, so that a blocking call blocks nobody but itself
+// (no thread is held) and signals come as they would. ts.softRetry marks
+// it: its second entry is not reported again, and its exit closes the pages
+// and reports as hits the watched bytes the call changed (fired). retried
+// is true when t was rewound: the exit is not to be reported.
+func (p *Process) softSyscallExit(t *Thread, ts *threadSyscall, nr int, ret int64) (fired uint64, retried bool, err error) {
+	if ts.softRetry {
+		before := p.watch.soft.retries[t.tid]
+		delete(p.watch.soft.retries, t.tid)
+		for i, wp := range p.watch.soft.wps {
+			if wp != nil && before.bytes[i] != string(p.softBytes(wp)) {
+				fired |= 1 << (4 + i)
+			}
+		}
+		return fired, false, p.closePages(t, before.pages)
+	}
+	if ret != -int64(unix.EFAULT) || !p.watch.soft.active() || !p.softPointerArgs(nr, ts.args) {
 		return 0, false, nil
 	}
 	r, err := t.Regs()
 	if err != nil {
 		return 0, false, err
 	}
-	call := *r
-	restart, err := p.holdOthers(t)
-	if err != nil {
+	var insn [2]byte
+	if err := p.ReadOriginal(Addr(r.Rip-2), insn[:]); err != nil || !(insn == [2]byte{0x0f, 0x05} || insn == [2]byte{0xcd, 0x80}) {
+		return 0, false, nil // not after a syscall instruction: nothing to run again
+	}
+	retry := softRetry{bytes: p.softSnapshot()}
+	for pg, sp := range p.watch.soft.pages {
+		if sp.open == 0 {
+			if err := p.mprotectBy(t, pg, sp.prot); err != nil {
+				p.closePages(t, retry.pages)
+				return 0, false, err
+			}
+		}
+		sp.open++
+		retry.pages = append(retry.pages, pg)
+	}
+	if p.watch.soft.retries == nil {
+		p.watch.soft.retries = map[int]softRetry{}
+	}
+	p.watch.soft.retries[t.tid] = retry
+	if r, err = t.Regs(); err != nil { // injected calls restored them
 		return 0, false, err
 	}
-	before := p.softSnapshot()
-	p.watch.soft.stepping = true
-	defer func() { p.watch.soft.stepping = false }()
-	// At the exit stop t is back in user mode's registers: rip is after
-	// the `syscall`. Run the same call again through injectSyscall (which
-	// restores t's registers), the pages open around it.
-	for pg, sp := range p.watch.soft.pages {
-		if err := p.mprotectBy(t, pg, sp.prot); err != nil {
-			return 0, false, err
+	r.Rip -= 2
+	r.Rax = uint64(nr)
+	t.regsDirty = true
+	*ts = threadSyscall{inCall: true, nr: nr, args: ts.args, entered: ts.entered, softRetry: true}
+	return 0, true, nil
+}
+
+// softRetry is a system call being made again with the pages open.
+type softRetry struct {
+	bytes [maxSoftWatch]string // the watched bytes before it
+	pages []Addr               // the pages it opened
+}
+
+// closePages gives pages opened for a retried call their protection back
+// once no other retried call needs them open.
+func (p *Process) closePages(t *Thread, pages []Addr) error {
+	var first error
+	for _, pg := range pages {
+		sp := p.watch.soft.pages[pg]
+		if sp == nil || sp.open == 0 {
+			continue
+		}
+		if sp.open--; sp.open == 0 && sp.cur != sp.prot {
+			if err := p.mprotect(pg, sp.cur); err != nil && first == nil {
+				first = err
+			}
 		}
 	}
-	res, ierr := p.injectSyscall(t, call.Orig_rax, call.Rdi, call.Rsi, call.Rdx, call.R10, call.R8, call.R9)
-	for pg, sp := range p.watch.soft.pages {
-		if err := p.mprotectBy(t, pg, sp.cur); err != nil && ierr == nil {
-			ierr = err
+	return first
+}
+
+// softPointerArgs tells whether a pointer argument of call nr lies in a
+// mapping that holds a protected page: only then can a protected page have
+// made the call fail (an EFAULT of a bad pointer elsewhere is the
+// program's own and is not made again).
+func (p *Process) softPointerArgs(nr int, args [6]uint64) bool {
+	sig := SyscallSignature(nr)
+	for i, a := range args {
+		if sig != nil && (i >= len(sig.Params) || sig.Params[i].Kind != ArgPtr) {
+			continue
+		}
+		m, ok := readMapping(p.pid, Addr(a))
+		if !ok {
+			continue
+		}
+		for pg := range p.watch.soft.pages {
+			if pg >= m.lo && pg < m.hi {
+				return true
+			}
 		}
 	}
-	if ierr == nil {
-		r, err := t.Regs()
-		if err == nil {
-			r.Rax = res
-			t.regsDirty = true
-		} else {
-			ierr = err
+	return false
+}
+
+// softThreadGone closes the pages a thread that died in a retried call had
+// opened.
+func (p *Process) softThreadGone(tid int) {
+	if r, ok := p.watch.soft.retries[tid]; ok {
+		delete(p.watch.soft.retries, tid)
+		if t := p.stoppedThread(); t != nil {
+			p.closePages(t, r.pages)
 		}
 	}
-	for i, wp := range p.watch.soft.wps {
-		if wp != nil && before[i] != string(p.softBytes(wp)) {
-			fired |= 1 << (4 + i)
-		}
-	}
-	if err := restart(); err != nil && ierr == nil {
-		ierr = err
-	}
-	return fired, true, ierr
 }
 
 // softRestoreChild gives a fork child's copy of the protected pages their

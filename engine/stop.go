@@ -20,6 +20,7 @@ func (p *Process) handleStatus(ws waitStatus) (*Event, error) {
 		}
 		if t != nil {
 			delete(p.threads, ws.tid)
+			p.softThreadGone(ws.tid)
 		}
 		if ws.tid != p.pid {
 			return nil, nil

@@ -76,6 +76,9 @@ type threadSyscall struct {
 	// wantExit: resume with PTRACE_SYSCALL (seccomp mode: the exit stop
 	// of a call that was reported at its seccomp stop).
 	wantExit bool
+	// softRetry: the call is made again after an EFAULT from a software
+	// watchpoint's page (softSyscallExit); its second entry is silent.
+	softRetry bool
 }
 
 // CatchSyscall reports the entry and exit of the system calls nrs (or all
@@ -170,6 +173,9 @@ func (p *Process) syscallStop(t *Thread) (*Event, error) {
 	}
 	switch info.Op {
 	case syscallInfoEntry:
+		if t.sys.softRetry {
+			return nil, p.resume(t) // made again: reported once already
+		}
 		if p.sys.seccomp {
 			// A PTRACE_SYSCALL resume that found no exit to stop at (the
 			// call ended in a single-step): the filter reports the entries.
@@ -198,6 +204,9 @@ func (p *Process) syscallEntry(t *Thread, info *syscallInfo, seccomp bool) (*Eve
 func (p *Process) syscallEntryEvent(t *Thread, info *syscallInfo, seccomp bool) *Event {
 	nr := int(int64(info.Nr))
 	ts := &t.sys
+	if ts.softRetry && ts.nr == nr {
+		return nil // made again (softSyscallExit): reported once already
+	}
 	*ts = threadSyscall{inCall: true, nr: nr, args: info.Args}
 	cs := p.catchesFor(nr)
 	if len(cs) == 0 {
@@ -257,15 +266,18 @@ func (p *Process) syscallExitEvent(t *Thread, pc Addr, ret int64) (*Event, error
 	}
 	if !ts.skip {
 		// A kernel write into a software watchpoint's page fails with
-		// EFAULT: the call is made again with the page open.
-		fired, again, err := p.softSyscallExit(t, ret)
+		// EFAULT: the call is made again with the page open; its exit
+		// comes later and is the one reported.
+		again := ts
+		fired, retried, err := p.softSyscallExit(t, &again, nr, ret)
 		if err != nil {
 			return nil, err
 		}
-		if again {
-			ret = int64(r.Rax)
-			t.watchFired |= fired
+		if retried {
+			t.sys = again
+			return nil, nil
 		}
+		t.watchFired |= fired
 	}
 	cs := p.catchesFor(nr)
 	if len(cs) == 0 {

@@ -605,7 +605,8 @@ func testWatchRecipe(t *testing.T, mode []string) {
 // hit unless it writes the watched bytes (then the hit is at the
 // instruction after the call, in libc's read); the program's writes to the
 // page's other bytes are no hits; a fork child's writes to its copy do not
-// kill it. Software watchpoints only meet these (hardware ones watch bytes,
+// kill it; a read(2) into the watched bytes that blocks until another
+// thread writes the pipe completes (the call made again holds no thread). Software watchpoints only meet these (hardware ones watch bytes,
 // not pages), and the test runs in both modes all the same.
 func TestWatchKernelAndFork(t *testing.T) {
 	modes, _ := watchModes(t)
@@ -617,13 +618,18 @@ func TestWatchKernelAndFork(t *testing.T) {
 					printf("hit %s %d", where(ev.pc).sym, mem.i64(ev.addr))
 				end)
 				on("exit", function(ev) print(wp.hits, ev.code) end)`, prog)
-			want := "hit read 42\nhit bump 5\n"
-			hits := 2
+			want := "hit read 42\nhit read 77\n"
+			hits := 3
+			if mode == "rw" {
+				want += "hit main 77\n" // r3v = g.counter
+				hits++
+			}
+			want += "hit bump 5\n"
 			if mode == "rw" {
 				want += "hit main 5\n" // printf's argument
-				hits = 3
+				hits++
 			}
-			want += "r1=5 buf=hello r2=8 counter=5 other=7 child=3\n" + strconv.Itoa(hits) + "\t0\n"
+			want += "r1=5 buf=hello r2=8 r3=8/77 counter=5 other=7 child=3\n" + strconv.Itoa(hits) + "\t0\n"
 			check(t, r, 0, want, "")
 		}
 	}
