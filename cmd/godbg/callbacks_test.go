@@ -95,7 +95,7 @@ func TestKillDetachFromCallback(t *testing.T) {
 		lines := strings.Split(strings.TrimSuffix(r.stdout, "\n"), "\n")
 		sort.Strings(lines)
 		want := []string{
-			"-e:9: the process has exited",
+			"-e:9: regs: the process has exited",
 			"-e:14: cont: the process was detached",
 			"cont: breakpoint 500",
 			"cont: detach 501",

@@ -183,7 +183,7 @@ sys({"openat", "read", "write"}, function(ev)
 			if ev.ret >= 0 then fds[ev.ret] = true; print("openat fd") else printf("openat ret=%d", ev.ret) end
 		end
 	elseif ev.phase == "exit" and fds[ev.args[1]] then
-		printf("%s fd count=%d ret=%d data=%q", ev.name, ev.args[3], ev.ret, mem(ev.args[2], math.max(ev.ret, 0)))
+		printf("%s fd count=%d ret=%d data=\"%s\"", ev.name, ev.args[3], ev.ret, (mem(ev.args[2], math.max(ev.ret, 0)):gsub("\n", "\\n")))
 	end
 end)`
 
