@@ -44,7 +44,22 @@ func (p *Process) DebugInfo() (*debuginfo.Info, error) {
 	f := p.bin.ELF()
 	d, _ := p.bin.DWARF() // nil without DWARF: symbols and CFI still serve
 	p.dbg, p.dbgErr = debuginfo.NewWithSymbols(f, d, uint64(p.bias), funcLookup(p.bin))
+	if p.dbg != nil && p.bin.IsGo() {
+		p.dbg.SetGoTable(goTable{p.bin})
+	}
 	return p.dbg, p.dbgErr
+}
+
+// goTable hands symtab's pclntab reader to debuginfo, for Go programs
+// without DWARF.
+type goTable struct{ b *symtab.Binary }
+
+func (g goTable) PCToLine(pc uint64) (string, int, bool) { return g.b.PCToLine(symtab.Addr(pc)) }
+func (g goTable) SPDelta(pc uint64) (int64, bool)        { return g.b.SPDelta(symtab.Addr(pc)) }
+func (g goTable) GoVersion() string                      { return g.b.GoVersion() }
+func (g goTable) Func(name string) (uint64, uint64, bool) {
+	s, ok := g.b.LookupSym(name)
+	return uint64(s.Addr), s.Size, ok && s.Kind == symtab.Func
 }
 
 // funcLookup hands symtab's function index to debuginfo, which then reads
@@ -75,6 +90,10 @@ func (t *Thread) GoroutineID() (id int64, ok bool) {
 		d, err := p.bin.DWARF()
 		if err == nil {
 			p.goids, err = debuginfo.NewGoidReader(d)
+		} else {
+			// Without DWARF (-ldflags=-w, the go command itself): the
+			// layout of runtime.g for the program's Go release.
+			p.goids, err = debuginfo.NewGoidReaderForVersion(p.bin.GoVersion())
 		}
 		p.goidsErr = err
 	}

@@ -73,7 +73,7 @@ func (i *Info) GoroutineOffsets() (GOffsets, error) {
 
 func (i *Info) computeGOffsets() (GOffsets, error) {
 	if i.dw == nil {
-		return GOffsets{}, errors.New("goroutines: no DWARF")
+		return i.tableGOffsets()
 	}
 	gt, err := i.typeByName("runtime.g")
 	if err != nil {

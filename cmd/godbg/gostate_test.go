@@ -1,0 +1,124 @@
+package main
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/godbg/godbg/internal/fixture"
+)
+
+// strippedScript reads what a Go program keeps without DWARF: symbols,
+// a breakpoint by name, where, bt (after the prologue, at the very entry,
+// and in a frameless assembly function under a system call), goroutine ids
+// and the goroutine list.
+const strippedScript = `
+for _, s in ipairs(syms("main.*")) do printf("sym %s %s %d %s", s.name, hex(s.addr), s.size, s.kind) end
+printf("sym(main.main)=%s", hex(sym("main.main")))
+local n = 0
+brk("main.BreakMe", function(ev)
+	n = n + 1
+	if n > 1 then return end
+	local w = where(ev.addr)
+	printf("hit %s %s goid=%s where=%s+%d %s:%d", hex(ev.addr), ev.sym, tostring(ev.goid),
+		w.sym, w.off, w.file:match("[^/]*$"), w.line)
+	print(tostring(bt()))
+	local main = 0
+	for _, g in ipairs(goroutines()) do
+		if g.id == 1 then printf("g1 %s %s start=%s", g.status, g.sym, g.start) end
+		if g.start == "runtime.main" then main = main + 1 end
+	end
+	printf("goroutines started at runtime.main: %d", main)
+end)
+local entered = false
+brk("main.BreakMe", function(ev)
+	-- once: the stack check may send the first call back to the entry
+	if not entered then entered = true; printf("entry goid=%s", tostring(ev.goid)); print(tostring(bt(3))) end
+end, {entry = true})
+local done = false
+sys("write", function(ev)
+	if ev.phase == "enter" and not done then
+		done = true
+		printf("write goid=%s", tostring(ev.goid))
+		print(tostring(bt()))
+	end
+end)
+`
+
+// A Go program built with -ldflags='-s -w' has no DWARF and no ELF symbol
+// table, only the runtime's pclntab and build information: syms, brk,
+// where, bt and goid give what they give on the same program with DWARF,
+// addresses included, and goroutines() lists the same main goroutine.
+func TestStrippedGoAsDebug(t *testing.T) {
+	debug := target(t, fixture.GoDebug(t, "break"))
+	stripped := target(t, fixture.Go(t, "break", "-gcflags=all=-N -l", "-ldflags=-s -w"))
+	script := writeFile(t, "stripped.lua", strippedScript)
+	var outs [2]string
+	for k, prog := range []string{debug, stripped} {
+		out := filepath.Join(t.TempDir(), "out")
+		r := godbg(t, "run", "-o", out, script, prog)
+		b, err := os.ReadFile(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		outs[k] = string(b)
+		if r.status != 0 || r.stderr != "" || r.stdout != "hello\nhello\nhello\n" {
+			t.Errorf("%s: status %d stdout %q stderr %q", prog, r.status, r.stdout, r.stderr)
+		}
+		noProcessLeft(t, prog)
+	}
+	if outs[0] != outs[1] {
+		t.Errorf("stripped differs from debug build:\n--- with DWARF:\n%s--- -s -w:\n%s", outs[0], outs[1])
+	}
+	pc := regexp.MustCompile(`0x[0-9a-f]+`)
+	got := pc.ReplaceAllString(outs[1], "PC")
+	for _, want := range []string{
+		"sym main.BreakMe PC 105 func\nsym main.main PC 60 func\n",
+		"entry goid=1\n#0 PC in main.BreakMe at main.go:6\n#1 PC in main.main at main.go:12\n#2 PC in runtime.main at proc.go:",
+		"hit PC main.BreakMe goid=1 where=main.BreakMe+10 main.go:6\n" +
+			"#0 PC in main.BreakMe at main.go:6\n#1 PC in main.main at main.go:12\n#2 PC in runtime.main at proc.go:",
+		" in runtime.goexit at asm_amd64.s:",
+		"g1 running main.BreakMe start=runtime.main\ngoroutines started at runtime.main: 1\n",
+		// The system call stop is in an assembly function without a
+		// frame (rbp still the caller's): only the pcsp table unwinds it.
+		"write goid=1\n#0 PC in internal/runtime/syscall/linux.Syscall6 at asm_linux_amd64.s:",
+		"#1 PC in syscall.RawSyscall6 at syscall_linux.go:",
+		" in fmt.Println at print.go:",
+		" in main.BreakMe at main.go:7\n#",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("-s -w output lacks %q:\n%s", want, got)
+		}
+	}
+}
+
+// The installed go command has an ELF symbol table but no DWARF: the
+// trace recipe names main.main's goroutine, and bt and goroutines() work.
+func TestGoCommandWithoutDWARF(t *testing.T) {
+	root, err := exec.Command("go", "env", "GOROOT").Output()
+	if err != nil {
+		t.Fatalf("go env GOROOT: %v", err)
+	}
+	gocmd := filepath.Join(strings.TrimSpace(string(root)), "bin", "go")
+	out := filepath.Join(t.TempDir(), "out")
+	r := godbg(t, "run", "-o", out, "-a", "pattern=main.main", "trace", gocmd, "version")
+	b, _ := os.ReadFile(out)
+	if r.status != 0 || r.stderr != "" || string(b) != "main.main goroutine=1\n       1 main.main\n" || !strings.HasPrefix(r.stdout, "go version go1.") {
+		t.Errorf("trace: status %d stdout %q stderr %q output %q; want main.main goroutine=1", r.status, r.stdout, r.stderr, b)
+	}
+	r = godbg(t, "run", "-o", out, "-e", `brk("main.main", function(ev)
+		local f = bt()
+		printf("goid=%s %s %s %s %s", tostring(ev.goid), f[1].sym, f[1].file:match("[^/]*$"), f[2].sym, f[#f].sym)
+		for _, g in ipairs(goroutines()) do
+			if g.id == ev.goid then printf("g %d %s %s", g.id, g.status, g.start) end
+		end
+	end)`, gocmd, "version")
+	b, _ = os.ReadFile(out)
+	want := "goid=1 main.main main.go runtime.main runtime.goexit\ng 1 running runtime.main\n"
+	if r.status != 0 || r.stderr != "" || string(b) != want {
+		t.Errorf("bt, goroutines: status %d stderr %q output %q; want %q", r.status, r.stderr, b, want)
+	}
+}
