@@ -21,8 +21,9 @@ type frame struct {
 	pc, sp engine.Addr
 }
 
-// bt([max]) -> { {pc=, sp=, sym=, off=, file=, line=}, ... }: the current
-// thread's stack, innermost first, at most max frames (default 64).
+// bt([max] [, goid]) -> { {pc=, sp=, sym=, off=, file=, line=}, ... }: the
+// current thread's stack, or goroutine goid's (parked or running),
+// innermost first, at most max frames (default 64).
 // tostring renders one line a frame: `#0 0x401136 in inner at crash.c:5`.
 // A caller's frame shows the line of its call; an inlined call is a frame of
 // its own (inlined=true). The engine unwinds with call-frame information
@@ -30,6 +31,12 @@ type frame struct {
 // that fails the walk follows the rbp chain alone.
 func (m *Module) bt(L *glua.LState) int {
 	max := L.OptInt(1, btDefaultMax)
+	if max < 1 {
+		L.RaiseError("bt: max %d is not a positive number of frames", max)
+	}
+	if L.GetTop() >= 2 && L.Get(2) != glua.LNil {
+		return m.goroutineBt(L, max, L.CheckInt64(2))
+	}
 	th := m.currentThread(L)
 	t := L.CreateTable(max, 0)
 	if frames, err := th.Backtrace(max); err == nil && len(frames) > 0 {
@@ -44,6 +51,36 @@ func (m *Module) bt(L *glua.LState) int {
 	L.SetMetatable(t, L.GetTypeMetatable(backtraceType))
 	L.Push(t)
 	return 1
+}
+
+// goroutineBt is bt(max, goid): the stack of any goroutine, from its
+// thread's registers when it runs, else from g.sched.
+func (m *Module) goroutineBt(L *glua.LState, max int, goid int64) int {
+	if m.p == nil || m.p.Exited() {
+		L.RaiseError("bt: the process has exited")
+	}
+	gs, err := m.p.Goroutines()
+	if err != nil {
+		L.RaiseError("bt: %v", err)
+	}
+	for _, g := range gs {
+		if g.ID != goid {
+			continue
+		}
+		frames, err := m.p.GoroutineBacktrace(g, max)
+		if err != nil {
+			L.RaiseError("bt: %v", err)
+		}
+		t := L.CreateTable(len(frames), 0)
+		for i, f := range frames {
+			t.Append(m.unwoundFrame(f, i > 0))
+		}
+		L.SetMetatable(t, L.GetTypeMetatable(backtraceType))
+		L.Push(t)
+		return 1
+	}
+	L.RaiseError("bt: no goroutine %d", goid)
+	return 0
 }
 
 // unwoundFrame describes a frame found by the engine's unwinder; a caller's

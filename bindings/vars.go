@@ -1,6 +1,9 @@
 package bindings
 
 import (
+	"strings"
+
+	"github.com/godbg/godbg/engine"
 	"github.com/godbg/godbg/engine/debuginfo"
 	glua "github.com/yuin/gopher-lua"
 )
@@ -45,8 +48,11 @@ func (m *Module) varExpr(L *glua.LState) int {
 	return 1
 }
 
-// goroutines() -> { {id=, status=, pc=, sym=}, ... }: every goroutine of a
-// Go program, from the runtime's own allgs, by id.
+// goroutines() -> { {id=, status=, pc=, sym=, start=, wait=, user=, gopc=},
+// ... }: every goroutine of a Go program, from the runtime's own allgs.
+// wait is a waiting goroutine's reason ("chan receive"); user the first
+// frame outside the runtime, as Delve's goroutines shows it; gopc the go
+// statement that made it; both {pc=, sym=, file=, line=}.
 func (m *Module) goroutines(L *glua.LState) int {
 	if m.p == nil || m.p.Exited() {
 		L.RaiseError("goroutines: the process has exited")
@@ -66,6 +72,28 @@ func (m *Module) goroutines(L *glua.LState) int {
 		}
 		if g.StartFunc != "" {
 			e.RawSetString("start", glua.LString(g.StartFunc))
+		}
+		if g.WaitReason != "" {
+			e.RawSetString("wait", glua.LString(g.WaitReason))
+		}
+		if frames, err := m.p.GoroutineBacktrace(g, 30); err == nil {
+			if f, ok := debuginfo.UserFrame(frames); ok {
+				e.RawSetString("user", m.locTable(f.PC, f.Func, f.File, f.Line))
+			}
+		}
+		if g.GoPC != 0 {
+			// The go statement: the call to newproc before the return
+			// address gopc (as runtime/traceback.go and Delve back up).
+			look := engine.Addr(g.GoPC)
+			if s, ok := m.p.FuncAt(look); ok && look > s.Addr {
+				look--
+			}
+			name := ""
+			if s, ok := m.p.FuncAt(look); ok {
+				name = strings.TrimSuffix(s.Sym.Name, ".abi0") // as bt names it
+			}
+			file, line, _ := m.p.PCToLine(look)
+			e.RawSetString("gopc", m.locTable(g.GoPC, name, file, line))
 		}
 		t.Append(e)
 	}
@@ -149,4 +177,18 @@ func (m *Module) markCapped(t *glua.LTable, v debuginfo.Value, shown int64) {
 		t.RawSetString("_len", glua.LNumber(v.Len))
 		t.RawSetString("_more", glua.LNumber(v.Len-shown))
 	}
+}
+
+// locTable is {pc=, sym=, file=, line=}, without the fields not known.
+func (m *Module) locTable(pc uint64, sym, file string, line int) *glua.LTable {
+	t := m.L.CreateTable(0, 4)
+	t.RawSetString("pc", AddrNumber(pc))
+	if sym != "" {
+		t.RawSetString("sym", glua.LString(sym))
+	}
+	if file != "" {
+		t.RawSetString("file", glua.LString(file))
+		t.RawSetString("line", glua.LNumber(line))
+	}
+	return t
 }

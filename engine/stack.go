@@ -117,17 +117,36 @@ func (t *Thread) Backtrace(max int) ([]debuginfo.Frame, error) {
 	if err != nil {
 		return nil, err
 	}
-	if len(t.p.libs.objs) <= 1 && !t.p.isDynamic() {
-		return d.Unwind(memory{t.p}, fr, max) // a static program: no library
+	return t.p.unwind(d, fr, max)
+}
+
+// unwind walks a stack from regs through the program and its libraries.
+func (p *Process) unwind(d *debuginfo.Info, regs debuginfo.Registers, max int) ([]debuginfo.Frame, error) {
+	if len(p.libs.objs) <= 1 && !p.isDynamic() {
+		return d.Unwind(memory{p}, regs, max) // a static program: no library
 	}
-	return debuginfo.UnwindAcross(memory{t.p}, fr, max, func(pc uint64) *debuginfo.Info {
-		if o := t.p.objectForUnwind(Addr(pc)); o != nil {
-			if od := t.p.objectDebugInfo(o); od != nil {
+	return debuginfo.UnwindAcross(memory{p}, regs, max, func(pc uint64) *debuginfo.Info {
+		if o := p.objectForUnwind(Addr(pc)); o != nil {
+			if od := p.objectDebugInfo(o); od != nil {
 				return od
 			}
 		}
 		return d
 	})
+}
+
+// GoroutineBacktrace unwinds goroutine g's stack (one of Goroutines'),
+// innermost frame first, at most max frames: from its thread's registers
+// when it runs, else from the registers the scheduler saved in g.sched.
+func (p *Process) GoroutineBacktrace(g debuginfo.Goroutine, max int) ([]debuginfo.Frame, error) {
+	d, err := p.DebugInfo()
+	if err != nil {
+		return nil, err
+	}
+	if g.PC == 0 || g.SP == 0 {
+		return nil, fmt.Errorf("goroutine %d has no saved registers (status %s)", g.ID, g.Status)
+	}
+	return p.unwind(d, g.Regs(), max)
 }
 
 // Args reads the arguments of the function t is stopped in.

@@ -5,6 +5,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -120,5 +121,87 @@ func TestGoCommandWithoutDWARF(t *testing.T) {
 	want := "goid=1 main.main main.go runtime.main runtime.goexit\ng 1 running runtime.main\n"
 	if r.status != 0 || r.stderr != "" || string(b) != want {
 		t.Errorf("bt, goroutines: status %d stderr %q output %q; want %q", r.status, r.stderr, b, want)
+	}
+}
+
+// parkedScript prints, at goparked's checkpoint, each goroutine the
+// program started (sorted by start function): status, wait reason, user
+// frame, go statement, then its stack from bt(nil, id).
+const parkedScript = `
+local function base(f) return f and f:match("[^/]*$") or "?" end
+local function loc(l) return string.format("%s %s:%s", tostring(l.sym), base(l.file), tostring(l.line)) end
+brk("main.checkpoint", function(ev)
+	local lines = {}
+	for _, g in ipairs(goroutines()) do
+		if g.start:match("^main%.") then
+			local s = string.format("%s %s wait=%s user=%s go=%s", g.start, g.status, tostring(g.wait), loc(g.user), loc(g.gopc))
+			for _, f in ipairs(bt(nil, g.id)) do s = s .. "\n  " .. loc(f) end
+			lines[#lines + 1] = s
+		end
+		if g.id == ev.goid then
+			local mine, thread = tostring(bt(nil, g.id)), tostring(bt())
+			printf("running %s user=%s same=%s", g.status, loc(g.user), tostring(mine == thread))
+		end
+	end
+	table.sort(lines)
+	print(table.concat(lines, "\n"))
+	print(pcall(bt, nil, 99999))
+end)
+`
+
+// Ten goroutines parked ten ways: each entry of goroutines() carries the
+// wait reason, the first frame outside the runtime (Delve's user location)
+// and the go statement, and bt(nil, id) unwinds each from g.sched, frame
+// for frame what dlv's goroutine N stack shows (the runtime frames are
+// go1.26's, from reading its sources: the channel, select, sema and sleep
+// paths into gopark). A -s -w build gives the same.
+func TestParkedGoroutines(t *testing.T) {
+	src := "goparked/main.go"
+	park := func(fn string) string { return "main.go:" + strconv.Itoa(markerLine(t, src, "// PARK "+fn)) }
+	gostmt := func(fn string) string { return "main.main main.go:" + strconv.Itoa(markerLine(t, src, "// GO "+fn)) }
+	const (
+		gopark  = "\n  runtime.gopark proc.go:463"
+		unlock  = "\n  runtime.goparkunlock proc.go:468"
+		sema    = "\n  runtime.semacquire1 sema.go:192"
+		goexit  = "\n  runtime.goexit asm_amd64.s:1771"
+		recv    = "\n  runtime.chanrecv1 chan.go:509"
+		waiting = " waiting wait="
+	)
+	g := func(fn, wait, user, stack string) string {
+		return "main." + fn + waiting + wait + " user=" + user + " go=" + gostmt(fn) + stack + "\n  main." + fn + " " + park(fn) + goexit
+	}
+	want := "running running user=main.checkpoint main.go:" + strconv.Itoa(markerLine(t, src, "func checkpoint")) + " same=true\n" +
+		g("chanRecv", "chan receive", "main.chanRecv "+park("chanRecv"), gopark+"\n  runtime.chanrecv chan.go:667"+recv) + "\n" +
+		g("chanSend", "chan send", "main.chanSend "+park("chanSend"), gopark+"\n  runtime.chansend chan.go:283\n  runtime.chansend1 chan.go:161") + "\n" +
+		g("condWait", "sync.Cond.Wait", "sync.runtime_notifyListWait sema.go:617", gopark+unlock+
+			"\n  sync.runtime_notifyListWait sema.go:617\n  sync.(*Cond).Wait cond.go:71") + "\n" +
+		g("groupWait", "sync.WaitGroup.Wait", "sync.runtime_SemacquireWaitGroup sema.go:114", gopark+unlock+sema+
+			"\n  sync.runtime_SemacquireWaitGroup sema.go:114\n  sync.(*WaitGroup).Wait waitgroup.go:206") + "\n" +
+		g("mutexLock", "sync.Mutex.Lock", "sync.(*Mutex).Lock mutex.go:46", gopark+unlock+sema+
+			"\n  internal/sync.runtime_SemacquireMutex sema.go:95\n  internal/sync.(*Mutex).lockSlow mutex.go:149"+
+			"\n  internal/sync.(*Mutex).Lock mutex.go:70\n  sync.(*Mutex).Lock mutex.go:46") + "\n" +
+		g("nilRecv", "chan receive (nil chan)", "main.nilRecv "+park("nilRecv"), gopark+"\n  runtime.chanrecv chan.go:536"+recv) + "\n" +
+		g("readLock", "sync.RWMutex.RLock", "sync.runtime_SemacquireRWMutexR sema.go:100", gopark+unlock+sema+
+			"\n  sync.runtime_SemacquireRWMutexR sema.go:100\n  sync.(*RWMutex).RLock rwmutex.go:74") + "\n" +
+		g("selectNone", "select (no cases)", "main.selectNone "+park("selectNone"), gopark+"\n  runtime.block select.go:104") + "\n" +
+		g("selectTwo", "select", "main.selectTwo "+park("selectTwo"), gopark+"\n  runtime.selectgo select.go:351") + "\n" +
+		g("sleeper", "sleep", "time.Sleep time.go:363", gopark+"\n  time.Sleep time.go:363") + "\n" +
+		"false\t"
+	script := writeFile(t, "parked.lua", parkedScript)
+	want += script + ":19: bt: no goroutine 99999\n"
+	for _, prog := range []string{
+		target(t, fixture.GoDebug(t, "goparked")),
+		target(t, fixture.Go(t, "goparked", "-gcflags=all=-N -l", "-ldflags=-s -w")),
+	} {
+		out := filepath.Join(t.TempDir(), "out")
+		r := godbg(t, "run", "-o", out, script, prog)
+		b, _ := os.ReadFile(out)
+		if r.status != 0 || r.stderr != "" || r.stdout != "11\n" {
+			t.Errorf("%s: status %d stdout %q stderr %q", prog, r.status, r.stdout, r.stderr)
+		}
+		if string(b) != want {
+			t.Errorf("%s: got\n%s\nwant\n%s", prog, b, want)
+		}
+		noProcessLeft(t, prog)
 	}
 }

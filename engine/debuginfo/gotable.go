@@ -2,6 +2,7 @@ package debuginfo
 
 import (
 	"debug/elf"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"strings"
@@ -255,4 +256,88 @@ func (i *Info) goPCToLine(pc uint64) (string, int, bool) {
 		return "", 0, false
 	}
 	return i.gotab.PCToLine(pc - i.bias)
+}
+
+// waitReason names g.waitreason: from the table of the program's Go
+// release, else from the program's own runtime.waitReasonStrings (an array
+// of Go strings) when its symbol is known; "" when neither says.
+func (i *Info) waitReason(mem Memory, k uint8) string {
+	if i.gotab != nil {
+		if l, err := layoutFor(i.gotab.GoVersion()); err == nil {
+			if int(k) < len(l.waitReasons) {
+				return l.waitReasons[k]
+			}
+			return fmt.Sprintf("waitreason(%d)", k)
+		}
+	}
+	a, ok := i.symbolValue("runtime.waitReasonStrings")
+	if !ok || k >= 64 {
+		return ""
+	}
+	var hdr [16]byte
+	if err := mem.ReadMemory(a+i.bias+16*uint64(k), hdr[:]); err != nil {
+		return ""
+	}
+	ptr, n := binary.LittleEndian.Uint64(hdr[:]), binary.LittleEndian.Uint64(hdr[8:])
+	if n == 0 || n > 64 {
+		return ""
+	}
+	buf := make([]byte, n)
+	if err := mem.ReadMemory(ptr, buf); err != nil {
+		return ""
+	}
+	return string(buf)
+}
+
+// schedRegs are a parked goroutine's saved registers (g.sched).
+type schedRegs struct{ pc, sp, bp uint64 }
+
+func (r schedRegs) PC() uint64 { return r.pc }
+func (r schedRegs) SP() uint64 { return r.sp }
+func (r schedRegs) Reg(n int) (uint64, bool) {
+	switch n {
+	case regRIP:
+		return r.pc, true
+	case regRSP:
+		return r.sp, true
+	case regRBP:
+		return r.bp, true
+	}
+	return 0, false
+}
+
+// Regs are the registers to unwind g's stack from: its thread's when it
+// runs, else those the scheduler saved in g.sched (the pc in gopark after
+// its mcall, or where a preemption stopped it).
+func (g *Goroutine) Regs() Registers {
+	if g.Thread != nil {
+		return g.Thread
+	}
+	return schedRegs{g.PC, g.SP, g.BP}
+}
+
+// UserFrame is the frame Delve calls a goroutine's user location
+// (proc.G.UserCurrent, pkg/proc/variables.go): the innermost of the first
+// 30 frames whose function is neither the runtime's own (runtime.* but
+// exported ones such as runtime.Gosched) nor in internal/, runtime/internal
+// or iter; frame 0 when there is none.
+func UserFrame(frames []Frame) (Frame, bool) {
+	for k, f := range frames {
+		if k == 30 {
+			break
+		}
+		name := f.Func
+		if !strings.Contains(name, ".") || strings.HasPrefix(name, "internal/") ||
+			strings.HasPrefix(name, "runtime/internal") || strings.HasPrefix(name, "iter.") {
+			continue
+		}
+		if rest, ok := strings.CutPrefix(name, "runtime."); ok && (rest == "" || rest[0] < 'A' || rest[0] > 'Z') {
+			continue
+		}
+		return f, true
+	}
+	if len(frames) > 0 {
+		return frames[0], true
+	}
+	return Frame{}, false
 }
