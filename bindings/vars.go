@@ -1,6 +1,7 @@
 package bindings
 
 import (
+	"strconv"
 	"strings"
 
 	"github.com/godbg/godbg/engine"
@@ -121,8 +122,14 @@ func (m *Module) valueToLua(v debuginfo.Value) glua.LValue {
 	L := m.L
 	switch v.Kind {
 	case debuginfo.Int:
+		if v.Int > exactInt || v.Int < -exactInt {
+			return glua.LString(strconv.FormatInt(v.Int, 10)) // exact, as Lua numbers cannot be
+		}
 		return glua.LNumber(float64(v.Int))
 	case debuginfo.Uint:
+		if v.Uint > exactInt {
+			return glua.LString(strconv.FormatUint(v.Uint, 10))
+		}
 		return glua.LNumber(float64(v.Uint))
 	case debuginfo.Float:
 		return glua.LNumber(v.Float)
@@ -140,10 +147,18 @@ func (m *Module) valueToLua(v debuginfo.Value) glua.LValue {
 		return t
 	case debuginfo.Array:
 		t := L.CreateTable(len(v.Fields), 0)
-		for _, f := range v.Fields {
-			t.Append(m.valueToLua(f))
+		holes := false
+		for k, f := range v.Fields {
+			// By index: a nil element (a nil interface or pointer)
+			// leaves its hole, and the elements after it keep their place.
+			e := m.valueToLua(f)
+			holes = holes || e == glua.LNil
+			t.RawSetInt(k+1, e)
 		}
 		m.markCapped(t, v, int64(len(v.Fields)))
+		if holes && t.RawGetString("_len") == glua.LNil {
+			t.RawSetString("_len", glua.LNumber(len(v.Fields))) // # is unreliable over holes
+		}
 		return t
 	case debuginfo.Map:
 		t := L.CreateTable(0, len(v.Fields)/2)
@@ -171,6 +186,10 @@ func (m *Module) valueToLua(v debuginfo.Value) glua.LValue {
 	}
 	return glua.LString("<unreadable: " + v.Err + ">")
 }
+
+// exactInt is 2^53: integers beyond it in magnitude are not all exact as
+// Lua numbers (float64), so valueToLua gives them as decimal strings.
+const exactInt = 1 << 53
 
 func (m *Module) markCapped(t *glua.LTable, v debuginfo.Value, shown int64) {
 	if v.Truncated || v.Len > shown {
