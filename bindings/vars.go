@@ -60,7 +60,7 @@ func (m *Module) goroutines(L *glua.LState) int {
 	}
 	gs, err := m.p.Goroutines()
 	if err != nil {
-		L.RaiseError("goroutines: %v", err)
+		L.RaiseError("goroutines: %s", strings.TrimPrefix(err.Error(), "goroutines: "))
 	}
 	t := L.CreateTable(len(gs), 0)
 	for _, g := range gs {

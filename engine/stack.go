@@ -107,6 +107,17 @@ func (t *Thread) GoroutineID() (id int64, ok bool) {
 	return p.goids.GoroutineID(memory{p}, fr)
 }
 
+// GoroutineIDsError says why a Go program's events will carry no goroutine
+// id: it has no DWARF and its Go release's runtime.g layout is not in
+// debuginfo's table. nil for other programs and when the ids can be read.
+func (p *Process) GoroutineIDsError() error {
+	if !p.bin.IsGo() || p.bin.HasDWARF() {
+		return nil
+	}
+	_, err := debuginfo.NewGoidReaderForVersion(p.bin.GoVersion())
+	return err
+}
+
 // Backtrace unwinds t's stack, innermost frame first, at most max frames.
 func (t *Thread) Backtrace(max int) ([]debuginfo.Frame, error) {
 	d, err := t.p.DebugInfo()

@@ -1,10 +1,12 @@
 package main
 
 import (
+	"bytes"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -239,6 +241,37 @@ func TestGoValues(t *testing.T) {
 		"equal=true\n"
 	if r.status != 0 || r.stderr != "" || string(b) != want {
 		t.Errorf("status %d stderr %q; got\n%s\nwant\n%s", r.status, r.stderr, b, want)
+	}
+	noProcessLeft(t, prog)
+}
+
+// A Go program without DWARF whose release has no runtime.g layout in the
+// table (the break program's build info rewritten to go1.19) runs traced,
+// says once on stderr why its events carry no goid, and goroutines()
+// raises the same reason.
+func TestUnknownGoReleaseSaysSo(t *testing.T) {
+	b, err := os.ReadFile(fixture.Go(t, "break", "-gcflags=all=-N -l", "-ldflags=-s -w"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ver := []byte(runtime.Version())[:6] // "go1.26": the same length keeps the binary valid
+	old := bytes.ReplaceAll(b, ver, []byte("go1.19"))
+	prog := filepath.Join(t.TempDir(), "tgold")
+	if err := os.WriteFile(prog, old, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "out")
+	r := godbg(t, "run", "-o", out, "-e", `brk("main.BreakMe", function(ev)
+		print(ev.goid, select(2, pcall(goroutines)))
+	end, {once = true})`, prog)
+	got, _ := os.ReadFile(out)
+	release := "go1.19" + runtime.Version()[6:]
+	why := "no DWARF, and the runtime.g layout of " + release + " is not known (known: go1.26, go1.25, go1.24)"
+	if want := "nil\t-e:2: goroutines: " + why + "\n"; string(got) != want {
+		t.Errorf("output %q, want %q", got, want)
+	}
+	if want := "godbg: warning: goroutine ids: " + why + ": events carry no goid\n"; r.status != 0 || r.stderr != want {
+		t.Errorf("status %d stderr %q; want 0, %q", r.status, r.stderr, want)
 	}
 	noProcessLeft(t, prog)
 }
