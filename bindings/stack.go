@@ -1,6 +1,8 @@
 package bindings
 
 import (
+	"math"
+
 	"encoding/binary"
 	"fmt"
 	"path/filepath"
@@ -22,9 +24,9 @@ type frame struct {
 	pc, sp engine.Addr
 }
 
-// bt([max]) -> { {pc=, sp=, sym=, off=, file=, line=}, ... }: the current
-// thread's stack, innermost first, at most max frames (default 64, at most
-// btMax).
+// bt([max] [, goid]) -> { {pc=, sp=, sym=, off=, file=, line=}, ... }: the
+// current thread's stack, or goroutine goid's (parked or running),
+// innermost first, at most max frames (default 64, at most btMax).
 // tostring renders one line a frame: `#0 0x401136 in inner at crash.c:5`.
 // A caller's frame shows the line of its call; an inlined call is a frame of
 // its own (inlined=true). The engine unwinds with call-frame information
@@ -32,10 +34,8 @@ type frame struct {
 // that fails the walk follows the rbp chain alone.
 func (m *Module) bt(L *glua.LState) int {
 	max := int(optInt(L, 1, "max", btDefaultMax, 1, btMax))
-	if L.Get(2) != glua.LNil {
-		// The contract's bt(max, goid): not built yet; say so rather than
-		// show the current thread's stack as the goroutine's.
-		argError(L, 2, "a goroutine's stack by its id is not supported yet")
+	if L.GetTop() >= 2 && L.Get(2) != glua.LNil {
+		return m.goroutineBt(L, max, int64(checkInt(L, 2, "goid", 1, math.MaxInt64)))
 	}
 	th := m.currentThread(L)
 	t := L.CreateTable(max, 0)
@@ -51,6 +51,36 @@ func (m *Module) bt(L *glua.LState) int {
 	L.SetMetatable(t, L.GetTypeMetatable(backtraceType))
 	L.Push(t)
 	return 1
+}
+
+// goroutineBt is bt(max, goid): the stack of any goroutine, from its
+// thread's registers when it runs, else from g.sched.
+func (m *Module) goroutineBt(L *glua.LState, max int, goid int64) int {
+	if m.p == nil || m.p.Exited() {
+		L.RaiseError("bt: the process has exited")
+	}
+	gs, err := m.p.Goroutines()
+	if err != nil {
+		L.RaiseError("bt: %v", err)
+	}
+	for _, g := range gs {
+		if g.ID != goid {
+			continue
+		}
+		frames, err := m.p.GoroutineBacktrace(g, max)
+		if err != nil {
+			L.RaiseError("bt: %v", err)
+		}
+		t := L.CreateTable(len(frames), 0)
+		for i, f := range frames {
+			t.Append(m.unwoundFrame(f, i > 0))
+		}
+		L.SetMetatable(t, L.GetTypeMetatable(backtraceType))
+		L.Push(t)
+		return 1
+	}
+	L.RaiseError("bt: no goroutine %d", goid)
+	return 0
 }
 
 // unwoundFrame describes a frame found by the engine's unwinder; a caller's

@@ -1,6 +1,10 @@
 package bindings
 
 import (
+	"strconv"
+	"strings"
+
+	"github.com/godbg/godbg/engine"
 	"github.com/godbg/godbg/engine/debuginfo"
 	glua "github.com/yuin/gopher-lua"
 )
@@ -45,15 +49,18 @@ func (m *Module) varExpr(L *glua.LState) int {
 	return 1
 }
 
-// goroutines() -> { {id=, status=, pc=, sym=}, ... }: every goroutine of a
-// Go program, from the runtime's own allgs, by id.
+// goroutines() -> { {id=, status=, pc=, sym=, start=, wait=, user=, gopc=},
+// ... }: every goroutine of a Go program, from the runtime's own allgs.
+// wait is a waiting goroutine's reason ("chan receive"); user the first
+// frame outside the runtime, as Delve's goroutines shows it; gopc the go
+// statement that made it; both {pc=, sym=, file=, line=}.
 func (m *Module) goroutines(L *glua.LState) int {
 	if m.p == nil || m.p.Exited() {
 		L.RaiseError("goroutines: the process has exited")
 	}
 	gs, err := m.p.Goroutines()
 	if err != nil {
-		L.RaiseError("goroutines: %v", err)
+		L.RaiseError("goroutines: %s", strings.TrimPrefix(err.Error(), "goroutines: "))
 	}
 	t := L.CreateTable(len(gs), 0)
 	for _, g := range gs {
@@ -66,6 +73,28 @@ func (m *Module) goroutines(L *glua.LState) int {
 		}
 		if g.StartFunc != "" {
 			e.RawSetString("start", glua.LString(g.StartFunc))
+		}
+		if g.WaitReason != "" {
+			e.RawSetString("wait", glua.LString(g.WaitReason))
+		}
+		if frames, err := m.p.GoroutineBacktrace(g, 30); err == nil {
+			if f, ok := debuginfo.UserFrame(frames); ok {
+				e.RawSetString("user", m.locTable(f.PC, f.Func, f.File, f.Line))
+			}
+		}
+		if g.GoPC != 0 {
+			// The go statement: the call to newproc before the return
+			// address gopc (as runtime/traceback.go and Delve back up).
+			look := engine.Addr(g.GoPC)
+			if s, ok := m.p.FuncAt(look); ok && look > s.Addr {
+				look--
+			}
+			name := ""
+			if s, ok := m.p.FuncAt(look); ok {
+				name = strings.TrimSuffix(s.Sym.Name, ".abi0") // as bt names it
+			}
+			file, line, _ := m.p.PCToLine(look)
+			e.RawSetString("gopc", m.locTable(g.GoPC, name, file, line))
 		}
 		t.Append(e)
 	}
@@ -93,8 +122,14 @@ func (m *Module) valueToLua(v debuginfo.Value) glua.LValue {
 	L := m.L
 	switch v.Kind {
 	case debuginfo.Int:
+		if v.Int > exactInt || v.Int < -exactInt {
+			return glua.LString(strconv.FormatInt(v.Int, 10)) // exact, as Lua numbers cannot be
+		}
 		return glua.LNumber(float64(v.Int))
 	case debuginfo.Uint:
+		if v.Uint > exactInt {
+			return glua.LString(strconv.FormatUint(v.Uint, 10))
+		}
 		return glua.LNumber(float64(v.Uint))
 	case debuginfo.Float:
 		return glua.LNumber(v.Float)
@@ -112,10 +147,18 @@ func (m *Module) valueToLua(v debuginfo.Value) glua.LValue {
 		return t
 	case debuginfo.Array:
 		t := L.CreateTable(len(v.Fields), 0)
-		for _, f := range v.Fields {
-			t.Append(m.valueToLua(f))
+		holes := false
+		for k, f := range v.Fields {
+			// By index: a nil element (a nil interface or pointer)
+			// leaves its hole, and the elements after it keep their place.
+			e := m.valueToLua(f)
+			holes = holes || e == glua.LNil
+			t.RawSetInt(k+1, e)
 		}
 		m.markCapped(t, v, int64(len(v.Fields)))
+		if holes && t.RawGetString("_len") == glua.LNil {
+			t.RawSetString("_len", glua.LNumber(len(v.Fields))) // # is unreliable over holes
+		}
 		return t
 	case debuginfo.Map:
 		t := L.CreateTable(0, len(v.Fields)/2)
@@ -144,9 +187,27 @@ func (m *Module) valueToLua(v debuginfo.Value) glua.LValue {
 	return glua.LString("<unreadable: " + v.Err + ">")
 }
 
+// exactInt is 2^53: integers beyond it in magnitude are not all exact as
+// Lua numbers (float64), so valueToLua gives them as decimal strings.
+const exactInt = 1 << 53
+
 func (m *Module) markCapped(t *glua.LTable, v debuginfo.Value, shown int64) {
 	if v.Truncated || v.Len > shown {
 		t.RawSetString("_len", glua.LNumber(v.Len))
 		t.RawSetString("_more", glua.LNumber(v.Len-shown))
 	}
+}
+
+// locTable is {pc=, sym=, file=, line=}, without the fields not known.
+func (m *Module) locTable(pc uint64, sym, file string, line int) *glua.LTable {
+	t := m.L.CreateTable(0, 4)
+	t.RawSetString("pc", AddrNumber(pc))
+	if sym != "" {
+		t.RawSetString("sym", glua.LString(sym))
+	}
+	if file != "" {
+		t.RawSetString("file", glua.LString(file))
+		t.RawSetString("line", glua.LNumber(line))
+	}
+	return t
 }

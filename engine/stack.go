@@ -44,7 +44,22 @@ func (p *Process) DebugInfo() (*debuginfo.Info, error) {
 	f := p.bin.ELF()
 	d, _ := p.bin.DWARF() // nil without DWARF: symbols and CFI still serve
 	p.dbg, p.dbgErr = debuginfo.NewWithSymbols(f, d, uint64(p.bias), funcLookup(p.bin))
+	if p.dbg != nil && p.bin.IsGo() {
+		p.dbg.SetGoTable(goTable{p.bin})
+	}
 	return p.dbg, p.dbgErr
+}
+
+// goTable hands symtab's pclntab reader to debuginfo, for Go programs
+// without DWARF.
+type goTable struct{ b *symtab.Binary }
+
+func (g goTable) PCToLine(pc uint64) (string, int, bool) { return g.b.PCToLine(symtab.Addr(pc)) }
+func (g goTable) SPDelta(pc uint64) (int64, bool)        { return g.b.SPDelta(symtab.Addr(pc)) }
+func (g goTable) GoVersion() string                      { return g.b.GoVersion() }
+func (g goTable) Func(name string) (uint64, uint64, bool) {
+	s, ok := g.b.LookupSym(name)
+	return uint64(s.Addr), s.Size, ok && s.Kind == symtab.Func
 }
 
 // funcLookup hands symtab's function index to debuginfo, which then reads
@@ -75,6 +90,10 @@ func (t *Thread) GoroutineID() (id int64, ok bool) {
 		d, err := p.bin.DWARF()
 		if err == nil {
 			p.goids, err = debuginfo.NewGoidReader(d)
+		} else {
+			// Without DWARF (-ldflags=-w, the go command itself): the
+			// layout of runtime.g for the program's Go release.
+			p.goids, err = debuginfo.NewGoidReaderForVersion(p.bin.GoVersion())
 		}
 		p.goidsErr = err
 	}
@@ -88,6 +107,17 @@ func (t *Thread) GoroutineID() (id int64, ok bool) {
 	return p.goids.GoroutineID(memory{p}, fr)
 }
 
+// GoroutineIDsError says why a Go program's events will carry no goroutine
+// id: it has no DWARF and its Go release's runtime.g layout is not in
+// debuginfo's table. nil for other programs and when the ids can be read.
+func (p *Process) GoroutineIDsError() error {
+	if !p.bin.IsGo() || p.bin.HasDWARF() {
+		return nil
+	}
+	_, err := debuginfo.NewGoidReaderForVersion(p.bin.GoVersion())
+	return err
+}
+
 // Backtrace unwinds t's stack, innermost frame first, at most max frames.
 func (t *Thread) Backtrace(max int) ([]debuginfo.Frame, error) {
 	d, err := t.p.DebugInfo()
@@ -98,17 +128,36 @@ func (t *Thread) Backtrace(max int) ([]debuginfo.Frame, error) {
 	if err != nil {
 		return nil, err
 	}
-	if len(t.p.libs.objs) <= 1 && !t.p.isDynamic() {
-		return d.Unwind(memory{t.p}, fr, max) // a static program: no library
+	return t.p.unwind(d, fr, max)
+}
+
+// unwind walks a stack from regs through the program and its libraries.
+func (p *Process) unwind(d *debuginfo.Info, regs debuginfo.Registers, max int) ([]debuginfo.Frame, error) {
+	if len(p.libs.objs) <= 1 && !p.isDynamic() {
+		return d.Unwind(memory{p}, regs, max) // a static program: no library
 	}
-	return debuginfo.UnwindAcross(memory{t.p}, fr, max, func(pc uint64) *debuginfo.Info {
-		if o := t.p.objectForUnwind(Addr(pc)); o != nil {
-			if od := t.p.objectDebugInfo(o); od != nil {
+	return debuginfo.UnwindAcross(memory{p}, regs, max, func(pc uint64) *debuginfo.Info {
+		if o := p.objectForUnwind(Addr(pc)); o != nil {
+			if od := p.objectDebugInfo(o); od != nil {
 				return od
 			}
 		}
 		return d
 	})
+}
+
+// GoroutineBacktrace unwinds goroutine g's stack (one of Goroutines'),
+// innermost frame first, at most max frames: from its thread's registers
+// when it runs, else from the registers the scheduler saved in g.sched.
+func (p *Process) GoroutineBacktrace(g debuginfo.Goroutine, max int) ([]debuginfo.Frame, error) {
+	d, err := p.DebugInfo()
+	if err != nil {
+		return nil, err
+	}
+	if g.PC == 0 || g.SP == 0 {
+		return nil, fmt.Errorf("goroutine %d has no saved registers (status %s)", g.ID, g.Status)
+	}
+	return p.unwind(d, g.Regs(), max)
 }
 
 // Args reads the arguments of the function t is stopped in.

@@ -105,6 +105,9 @@ func Run(cfg Config) int {
 	}
 
 	p.OnExec(func(e engine.ExecInfo) { reportExec(cfg.Stderr, p.Pid(), e) })
+	if err := p.GoroutineIDsError(); err != nil {
+		fmt.Fprintf(cfg.Stderr, "godbg: warning: %v: events carry no goid\n", err)
+	}
 	if kind, err := engine.ParseWatchKind(cfg.WatchKind); err == nil {
 		p.SetDefaultWatchKind(kind)
 	}

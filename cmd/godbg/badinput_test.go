@@ -158,8 +158,9 @@ func TestCorruptDWARF(t *testing.T) {
 }
 
 // Stripped binaries: a Go one (-ldflags='-s -w') keeps its pclntab, so
-// sym, brk by name and by file:line, where, disas and bt's names work;
-// args, locals, var and goroutines say there is no debug info. A C one
+// sym, brk by name and by file:line, where, disas and bt work (and goid and
+// goroutines: TestStrippedGoAsDebug); args, locals and var say there is no
+// debug info. A C one
 // (gcc -s) has no symbols at all, and brk by name says so.
 func TestStrippedBinaries(t *testing.T) {
 	prog := target(t, fixture.Go(t, "break", "-gcflags=all=-N -l", "-ldflags=-s -w"))

@@ -320,8 +320,49 @@ func (i *Info) field(mem Memory, o *object, name string) (*object, error) {
 			return o.sub(o.name+"."+name, f.Type, f.ByteOffset), nil
 		}
 	}
+	// A field promoted from an embedded struct (Go spec "Struct types"):
+	// the shallowest one, as Go resolves b.val to b.base.val.
+	if f, ok := promoted(st, name, 0); ok {
+		return o.sub(o.name+"."+name, f.Type, f.ByteOffset), nil
+	}
 	return nil, fmt.Errorf("%s (%s) has no field %s", o.name, typeString(o.typ), name)
 }
+
+// promoted finds name among the fields of st's embedded structs (DWARF's
+// DW_AT_go_embedded_field), breadth first; ByteOffset is from st's start.
+// Embedded pointers are not followed: their fields are elsewhere in memory.
+func promoted(st *godwarf.StructType, name string, depth int) (godwarf.StructField, bool) {
+	if depth > 8 {
+		return godwarf.StructField{}, false
+	}
+	var inner []godwarf.StructField
+	for _, f := range st.Field {
+		if !f.Embedded {
+			continue
+		}
+		est, ok := resolve(f.Type).(*godwarf.StructType)
+		if !ok {
+			continue
+		}
+		for _, g := range est.Field {
+			if g.Name == name {
+				g.ByteOffset += f.ByteOffset
+				return *g, true
+			}
+		}
+		inner = append(inner, *f)
+	}
+	for _, f := range inner {
+		if g, ok := promoted(resolve(f.Type).(*godwarf.StructType), name, depth+1); ok {
+			g.ByteOffset += f.ByteOffset
+			return g, true
+		}
+	}
+	return godwarf.StructField{}, false
+}
+
+// byteType is Go's byte, the element of a string indexed by str[i].
+var byteType = &godwarf.UintType{BasicType: godwarf.BasicType{CommonType: godwarf.CommonType{ByteSize: 1, Name: "uint8"}, BitSize: 8}}
 
 func (i *Info) index(mem Memory, o *object, n int64) (*object, error) {
 	name := fmt.Sprintf("%s[%d]", o.name, n)
@@ -341,6 +382,17 @@ func (i *Info) index(mem Memory, o *object, n int64) (*object, error) {
 			return nil, fmt.Errorf("index %d out of range [0,%d)", n, ln)
 		}
 		return memObject(name, t.ElemType, ptr+uint64(n*t.ElemType.Size())), nil
+	case *godwarf.StringType:
+		// A Go string's bytes, as s[i] in Go: a byte (48 for "0").
+		ptr, err1 := i.word(mem, o, 0)
+		ln, err2 := i.word(mem, o, 8)
+		if e := firstErr(err1, err2); e != nil {
+			return nil, e
+		}
+		if n < 0 || uint64(n) >= ln {
+			return nil, fmt.Errorf("index %d out of range [0,%d)", n, ln)
+		}
+		return memObject(name, byteType, ptr+uint64(n)), nil
 	case *godwarf.PtrType:
 		p, err := i.word(mem, o, 0)
 		if err != nil {

@@ -39,6 +39,13 @@ type Goroutine struct {
 	StartFunc string
 	GoPC      uint64 // the go statement that created it
 	G         uint64 // address of the runtime.g
+	BP        uint64 // g.sched.bp (the thread's rbp when running)
+	// WaitReason is why a waiting goroutine waits (g.waitreason, named by
+	// the runtime's waitReasonStrings): "chan receive", "sleep", ...
+	WaitReason string
+	// Thread holds the registers of the thread running the goroutine, nil
+	// when it is parked (its state is then g.sched: PC, SP, BP).
+	Thread Registers
 }
 
 // Status names of runtime/runtime2.go (_Gidle ... _Gdeadextra); the _Gscan
@@ -73,7 +80,7 @@ func (i *Info) GoroutineOffsets() (GOffsets, error) {
 
 func (i *Info) computeGOffsets() (GOffsets, error) {
 	if i.dw == nil {
-		return GOffsets{}, errors.New("goroutines: no DWARF")
+		return i.tableGOffsets()
 	}
 	gt, err := i.typeByName("runtime.g")
 	if err != nil {
@@ -191,6 +198,10 @@ func (i *Info) Goroutines(mem Memory) ([]Goroutine, error) {
 		if gr.Status == "dead" {
 			continue
 		}
+		gr.BP = u64(o.SchedBP)
+		if gr.Status == "waiting" {
+			gr.WaitReason = i.waitReason(mem, gbuf[o.WaitReason])
+		}
 		gr.Func = i.FuncName(gr.PC)
 		gr.StartFunc = i.FuncName(gr.StartPC)
 		out = append(out, gr)
@@ -214,7 +225,9 @@ func (i *Info) GoroutinesWithThreads(mem Memory, threads []Registers) ([]Gorouti
 	for k := range gs {
 		if t, ok := byID[gs[k].ID]; ok {
 			gs[k].PC, gs[k].SP = t.PC(), t.SP()
+			gs[k].BP, _ = t.Reg(regRBP)
 			gs[k].Func = i.FuncName(gs[k].PC)
+			gs[k].Thread = t
 		}
 	}
 	return gs, nil

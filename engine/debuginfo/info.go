@@ -75,7 +75,8 @@ type Info struct {
 	loc5      *loclist.Dwarf5Reader
 	debugAddr *godwarf.DebugAddrSection
 
-	isGo bool
+	isGo  bool
+	gotab GoTable // the pclntab, for a Go program without DWARF
 
 	// Lazily filled caches.
 	trees      map[dwarf.Offset]*godwarf.Tree
@@ -517,7 +518,8 @@ func (i *Info) FuncName(pc uint64) string {
 	return ""
 }
 
-// PCToLine returns the source position of the runtime address pc.
+// PCToLine returns the source position of the runtime address pc: from
+// DWARF, or from a Go program's pclntab without it.
 func (i *Info) PCToLine(pc uint64) (file string, line int) {
 	fp := pc - i.bias
 	for _, cu := range i.unitsAt(fp) {
@@ -525,6 +527,11 @@ func (i *Info) PCToLine(pc uint64) (file string, line int) {
 		k := sort.Search(len(ls), func(n int) bool { return ls[n].addr > fp }) - 1
 		if k >= 0 && !ls[k].endSeq {
 			return ls[k].file, ls[k].line
+		}
+	}
+	if i.dw == nil {
+		if f, l, ok := i.goPCToLine(pc); ok {
+			return f, l
 		}
 	}
 	return "", 0

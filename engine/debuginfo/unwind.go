@@ -282,6 +282,13 @@ func (i *Info) unwindOne(mem Memory, rs *regSet, lookup uint64) (cfa uint64, cal
 	}
 	fde, ferr := fdes.FDEForPC(lookup - i.bias)
 	if ferr != nil {
+		if i.gotab != nil {
+			// A Go program without .debug_frame: the pclntab's pcsp table
+			// says where the frame ends at every pc, prologue included.
+			if d, ok := i.gotab.SPDelta(lookup - i.bias); ok {
+				return i.unwindPcsp(mem, rs, lookup, d)
+			}
+		}
 		return i.unwindFP(mem, rs, lookup)
 	}
 	ctx, err := establish(fde, lookup-i.bias)

@@ -243,7 +243,9 @@ func typeString(t godwarf.Type) string {
 	if t == nil {
 		return ""
 	}
-	if st, ok := t.(*godwarf.StructType); ok && strings.Contains(st.StructName, ".") {
+	// An anonymous Go struct's DWARF name is already its Go spelling,
+	// "struct { X int; Y string }".
+	if st, ok := t.(*godwarf.StructType); ok && (strings.Contains(st.StructName, ".") || strings.HasPrefix(st.StructName, "struct {")) {
 		return st.StructName
 	}
 	return t.String()
@@ -692,7 +694,11 @@ func (i *Info) readMap(mem Memory, o *object, t *godwarf.MapType) (mp uint64, l 
 		slots: uint64(min(max(slotsArr.Count, 0), 8)), keyOff: uint64(keyOff), elemOff: uint64(elemOff), keyT: keyT, elemT: elemT,
 	}
 	if dirLen == 0 {
-		l.runs = append(l.runs, groupRun{dirPtr, 1})
+		// A small map: one group, or none yet (map[K]V{} allocates no
+		// group until its first insert: an empty map, not a read at 0).
+		if dirPtr != 0 {
+			l.runs = append(l.runs, groupRun{dirPtr, 1})
+		}
 		return mp, l, nil
 	}
 	seen := map[uint64]bool{}

@@ -32,6 +32,15 @@ type Binary struct {
 	goTab     *gosym.Table
 	goTabErr  error
 	goTabDone bool
+
+	pclnData []byte // the pclntab goTable read, and its text base
+	pclnText uint64
+	pcln     *pcln
+	pclnErr  error
+	pclnDone bool
+
+	goVer     string
+	goVerDone bool
 }
 
 // OpenError is the error Open returns: Path and a one-line Reason.
@@ -200,6 +209,13 @@ func (b *Binary) sectionAt(addr Addr) *elf.Section {
 
 // goTable parses the Go pclntab once (debug/gosym); nil for non-Go files.
 func (b *Binary) goTable() (*gosym.Table, error) {
+	if !b.goTabDone && !b.symsDone {
+		// The symbols first: reading them calls goTable in a binary
+		// without .symtab (its function list is the pclntab's), and
+		// loadGoTable looks up runtime.text among them. The other order
+		// left a stripped binary's index without its functions.
+		b.symbols()
+	}
 	if b.goTabDone {
 		return b.goTab, b.goTabErr
 	}
@@ -236,6 +252,7 @@ func (b *Binary) loadGoTable() (*gosym.Table, error) {
 	if sym, ok := b.LookupSym("runtime.text"); ok {
 		text = uint64(sym.Addr)
 	}
+	b.pclnData, b.pclnText = data, text
 	return gosym.NewTable(nil, gosym.NewLineTable(data, text))
 }
 

@@ -72,9 +72,19 @@ func (b *Binary) loadSyms() (*symIndex, error) {
 	if len(idx.funcs) == 0 && b.IsGo() {
 		b.syms = idx // goTable may look up runtime.text in what we have
 		if t, err := b.goTable(); err == nil && t != nil {
+			p, _ := b.goPcln()
 			for _, fn := range t.Funcs {
+				// The pclntab's next entry counts the alignment padding;
+				// the pcsp table ends where the code does, at the size the
+				// linker gave the ELF symbol.
+				size := fn.End - fn.Entry
+				if p != nil {
+					if end, ok := p.funcEnd(p.find(fn.Entry)); ok && end <= fn.End {
+						size = end - fn.Entry
+					}
+				}
 				es = append(es, entry{
-					Symbol:  Symbol{Name: fn.Name, Addr: Addr(fn.Entry), Size: fn.End - fn.Entry, Kind: Func},
+					Symbol:  Symbol{Name: fn.Name, Addr: Addr(fn.Entry), Size: size, Kind: Func},
 					global:  true,
 					section: -1,
 				})
