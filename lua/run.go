@@ -51,6 +51,10 @@ type Config struct {
 	// registers where they fire, else software watchpoints), "hardware",
 	// "software" (CheckWatchKind).
 	WatchKind string
+
+	// main, when set, makes the main chunk: godbg debug's prompt (Debug,
+	// repl.go) runs in place of a script, with the same lifecycle.
+	main func(se *session) *glua.LFunction
 }
 
 // Run runs one debugging session and returns godbg's exit status: the
@@ -109,6 +113,9 @@ func Run(cfg Config) int {
 	se := &session{cfg: cfg, p: p, m: m, w: w}
 	defer se.end()
 	se.endOnExit(L)
+	if cfg.main != nil {
+		chunk = cfg.main(se)
+	}
 	return se.run(chunk)
 }
 
@@ -353,6 +360,9 @@ type watcher struct {
 	done   chan struct{}
 	sig    chan os.Signal
 	timer  *time.Timer
+	// onInt, when set, handles SIGINT instead (the prompt: Ctrl-C stops
+	// the tracee and returns to the prompt, the session goes on).
+	onInt atomic.Pointer[func()]
 }
 
 func startWatcher(p *engine.Process, cancel context.CancelFunc, timeout time.Duration) *watcher {
@@ -368,7 +378,11 @@ func startWatcher(p *engine.Process, cancel context.CancelFunc, timeout time.Dur
 			select {
 			case <-w.done:
 				return
-			case <-w.sig:
+			case s := <-w.sig:
+				if f := w.onInt.Load(); f != nil && s == syscall.SIGINT {
+					(*f)()
+					continue
+				}
 				w.reason.CompareAndSwap(0, stopInterrupt)
 			case <-tc:
 				w.reason.CompareAndSwap(0, stopTimeout)
