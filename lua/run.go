@@ -91,7 +91,8 @@ func Run(cfg Config) int {
 		if err := checkProgram(cfg.Program); err != nil {
 			return fail(err)
 		}
-		p, err = engine.Launch(cfg.Program, engine.LaunchOptions{Args: cfg.Args, NoDisplacedStep: cfg.NoDisplacedStep, Seccomp: cfg.Seccomp})
+		p, err = engine.Launch(cfg.Program, engine.LaunchOptions{Args: cfg.Args, NoDisplacedStep: cfg.NoDisplacedStep, Seccomp: cfg.Seccomp,
+			Setpgid: cfg.main != nil}) // godbg debug: Ctrl-C is the prompt's (repl.go)
 		if err != nil {
 			return fail(fmt.Errorf("launch %s: %w", cfg.Program, err))
 		}
