@@ -4,11 +4,12 @@ package lua
 // cgo, no libreadline), history in a file, tab completion through a small
 // interface, Ctrl-C and Ctrl-D reported as errors, the terminal in raw
 // mode only while a line is read (so the tty turns Ctrl-C into SIGINT while
-// the tracee runs, and the watcher interrupts it). Delve's terminal uses
-// peterh/liner; readline reads the terminal only while a line is asked for
-// (v1.5's kick channel), which leaves the keys typed meanwhile for the
-// next line, and lets the prompt, the echo and the completion list go to
-// stderr, keeping stdout the session's output alone.
+// the tracee runs, and the watcher interrupts it), the terminal read only
+// while a line is asked for (v1.5's kick channel: keys typed meanwhile wait
+// for the next line), and the prompt, the echo and the completion list sent
+// to a writer of our choice (stderr: stdout stays the session's output).
+// Delve's terminal uses a fork of peterh/liner, which fits as well;
+// readline is the one the Go module proxy serves here that does all of it.
 
 import (
 	"errors"
