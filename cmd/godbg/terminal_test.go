@@ -123,6 +123,13 @@ func TestDebugTerminal(t *testing.T) {
 	typ("print(#threads() > 0)\r")
 	scr.expect(t, "true")
 	scr.expect(t, "(godbg) ")
+	// The program did not see the Ctrl-C (a SIGINT would kill it): it runs
+	// on and stops again.
+	typ("c\r")
+	scr.expect(t, " ok\r\n")
+	typ("\x03")
+	scr.expect(t, "interrupted")
+	scr.expect(t, "(godbg) ")
 
 	// Ctrl-D ends: the program is killed, godbg exits 0.
 	typ("\x04")
