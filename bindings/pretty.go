@@ -76,7 +76,7 @@ func (p *prettyPrinter) table(t *glua.LTable, indent int) string {
 	p.seen[t] = true
 	defer delete(p.seen, t)
 
-	n := t.Len()
+	n := arrayLen(t)
 	var items []string
 	for i := 1; i <= n; i++ {
 		items = append(items, p.value(t.RawGetInt(i), indent+2))
@@ -113,6 +113,26 @@ func (p *prettyPrinter) table(t *glua.LTable, indent int) string {
 	}
 	pad := strings.Repeat(" ", indent+2)
 	return "{\n" + pad + strings.Join(items, ",\n"+pad) + ",\n" + strings.Repeat(" ", indent) + "}"
+}
+
+// arrayLen is how much of t prints as a list: its length, nil holes kept
+// (an array of var() keeps a nil element's place), unless the holes are
+// most of it ({[10] = "x"} is no list).
+func arrayLen(t *glua.LTable) int {
+	n, set := t.Len(), 0
+	for i := 1; i <= n; i++ {
+		if t.RawGetInt(i) != glua.LNil {
+			set++
+		}
+	}
+	if set*2 >= n {
+		return n
+	}
+	n = 0
+	for t.RawGetInt(n+1) != glua.LNil {
+		n++
+	}
+	return n
 }
 
 // key renders a table key: a bare name when it is a Lua identifier.

@@ -126,6 +126,9 @@ func luaExamine(r *repl, arg string) (string, error) {
 
 // isSymbol tells a name of the program's symbol tables.
 func (r *repl) isSymbol(name string) bool {
+	if r == nil {
+		return false // no session (tests of the Lua forms)
+	}
 	if b := r.se.p.Binary(); b != nil {
 		_, ok := b.LookupSym(name)
 		return ok
