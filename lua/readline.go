@@ -38,7 +38,7 @@ func newTerminalReader(f *os.File, ui io.Writer, c *completer) (*terminalReader,
 		AutoComplete:    c,
 		InterruptPrompt: "^C",
 		EOFPrompt:       "",
-		Stdin:           f,
+		Stdin:           readline.NewCancelableStdin(f), // Close ends a pending read
 		Stdout:          ui,
 		Stderr:          ui,
 	}
@@ -49,8 +49,9 @@ func newTerminalReader(f *os.File, ui io.Writer, c *completer) (*terminalReader,
 	return &terminalReader{rl: rl, refresh: c.refresh}, nil
 }
 
+// ReadLine may run on any goroutine; refresh must run on the session's
+// before it.
 func (t *terminalReader) ReadLine(prompt string) (string, error) {
-	t.refresh()
 	t.rl.SetPrompt(prompt)
 	line, err := t.rl.Readline()
 	if errors.Is(err, readline.ErrInterrupt) {

@@ -79,7 +79,34 @@ type lineReader interface {
 	Close()
 }
 
-var errLineCleared = errors.New("line cleared")
+var (
+	errLineCleared = errors.New("line cleared")
+	errEnded       = errors.New("session ended") // the timeout, SIGTERM
+)
+
+// readLine reads a line on another goroutine, so that the timeout or
+// SIGTERM (the base context's end) ends a session waiting for its input;
+// the completion words are gathered first, here, on the session's thread.
+func (r *repl) readLine(prompt string) (string, error) {
+	if t, ok := r.in.(*terminalReader); ok {
+		t.refresh()
+	}
+	type result struct {
+		line string
+		err  error
+	}
+	ch := make(chan result, 1)
+	go func() {
+		l, err := r.in.ReadLine(prompt)
+		ch <- result{l, err}
+	}()
+	select {
+	case res := <-ch:
+		return res.line, res.err
+	case <-r.base.Done():
+		return "", errEnded
+	}
+}
 
 // IsTerminal tells whether f is a terminal (godbg debug then edits lines).
 func IsTerminal(f *os.File) bool { return readline.IsTerminal(int(f.Fd())) }
@@ -141,7 +168,10 @@ func (r *repl) loop(L *glua.LState) int {
 	}
 	for r.se.w.why() == 0 {
 		r.m.Output().Flush()
-		line, err := r.in.ReadLine(Prompt)
+		line, err := r.readLine(Prompt)
+		if errors.Is(err, errEnded) {
+			break
+		}
 		if errors.Is(err, errLineCleared) {
 			continue
 		}
@@ -263,7 +293,7 @@ func (r *repl) luaLine(line string) {
 			fmt.Fprintln(r.ui, err)
 			return
 		}
-		more, rerr := r.in.ReadLine(">> ")
+		more, rerr := r.readLine(">> ")
 		if rerr != nil {
 			fmt.Fprintln(r.ui, err)
 			return
@@ -351,6 +381,9 @@ func (r *repl) call(fn *glua.LFunction, isCommand bool) (int, bool) {
 var chunkPos = regexp.MustCompile(`^stdin:\d+: `)
 
 func (r *repl) reportError(err error, isCommand bool) {
+	if r.se.w.why() != 0 {
+		return // the timeout or SIGTERM: Run says so as the session ends
+	}
 	msg := err.Error()
 	var ae *glua.ApiError
 	if errors.As(err, &ae) {
@@ -358,9 +391,6 @@ func (r *repl) reportError(err error, isCommand bool) {
 	}
 	if r.ctrlC.Load() {
 		r.ctrlC.Store(false)
-		if r.se.w.why() != 0 {
-			return
-		}
 		fmt.Fprintln(r.ui, "interrupted")
 		if t := r.se.p.CurrentThread(); t != nil && !r.se.p.Exited() && !r.m.Detached() {
 			if pc, err := t.PC(); err == nil {

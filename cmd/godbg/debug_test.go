@@ -158,3 +158,33 @@ c
 		t.Errorf("saved script does not end the program as q does:\n%s", script)
 	}
 }
+
+// --timeout ends a session that waits for its next line (its input still
+// open), as it ends a running one: the program killed, godbg exits 124.
+func TestDebugTimeoutAtPrompt(t *testing.T) {
+	prog := target(t, fixture.GoDebug(t, "break"))
+	cmd := exec.Command(godbgBin, "debug", "--timeout", "1s", prog)
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer in.Close()
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { cmd.Wait(); close(done) }()
+	in.Write([]byte("b main.BreakMe\n"))
+	select {
+	case <-done:
+	case <-time.After(time.Minute):
+		cmd.Process.Kill()
+		<-done
+		t.Fatalf("godbg debug --timeout 1s still waits after a minute")
+	}
+	r := result{out.String(), errb.String(), cmd.ProcessState.ExitCode(), 0}
+	check(t, r, 124, "breakpoint 1 at "+hexAddr.FindString(r.stdout)+" main.BreakMe (0 hits)\n", "godbg: timed out after 1s\n")
+	noProcessLeft(t, prog)
+}
