@@ -188,3 +188,16 @@ func TestDebugTimeoutAtPrompt(t *testing.T) {
 	check(t, r, 124, "breakpoint 1 at "+hexAddr.FindString(r.stdout)+" main.BreakMe (0 hits)\n", "godbg: timed out after 1s\n")
 	noProcessLeft(t, prog)
 }
+
+// help and errors go to stderr, the session goes on after an error; the
+// output stream has only the session's values.
+func TestDebugHelpAndErrors(t *testing.T) {
+	prog := target(t, fixture.C(t, "hello.c", "-O0", "-g"))
+	r := godbgIn(t, "help b\nfoo)\nbt x\ndelete 7\nprint(1)\nq\nprint(2)\n", "debug", prog)
+	wantErr := "b LOC\n    set a breakpoint that stops: LOC is a function, file:LINE or an address; brk(LOC)\n    also: break\n" +
+		"stdin:2: parse error near ')'\n" +
+		"bt: \"x\" is not a frame count\n" +
+		"delete: no breakpoint 7 (bps lists them)\n"
+	check(t, r, 0, "1\n", wantErr)
+	noProcessLeft(t, prog)
+}
