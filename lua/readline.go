@@ -185,25 +185,28 @@ func (c *completer) Do(line []rune, pos int) ([][]rune, int) {
 		start--
 	}
 	word := string(line[start:pos])
-	var words []string
-	if strings.TrimSpace(string(line[:start])) == "" {
-		words = c.first
-		if word != "" {
-			if w := c.words.Load(); w != nil {
-				words = *w
-			}
-		}
-	} else if word != "" {
-		if w := c.words.Load(); w != nil {
-			words = *w
-		}
+	var all []string
+	if w := c.words.Load(); w != nil {
+		all = *w
 	}
-	i := sort.SearchStrings(words, word)
+	firstWord := strings.TrimSpace(string(line[:start])) == ""
+	var lists [][]string
+	switch {
+	case firstWord && word == "":
+		lists = [][]string{c.first} // Tab at an empty prompt: the commands
+	case firstWord:
+		lists = [][]string{c.first, all}
+	case word != "":
+		lists = [][]string{all}
+	}
+	seen := map[string]bool{}
 	var out [][]rune
-	for ; i < len(words) && strings.HasPrefix(words[i], word); i++ {
-		out = append(out, []rune(words[i][len(word):]))
-		if len(out) == 500 {
-			break
+	for _, words := range lists {
+		for i := sort.SearchStrings(words, word); i < len(words) && strings.HasPrefix(words[i], word) && len(out) < 500; i++ {
+			if !seen[words[i]] {
+				seen[words[i]] = true
+				out = append(out, []rune(words[i][len(word):]))
+			}
 		}
 	}
 	return out, len([]rune(word))

@@ -1,6 +1,7 @@
 package lua
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/godbg/godbg/bindings"
@@ -103,6 +104,42 @@ func TestShellQuote(t *testing.T) {
 	for _, tt := range tests {
 		if got := shellQuote(tt.in); got != tt.want {
 			t.Errorf("shellQuote(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestCompleterDo(t *testing.T) {
+	c := newCompleter(nil)
+	words := []string{"brk", "bt", "main.BreakMe", "main.Tick", "main.main", "total"}
+	c.words.Store(&words)
+	tests := []struct {
+		line string
+		want []string
+		n    int
+	}{
+		{"b main.Ti", []string{"ck"}, 7},
+		{"b main.", []string{"BreakMe", "Tick", "main"}, 5},
+		{`brk("main.Br`, []string{"eakMe"}, 7},
+		{"fin", []string{"ish"}, 3},  // a command, first word
+		{"", nil, 0},                 // nothing typed: the commands
+		{"p to", []string{"tal"}, 2}, // a local
+		{"p ", nil, 0},               // no word: nothing
+		{"print(x) ; b", []string{"rk", "t"}, 1},
+	}
+	for _, tt := range tests {
+		got, n := c.Do([]rune(tt.line), len([]rune(tt.line)))
+		var gs []string
+		for _, g := range got {
+			gs = append(gs, string(g))
+		}
+		if tt.line == "" {
+			if len(gs) != len(c.first) {
+				t.Errorf("Do(%q): %d words, want the %d commands", tt.line, len(gs), len(c.first))
+			}
+			continue
+		}
+		if n != tt.n || strings.Join(gs, ",") != strings.Join(tt.want, ",") {
+			t.Errorf("Do(%q) = %q, %d; want %q, %d", tt.line, gs, n, tt.want, tt.n)
 		}
 	}
 }
