@@ -34,7 +34,7 @@ func init() {
 		{name: "regs", usage: "regs", help: "the current thread's registers; print(regs)", lua: fixed("print(regs)")},
 		{name: "args", usage: "args", help: "the current function's arguments; pp(args())", lua: fixed("pp(args())")},
 		{name: "locals", usage: "locals", help: "the current function's local variables; pp(locals())", lua: fixed("pp(locals())")},
-		{name: "goroutines", usage: "goroutines", help: "the goroutines (Go programs); pp(goroutines())", lua: fixed("pp(goroutines())")},
+		{name: "goroutines", usage: "goroutines", help: "the goroutines (Go programs), one a line", lua: fixed(goroutinesLua)},
 		{name: "threads", usage: "threads", help: "the threads' ids; pp(threads())", lua: fixed("pp(threads())")},
 		{name: "bps", usage: "bps", help: "the breakpoints", lua: fixed("for _, b in ipairs(bps()) do print(b) end")},
 		{name: "delete", aliases: []string{"d"}, usage: "delete ID", help: "delete breakpoint ID", lua: luaDelete},
@@ -43,6 +43,9 @@ func init() {
 		{name: "q", aliases: []string{"quit", "exit"}, usage: "q", help: "end the session: a launched program is killed, an attached one detached"},
 	}
 }
+
+// goroutinesLua prints one line a goroutine, as Delve's goroutines does.
+const goroutinesLua = `for _, g in ipairs(goroutines()) do printf("goroutine %d %s in %s (started by %s)", g.id, g.status, g.sym or "?", g.start or "?") end`
 
 func lookupCommand(word string) *command {
 	for _, c := range commands {
