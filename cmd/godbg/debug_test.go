@@ -117,12 +117,14 @@ c
 	}
 }
 
-// The same on a C program: args, finish, var, a hex dump, locals, a Lua
-// function over several lines, a local, and the program still running when
-// the session is saved (the script ends it as q does).
+// The same on a C program: a breakpoint with a callback, args, finish, var,
+// a hex dump, locals, a Lua function over several lines, a local, and the
+// program still running when the session is saved (the script ends it as q
+// does).
 func TestDebugSessionReplaysC(t *testing.T) {
 	prog := target(t, fixture.C(t, "hello.c", "-O0", "-g"))
-	cmds := `b add
+	cmds := `brk("main", function(ev) print("in " .. ev.sym) end)
+b add
 c
 args
 finish
@@ -138,8 +140,10 @@ local y = 3
 y
 c
 `
-	want := "breakpoint 1 at ADDR add (0 hits)\n" +
-		"> add() hello.c:9 (breakpoint 1) (PC: ADDR)\n" +
+	want := "breakpoint 1 at ADDR main (0 hits)\n" +
+		"breakpoint 2 at ADDR add (0 hits)\n" +
+		"in main\n" +
+		"> add() hello.c:9 (breakpoint 2) (PC: ADDR)\n" +
 		"=>   9:\t\tint s = a + b;\n" +
 		"{a = 0, b = 10}\n" +
 		"> main() hello.c:17 (PC: ADDR)\n" +
@@ -151,7 +155,7 @@ c
 		"{i = 0, total = 10}\n" +
 		"42\n" +
 		"nil\n" +
-		"> add() hello.c:9 (breakpoint 1) (PC: ADDR)\n" +
+		"> add() hello.c:9 (breakpoint 2) (PC: ADDR)\n" +
 		"=>   9:\t\tint s = a + b;\n"
 	script := replaySession(t, prog, cmds, want, "")
 	if !strings.HasSuffix(script, "\nkill() -- the session ended here (q kills the program); without this line it runs on to its exit\n") {
