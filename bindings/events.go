@@ -188,6 +188,8 @@ func (m *Module) eventTable(ev *engine.Event) *glua.LTable {
 	if ev.Thread != nil && m.isGo && ev.Kind != engine.EventExit {
 		m.curEv, m.curTab = ev, t
 		L.SetMetatable(t, m.eventMeta)
+	} else {
+		L.SetMetatable(t, m.eventStr)
 	}
 	return t
 }

@@ -34,7 +34,13 @@ func (m *Module) resume() (*engine.Event, error) {
 func (m *Module) runWith(run func(engine.Hook) (*engine.Event, error)) (*engine.Event, error) {
 	m.out.Flush()
 	m.cbErr, m.stopEv = nil, nil
+	if m.resuming != nil {
+		m.resuming(true)
+	}
 	ev, err := run(m.hook)
+	if m.resuming != nil {
+		m.resuming(false)
+	}
 	m.stop = nil
 	if m.cbErr != nil {
 		return nil, m.cbErr
@@ -64,6 +70,7 @@ func (m *Module) runEvent(ev *engine.Event) *glua.LTable {
 	if ev == nil {
 		t := m.L.CreateTable(0, 1)
 		t.RawSetString("reason", glua.LString("detach"))
+		m.L.SetMetatable(t, m.eventStr)
 		return t
 	}
 	return m.eventTable(ev)

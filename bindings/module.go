@@ -49,6 +49,16 @@ type Module struct {
 	eventMeta *glua.LTable
 	curEv     *engine.Event
 	curTab    *glua.LTable
+	// eventStr is the metatable of the other events: __tostring only
+	// (describe.go).
+	eventStr *glua.LTable
+
+	// sources: the source files read for stop descriptions, by path (nil
+	// lines when unreadable).
+	sources map[string][]string
+	// resuming, when set, is told when the tracee starts and stops
+	// running (SetResumeNotify).
+	resuming func(running bool)
 }
 
 // exports lists the global functions of the contract.
@@ -121,4 +131,8 @@ func (m *Module) registerTypes() {
 	m.registerMem()
 	m.eventMeta = m.L.NewTable()
 	m.eventMeta.RawSetString("__index", m.L.NewFunction(m.eventIndex))
+	m.eventMeta.RawSetString("__tostring", m.L.NewFunction(m.describeEvent))
+	m.eventStr = m.L.NewTable()
+	m.eventStr.RawSetString("__tostring", m.L.NewFunction(m.describeEvent))
+	m.registerMemDump()
 }

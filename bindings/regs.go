@@ -46,7 +46,7 @@ func (m *Module) registerRegs() {
 		return 0
 	}))
 	L.SetField(mt, "__tostring", L.NewFunction(func(L *glua.LState) int {
-		L.Push(glua.LString("regs"))
+		L.Push(glua.LString(m.renderRegs(L)))
 		return 1
 	}))
 	ud := L.NewUserData()

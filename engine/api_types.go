@@ -100,6 +100,11 @@ type LaunchOptions struct {
 	// seccomp filter in the program (see engine/seccomp.go); detaching is
 	// then refused and fork children stay traced until they exit.
 	Seccomp bool
+	// Setpgid starts the program in a process group of its own, so that
+	// the terminal's Ctrl-C reaches the debugger alone (godbg debug stops
+	// the program with Interrupt and keeps it), not the program too. The
+	// program then cannot read the terminal (a background group: SIGTTIN).
+	Setpgid bool
 }
 
 // More holds further events of the same stop: other breakpoints at the same

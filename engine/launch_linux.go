@@ -56,7 +56,7 @@ func Launch(path string, opts LaunchOptions) (*Process, error) {
 		Files: fds,
 		// Ptrace makes the child call PTRACE_TRACEME before exec; the exec
 		// then stops it with SIGTRAP (ptrace(2), "execve(2) under ptrace").
-		Sys: &syscall.SysProcAttr{Ptrace: true},
+		Sys: &syscall.SysProcAttr{Ptrace: true, Setpgid: opts.Setpgid},
 	}
 	// personality is per task and inherited over fork: set it on this
 	// (locked) thread around the fork only, as gdb and Delve do.

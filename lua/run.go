@@ -53,6 +53,10 @@ type Config struct {
 	// registers where they fire, else software watchpoints), "hardware",
 	// "software" (CheckWatchKind).
 	WatchKind string
+
+	// main, when set, makes the main chunk: godbg debug's prompt (Debug,
+	// repl.go) runs in place of a script, with the same lifecycle.
+	main func(se *session) *glua.LFunction
 }
 
 // Run runs one debugging session and returns godbg's exit status: the
@@ -98,7 +102,8 @@ func Run(cfg Config) int {
 		if err := checkProgram(cfg.Program); err != nil {
 			return fail(err)
 		}
-		p, err = engine.Launch(cfg.Program, engine.LaunchOptions{Args: cfg.Args, NoDisplacedStep: cfg.NoDisplacedStep, Seccomp: cfg.Seccomp})
+		p, err = engine.Launch(cfg.Program, engine.LaunchOptions{Args: cfg.Args, NoDisplacedStep: cfg.NoDisplacedStep, Seccomp: cfg.Seccomp,
+			Setpgid: cfg.main != nil}) // godbg debug: Ctrl-C is the prompt's (repl.go)
 		if err != nil {
 			return fail(fmt.Errorf("launch %s: %w", cfg.Program, err))
 		}
@@ -126,6 +131,9 @@ func Run(cfg Config) int {
 	se := &session{cfg: cfg, p: p, m: m, w: w}
 	defer se.end() // also on a panic: the tracee is never left with traps in
 	se.endOnExit(L)
+	if cfg.main != nil {
+		chunk = cfg.main(se)
+	}
 	status, how := se.run(chunk)
 	w.release()
 	se.end()
@@ -464,6 +472,9 @@ type watcher struct {
 	mu     sync.Mutex
 	p      *engine.Process // nil once released: the tracee is killed or detached
 	cancel context.CancelFunc
+	// onInt, when set, handles SIGINT instead (the prompt: Ctrl-C stops
+	// the tracee and returns to the prompt, the session goes on).
+	onInt atomic.Pointer[func()]
 }
 
 func startWatcher(p *engine.Process, cancel context.CancelFunc, timeout time.Duration) *watcher {
@@ -479,6 +490,10 @@ func startWatcher(p *engine.Process, cancel context.CancelFunc, timeout time.Dur
 			case <-w.done:
 				return
 			case s := <-caught:
+				if f := w.onInt.Load(); f != nil && s == syscall.SIGINT {
+					(*f)()
+					continue
+				}
 				if sig, ok := s.(syscall.Signal); ok && w.reason.CompareAndSwap(0, stopInterrupt) {
 					w.sig.Store(int32(sig))
 				}

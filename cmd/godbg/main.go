@@ -5,6 +5,8 @@
 //	godbg run [flags] SCRIPT PROGRAM [ARGS...]
 //	godbg run [flags] -e 'CODE' PROGRAM [ARGS...]
 //	godbg attach [flags] SCRIPT PID
+//	godbg debug [flags] PROGRAM [ARGS...]
+//	godbg debug [flags] -p PID
 //	godbg syms PROGRAM [GLOB]
 //	godbg disas PROGRAM SYMBOL
 //	godbg scripts
@@ -19,7 +21,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"runtime"
+	"runtime/debug"
 	"strconv"
 	"strings"
 
@@ -72,10 +76,28 @@ var sessionFlags = []cli.Flag{
 	&cli.StringFlag{Name: "watch", Value: "auto", Usage: "how watch() watches by default: `KIND` auto (the CPU's debug registers where they fire, else page protection), hardware or software"},
 }
 
+// version is godbg's version: set at build time with
+// -ldflags '-X main.version=v1.2.3', else the module's (go install), else
+// "devel".
+var version string
+
+func versionString() string {
+	v := version
+	if v == "" {
+		v = "devel"
+		if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+			v = bi.Main.Version
+		}
+	}
+	return v + " (" + runtime.Version() + ", " + runtime.GOOS + "/" + runtime.GOARCH + ")"
+}
+
 func newApp(stdout, stderr io.Writer) *cli.App {
 	onUsage := func(_ *cli.Context, err error, _ bool) error { return usagef("%v", err) }
 	return &cli.App{
 		Name:                      "godbg",
+		Version:                   versionString(),
+		Suggest:                   true,
 		Usage:                     "a scriptable Linux x86-64 debugger (Lua scripts over ptrace)",
 		Writer:                    stdout,
 		ErrWriter:                 stderr,
@@ -83,6 +105,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 		DisableSliceFlagSeparator: true, // -a pattern='a,b' keeps its comma
 		OnUsageError:              onUsage,
 		ExitErrHandler:            func(*cli.Context, error) {}, // run() reports and exits
+		Action:                    unknownCommand,
 		Commands: []*cli.Command{
 			{
 				Name:      "run",
@@ -105,14 +128,38 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 			{
 				Name:      "attach",
 				Usage:     "attach SCRIPT to the running process PID",
-				ArgsUsage: "SCRIPT PID",
+				ArgsUsage: "SCRIPT PID   or   -e 'CODE' PID",
 				Description: "The process is detached clean (every breakpoint removed) when the script\n" +
 					"ends, on an error or on Ctrl-C.\n\n" +
-					"Example:\n" +
-					"   godbg attach -a pattern='main.*' trace 4242",
-				Flags:        sessionFlags,
+					"Examples:\n" +
+					"   godbg attach -a pattern='main.*' trace 4242\n" +
+					"   godbg attach -e 'print(bt())' 4242",
+				Flags: append([]cli.Flag{
+					&cli.StringFlag{Name: "e", Usage: "run `CODE` instead of a script file"},
+				}, sessionFlags...),
 				OnUsageError: onUsage,
 				Action:       attachAction,
+			},
+			{
+				Name:      "debug",
+				Usage:     "debug PROGRAM at a prompt: Lua lines and short commands, the session saved as a script",
+				ArgsUsage: "PROGRAM [ARGS...]   or   -p PID",
+				Description: "PROGRAM starts stopped before its first instruction (or the process PID is\n" +
+					"attached), then each line read is Lua, run as a script's lines are, or a short\n" +
+					"command (b, c, n, si, finish, bt, p, x, disas, regs, args, locals, ...; help\n" +
+					"lists them). `save FILE` writes the session as a script that godbg run replays.\n" +
+					"On a terminal: a prompt, history, tab completion, Ctrl-C stops the running\n" +
+					"program. From a pipe the lines run with no prompt. q or end of input ends the\n" +
+					"session: a launched program is killed, an attached one detached.\n\n" +
+					"Examples:\n" +
+					"   godbg debug ./prog arg1\n" +
+					"   godbg debug -p 4242\n" +
+					"   godbg debug ./prog < commands.txt",
+				Flags: append([]cli.Flag{
+					&cli.IntFlag{Name: "p", Usage: "attach to the running process `PID` instead of launching a program"},
+				}, sessionFlags...),
+				OnUsageError: onUsage,
+				Action:       debugAction,
 			},
 			{
 				Name:      "syms",
@@ -156,6 +203,21 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 			},
 		},
 	}
+}
+
+// unknownCommand is the app's action: help without arguments, else the
+// command is unknown, with the nearest one suggested (godbg rn: run).
+func unknownCommand(c *cli.Context) error {
+	if c.NArg() == 0 {
+		return cli.ShowAppHelp(c)
+	}
+	msg := fmt.Sprintf("unknown command %q", c.Args().First())
+	if cli.SuggestCommand != nil {
+		if s := cli.SuggestCommand(c.App.Commands, c.Args().First()); s != "" {
+			msg += ". " + s
+		}
+	}
+	return usagef("%s (godbg --help lists the commands)", msg)
 }
 
 // session reads the flags shared by run and attach.
@@ -209,26 +271,83 @@ func runAction(c *cli.Context) error {
 	if !inline {
 		cfg.Script, args = args[0], args[1:]
 	}
-	cfg.Program, cfg.Args = args[0], args[1:]
+	if cfg.Program, err = lookPath(args[0]); err != nil {
+		return err
+	}
+	cfg.Args = args[1:]
 	return status(lua.Run(cfg))
 }
 
 func attachAction(c *cli.Context) error {
 	lua.CatchSignals() // first, as in runAction: none of the attach is left unguarded
-	if c.NArg() != 2 {
+	inline := c.IsSet("e")
+	want := 2
+	if inline {
+		want = 1
+	}
+	if c.NArg() != want {
+		if inline {
+			return usagef("attach: want -e 'CODE' PID (see godbg attach --help)")
+		}
 		return usagef("attach: want SCRIPT PID (see godbg attach --help)")
 	}
-	pid, err := strconv.Atoi(c.Args().Get(1))
+	arg := c.Args().Get(want - 1)
+	pid, err := strconv.Atoi(arg)
 	if err != nil || pid <= 0 {
-		return usagef("attach: %q is not a process id", c.Args().Get(1))
+		return usagef("attach: %q is not a process id", arg)
 	}
 	cfg, closeOut, err := session(c)
 	if err != nil {
 		return err
 	}
 	defer closeOut()
-	cfg.Script, cfg.Pid = c.Args().Get(0), pid
+	cfg.Pid = pid
+	if inline {
+		cfg.Code, cfg.Inline = c.String("e"), true
+	} else {
+		cfg.Script = c.Args().Get(0)
+	}
 	return status(lua.Run(cfg))
+}
+
+func debugAction(c *cli.Context) error {
+	pid := c.Int("p")
+	switch {
+	case c.IsSet("p") && (pid <= 0 || c.NArg() > 0):
+		return usagef("debug: want -p PID alone, PID a process id (see godbg debug --help)")
+	case !c.IsSet("p") && c.NArg() < 1:
+		return usagef("debug: want PROGRAM [ARGS...] or -p PID (see godbg debug --help)")
+	}
+	cfg, closeOut, err := session(c)
+	if err != nil {
+		return err
+	}
+	defer closeOut()
+	if pid > 0 {
+		cfg.Pid = pid
+	} else {
+		if cfg.Program, err = lookPath(c.Args().First()); err != nil {
+			return err
+		}
+		cfg.Args = c.Args().Tail()
+	}
+	return status(lua.Debug(cfg, lua.Input{In: os.Stdin, Terminal: lua.IsTerminal(os.Stdin)}))
+}
+
+// lookPath finds a PROGRAM given without a / on PATH, as a shell does (a
+// file of that name in the current folder is not taken: ./NAME is).
+func lookPath(name string) (string, error) {
+	if strings.Contains(name, "/") {
+		return name, nil
+	}
+	p, err := exec.LookPath(name)
+	if err == nil {
+		return p, nil
+	}
+	if st, serr := os.Stat(name); serr == nil && !st.IsDir() {
+		return "", fmt.Errorf("program %s: not found on PATH (for the file in this folder, write ./%s)", name, name)
+	}
+	return "", fmt.Errorf("program %s: not found on PATH", name)
 }
 
 func status(s int) error {
