@@ -1,0 +1,199 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/godbg/godbg/internal/fixture"
+)
+
+// straceNorm makes strace's lines and the recipe's comparable: what
+// differs from run to run by design goes (the pid strace -f writes first
+// and the recipe's [pid N], the recipe's <duration>, the padding before
+// "=", which strace -f counts from the pid, addresses of 8 hex digits or
+// more, since strace runs the program with ASLR and godbg without, and the
+// results that are thread ids); everything else must read the same.
+var (
+	stracePid      = regexp.MustCompile(`^(?:\d+ +|\[pid +\d+\] )`)
+	straceDuration = regexp.MustCompile(` <\d+\.\d+>$`)
+	stracePad      = regexp.MustCompile(`\)\s+= `)
+	straceAddr     = regexp.MustCompile(`0x[0-9a-f]{8,}`)
+	straceTidRet   = regexp.MustCompile(`^((?:set_tid_address|gettid|getpid|getppid|clone|clone3)\(.*\) = )\d+$`)
+	straceName     = regexp.MustCompile(`^(\w+)\(`)
+)
+
+// straceLines normalizes strace's output or the recipe's, joining strace
+// -f's <unfinished ...> and <... resumed> halves; skip names calls left
+// out (the first execve, which the recipe starts after). strace -f's
+// "+++ exited" of the threads other than the first goes too: the recipe
+// writes the process's.
+func straceLines(out string, skipFirst string) []string {
+	var ls []string
+	unfinished := map[string]string{}
+	first, seen := "", false
+	for _, l := range strings.Split(strings.TrimRight(out, "\n"), "\n") {
+		pid := stracePid.FindString(l)
+		l = l[len(pid):]
+		pid = strings.Trim(pid, " []pid")
+		if !seen {
+			first, seen = pid, true
+		}
+		if pid != first && strings.HasPrefix(l, "+++ ") {
+			continue
+		}
+		if r, ok := strings.CutSuffix(l, " <unfinished ...>"); ok {
+			unfinished[pid] = r
+			continue
+		}
+		if strings.HasPrefix(l, "<... ") {
+			if i := strings.Index(l, " resumed>"); i >= 0 {
+				l = unfinished[pid] + l[i+len(" resumed>"):]
+				delete(unfinished, pid)
+			}
+		}
+		if skipFirst != "" && strings.HasPrefix(l, skipFirst+"(") {
+			skipFirst = ""
+			continue
+		}
+		l = straceDuration.ReplaceAllString(l, "")
+		l = stracePad.ReplaceAllString(l, ") = ")
+		l = straceAddr.ReplaceAllString(l, "ADDR")
+		l = straceTidRet.ReplaceAllString(l, "${1}TID")
+		ls = append(ls, l)
+	}
+	return ls
+}
+
+// nameAndResult is what must match on every line: the call's name and
+// its result ("openat = 3", "+++ exited with 0 +++").
+func nameAndResult(l string) string {
+	m := straceName.FindStringSubmatch(l)
+	if m == nil {
+		return l
+	}
+	return m[1] + " = " + l[strings.LastIndex(l, " = ")+3:]
+}
+
+// realPython is python3's interpreter itself: pyenv's python3 is a shell
+// script that runs other programs first.
+func realPython(t *testing.T) string {
+	p, err := exec.LookPath("python3")
+	if err != nil {
+		return ""
+	}
+	out, err := exec.Command(p, "-c", "import sys; print(sys.executable)").Output()
+	if err != nil {
+		t.Fatalf("python3: %v", err)
+	}
+	return strings.TrimSpace(string(out))
+}
+
+// The strace recipe reads like strace: on programs nobody here wrote, and
+// a Go program, every call has strace's name and result, in strace's
+// order, and at least 90% of strace's lines read the same once normalized
+// (straceLines). Lines that may differ: getrandom's bytes, the time date
+// prints, and calls whose structs the recipe shows as an address (statfs,
+// sysinfo).
+func TestStraceRecipeReadsLikeStrace(t *testing.T) {
+	for _, tool := range []string{"strace", "setarch"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Fatalf("this test compares with strace(1) run under setarch -R: %v", err)
+		}
+	}
+	dir := t.TempDir()
+	for _, f := range []string{"a.txt", "b.conf", "c"} {
+		if err := os.WriteFile(filepath.Join(dir, f), []byte("x=1\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	look := func(name string) string {
+		p, err := exec.LookPath(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	type run struct {
+		name   string
+		argv   []string
+		filter string // "" for every call
+		min    int    // lines strace writes at least
+	}
+	runs := []run{
+		{argv: []string{look("cat"), filepath.Join(dir, "a.txt")}, min: 40},
+		{argv: []string{look("ls"), dir}, min: 40},
+		{argv: []string{look("date"), "-u"}, min: 40},
+		{argv: []string{look("uname"), "-a"}, min: 40},
+		// The Go runtime's threads call futex, nanosleep, sigaltstack and
+		// mmap in an order timing decides; these calls are the main
+		// thread's.
+		{name: "goconfig", argv: []string{target(t, fixture.Go(t, "goconfig")), filepath.Join(dir, "b.conf")},
+			filter: "arch_prctl,sched_getaffinity,prctl,openat,read,close,fcntl,rt_sigaction,epoll_create1,eventfd2,epoll_ctl,write,exit_group", min: 100},
+	}
+	if py := realPython(t); py != "" {
+		runs = append(runs, run{argv: []string{py, "-c", "print(1)"}, min: 500})
+	}
+	for _, r := range runs {
+		name := r.name
+		if name == "" {
+			name = filepath.Base(r.argv[0])
+		}
+		straceOut := filepath.Join(t.TempDir(), "strace.out")
+		args := []string{"-f", "-o", straceOut}
+		if r.filter != "" {
+			// SIGURG, Go's preemption, passes godbg silently.
+			args = append(args, "-e", "trace="+r.filter, "-e", "signal=none")
+		}
+		// ASLR off, as godbg runs programs: Python's allocator maps and
+		// unmaps by where its arenas land.
+		cmd := exec.Command("setarch", append([]string{"x86_64", "-R", "strace"}, append(args, r.argv...)...)...)
+		var sout bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &sout, &sout
+		if err := cmd.Run(); err != nil {
+			t.Fatalf("strace %s: %v\n%s", name, err, sout.String())
+		}
+		sb, _ := os.ReadFile(straceOut)
+		recipeOut := filepath.Join(t.TempDir(), "recipe.out")
+		gargs := []string{"run", "-o", recipeOut}
+		if r.filter != "" {
+			gargs = append(gargs, "-a", "filter="+r.filter)
+		}
+		res := godbg(t, append(append(gargs, "strace"), r.argv...)...)
+		if res.status != 0 || res.stderr != "" {
+			t.Fatalf("godbg strace %s: status %d, stderr %q", name, res.status, res.stderr)
+		}
+		gb, _ := os.ReadFile(recipeOut)
+		want, got := straceLines(string(sb), "execve"), straceLines(string(gb), "")
+		same := 0
+		var diff strings.Builder
+		for i := 0; i < len(want) || i < len(got); i++ {
+			var w, g string
+			if i < len(want) {
+				w = want[i]
+			}
+			if i < len(got) {
+				g = got[i]
+			}
+			if nameAndResult(w) != nameAndResult(g) {
+				t.Errorf("%s line %d: strace %q, recipe %q\n(recipe output:\n%s\nstrace output:\n%s)", name, i+1, w, g, gb, sb)
+				break
+			}
+			if w == g {
+				same++
+			} else {
+				fmt.Fprintf(&diff, "  strace: %s\n  recipe: %s\n", w, g)
+			}
+		}
+		pct := 100 * float64(same) / float64(len(want))
+		t.Logf("%s: %d of strace's %d lines read the same (%.1f%%)\n%s", name, same, len(want), pct, diff.String())
+		if len(want) < r.min || pct < 90 {
+			t.Errorf("%s: %d of strace's %d lines read the same (%.1f%%, want 90%% of at least %d)\n%s", name, same, len(want), pct, r.min, diff.String())
+		}
+	}
+}
