@@ -59,10 +59,8 @@ sys(names, function(ev)
 	local name = ev.name
 	if ev.phase == "enter" then
 		if name == "exit" or name == "exit_group" then
-			if summary then
-				counts[name] = (counts[name] or 0) + 1
-				times[name] = times[name] or 0
-			else
+			-- strace -c leaves them out: they never return
+			if not summary then
 				print(prefix(ev.tid) .. sysfmt.line(ev))
 			end
 		elseif name == "execve" and not summary then

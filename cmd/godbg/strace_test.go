@@ -197,3 +197,49 @@ func TestStraceRecipeReadsLikeStrace(t *testing.T) {
 		}
 	}
 }
+
+// -a summary=1 writes strace -c's table: the same header and rules, and
+// the same calls and errors by name (execve, which the recipe starts after,
+// aside; the times differ).
+func TestStraceRecipeSummaryLikeStraceC(t *testing.T) {
+	if _, err := exec.LookPath("strace"); err != nil {
+		t.Fatalf("this test compares with strace(1): %v", err)
+	}
+	dir := t.TempDir()
+	cat, err := exec.LookPath("cat")
+	if err != nil {
+		t.Fatal(err)
+	}
+	argv := []string{cat, writeFile(t, "a.txt", "x=1\n"), filepath.Join(dir, "missing")}
+	straceOut := filepath.Join(t.TempDir(), "strace.out")
+	cmd := exec.Command("setarch", append([]string{"x86_64", "-R", "strace", "-c", "-o", straceOut}, argv...)...)
+	if b, err := cmd.CombinedOutput(); err == nil {
+		t.Fatalf("strace -c cat: want cat's status 1, got success\n%s", b)
+	}
+	sb, _ := os.ReadFile(straceOut)
+	res := godbg(t, append([]string{"run", "-a", "summary=1", "strace"}, argv...)...)
+	if res.status != 1 || !strings.HasPrefix(res.stderr, cat+": ") {
+		t.Fatalf("godbg: status %d, stderr %q", res.status, res.stderr)
+	}
+	// cat writes its own output first; the table follows.
+	got := res.stdout[strings.Index(res.stdout, "% time"):]
+	cols := regexp.MustCompile(`^ *[\d.]+ +[\d.]+ +\d+ +(\d+) +(\d*) ?(\w+)$`)
+	table := func(s string) (head []string, rows map[string]string) {
+		rows = map[string]string{}
+		for _, l := range strings.Split(strings.TrimRight(s, "\n"), "\n") {
+			if m := cols.FindStringSubmatch(l); m != nil {
+				if m[3] != "execve" && m[3] != "total" {
+					rows[m[3]] = m[1] + " " + m[2]
+				}
+				continue
+			}
+			head = append(head, l)
+		}
+		return head, rows
+	}
+	wh, wr := table(string(sb))
+	gh, gr := table(got)
+	if fmt.Sprint(wh) != fmt.Sprint(gh) || fmt.Sprint(wr) != fmt.Sprint(gr) || len(wr) < 10 || wr["openat"] == "" {
+		t.Errorf("recipe's table:\n%s\nstrace -c:\n%s\n(headers %q and %q, rows %v and %v)", got, sb, gh, wh, gr, wr)
+	}
+}
