@@ -54,6 +54,9 @@ func TestSysfmtDecoders(t *testing.T) {
 		{`sysfmt.ret({name="fcntl", ret=0x8002, args={3, 3}})`, `0x8002 (flags O_RDWR|O_LARGEFILE)`},
 		{`sysfmt.line({name="close", phase="exit", ret=0, args={3}})`, `close(3)                                = 0`},
 		{`sysfmt.line({name="exit_group", phase="enter", args={0}})`, `exit_group(0)                           = ?`},
+		{`sysfmt.signal_line({signal="SIGUSR1", si_code=-6, si_pid=7, si_uid=0})`, `--- SIGUSR1 {si_signo=SIGUSR1, si_code=SI_TKILL, si_pid=7, si_uid=0} ---`},
+		{`sysfmt.signal_line({signal="SIGSEGV", si_code=128, fault_addr=0})`, `--- SIGSEGV {si_signo=SIGSEGV, si_code=SI_KERNEL, si_addr=NULL} ---`},
+		{`sysfmt.signal_line({signal="SIGBUS", si_code=2, fault_addr=4096})`, `--- SIGBUS {si_signo=SIGBUS, si_code=BUS_ADRERR, si_addr=0x1000} ---`},
 	}
 	for _, tt := range tests {
 		if err := L.DoString("got = " + tt.expr); err != nil {

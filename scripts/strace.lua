@@ -10,8 +10,10 @@
 -- module's (require("sysfmt"), docs/lua-api.md), run only for the calls
 -- the filter keeps. Threads other than the first are prefixed with
 -- [pid TID]. exit and exit_group, which never return, are written at their
--- entry with = ?; a signal the program gets as --- SIGSEGV {...} ---, its
--- end as +++ exited with 0 +++.
+-- entry with = ?; a signal the program gets (not the silent ones, such as
+-- SIGCHLD and SIGURG) as --- SIGSEGV {si_signo=SIGSEGV, si_code=
+-- SEGV_MAPERR, si_addr=NULL} ---, its end as +++ exited with 0 +++ or
+-- +++ killed by SIGSEGV +++.
 --
 -- Parameters:
 --   -a filter=GLOBS   system calls to log: names or globs, comma-separated
@@ -84,13 +86,8 @@ sys(names, function(ev)
 end)
 
 if not summary then
-	local faults = {SIGSEGV = true, SIGBUS = true, SIGILL = true, SIGFPE = true, SIGTRAP = true}
 	on("signal", function(ev)
-		local info = "si_signo=" .. ev.signal
-		if faults[ev.signal] then
-			info = info .. ", si_addr=" .. sysfmt.ptr(ev.fault_addr)
-		end
-		printf("%s--- %s {%s} ---", prefix(ev.tid), ev.signal, info)
+		print(prefix(ev.tid) .. sysfmt.signal_line(ev))
 	end)
 end
 

@@ -97,7 +97,8 @@ func realPython(t *testing.T) string {
 // The strace recipe reads like strace: on programs nobody here wrote, and
 // a Go program, every call has strace's name and result, in strace's
 // order, and at least 90% of strace's lines read the same once normalized
-// (straceLines). Lines that may differ: getrandom's bytes, the time date
+// (straceLines); a program killed by a fault shows strace's --- SIGSEGV
+// {...} --- and +++ killed by +++ lines. Lines that may differ: getrandom's bytes, the time date
 // prints, and calls whose structs the recipe shows as an address (statfs,
 // sysinfo).
 func TestStraceRecipeReadsLikeStrace(t *testing.T) {
@@ -124,18 +125,21 @@ func TestStraceRecipeReadsLikeStrace(t *testing.T) {
 		argv   []string
 		filter string // "" for every call
 		min    int    // lines strace writes at least
+		status int    // the program's exit status
 	}
 	runs := []run{
 		{argv: []string{look("cat"), filepath.Join(dir, "a.txt")}, min: 40},
 		{argv: []string{look("ls"), dir}, min: 40},
 		{argv: []string{look("date"), "-u"}, min: 40},
 		{argv: []string{look("uname"), "-a"}, min: 40},
-		// The Go runtime's threads call futex, nanosleep, sigaltstack and
-		// mmap in an order timing decides; these calls are the main
-		// thread's.
+		// The Go runtime's threads call futex, nanosleep, sigaltstack,
+		// sched_getaffinity and mmap in an order timing decides; these
+		// calls are the main thread's.
 		{name: "goconfig", argv: []string{target(t, fixture.Go(t, "goconfig")), filepath.Join(dir, "b.conf")},
-			filter: "arch_prctl,sched_getaffinity,prctl,openat,read,close,fcntl,rt_sigaction,epoll_create1,eventfd2,epoll_ctl,write,exit_group", min: 100},
+			filter: "arch_prctl,prctl,openat,read,close,fcntl,rt_sigaction,epoll_create1,eventfd2,epoll_ctl,write,exit_group", min: 100},
 	}
+	// A fault: --- SIGSEGV {...} --- and +++ killed by SIGSEGV +++.
+	runs = append(runs, run{name: "crash", argv: []string{target(t, fixture.C(t, "crash.c", "-O0", "-g"))}, min: 30, status: 139})
 	if py := realPython(t); py != "" {
 		runs = append(runs, run{argv: []string{py, "-c", "print(1)"}, min: 500})
 	}
@@ -155,7 +159,7 @@ func TestStraceRecipeReadsLikeStrace(t *testing.T) {
 		cmd := exec.Command("setarch", append([]string{"x86_64", "-R", "strace"}, append(args, r.argv...)...)...)
 		var sout bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &sout, &sout
-		if err := cmd.Run(); err != nil {
+		if err := cmd.Run(); (err != nil) != (r.status != 0) {
 			t.Fatalf("strace %s: %v\n%s", name, err, sout.String())
 		}
 		sb, _ := os.ReadFile(straceOut)
@@ -165,7 +169,7 @@ func TestStraceRecipeReadsLikeStrace(t *testing.T) {
 			gargs = append(gargs, "-a", "filter="+r.filter)
 		}
 		res := godbg(t, append(append(gargs, "strace"), r.argv...)...)
-		if res.status != 0 || res.stderr != "" {
+		if res.status != r.status || res.stderr != "" {
 			t.Fatalf("godbg strace %s: status %d, stderr %q", name, res.status, res.stderr)
 		}
 		gb, _ := os.ReadFile(recipeOut)

@@ -88,6 +88,12 @@ var sets = []set{
 	{name: "mremap", prefixes: []string{"MREMAP_"}},
 	{name: "statx_mask", prefixes: []string{"STATX_"}, exclude: []string{"STATX_ALL", "STATX_BASIC_STATS", "STATX_ATTR_", "STATX__RESERVED", "STATX_WRITE_ATOMIC"}},
 	{name: "prctl", prefixes: []string{"PR_SET_", "PR_GET_", "PR_CAPBSET_", "PR_CAP_AMBIENT", "PR_MCE_KILL", "PR_TASK_PERF"}, exclude: []string{"PR_SET_MM_", "PR_SET_VMA_", "PR_CAP_AMBIENT_", "PR_MCE_KILL_", "PR_SET_PTRACER_ANY"}, enum: true},
+	{name: "si_code", prefixes: []string{"SI_"}, exclude: []string{"SI_MAX_SIZE", "SI_LOAD_SHIFT"}, enum: true},
+	{name: "segv_code", prefixes: []string{"SEGV_"}, enum: true},
+	{name: "bus_code", prefixes: []string{"BUS_"}, exclude: []string{"BUS_BLUETOOTH", "BUS_HIL", "BUS_USB", "BUS_VIRTUAL"}, enum: true},
+	{name: "ill_code", prefixes: []string{"ILL_"}, enum: true},
+	{name: "fpe_code", prefixes: []string{"FPE_"}, enum: true},
+	{name: "trap_code", prefixes: []string{"TRAP_"}, exclude: []string{"TRAP_PERF_FLAG_ASYNC"}, enum: true},
 	{name: "ss_flags", prefixes: []string{"SS_ONSTACK", "SS_DISABLE", "SS_AUTODISARM"}},
 }
 
@@ -108,6 +114,7 @@ var headerSources = []string{
 	"asm-generic/poll.h",            // POLL*
 	"linux/eventpoll.h",             // EPOLL*
 	"linux/mman.h",                  // MREMAP_*
+	"asm-generic/siginfo.h",         // SI_*, SEGV_*, BUS_*, ILL_*, FPE_*, TRAP_*
 }
 
 type konst struct {

@@ -207,6 +207,36 @@ local function sigset(s)
 end
 M.sigset = sigset
 
+-- siginfo(ev): a signal event's siginfo as strace shows it: {si_signo=
+-- SIGSEGV, si_code=SEGV_MAPERR, si_addr=NULL} for a fault,
+-- {si_signo=SIGUSR1, si_code=SI_TKILL, si_pid=7, si_uid=0} for a signal a
+-- process sent.
+local code_sets = {
+	SIGSEGV = C.segv_code, SIGBUS = C.bus_code, SIGILL = C.ill_code,
+	SIGFPE = C.fpe_code, SIGTRAP = C.trap_code,
+}
+function M.siginfo(ev)
+	local code = ev.si_code
+	local out = "{si_signo=" .. ev.signal
+	if code == nil then
+		return out .. "}"
+	end
+	local set = code > 0 and code ~= 128 and code_sets[ev.signal]
+	out = out .. ", si_code=" .. enum(code, set or C.si_code)
+	if code <= 0 then
+		return out .. fmt(", si_pid=%d, si_uid=%d}", ev.si_pid, ev.si_uid)
+	end
+	if code_sets[ev.signal] then
+		return out .. ", si_addr=" .. ptr(ev.fault_addr) .. "}"
+	end
+	return out .. "}"
+end
+
+-- signal_line(ev): "--- SIGSEGV {si_signo=SIGSEGV, ...} ---".
+function M.signal_line(ev)
+	return "--- " .. ev.signal .. " " .. M.siginfo(ev) .. " ---"
+end
+
 -- Structs: each reads its bytes at addr and returns strace's {...}
 -- summary, or the address when they cannot be read.
 local structs = {}
