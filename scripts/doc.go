@@ -15,9 +15,9 @@ import "embed"
 var FS embed.FS
 
 // Modules holds the Lua modules a script can require, NAME/NAME.lua for
-// require("NAME") and NAME/PART.lua for require("NAME.PART").
+// require("NAME") and NAME/PART.lua for require("NAME.PART"). sysfmt's
+// constants (require("sysfmt.consts")) are Go tables of the lua package,
+// generated there.
 //
 //go:embed sysfmt/*.lua
 var Modules embed.FS
-
-//go:generate go run sysfmt/gen.go -o sysfmt/consts.lua

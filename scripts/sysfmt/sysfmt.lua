@@ -10,7 +10,8 @@
 -- sysfmt.calls[name] lists a call's argument decoders, by type name
 -- (sysfmt.types) or as functions; a script may add or replace entries.
 -- The names of flags, errnos and signals come from sysfmt.consts, generated
--- from golang.org/x/sys/unix and the kernel's uapi headers (gen.go).
+-- from golang.org/x/sys/unix and the kernel's uapi headers by
+-- lua/sysfmt_gen.go into lua/sysfmt_table.go.
 
 local M = ... or {}
 local band, shr, le, quote = M.band, M.shr, M.le, M.quote
