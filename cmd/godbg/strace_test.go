@@ -94,8 +94,9 @@ func realPython(t *testing.T) string {
 	return strings.TrimSpace(string(out))
 }
 
-// The strace recipe reads like strace: on programs nobody here wrote, and
-// a Go program, every call has strace's name and result, in strace's
+// The strace recipe reads like strace: on programs nobody here wrote (cat,
+// ls, date, uname, git, python3 where there is one), a Go program and a C
+// program killed by SIGSEGV, every call has strace's name and result, in strace's
 // order, and at least 90% of strace's lines read the same once normalized
 // (straceLines); a program killed by a fault shows strace's --- SIGSEGV
 // {...} --- and +++ killed by +++ lines. Lines that may differ: getrandom's bytes, the time date
@@ -132,6 +133,7 @@ func TestStraceRecipeReadsLikeStrace(t *testing.T) {
 		{argv: []string{look("ls"), dir}, min: 40},
 		{argv: []string{look("date"), "-u"}, min: 40},
 		{argv: []string{look("uname"), "-a"}, min: 40},
+		{argv: []string{look("git"), "--version"}, min: 40},
 		// The Go runtime's threads call futex, nanosleep, sigaltstack,
 		// sched_getaffinity and mmap in an order timing decides; these
 		// calls are the main thread's.
