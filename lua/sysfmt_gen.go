@@ -96,6 +96,8 @@ var sets = []set{
 	{name: "ill_code", prefixes: []string{"ILL_"}, enum: true},
 	{name: "fpe_code", prefixes: []string{"FPE_"}, enum: true},
 	{name: "trap_code", prefixes: []string{"TRAP_"}, exclude: []string{"TRAP_PERF_FLAG_ASYNC"}, enum: true},
+	{name: "ipproto", prefixes: []string{"IPPROTO_"}, exclude: []string{"IPPROTO_HOPOPTS"}, enum: true},
+	{name: "timer_flags", prefixes: []string{"TIMER_ABSTIME"}},
 	{name: "ss_flags", prefixes: []string{"SS_ONSTACK", "SS_DISABLE", "SS_AUTODISARM"}},
 }
 
@@ -117,6 +119,7 @@ var headerSources = []string{
 	"linux/eventpoll.h",             // EPOLL*
 	"linux/mman.h",                  // MREMAP_*
 	"asm-generic/siginfo.h",         // SI_*, SEGV_*, BUS_*, ILL_*, FPE_*, TRAP_*
+	"asm-generic/ioctls.h",          // FIOCLEX, FIONCLEX
 }
 
 type konst struct {

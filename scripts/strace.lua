@@ -35,7 +35,7 @@ for g in string.gmatch(filter, "[^,%s]+") do
 end
 
 local first_tid
-local pending = {} -- tid -> execve's text, decoded at its entry
+local pending = {} -- tid -> the text of a call decoded at its entry (sysfmt.at_entry)
 local counts, errors, times = {}, {}, {}
 
 local function prefix(tid)
@@ -65,8 +65,9 @@ sys(names, function(ev)
 			if not summary then
 				print(prefix(ev.tid) .. sysfmt.line(ev))
 			end
-		elseif name == "execve" and not summary then
-			-- its strings are gone once it succeeds
+		elseif sysfmt.at_entry[name] and not summary then
+			-- execve's strings are gone once it succeeds, and so is
+			-- rt_sigreturn's frame
 			pending[ev.tid] = sysfmt.call(ev)
 		end
 		return
@@ -76,7 +77,7 @@ sys(names, function(ev)
 		return
 	end
 	local line
-	if name == "execve" and pending[ev.tid] then
+	if sysfmt.at_entry[name] and pending[ev.tid] then
 		line = pending[ev.tid] .. " = " .. sysfmt.ret(ev)
 		pending[ev.tid] = nil
 	else

@@ -394,6 +394,9 @@ function structs.sockaddr(addr, len)
 	end
 	local fam = le(s, 0, 2)
 	local name = enum(fam, C.af)
+	if len <= 2 then
+		return fmt("{sa_family=%s}", name)
+	end
 	if fam == 1 then -- AF_UNIX
 		local p = s:sub(3):match("^[^%z]*")
 		if s:byte(3) == 0 and #s > 3 then
@@ -527,6 +530,25 @@ function types.futex_op(v)
 	end
 	return s
 end
+-- ioctl's argument: none for FIOCLEX and FIONCLEX, else its value in hex.
+function types.ioctl_arg(v, ev)
+	local cmd = ev.args[2]
+	if cmd == 0x5451 or cmd == 0x5450 then
+		return nil
+	end
+	return hx(v)
+end
+-- rt_sigreturn's {mask=[...]}: the signal mask the frame restores, read at
+-- the entry from the ucontext at the stack pointer (x86-64's rt_sigframe:
+-- uc_sigmask follows uc_flags, uc_link, uc_stack and the 256-byte
+-- sigcontext).
+function types.sigreturn_frame(v, ev)
+	if ev.phase ~= "enter" then
+		return "{mask=?}"
+	end
+	local s = read(regs.rsp + 296, 8)
+	return s and "{mask=" .. sigset(s) .. "}" or hx(regs.rsp)
+end
 function types.socket_family(v) return enum(v, C.af) end
 function types.socket_type(v)
 	local t = band(v, 15)
@@ -638,6 +660,34 @@ types.cpuset = out(function(v, ev)
 	end
 	return "[" .. concat(cpus, " ") .. "]"
 end)
+-- a socklen_t the call reads and writes: [N] as it is at the exit.
+types.socklen = function(v, ev)
+	if v == 0 then
+		return "NULL"
+	end
+	local s = read(v, 4)
+	return s and fmt("[%d]", le(s, 0, 4)) or hx(v)
+end
+-- a sockaddr the call fills, as long as its socklen argument (the next).
+types.out_sockaddr = out(function(v, ev, i)
+	local s = read(ev.args[i + 1], 4)
+	return s and structs.sockaddr(v, le(s, 0, 4)) or hx(v)
+end)
+-- an int[2] the call fills: pipe2's fds.
+types.out_fds = out(function(v)
+	local s = read(v, 8)
+	return s and fmt("[%d, %d]", le(s, 0, 4, true), le(s, 4, 4, true)) or hx(v)
+end)
+function types.fd_flags(v) return flags(v, C.open_flags) end
+function types.timer_flags(v) return flags(v, C.timer_flags) end
+-- socket's protocol: named for the IP families, as strace does.
+function types.socket_protocol(v, ev)
+	local fam = ev.args[1]
+	if fam == 2 or fam == 10 then -- AF_INET, AF_INET6
+		return enum(v, C.ipproto)
+	end
+	return fmt("%d", v)
+end
 types.iovec_in = function(v, ev, i) return structs.iovec(v, ev.args[i + 1]) end
 types.iovec_out = out(function(v, ev, i) return structs.iovec(v, ev.args[i + 1], ev.ret) end)
 types.pollfd = function(v, ev, i) return structs.pollfd(v, ev.args[i + 1]) end
@@ -793,7 +843,8 @@ M.calls = {
 	getrandom = {"out_buf_hex", "uint", "grnd"},
 	getdents64 = {"fd", "dirents", "uint"},
 	getdents = {"fd", "dirents", "uint"},
-	ioctl = {"fd", "ioctl_cmd", "hex"},
+	ioctl = {"fd", "ioctl_cmd", "ioctl_arg"},
+	rt_sigreturn = {"sigreturn_frame"},
 	fcntl = {"fd", "fcntl_cmd", "fcntl_arg"},
 	fadvise64 = {"fd", "int", "int", "fadvise"},
 	rt_sigaction = {"signal", "sigaction", "out_sigaction", "uint"},
@@ -801,7 +852,7 @@ M.calls = {
 	sigaltstack = {"stack", "out_stack"},
 	futex = {"ptr", "futex_op", "futex_val", "futex_rest", "futex_rest", "futex_rest"},
 	nanosleep = {"timespec", "out_timespec"},
-	clock_nanosleep = {"clock", "int", "timespec", "out_timespec"},
+	clock_nanosleep = {"clock", "timer_flags", "timespec", "out_timespec"},
 	clock_gettime = {"clock", "out_timespec"},
 	clock_getres = {"clock", "out_timespec"},
 	uname = {"utsname"},
@@ -813,9 +864,14 @@ M.calls = {
 	execve = {"path", "argv", "envp"},
 	dup = {"fd"},
 	dup2 = {"fd", "fd"},
-	dup3 = {"fd", "fd", "open_flags"},
-	pipe2 = {"ptr", "open_flags"},
-	socket = {"socket_family", "socket_type", "int"},
+	dup3 = {"fd", "fd", "fd_flags"},
+	pipe2 = {"out_fds", "fd_flags"},
+	pipe = {"out_fds"},
+	socket = {"socket_family", "socket_type", "socket_protocol"},
+	getsockname = {"fd", "out_sockaddr", "socklen"},
+	getpeername = {"fd", "out_sockaddr", "socklen"},
+	accept = {"fd", "out_sockaddr", "socklen"},
+	accept4 = {"fd", "out_sockaddr", "socklen", "fd_flags"},
 	connect = {"fd", "sockaddr", "int"},
 	bind = {"fd", "sockaddr", "int"},
 	poll = {"pollfd", "uint", "int"},
@@ -826,6 +882,10 @@ M.calls = {
 	getpid = {}, gettid = {}, getuid = {}, geteuid = {}, getgid = {}, getegid = {}, getppid = {},
 	sched_yield = {},
 }
+
+-- The calls whose arguments are read at the entry, where the exit finds
+-- them gone: execve's strings (a new program), rt_sigreturn's frame.
+M.at_entry = {execve = true, rt_sigreturn = true}
 
 -- Signatures of the calls calls does not list, from sys_info.
 local sigs = {}
