@@ -60,6 +60,7 @@ end
 sys(names, function(ev)
 	local name = ev.name
 	if ev.phase == "enter" then
+		sysfmt.enter(ev)
 		if name == "exit" or name == "exit_group" then
 			-- strace -c leaves them out: they never return
 			if not summary then

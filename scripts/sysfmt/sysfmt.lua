@@ -660,13 +660,21 @@ types.cpuset = out(function(v, ev)
 	end
 	return "[" .. concat(cpus, " ") .. "]"
 end)
--- a socklen_t the call reads and writes: [N] as it is at the exit.
+-- a socklen_t the call reads and writes: [N], or [IN => OUT] where the
+-- call changed it (the value at the entry kept by sysfmt.enter).
 types.socklen = function(v, ev)
 	if v == 0 then
 		return "NULL"
 	end
 	local s = read(v, 4)
-	return s and fmt("[%d]", le(s, 0, 4)) or hx(v)
+	if s == nil then
+		return hx(v)
+	end
+	local n = le(s, 0, 4)
+	if ev.before ~= nil and ev.before ~= n then
+		return fmt("[%d => %d]", ev.before, n)
+	end
+	return fmt("[%d]", n)
 end
 -- a sockaddr the call fills, as long as its socklen argument (the next).
 types.out_sockaddr = out(function(v, ev, i)
@@ -872,6 +880,8 @@ M.calls = {
 	getpeername = {"fd", "out_sockaddr", "socklen"},
 	accept = {"fd", "out_sockaddr", "socklen"},
 	accept4 = {"fd", "out_sockaddr", "socklen", "fd_flags"},
+	sendto = {"fd", M.in_buf(3), "uint", "int", "sockaddr", "int"},
+	recvfrom = {"fd", "out_buf", "uint", "int", "out_sockaddr", "socklen"},
 	connect = {"fd", "sockaddr", "int"},
 	bind = {"fd", "sockaddr", "int"},
 	poll = {"pollfd", "uint", "int"},
@@ -882,6 +892,29 @@ M.calls = {
 	getpid = {}, gettid = {}, getuid = {}, geteuid = {}, getgid = {}, getegid = {}, getppid = {},
 	sched_yield = {},
 }
+
+-- before[name](ev) -> a value of the entry the exit's decoders need (as
+-- ev.before), for calls that overwrite it: the socklen of getsockname and
+-- the like. sysfmt.enter(ev) keeps it, by thread.
+local function u32_at_arg(n)
+	return function(ev)
+		local a = ev.args[n]
+		local s = a ~= 0 and read(a, 4)
+		return s and le(s, 0, 4) or nil
+	end
+end
+M.before = {
+	getsockname = u32_at_arg(3), getpeername = u32_at_arg(3),
+	accept = u32_at_arg(3), accept4 = u32_at_arg(3),
+	recvfrom = u32_at_arg(6),
+}
+local saved = {}
+function M.enter(ev)
+	local f = M.before[ev.name]
+	if f then
+		saved[ev.tid] = f(ev)
+	end
+end
 
 -- The calls whose arguments are read at the entry, where the exit finds
 -- them gone: execve's strings (a new program), rt_sigreturn's frame.
@@ -913,6 +946,10 @@ end
 -- (an exit event, or an entry for calls that never return).
 function M.args(ev)
 	local name = ev.name
+	if ev.phase == "exit" and M.before[name] and ev.tid then
+		ev.before = saved[ev.tid]
+		saved[ev.tid] = nil
+	end
 	if name == "clone" then
 		return M.clone_args(ev)
 	end
