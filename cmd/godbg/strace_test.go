@@ -260,3 +260,35 @@ func TestStraceRecipeSummaryLikeStraceC(t *testing.T) {
 		t.Errorf("recipe's table:\n%s\nstrace -c:\n%s\n(headers %q and %q, rows %v and %v)", got, sb, gh, wh, gr, wr)
 	}
 }
+
+// A script of its own uses the recipe's decoders through require("sysfmt")
+// (no global of that name) and replaces one call's.
+func TestSysfmtFromScript(t *testing.T) {
+	cat, err := exec.LookPath("cat")
+	if err != nil {
+		t.Fatal(err)
+	}
+	conf := writeFile(t, "a.conf", "x=1\n")
+	out := filepath.Join(t.TempDir(), "out")
+	r := godbg(t, "run", "-o", out, "-a", "conf="+conf, "-e", `
+		local sysfmt = require("sysfmt")
+		sysfmt.calls.close = {function(v) return "fd" .. v end}
+		local on = false
+		sys({"openat", "read", "close"}, function(ev)
+			if ev.phase ~= "exit" then return end
+			on = on or (ev.name == "openat" and mem.cstr(ev.args[2]) == params.conf)
+			if on then print(sysfmt.line(ev)) end
+		end)
+		print(type(sysfmt), rawget(_G, "sysfmt"))`, cat, conf)
+	b, _ := os.ReadFile(out)
+	want := "table\tnil\n" +
+		`openat(AT_FDCWD, "` + conf + `", O_RDONLY) = 3` + "\n" +
+		`read(3, "x=1\n", 131072)                = 4` + "\n" +
+		`read(3, "", 131072)                     = 0` + "\n" +
+		`close(fd3)                              = 0` + "\n" +
+		`close(fd1)                              = 0` + "\n" +
+		`close(fd2)                              = 0` + "\n"
+	if r.status != 0 || r.stderr != "" || r.stdout != "x=1\n" || string(b) != want {
+		t.Errorf("got status %d, stdout %q, stderr %q, output:\n%s\nwant:\n%s", r.status, r.stdout, r.stderr, b, want)
+	}
+}
