@@ -161,6 +161,11 @@ func (m *Module) eventTable(ev *engine.Event) *glua.LTable {
 		t.RawSetString("addr", AddrNumber(uint64(ev.Addr)))
 		t.RawSetString("signal", glua.LString(SignalName(ev.Signal)))
 		t.RawSetString("fault_addr", AddrNumber(uint64(ev.FaultAddr)))
+		t.RawSetString("si_code", glua.LNumber(ev.SigCode))
+		if ev.SigCode <= 0 {
+			t.RawSetString("si_pid", glua.LNumber(ev.SigPid))
+			t.RawSetString("si_uid", glua.LNumber(ev.SigUid))
+		}
 		m.setSym(t, ev.Addr)
 	case engine.EventStep, engine.EventFinish:
 		t.RawSetString("addr", AddrNumber(uint64(ev.Addr)))

@@ -44,6 +44,9 @@ type Event struct {
 
 	Signal    syscall.Signal // EventSignal
 	FaultAddr Addr           // EventSignal: si_addr for SIGSEGV, SIGBUS, SIGFPE, SIGILL
+	SigCode   int32          // EventSignal: si_code (SI_USER 0, SI_TKILL -6, SEGV_MAPERR 1...)
+	SigPid    int            // EventSignal: si_pid of a signal a process sent (SigCode <= 0)
+	SigUid    int            // EventSignal: si_uid of a signal a process sent
 
 	ExitCode   int            // EventExit: exit status when ExitSignal == 0
 	ExitSignal syscall.Signal // EventExit: the signal that killed the process, or 0

@@ -4,6 +4,7 @@ import (
 	"os"
 	"runtime"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/godbg/godbg/internal/fixture"
@@ -118,8 +119,8 @@ func TestSegfaultEvent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ev.Kind != EventSignal || ev.Signal.String() != "segmentation fault" || ev.FaultAddr != 0 {
-		t.Fatalf("got %+v, want SIGSEGV at address 0", ev)
+	if ev.Kind != EventSignal || ev.Signal.String() != "segmentation fault" || ev.FaultAddr != 0 || ev.SigCode != 1 {
+		t.Fatalf("got %+v, want SIGSEGV at address 0, si_code SEGV_MAPERR (1)", ev)
 	}
 	inner, _ := p.Binary().LookupSym("inner")
 	if ev.Addr < inner.Addr+p.Bias() || ev.Addr >= inner.Addr+p.Bias()+Addr(inner.Size) {
@@ -134,6 +135,22 @@ func TestSegfaultEvent(t *testing.T) {
 	}
 	if !strings.HasPrefix(out(), "about to crash") {
 		t.Errorf("output %q", out())
+	}
+}
+
+// A signal a process sent carries its siginfo: si_code SI_USER (0) for
+// kill(2), the sender's pid and uid.
+func TestSignalSender(t *testing.T) {
+	p, out := launch(t, fixture.C(t, "sigsend.c", "-O0", "-g"), false)
+	ev, err := p.Continue(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ev.Kind != EventSignal || ev.Signal != syscall.SIGUSR1 || ev.SigCode != 0 || ev.SigPid != p.Pid() || ev.SigUid != os.Getuid() {
+		t.Fatalf("got %+v, want SIGUSR1 with si_code 0, si_pid %d, si_uid %d", ev, p.Pid(), os.Getuid())
+	}
+	if ev, err = p.Continue(nil); err != nil || ev.Kind != EventExit || ev.ExitCode != 0 || out() != "sent\n" {
+		t.Errorf("got %+v, %v, output %q; want exit 0 after sent", ev, err, out())
 	}
 }
 

@@ -290,9 +290,14 @@ func (p *Process) signalStop(t *Thread, sig syscall.Signal) (*Event, error) {
 		return nil, p.resume(t)
 	}
 	ev := &Event{Kind: EventSignal, Thread: t, Tid: t.tid, Addr: pc, Signal: sig}
-	switch sig {
-	case unix.SIGSEGV, unix.SIGBUS, unix.SIGFPE, unix.SIGILL, unix.SIGTRAP:
-		if si, err := ptraceSigInfo(t.tid); err == nil {
+	// One more ptrace call a signal the script sees (silent ones never get
+	// here); without siginfo the event keeps the signal alone.
+	if si, err := ptraceSigInfo(t.tid); err == nil {
+		ev.SigCode = si.Code
+		switch {
+		case si.Code <= 0: // sent by a process: kill, tkill, sigqueue (SI_FROMUSER)
+			ev.SigPid, ev.SigUid = siginfoSender(si)
+		case sig == unix.SIGSEGV || sig == unix.SIGBUS || sig == unix.SIGFPE || sig == unix.SIGILL || sig == unix.SIGTRAP:
 			ev.FaultAddr = Addr(siginfoAddr(si))
 		}
 	}

@@ -63,6 +63,7 @@ func newState(s *script, params map[string]string) *glua.LState {
 		p.RawSetString(k, glua.LString(params[k]))
 	}
 	L.SetGlobal("params", p)
+	preloadModules(L)
 	return L
 }
 
