@@ -168,7 +168,7 @@ var summaryRecipes = []struct {
 	{"trace", []string{"pattern=main.Tick", "quiet=1"}, `^ +(\d+) main\.Tick$`},
 	{"latency", []string{"func=main.Tick"}, `^main\.Tick: count=(\d+) p50=\d+us p99=\d+us$`},
 	{"inject", []string{"func=main.Tick", "value=1", "quiet=1"}, `^main\.Tick: forced (\d+) of \d+ calls$`},
-	{"strace", []string{"filter=*", "summary=1"}, `^syscall +calls +errors$`},
+	{"strace", []string{"filter=*", "summary=1"}, `^% time +seconds +usecs/call +calls +errors +syscall$`},
 	{"watch", []string{"var=main.ticks"}, `^main\.ticks: \d+ accesses watched$`},
 }
 
