@@ -129,8 +129,8 @@ func (p *Process) resolveIFunc(ref SymbolRef) (Addr, error) {
 			}
 		}
 	}
-	return 0, fmt.Errorf("%s (%s) is an indirect function (IFUNC) and no relocation the loader applied gives its implementation",
-		name, o.Name())
+	return 0, fmt.Errorf("%s (%s) is an indirect function (IFUNC) whose implementation no slot the loader filled holds yet "+
+		"(lazy binding: run the program with LD_BIND_NOW=1, or link it with -z now)", name, o.Name())
 }
 
 // boundSlot reads the GOT slot at file address off of object so and tells

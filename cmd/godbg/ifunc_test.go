@@ -3,6 +3,7 @@ package main
 import (
 	"os/exec"
 	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/godbg/godbg/internal/fixture"
@@ -52,4 +53,26 @@ func TestRunIFuncBreakpoints(t *testing.T) {
 			printf("resolver %s %d", where(r.addr).sym, r.hits)
 		end)`, prog)...)
 	check(t, r, 0, want, "")
+}
+
+// An indirect function a library never calls itself (no IRELATIVE slot):
+// its implementation is read from the program's GOT slot once bound, at
+// load time with -z now (4 hits, where() names impl_two); with lazy
+// binding the slot is not bound before the first call, and brk says so.
+func TestRunIFuncProgramSlot(t *testing.T) {
+	dir := t.TempDir()
+	sh(t, dir, "gcc", "-O0", "-g", "-shared", "-fPIC", "-o", "libifunclib.so", fixture.TestData("ifunclib.c"))
+	sh(t, dir, "gcc", "-O0", "-g", "-Wl,-z,now", "-o", "now", fixture.TestData("ifuncmain.c"), "-L.", "-lifunclib", "-Wl,-rpath,"+dir)
+	sh(t, dir, "gcc", "-O0", "-g", "-Wl,-z,lazy", "-o", "lazy", fixture.TestData("ifuncmain.c"), "-L.", "-lifunclib", "-Wl,-rpath,"+dir)
+	script := `
+		local bp = brk("addtwo")
+		local w = where(bp.addr)
+		on("exit", function() printf("%s %s+%d %d", w.obj, w.sym, w.off, bp.hits) end)`
+	check(t, godbg(t, "run", "-e", script, dir+"/now"), 0, "t 14\nlibifunclib.so impl_two+0 4\n", "")
+	r := godbg(t, "run", "-e", script, dir+"/lazy")
+	want := "addtwo (libifunclib.so) is an indirect function (IFUNC) whose implementation no slot the loader filled holds yet " +
+		"(lazy binding: run the program with LD_BIND_NOW=1, or link it with -z now)"
+	if r.status != 1 || !strings.Contains(r.stderr, want) {
+		t.Errorf("lazy: status %d, stderr %q", r.status, r.stderr)
+	}
 }
