@@ -194,6 +194,12 @@ func (m *Module) disas(L *glua.LState) int {
 		start = uint64(pc)
 	case glua.LString:
 		a, _ := m.location(L, 1, true)
+		if ref, ok := m.p.LookupSym(string(v)); ok && ref.IFunc && ref.Addr == a {
+			// An indirect function: its implementation, as sym() gives it.
+			if impl, err := m.p.ResolveIFunc(ref); err == nil {
+				a = impl
+			}
+		}
 		start = uint64(a)
 	case glua.LNumber:
 		start = checkU64(L, 1)

@@ -18,12 +18,15 @@ import (
 // lookupSym finds name in the program, then its libraries (mapping them
 // first when they are not yet).
 func (m *Module) lookupSym(L *glua.LState, name string) (engine.SymbolRef, bool) {
-	if ref, ok := m.p.LookupSym(name); ok {
+	ref, ok := m.p.LookupSym(name)
+	if ok && !(ref.Object.Loader && !strings.Contains(name, ":")) {
 		return ref, true
 	}
 	if !m.p.LibrariesPending() {
-		return engine.SymbolRef{}, false
+		return ref, ok
 	}
+	// The loader comes after the libraries it has not mapped yet: with its
+	// separate debug file it defines strlen, memcpy... of its own.
 	m.loadLibraries(L)
 	return m.p.LookupSym(name)
 }
@@ -55,8 +58,14 @@ func (m *Module) libLocation(L *glua.LState, name string, entry bool) (engine.Ad
 		return 0, false
 	}
 	if ref.IFunc && !entry {
-		apiError(L, "%s (%s) is an indirect function (IFUNC): its symbol is the resolver the loader "+
-			"calls once; brk(%q, {entry=true}) traps that resolver", name, ref.Object.Name(), name)
+		// An indirect function (strlen): the implementation the loader's
+		// call to the resolver chose, at its first instruction (glibc's
+		// are assembly: no frame set-up to skip); entry traps the resolver.
+		a, err := m.p.ResolveIFunc(ref)
+		if err != nil {
+			apiError(L, "%v (brk(%q, {entry=true}) traps its resolver)", err, name)
+		}
+		return a, true
 	}
 	if entry || ref.Sym.Kind != symtab.Func {
 		return ref.Addr, true

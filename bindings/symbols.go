@@ -14,7 +14,8 @@ import (
 // sym(name) -> address | nil: the runtime address (load bias applied) of a
 // function or data symbol of the program or, failing that, of its shared
 // libraries ("malloc"; "libc.so.6:malloc" names the library); nil when
-// there is none.
+// there is none. An indirect function (strlen) gives the implementation
+// its resolver chose.
 func (m *Module) sym(L *glua.LState) int {
 	name := checkString(L, 1)
 	ref, ok := m.lookupSym(L, name)
@@ -22,7 +23,15 @@ func (m *Module) sym(L *glua.LState) int {
 		L.Push(glua.LNil)
 		return 1
 	}
-	L.Push(AddrNumber(uint64(ref.Addr)))
+	addr := ref.Addr
+	if ref.IFunc {
+		a, err := m.p.ResolveIFunc(ref)
+		if err != nil {
+			L.RaiseError("sym: %v", err)
+		}
+		addr = a
+	}
+	L.Push(AddrNumber(uint64(addr)))
 	return 1
 }
 
@@ -134,6 +143,11 @@ func (m *Module) locations(L *glua.LState, n int, entry bool) ([]engine.Addr, st
 		if mm := fileLine.FindStringSubmatch(string(s)); mm != nil {
 			line, _ := strconv.Atoi(mm[2])
 			addrs, err := m.p.LineLocations(mm[1], line)
+			if err != nil && m.p.LibrariesPending() {
+				// Perhaps a library's file: map them and look again.
+				m.loadLibraries(L)
+				addrs, err = m.p.LineLocations(mm[1], line)
+			}
 			if err != nil {
 				apiError(L, "%v", err)
 			}

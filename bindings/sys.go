@@ -246,6 +246,9 @@ func (m *Module) syscallFields(t *glua.LTable, ev *engine.Event) {
 	t.RawSetString("phase", glua.LString(phase))
 	t.RawSetString("name", glua.LString(sc.Name))
 	t.RawSetString("nr", glua.LNumber(sc.Nr))
+	if sc.Compat {
+		t.RawSetString("arch", glua.LString("i386")) // int 0x80: nr and name of the i386 table
+	}
 	args, raw := L.CreateTable(6, 0), L.CreateTable(6, 0)
 	for _, a := range syscallArgs(sc) {
 		args.Append(a)
@@ -257,6 +260,26 @@ func (m *Module) syscallFields(t *glua.LTable, ev *engine.Event) {
 	t.RawSetString("raw", raw)
 }
 
+// compatArgs reads an i386 call's arguments (int 0x80: ebx, ecx, edx,
+// esi, edi, ebp, zero-extended): a pointer of the x86-64 call of the same
+// name is its address, anything else a signed 32-bit value (the i386
+// kernel's int and long alike).
+func compatArgs(sc *engine.Syscall) [6]glua.LNumber {
+	var out [6]glua.LNumber
+	var sig *engine.SyscallSig
+	if nr, ok := engine.SyscallNumber(sc.Name); ok {
+		sig = engine.SyscallSignature(nr)
+	}
+	for i, a := range sc.Args {
+		if sig != nil && i < len(sig.Params) && sig.Params[i].Kind == engine.ArgPtr {
+			out[i] = AddrNumber(uint64(uint32(a)))
+		} else {
+			out[i] = glua.LNumber(int32(uint32(a)))
+		}
+	}
+	return out
+}
+
 // syscallArgs reads a call's argument registers as its prototype's
 // parameters (engine.SyscallSignature), signed at the parameter's width as
 // the contract says: an int is the low 32 bits (AT_FDCWD -100 even when the
@@ -266,6 +289,9 @@ func (m *Module) syscallFields(t *glua.LTable, ev *engine.Event) {
 // as signed 64 bits.
 func syscallArgs(sc *engine.Syscall) [6]glua.LNumber {
 	var out [6]glua.LNumber
+	if sc.Compat {
+		return compatArgs(sc)
+	}
 	sig := engine.SyscallSignature(sc.Nr)
 	for i, a := range sc.Args {
 		switch {

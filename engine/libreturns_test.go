@@ -190,8 +190,20 @@ func TestLibraryForceReturn(t *testing.T) {
 }
 
 // Finish from inside puts stops at the return into work with puts'
-// result; rets() has no types for libc (no DWARF) and says so.
+// result; rets() reads it by libc's DWARF from its separate debug file
+// (libc6-dbg), and without one (debug directories elsewhere) says libc
+// has no DWARF.
 func TestLibraryFinish(t *testing.T) {
+	needLibcDebug(t)
+	for _, mode := range []string{"debug", "nodebug"} {
+		if mode == "nodebug" {
+			noDebugDirs(t)
+		}
+		testLibraryFinish(t, mode == "debug")
+	}
+}
+
+func testLibraryFinish(t *testing.T, libcDebug bool) {
 	for _, flags := range cBuilds {
 		prog := fixture.C(t, "libret.c", flags...)
 		p, _ := launch(t, prog, false)
@@ -208,7 +220,12 @@ func TestLibraryFinish(t *testing.T) {
 			}
 			r, _ := ev.Thread.Regs()
 			got = append(got, fmt.Sprintf("%s:%d", callerOf(p, ev.Addr), r.Rax))
-			if _, err := ev.Thread.Results(); err == nil || !strings.Contains(err.Error(), "libc.so.6: no DWARF") {
+			rs, err := ev.Thread.Results()
+			if libcDebug {
+				if err != nil || len(rs) != 1 || rs[0].Int != int64(r.Rax) || rs[0].Type != "int" {
+					t.Errorf("%v: Results after puts: %+v %v, want one int %d", flags, rs, err, r.Rax)
+				}
+			} else if err == nil || !strings.Contains(err.Error(), "libc.so.6: no DWARF") {
 				t.Errorf("%v: Results after puts: %v, want libc.so.6: no DWARF...", flags, err)
 			}
 		}

@@ -80,12 +80,17 @@ const (
 )
 
 // seccompProgram is the filter tracing nrs (every call with all) of the
-// x86-64 ABI; other ABIs (int 0x80) are allowed. Each JEQ jumps one
-// instruction at most, so any number of calls fits the 8-bit offsets.
+// x86-64 ABI, and every call of the i386 ABI (int 0x80: rare in a 64-bit
+// program, and their numbers differ; the engine matches them to the hooks
+// by name, and resumes at once those no hook wants); other ABIs are
+// allowed. Each JEQ of the numbers jumps one instruction at most, so any
+// number of calls fits the 8-bit offsets.
 func seccompProgram(all bool, nrs []int) []unix.SockFilter {
 	prog := []unix.SockFilter{
 		{Code: bpfLdAbsW, K: seccompArch},
-		{Code: bpfJeqK, Jt: 1, Jf: 0, K: unix.AUDIT_ARCH_X86_64},
+		{Code: bpfJeqK, Jt: 3, Jf: 0, K: unix.AUDIT_ARCH_X86_64},
+		{Code: bpfJeqK, Jt: 0, Jf: 1, K: unix.AUDIT_ARCH_I386},
+		{Code: bpfRetK, K: unix.SECCOMP_RET_TRACE},
 		{Code: bpfRetK, K: unix.SECCOMP_RET_ALLOW},
 	}
 	if all {

@@ -69,10 +69,12 @@ func TestSeccompProgram(t *testing.T) {
 		{false, []int{0, 1, 257}, unix.AUDIT_ARCH_X86_64, 1, true},
 		{false, []int{0, 1, 257}, unix.AUDIT_ARCH_X86_64, 2, false},
 		{false, []int{0, 1, 257}, unix.AUDIT_ARCH_X86_64, x32 | 257, false},
-		{false, []int{257}, unix.AUDIT_ARCH_I386, 257, false},
+		{false, []int{257}, unix.AUDIT_ARCH_I386, 257, true}, // int 0x80: every call
+		{false, []int{257}, unix.AUDIT_ARCH_I386, 20, true},
+		{false, []int{257}, unix.AUDIT_ARCH_AARCH64, 257, false},
 		{true, nil, unix.AUDIT_ARCH_X86_64, 39, true},
 		{true, nil, unix.AUDIT_ARCH_X86_64, -1, true},
-		{true, nil, unix.AUDIT_ARCH_I386, 39, false},
+		{true, nil, unix.AUDIT_ARCH_I386, 39, true},
 	}
 	for _, tt := range tests {
 		got, err := runSeccompProgram(seccompProgram(tt.all, tt.nrs), tt.arch, tt.nr)

@@ -55,6 +55,9 @@ type objFile struct {
 	err    error
 	lowVA  Addr            // lowest PT_LOAD address, page-aligned down
 	ifuncs map[string]bool // STT_GNU_IFUNC names (their address is the resolver)
+	relas  []rela          // its RELA relocations (ifunc.go), read on first use
+
+	ifuncImpl map[Addr]Addr // resolver -> implementation (file addresses), as resolved
 }
 
 // Name is the file's base name (libc.so.6).
@@ -178,7 +181,7 @@ func (p *Process) RefreshObjects() error {
 		}
 		isMain := s.ino != 0 && s.ino == mainIno && inode(path) == mainIno
 		if isMain {
-			o := &Object{Path: path, Bias: p.bias, Lo: s.lo, Hi: s.hi, Main: true, file: &objFile{bin: p.bin}}
+			o := &Object{Path: path, Bias: p.bias, Lo: s.lo, Hi: s.hi, Main: true, file: &objFile{bin: p.bin, elf: p.bin.ELF()}}
 			if prev := old[path]; prev != nil && prev.Main {
 				o.dbg, o.dbgE = prev.dbg, prev.dbgE
 			}
@@ -528,6 +531,9 @@ func (p *Process) objectDebugInfo(o *Object) *debuginfo.Info {
 	if o.dbg == nil && o.dbgE == nil {
 		d, _ := o.file.bin.DWARF()
 		o.dbg, o.dbgE = debuginfo.NewWithSymbols(o.file.elf, d, uint64(o.Bias), funcLookup(o.file.bin))
+		if o.dbg != nil {
+			o.dbg.SetDebugFile(o.file.bin.DebugELF())
+		}
 	}
 	return o.dbg
 }

@@ -47,6 +47,9 @@ func (p *Process) DebugInfo() (*debuginfo.Info, error) {
 	if p.dbg != nil && p.bin.IsGo() {
 		p.dbg.SetGoTable(goTable{p.bin})
 	}
+	if p.dbg != nil {
+		p.dbg.SetDebugFile(p.bin.DebugELF())
+	}
 	return p.dbg, p.dbgErr
 }
 
@@ -188,6 +191,16 @@ func (t *Thread) Eval(expr string) (debuginfo.Value, error) {
 }
 
 func (t *Thread) debugFrame() (*debuginfo.Info, frameRegs, error) {
+	// Stopped in a library whose DWARF godbg has (its own, or a separate
+	// debug file: libc6-dbg's): that library's.
+	if fr, err := t.frameRegs(); err == nil {
+		if o := t.p.objectForUnwind(Addr(fr.pc)); o != nil && o.file.bin.HasDWARF() {
+			if d := t.p.objectDebugInfo(o); d != nil {
+				return d, fr, nil
+			}
+			return nil, frameRegs{}, fmt.Errorf("debug info of %s: %w", o.Name(), o.dbgE)
+		}
+	}
 	if !t.p.bin.HasDWARF() {
 		return nil, frameRegs{}, fmt.Errorf("no debug info (DWARF) in %s: build with -g (C) or without -ldflags=-w (Go)", t.p.bin.Path())
 	}

@@ -254,7 +254,7 @@ func (p *Process) stepSyscall(t *Thread, hook Hook) (ev *Event, done bool, err e
 				sev = p.syscallEntryEvent(t, info, false)
 			case syscallInfoExit:
 				exited = true
-				if sev, err = p.syscallExitEvent(t, Addr(info.IP), int64(info.Nr)); err != nil {
+				if sev, err = p.syscallExitEvent(t, Addr(info.IP), int64(info.Nr), info.Arch); err != nil {
 					return nil, false, err
 				}
 			}

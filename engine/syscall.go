@@ -35,6 +35,10 @@ type Syscall struct {
 	Args [6]uint64
 	Exit bool  // the exit stop; else the entry
 	Ret  int64 // Exit: the return value, a negative errno on failure
+	// Compat is a call of the i386 ABI (int 0x80; PTRACE_GET_SYSCALL_INFO's
+	// arch is AUDIT_ARCH_I386): Nr and Name are from its table
+	// (SyscallName32), Args are ebx, ecx, edx, esi, edi, ebp.
+	Compat bool
 	// Catches are the catches that asked for this call, by id.
 	Catches []*SyscallCatch
 }
@@ -70,6 +74,7 @@ type threadSyscall struct {
 	inCall  bool // an entry was seen and its exit not yet
 	nr      int
 	args    [6]uint64
+	compat  bool // an i386 call (int 0x80)
 	skip    bool // SkipSyscall: rax must read ret at the exit
 	ret     int64
 	entered time.Time
@@ -137,6 +142,35 @@ func (p *Process) SyscallCatches() []*SyscallCatch {
 	return cs
 }
 
+// auditArchI386 is AUDIT_ARCH_I386 (linux/audit.h), the arch
+// PTRACE_GET_SYSCALL_INFO reports for an int 0x80 call.
+const auditArchI386 = 0x40000003
+
+// catchesForCall is catchesFor for a call of either ABI: an i386 call is
+// wanted by the catches of the x86-64 call of the same name (getpid, 20
+// there, is 39 here), and by those of every call.
+func (p *Process) catchesForCall(nr int, compat bool) []*SyscallCatch {
+	if !compat {
+		return p.catchesFor(nr)
+	}
+	nr64, ok := SyscallNumber(SyscallName32(nr))
+	var cs []*SyscallCatch
+	for _, c := range p.sys.catches {
+		if c.All || (ok && c.Nrs[nr64]) {
+			cs = append(cs, c)
+		}
+	}
+	return cs
+}
+
+// syscallName is the name of call nr of its ABI.
+func syscallName(nr int, compat bool) string {
+	if compat {
+		return SyscallName32(nr)
+	}
+	return SyscallName(nr)
+}
+
 func (p *Process) catchesFor(nr int) []*SyscallCatch {
 	var cs []*SyscallCatch
 	for _, c := range p.sys.catches {
@@ -184,7 +218,7 @@ func (p *Process) syscallStop(t *Thread) (*Event, error) {
 		}
 		return p.syscallEntry(t, info, false)
 	case syscallInfoExit:
-		return p.syscallExit(t, Addr(info.IP), int64(info.Nr))
+		return p.syscallExit(t, Addr(info.IP), int64(info.Nr), info.Arch)
 	}
 	return nil, p.resume(t)
 }
@@ -203,12 +237,13 @@ func (p *Process) syscallEntry(t *Thread, info *syscallInfo, seccomp bool) (*Eve
 // its event; nil when no catch wants the call.
 func (p *Process) syscallEntryEvent(t *Thread, info *syscallInfo, seccomp bool) *Event {
 	nr := int(int64(info.Nr))
+	compat := info.Arch == auditArchI386
 	ts := &t.sys
 	if ts.softRetry && ts.nr == nr {
 		return nil // made again (softSyscallExit): reported once already
 	}
-	*ts = threadSyscall{inCall: true, nr: nr, args: info.Args}
-	cs := p.catchesFor(nr)
+	*ts = threadSyscall{inCall: true, nr: nr, args: info.Args, compat: compat}
+	cs := p.catchesForCall(nr, compat)
 	if len(cs) == 0 {
 		if seccomp {
 			// No hook wants it (deleted): it runs, with no exit stop.
@@ -220,15 +255,16 @@ func (p *Process) syscallEntryEvent(t *Thread, info *syscallInfo, seccomp bool) 
 	ts.wantExit = seccomp
 	ts.entered = now()
 	return &Event{Kind: EventSyscall, Thread: t, Tid: t.tid, Addr: Addr(info.IP),
-		Syscall: &Syscall{Nr: nr, Name: SyscallName(nr), Args: info.Args, Catches: cs}}
+		Syscall: &Syscall{Nr: nr, Name: syscallName(nr, compat), Args: info.Args, Compat: compat, Catches: cs}}
 }
 
 // syscallExit reports an exit stop. Its number is orig_rax (execve(2) may
 // have replaced the thread that entered), or the entry's when orig_rax is
 // -1: a skipped call, or rt_sigreturn(2), which restores orig_rax = -1 from
 // the signal frame (arch/x86/kernel/signal.c) so that nothing is restarted.
-func (p *Process) syscallExit(t *Thread, pc Addr, ret int64) (*Event, error) {
-	ev, err := p.syscallExitEvent(t, pc, ret)
+// arch is the stop's PTRACE_GET_SYSCALL_INFO arch (i386 for int 0x80).
+func (p *Process) syscallExit(t *Thread, pc Addr, ret int64, arch uint32) (*Event, error) {
+	ev, err := p.syscallExitEvent(t, pc, ret, arch)
 	if err != nil {
 		return nil, p.vanished(t, err)
 	}
@@ -240,7 +276,7 @@ func (p *Process) syscallExit(t *Thread, pc Addr, ret int64) (*Event, error) {
 
 // syscallExitEvent records t's exit from its call and makes the exit's
 // event; nil when no catch wants the call.
-func (p *Process) syscallExitEvent(t *Thread, pc Addr, ret int64) (*Event, error) {
+func (p *Process) syscallExitEvent(t *Thread, pc Addr, ret int64, arch uint32) (*Event, error) {
 	ts := t.sys
 	t.sys = threadSyscall{}
 	if p.sys.pendingFilter {
@@ -279,13 +315,14 @@ func (p *Process) syscallExitEvent(t *Thread, pc Addr, ret int64) (*Event, error
 		}
 		t.watchFired |= fired
 	}
-	cs := p.catchesFor(nr)
+	compat := arch == auditArchI386
+	cs := p.catchesForCall(nr, compat)
 	if len(cs) == 0 {
 		return nil, nil
 	}
-	sc := &Syscall{Nr: nr, Name: SyscallName(nr), Exit: true, Ret: ret, Catches: cs}
+	sc := &Syscall{Nr: nr, Name: syscallName(nr, compat), Exit: true, Ret: ret, Compat: compat, Catches: cs}
 	ev := &Event{Kind: EventSyscall, Thread: t, Tid: t.tid, Addr: pc, Syscall: sc}
-	if ts.inCall && ts.nr == nr {
+	if ts.inCall && ts.nr == nr && ts.compat == compat {
 		sc.Args = ts.args
 		if !ts.entered.IsZero() {
 			ev.Elapsed = now().Sub(ts.entered)

@@ -8,6 +8,11 @@ import "sort"
 // the number is not in the table.
 func SyscallName(nr int) string { return syscallNames[nr] }
 
+// SyscallName32 is the name of i386 system call nr (int 0x80 in an x86-64
+// program: getpid is 20, write 4), or "" when the number is not in the
+// table.
+func SyscallName32(nr int) string { return syscallNames32[nr] }
+
 // SyscallNumber is the number of the named x86-64 system call.
 func SyscallNumber(name string) (int, bool) {
 	nr, ok := syscallNumbers[name]

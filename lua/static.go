@@ -70,3 +70,11 @@ func Disassemble(w io.Writer, program, sym string) error {
 	_, err = fmt.Fprintln(w, bindings.RenderListing(insts))
 	return err
 }
+
+// SetDebugFileDirectories sets the directories searched for separate debug
+// files (build-id trees, .gnu_debuglink targets), a colon-separated list as
+// gdb's debug-file-directory; it replaces /usr/lib/debug and
+// $GODBG_DEBUG_FILE_DIRECTORY (`--debug-file-directory`).
+func SetDebugFileDirectories(list string) {
+	symtab.SetDebugFileDirectories(symtab.SplitDebugDirs(list))
+}

@@ -74,6 +74,18 @@ var sessionFlags = []cli.Flag{
 	&cli.StringFlag{Name: "o", Usage: "write the script's output to `FILE` instead of stdout"},
 	&cli.DurationFlag{Name: "timeout", Usage: "stop after `DURATION` (e.g. 30s): the tracee is killed (or detached), godbg exits 124"},
 	&cli.StringFlag{Name: "watch", Value: "auto", Usage: "how watch() watches by default: `KIND` auto (the CPU's debug registers where they fire, else page protection), hardware or software"},
+	debugDirFlag,
+}
+
+// debugDirFlag is gdb's debug-file-directory: where separate debug files
+// (build-id trees, .gnu_debuglink targets) are looked for.
+var debugDirFlag = &cli.StringFlag{Name: "debug-file-directory", Usage: "look for separate debug files under `DIRS` (colon-separated; default $GODBG_DEBUG_FILE_DIRECTORY, else /usr/lib/debug), as gdb's debug-file-directory"}
+
+// setDebugDirs applies --debug-file-directory.
+func setDebugDirs(c *cli.Context) {
+	if c.IsSet("debug-file-directory") {
+		lua.SetDebugFileDirectories(c.String("debug-file-directory"))
+	}
 }
 
 // version is godbg's version: set at build time with
@@ -165,6 +177,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 				Name:      "syms",
 				Usage:     "list PROGRAM's symbols matching GLOB: address, size, kind, name",
 				ArgsUsage: "PROGRAM [GLOB]",
+				Flags:     []cli.Flag{debugDirFlag},
 				Description: "GLOB has * ? [...] (default: every symbol). Addresses are link-time ones.\n\n" +
 					"Example:\n" +
 					"   godbg syms ./prog 'main.*'",
@@ -173,6 +186,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 					if c.NArg() < 1 || c.NArg() > 2 {
 						return usagef("syms: want PROGRAM [GLOB] (see godbg syms --help)")
 					}
+					setDebugDirs(c)
 					return lua.ListSymbols(c.App.Writer, c.Args().Get(0), c.Args().Get(1))
 				},
 			},
@@ -180,6 +194,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 				Name:      "disas",
 				Usage:     "disassemble SYMBOL of PROGRAM, Delve's disass style",
 				ArgsUsage: "PROGRAM SYMBOL",
+				Flags:     []cli.Flag{debugDirFlag},
 				Description: "Example:\n" +
 					"   godbg disas ./prog main.BreakMe",
 				OnUsageError: onUsage,
@@ -187,6 +202,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 					if c.NArg() != 2 {
 						return usagef("disas: want PROGRAM SYMBOL (see godbg disas --help)")
 					}
+					setDebugDirs(c)
 					return lua.Disassemble(c.App.Writer, c.Args().Get(0), c.Args().Get(1))
 				},
 			},
@@ -227,6 +243,7 @@ func session(c *cli.Context) (lua.Config, func(), error) {
 		return cfg, nil, usagef("--watch: %v", err)
 	}
 	cfg.WatchKind = c.String("watch")
+	setDebugDirs(c)
 	for _, kv := range c.StringSlice("a") {
 		k, v, ok := strings.Cut(kv, "=")
 		if !ok || k == "" {

@@ -53,9 +53,10 @@ const dwLangGo = 0x16
 // backtrace of a large Go program thus decodes the few units its frames are
 // in, not every line table of the program (cmd/go: 100 MB of rows).
 type Info struct {
-	elf  *elf.File
-	dw   *dwarf.Data
-	bias uint64
+	elf   *elf.File
+	dwelf *elf.File // the separate debug file holding the DWARF, or nil (SetDebugFile)
+	dw    *dwarf.Data
+	bias  uint64
 
 	syms   []elfSym   // functions, sorted by address (without lookup)
 	lookup FuncLookup // the caller's symbol index, when given
@@ -198,7 +199,7 @@ func (i *Info) loadCFI() (err error) {
 		}
 	}()
 	var all frame.FrameDescriptionEntries
-	if data, e := godwarf.GetDebugSectionElf(i.elf, "frame"); e == nil && len(data) > 0 {
+	if data, e := godwarf.GetDebugSectionElf(i.dwarfELF(), "frame"); e == nil && len(data) > 0 {
 		fdes, e := frame.Parse(data, binary.LittleEndian, 0, 8, 0)
 		if e != nil {
 			return fmt.Errorf("debuginfo: parse .debug_frame: %w", e)
@@ -226,20 +227,20 @@ func (i *Info) loadLocLists() {
 		return
 	}
 	i.locDone = true
-	if data, err := godwarf.GetDebugSectionElf(i.elf, "loc"); err == nil && len(data) > 0 {
+	if data, err := godwarf.GetDebugSectionElf(i.dwarfELF(), "loc"); err == nil && len(data) > 0 {
 		i.loc2 = loclist.NewDwarf2Reader(data, 8)
 	}
-	if data, err := godwarf.GetDebugSectionElf(i.elf, "loclists"); err == nil && len(data) > 0 {
+	if data, err := godwarf.GetDebugSectionElf(i.dwarfELF(), "loclists"); err == nil && len(data) > 0 {
 		i.loc5 = loclist.NewDwarf5Reader(data)
 	}
-	if data, err := godwarf.GetDebugSectionElf(i.elf, "addr"); err == nil && len(data) > 0 {
+	if data, err := godwarf.GetDebugSectionElf(i.dwarfELF(), "addr"); err == nil && len(data) > 0 {
 		i.debugAddr = godwarf.ParseAddr(data)
 	}
 	// The unit versions pick the list format. debug/dwarf keeps them to
 	// itself, so they are read from the headers, here rather than in
 	// loadCUs: .debug_info is decompressed again to get them.
 	i.loadCUs()
-	info, _ := godwarf.GetDebugSectionElf(i.elf, "info")
+	info, _ := godwarf.GetDebugSectionElf(i.dwarfELF(), "info")
 	for _, cu := range i.cus {
 		cu.version = cuVersion(info, cu.off)
 	}

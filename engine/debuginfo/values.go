@@ -776,7 +776,10 @@ func (i *Info) globalAddr(name string) (uint64, bool) {
 func (i *Info) symbolValue(name string) (uint64, bool) {
 	if i.dataSyms == nil {
 		i.dataSyms = map[string]uint64{}
-		syms, _ := i.elf.Symbols()
+		syms, err := i.elf.Symbols()
+		if err != nil && i.dwelf != nil {
+			syms, _ = i.dwelf.Symbols() // stripped: the separate debug file's
+		}
 		for _, s := range syms {
 			if t := elf.ST_TYPE(s.Info); t == elf.STT_OBJECT || t == elf.STT_NOTYPE {
 				i.dataSyms[s.Name] = s.Value

@@ -41,6 +41,11 @@ type Binary struct {
 
 	goVer     string
 	goVerDone bool
+
+	sep     *elf.File // the separate debug file (debugfile.go), nil if none
+	sepOSF  *os.File
+	sepPath string
+	sepDone bool
 }
 
 // OpenError is the error Open returns: Path and a one-line Reason.
@@ -124,6 +129,10 @@ func (b *Binary) Close() error {
 	}
 	err := b.osf.Close()
 	b.osf = nil
+	if b.sepOSF != nil {
+		b.sepOSF.Close()
+		b.sepOSF = nil
+	}
 	return err
 }
 
@@ -145,9 +154,23 @@ func (b *Binary) IsGo() bool {
 }
 
 // HasDWARF reports whether the file carries DWARF debug info (a .debug_info
-// section, compressed or not). It does not parse it.
+// section, compressed or not), itself or in its separate debug file
+// (debugfile.go). It does not parse it.
 func (b *Binary) HasDWARF() bool {
-	return b.f.Section(".debug_info") != nil || b.f.Section(".zdebug_info") != nil
+	if hasDWARF(b.f) {
+		return true
+	}
+	sep := b.debugFile()
+	return sep != nil && hasDWARF(sep)
+}
+
+func hasDWARF(f *elf.File) bool {
+	for _, name := range []string{".debug_info", ".zdebug_info"} {
+		if s := f.Section(name); s != nil && s.Type != elf.SHT_NOBITS {
+			return true
+		}
+	}
+	return false
 }
 
 // DWARF parses the debug info once and caches it.
@@ -157,7 +180,11 @@ func (b *Binary) DWARF() (*dwarf.Data, error) {
 		if !b.HasDWARF() {
 			b.dwarfErr = fmt.Errorf("no debug info (DWARF) in %s", b.path)
 		} else {
-			b.dwarfData, b.dwarfErr = safe(b.f.DWARF)
+			f := b.f
+			if !hasDWARF(f) {
+				f = b.debugFile()
+			}
+			b.dwarfData, b.dwarfErr = safe(f.DWARF)
 			if b.dwarfErr != nil {
 				b.dwarfErr = fmt.Errorf("read DWARF of %s: %w", b.path, b.dwarfErr)
 			}

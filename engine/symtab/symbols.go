@@ -35,10 +35,16 @@ func (b *Binary) symbols() (*symIndex, error) {
 	return b.syms, b.symsErr
 }
 
-// loadSyms reads .symtab, else .dynsym; a stripped Go binary still has its
-// function table in the pclntab, which fills in when .symtab is gone.
+// loadSyms reads .symtab, else the separate debug file's (debugfile.go),
+// else .dynsym; a stripped Go binary still has its function table in the
+// pclntab, which fills in when .symtab is gone.
 func (b *Binary) loadSyms() (*symIndex, error) {
 	raw, err := b.f.Symbols()
+	if errors.Is(err, elf.ErrNoSymbols) {
+		if sep := b.debugFile(); sep != nil {
+			raw, err = sep.Symbols()
+		}
+	}
 	if errors.Is(err, elf.ErrNoSymbols) {
 		raw, err = b.f.DynamicSymbols()
 	}
