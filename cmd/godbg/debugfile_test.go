@@ -109,7 +109,7 @@ func TestRunSeparateDebugLibrary(t *testing.T) {
 					local ok, err = pcall(args)
 					printf("%s %s", where(ev.addr).sym, err:match("no debug info") or err)
 				end)`, filepath.Join(dir, "sepmain"))...)
-			want := "false\t-e:2: no source file matches \"seplib.c\" in " + filepath.Join(dir, "sepmain") + "\n" +
+			want := "false\t-e:2: brk: no source file matches \"seplib.c\" in " + filepath.Join(dir, "sepmain") + "\n" +
 				strings.Repeat("seplib_add no debug info\n", 3) + "t 66\n"
 			check(t, r2, 0, want, "")
 			if r.status != 1 || !strings.Contains(r.stderr, "no source file matches") {
