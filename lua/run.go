@@ -76,6 +76,9 @@ func Run(cfg Config) int {
 	if err != nil {
 		return fail(err)
 	}
+	if err := checkParams(s.name, s.src, cfg.Params); err != nil {
+		return fail(err)
+	}
 	L := newState(s, cfg.Params)
 	defer L.Close()
 	chunk, err := compile(L, s)

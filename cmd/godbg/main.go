@@ -207,12 +207,29 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 				},
 			},
 			{
-				Name:        "scripts",
-				Usage:       "list the bundled recipes",
-				Description: "Example:\n   godbg scripts",
+				Name:         "scripts",
+				Usage:        "list the bundled recipes and their parameters, or show one recipe's help",
+				ArgsUsage:    "[RECIPE]",
+				Description:  "Examples:\n   godbg scripts\n   godbg scripts latency",
+				OnUsageError: onUsage,
 				Action: func(c *cli.Context) error {
+					if c.NArg() > 1 {
+						return usagef("scripts: want at most one RECIPE (see godbg scripts)")
+					}
+					if name := c.Args().First(); name != "" {
+						for _, r := range lua.Recipes() {
+							if r.Name == name {
+								fmt.Fprint(c.App.Writer, r.Help)
+								return nil
+							}
+						}
+						return usagef("scripts: no bundled recipe %q (see godbg scripts)", name)
+					}
 					for _, r := range lua.Recipes() {
 						fmt.Fprintf(c.App.Writer, "%-12s %s\n", r.Name, r.Header)
+						for _, p := range r.Params {
+							fmt.Fprintf(c.App.Writer, "%-12s   -a %s=%s\n", "", p.Key, p.Help)
+						}
 					}
 					return nil
 				},

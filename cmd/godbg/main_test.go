@@ -528,3 +528,26 @@ func TestSymsDisasScriptsHelp(t *testing.T) {
 		}
 	}
 }
+
+// Recipes declare their parameters in their header comment: godbg scripts
+// lists them, godbg scripts NAME shows the help, and an -a key a recipe
+// does not declare is refused by name (-a valu=5 on inject injected 0).
+func TestRecipeParams(t *testing.T) {
+	r := godbg(t, "scripts")
+	if r.status != 0 || !strings.Contains(r.stdout, "inject ") || !strings.Contains(r.stdout, "\n               -a value=V ") {
+		t.Errorf("scripts: status %d, stdout %q", r.status, r.stdout)
+	}
+	r = godbg(t, "scripts", "inject")
+	if r.status != 0 || !strings.HasPrefix(r.stdout, "inject: ") || !strings.Contains(r.stdout, "Parameters:\n  -a func=GLOB") {
+		t.Errorf("scripts inject: status %d, stdout %q", r.status, r.stdout)
+	}
+	check(t, godbg(t, "scripts", "nope"), 2, "", "godbg: scripts: no bundled recipe \"nope\" (see godbg scripts)\n")
+	r = godbg(t, "scripts", "--bogus")
+	if r.status != 2 || r.stdout != "" || !strings.Contains(r.stderr, "-bogus") {
+		t.Errorf("scripts --bogus: status %d, stdout %q, stderr %q; want 2 and the error on stderr", r.status, r.stdout, r.stderr)
+	}
+	prog := target(t, fixture.C(t, "hello.c", "-O0", "-g"))
+	check(t, godbg(t, "run", "-a", "func=add", "-a", "valu=5", "inject", prog), 1, "",
+		"godbg: inject.lua has no parameter \"valu\" (its parameters: func, value, every, float, quiet; see godbg scripts inject)\n")
+	noProcessLeft(t, prog)
+}
