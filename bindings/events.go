@@ -155,6 +155,10 @@ func (m *Module) eventTable(ev *engine.Event) *glua.LTable {
 		m.setSym(t, ev.Addr)
 		if ev.Kind == engine.EventReturn {
 			t.RawSetString("elapsed", glua.LNumber(ev.Elapsed.Seconds()))
+			// time and start on the session clock (timeline.now()): the
+			// call's span, both ends read by the engine.
+			t.RawSetString("time", glua.LNumber(m.sessionTime(ev.Time)))
+			t.RawSetString("start", glua.LNumber(m.sessionTime(ev.Time.Add(-ev.Elapsed))))
 		}
 	case engine.EventSignal:
 		t.RawSetString("addr", AddrNumber(uint64(ev.Addr)))

@@ -1,6 +1,8 @@
 package bindings
 
 import (
+	"time"
+
 	"github.com/godbg/godbg/engine"
 	glua "github.com/yuin/gopher-lua"
 )
@@ -50,6 +52,10 @@ type Module struct {
 	eventMeta *glua.LTable
 	curEv     *engine.Event
 	curTab    *glua.LTable
+
+	// epoch is when the session started: the zero of timeline.now() and
+	// of the events' time fields.
+	epoch time.Time
 }
 
 // exports lists the global functions of the contract.
@@ -91,6 +97,7 @@ func New(L *glua.LState, p *engine.Process, out *Output) *Module {
 		out:      out,
 		bps:      map[*engine.Breakpoint]*glua.LUserData{},
 		handlers: map[string][]*glua.LFunction{},
+		epoch:    time.Now(),
 	}
 	if p != nil && p.Binary() != nil {
 		m.isGo = p.Binary().IsGo()
@@ -117,6 +124,8 @@ func (m *Module) registerTypes() {
 	m.registerListingType()
 	m.registerRegs()
 	m.registerMem()
+	m.registerProfile()
+	m.registerTimeline()
 	m.eventMeta = m.L.NewTable()
 	m.eventMeta.RawSetString("__index", m.L.NewFunction(m.eventIndex))
 }
