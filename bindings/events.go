@@ -69,6 +69,8 @@ func (m *Module) hook(ev *engine.Event) (stop bool, err error) {
 		return m.callWatch(ev)
 	case engine.EventSyscall:
 		return m.callSyscall(ev)
+	case engine.EventTick:
+		return m.callSample(ev)
 	default:
 		return true, nil
 	}
@@ -223,6 +225,9 @@ func eventReason(k engine.EventKind) string {
 	}
 	if k == engine.EventExec {
 		return "exec"
+	}
+	if k == engine.EventTick {
+		return "sample"
 	}
 	return k.String()
 }

@@ -53,6 +53,8 @@ type Module struct {
 	curEv     *engine.Event
 	curTab    *glua.LTable
 
+	sampler *sampler // sample(): the one periodic sampler
+
 	// epoch is when the session started: the zero of timeline.now() and
 	// of the events' time fields.
 	epoch time.Time
@@ -126,6 +128,7 @@ func (m *Module) registerTypes() {
 	m.registerMem()
 	m.registerProfile()
 	m.registerTimeline()
+	m.registerSamplerType()
 	m.eventMeta = m.L.NewTable()
 	m.eventMeta.RawSetString("__index", m.L.NewFunction(m.eventIndex))
 }

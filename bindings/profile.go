@@ -332,35 +332,39 @@ func (m *Module) profileWrite(L *glua.LState) int {
 }
 
 // setMappings gives each location with an address the mapping of the
-// object it lies in.
+// object it lies in; the program's mapping comes first (pprof names the
+// profile after it), then the libraries', in the process's order.
 func (pr *prof) setMappings() {
 	var objs []*engine.Object
 	if pr.m.p != nil {
 		objs = pr.m.p.Objects()
 	}
 	pr.p.Mapping = nil
-	byObj := map[*engine.Object]*profile.Mapping{}
+	of := map[*profile.Location]*engine.Object{}
+	used := map[*engine.Object]bool{}
 	for _, loc := range pr.p.Location {
 		loc.Mapping = nil
-		if loc.Address == 0 {
+		for _, o := range objs {
+			if loc.Address != 0 && o.Contains(engine.Addr(loc.Address)) {
+				of[loc], used[o] = o, true
+				break
+			}
+		}
+	}
+	byObj := map[*engine.Object]*profile.Mapping{}
+	for _, o := range objs {
+		if !used[o] {
 			continue
 		}
-		for _, o := range objs {
-			if !o.Contains(engine.Addr(loc.Address)) {
-				continue
-			}
-			mp := byObj[o]
-			if mp == nil {
-				mp = &profile.Mapping{
-					ID: uint64(len(pr.p.Mapping) + 1), Start: uint64(o.Lo), Limit: uint64(o.Hi),
-					File: o.Path, HasFunctions: true, HasFilenames: true,
-					HasLineNumbers: true, HasInlineFrames: true,
-				}
-				byObj[o] = mp
-				pr.p.Mapping = append(pr.p.Mapping, mp)
-			}
-			loc.Mapping = mp
-			break
+		mp := &profile.Mapping{
+			ID: uint64(len(pr.p.Mapping) + 1), Start: uint64(o.Lo), Limit: uint64(o.Hi),
+			File: o.Path, HasFunctions: true, HasFilenames: true,
+			HasLineNumbers: true, HasInlineFrames: true,
 		}
+		byObj[o] = mp
+		pr.p.Mapping = append(pr.p.Mapping, mp)
+	}
+	for loc, o := range of {
+		loc.Mapping = byObj[o]
 	}
 }

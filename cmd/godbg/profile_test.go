@@ -1,11 +1,14 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/godbg/godbg/internal/fixture"
 	"github.com/godbg/godbg/internal/tracecheck"
@@ -177,5 +180,87 @@ func TestTimelineRecipes(t *testing.T) {
 	rows := pprofTop(t, pb) // the default type: time
 	if !strings.HasSuffix(rows["main.main"], "s") || rows["main.A"] == "" {
 		t.Errorf("latency pprof time rows %v", rows)
+	}
+}
+
+// topRow is the function of go tool pprof -top's first row: the most
+// samples (flat).
+func topRow(t *testing.T, path string) string {
+	t.Helper()
+	out, err := exec.Command("go", "tool", "pprof", "-top", path).CombinedOutput()
+	if err != nil {
+		t.Fatalf("go tool pprof -top: %v\n%s", err, out)
+	}
+	lines := strings.Split(string(out), "\n")
+	for i, l := range lines {
+		if f := strings.Fields(l); len(f) > 0 && f[0] == "flat" && i+1 < len(lines) {
+			if g := strings.Fields(lines[i+1]); len(g) >= 6 {
+				return g[5]
+			}
+		}
+	}
+	t.Fatalf("go tool pprof -top: no rows\n%s", out)
+	return ""
+}
+
+// The profile recipe samples a program that does not cooperate, C or Go,
+// launched or attached: go tool pprof names its hot function first.
+func TestProfileRecipe(t *testing.T) {
+	for _, tc := range []struct {
+		name, prog, hot string
+		args            []string
+	}{
+		{"C", fixture.C(t, "cspin.c", "-O0", "-g"), "spin", []string{"1"}},
+		{"Go", fixture.Go(t, "gocalls"), "main.Spin", []string{"spin", "1"}},
+	} {
+		for _, hz := range []string{"99", "999"} {
+			prog := target(t, tc.prog)
+			dir := t.TempDir()
+			pb, out := filepath.Join(dir, "cpu.pb.gz"), filepath.Join(dir, "out")
+			r := godbg(t, append([]string{"run", "-a", "hz=" + hz, "-a", "pprof=" + pb, "-o", out, "profile", prog}, tc.args...)...)
+			folded, _ := os.ReadFile(out)
+			if r.status != 0 || r.stdout != "spun\n" || r.stderr != "" {
+				t.Errorf("%s hz=%s: status %d stdout %q stderr %q", tc.name, hz, r.status, r.stdout, r.stderr)
+			}
+			if first, _, _ := strings.Cut(string(folded), "\n"); !strings.Contains(first, tc.hot+" ") {
+				t.Errorf("%s hz=%s: the first folded stack is %q, want one ending in %s", tc.name, hz, first, tc.hot)
+			}
+			if got := topRow(t, pb); got != tc.hot {
+				t.Errorf("%s hz=%s: go tool pprof -top names %s first, want %s", tc.name, hz, got, tc.hot)
+			}
+			raw, err := exec.Command("go", "tool", "pprof", "-raw", pb).CombinedOutput()
+			if err != nil || !strings.Contains(string(raw), "PeriodType: cpu nanoseconds") ||
+				!strings.Contains(string(raw), "samples/count cpu/nanoseconds") {
+				t.Errorf("%s hz=%s: go tool pprof -raw: %v\n%s", tc.name, hz, err, raw)
+			}
+			noProcessLeft(t, prog)
+		}
+	}
+}
+
+// profile -a seconds=N on an attached program: the profile is written after
+// N seconds, godbg detaches and exits 0, the program runs on.
+func TestProfileRecipeAttach(t *testing.T) {
+	prog := target(t, fixture.C(t, "cspin.c", "-O0", "-g"))
+	cmd := exec.Command(prog, "120")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	pb := filepath.Join(t.TempDir(), "cpu.pb.gz")
+	r := godbg(t, "attach", "-a", "seconds=1", "-a", "pprof="+pb, "profile", strconv.Itoa(cmd.Process.Pid))
+	if first, _, _ := strings.Cut(r.stdout, "\n"); r.status != 0 || r.stderr != "" || !strings.HasPrefix(first, "main;spin ") {
+		t.Errorf("attach: status %d stdout %q stderr %q", r.status, r.stdout, r.stderr)
+	}
+	if got := topRow(t, pb); got != "spin" {
+		t.Errorf("go tool pprof -top names %s first, want spin", got)
+	}
+	time.Sleep(100 * time.Millisecond)
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", cmd.Process.Pid))
+	if err != nil {
+		t.Fatalf("the program is gone after the detach: %v", err)
+	}
+	if st := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))[0]; st != "R" {
+		t.Errorf("the spinning program is in state %s after the detach, want R", st)
 	}
 }
