@@ -6,16 +6,22 @@ package engine
 //
 // The ptrace thread blocks in wait4, which has no timeout, and only it may
 // stop threads (PTRACE_INTERRUPT, tgkill from the loop). So a timer
-// goroutine wakes it the way Interrupt does: a process-directed SIGSTOP,
-// whose signal-delivery stop wait4 reports. That stop is recognised
-// (handleStatus) and swallowed, the flag says a tick is due, and the loop,
-// on its own thread, stops the other threads, calls the hook with an
-// EventTick and resumes them all. At most one wake-up is in flight: a tick
-// the loop is too busy to take is skipped, not queued.
+// goroutine wakes it the way Interrupt does: a process-directed SIGSTOP
+// (kill(2)), whose signal-delivery stop wait4 reports. That stop is known
+// by its siginfo (SI_USER, sent by godbg: the engine's own stops are
+// tgkill's SI_TKILL, a user's kill -STOP has another si_pid) and swallowed,
+// the tick is due, and the loop, on its own thread, stops the other
+// threads, calls the hook with an EventTick and resumes them all. At most
+// one wake-up is in flight: a tick the loop is too busy to take is skipped,
+// not queued. A wake-up can be lost (a thread that was sent the engine's
+// own SIGSTOP may take it as that one); the timer sends it again when it
+// is late.
 
 import (
+	"os"
 	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -53,20 +59,41 @@ func (p *Process) SetTicker(interval time.Duration) {
 // Ticks counts the ticks taken.
 func (p *Process) Ticks() uint64 { return p.tick.ticks }
 
-// run is the timer goroutine: it only sends signals, never ptrace.
+// run is the timer goroutine: it only sends signals, never ptrace. It
+// sleeps in clock_nanosleep(2) to absolute deadlines rather than on a Go
+// timer, which lives in the heap of the P that made it: the ptrace
+// thread's, busy with raw system calls. A sleeping system call hands its P
+// back and needs only an idle one to return.
 func (ts *tickState) run(pid int) {
 	defer close(ts.done)
-	t := time.NewTicker(ts.interval)
-	defer t.Stop()
+	var next unix.Timespec
+	if err := unix.ClockGettime(unix.CLOCK_MONOTONIC, &next); err != nil {
+		return
+	}
+	step := ts.interval.Nanoseconds()
+	late := max(4*step, (20 * time.Millisecond).Nanoseconds())
+	var sent int64
 	for {
+		ns := next.Nano() + step
+		var now unix.Timespec
+		if unix.ClockGettime(unix.CLOCK_MONOTONIC, &now) == nil && now.Nano() > ns {
+			ns = now.Nano() + step // behind: the ticks missed are skipped
+		}
+		next = unix.NsecToTimespec(ns)
+		for unix.ClockNanosleep(unix.CLOCK_MONOTONIC, unix.TIMER_ABSTIME, &next, nil) == unix.EINTR {
+		}
 		select {
 		case <-ts.quit:
 			return
-		case <-t.C:
-			if ts.armed.Load() && ts.wake.CompareAndSwap(false, true) {
-				// ESRCH: the process is gone; its exit ends the ticks.
-				unix.Kill(pid, unix.SIGSTOP)
-			}
+		default:
+		}
+		if !ts.armed.Load() {
+			continue
+		}
+		if ts.wake.CompareAndSwap(false, true) || ns-sent > late {
+			sent = ns
+			// ESRCH: the process is gone; its exit ends the ticks.
+			unix.Kill(pid, unix.SIGSTOP)
 		}
 	}
 }
@@ -83,15 +110,43 @@ func (p *Process) stopTicker() {
 	p.tick.interval = 0
 }
 
+// tickWoken tells whether the SIGSTOP stop of t was sent by godbg, and
+// takes it: then, if a ticker runs, the tick is due (when Continue runs).
+// Such a stop is a tick's wake-up, Interrupt's (both by kill(2): SI_USER),
+// or an engine stop request (tgkill(2): SI_TKILL) that a thread took as
+// another one: a wake-up taken as the stop stopAll asked for leaves the
+// asked one pending, to come later. None is for the program: a SIGSTOP
+// from another process (kill -STOP) is. A thread stepped alone while the
+// others are held is the only one running, so it is the one that takes a
+// process-directed wake-up: the step loops (singleStep, the syscall step)
+// swallow it this way instead of keeping it for delivery, which would stop
+// the program.
+func (p *Process) tickWoken(t *Thread) bool {
+	si, err := ptraceSigInfo(t.tid)
+	if err != nil || (si.Code != 0 && si.Code != -6) { // SI_USER, SI_TKILL (siginfo.h)
+		return false
+	}
+	// si_pid, after si_signo, si_errno, si_code and padding (siginfo.h).
+	if pid := *(*int32)(unsafe.Pointer(&(*[32]byte)(unsafe.Pointer(si))[16])); int(pid) != os.Getpid() {
+		return false
+	}
+	if p.tick.interval != 0 {
+		p.tick.wake.Store(false)
+		if p.tick.armed.Load() {
+			p.tick.due = true
+		}
+	}
+	return true
+}
+
 // tickWake tells whether a SIGSTOP stop of t is a tick's wake-up, and
 // handles it: in Continue, t stays stopped and the tick is due; elsewhere
-// (a step, a stop of every thread) t runs on.
+// t runs on.
 func (p *Process) tickWake(t *Thread) (bool, error) {
-	if !p.tick.wake.CompareAndSwap(true, false) {
+	if !p.tickWoken(t) {
 		return false, nil
 	}
 	if p.tick.armed.Load() {
-		p.tick.due = true
 		return true, nil
 	}
 	return true, p.resume(t)

@@ -114,3 +114,37 @@ func TestTicksDetach(t *testing.T) {
 	}
 	nextOK()
 }
+
+// Ticks while breakpoints are stepped over with the other threads held
+// (no displaced stepping): the stepped thread, the only one running, takes
+// most wake-ups; each is swallowed, none reaches the program (a SIGSTOP
+// delivered would stop it), and no hit is lost.
+func TestTicksDuringSteps(t *testing.T) {
+	p, stdout := launch(t, fixture.GoDebug(t, "gomulti"), true, "4", "2000")
+	bp, err := p.SetBreakpoint(mustSym(t, p, "main.Work"), "main.Work")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.SetTicker(500 * time.Microsecond)
+	hits, ticks := 0, 0
+	ev, err := p.Continue(func(ev *Event) (bool, error) {
+		switch ev.Kind {
+		case EventBreakpoint:
+			hits++
+		case EventTick:
+			ticks++
+		case EventSignal:
+			t.Errorf("signal %v reported", ev.Signal)
+		}
+		return false, nil
+	})
+	if err != nil || ev.Kind != EventExit || ev.ExitCode != 0 {
+		t.Fatalf("Continue: %+v %v", ev, err)
+	}
+	if hits != 8000 || bp.Hits != 8000 || ticks == 0 {
+		t.Errorf("hits %d (bp.Hits %d), ticks %d; want 8000 hits and some ticks", hits, bp.Hits, ticks)
+	}
+	if got := stdout(); got != "goroutines=4 calls=8000 sum=15992000\n" {
+		t.Errorf("stdout %q", got)
+	}
+}

@@ -1,5 +1,6 @@
 // cspin burns CPU in spin() for argv[1] seconds (default 1) on the main
 // thread, for the sampling profile's test: a profile of it names spin.
+// `cspin -n ROUNDS` does a fixed amount of work instead (bench/profile.sh).
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
@@ -23,7 +24,19 @@ __attribute__((noinline)) long spin(double seconds) {
 	return n;
 }
 
+__attribute__((noinline)) long rounds(long n) {
+	for (long r = 0; r < n; r++)
+		for (int i = 0; i < 10000; i++)
+			sink += i ^ r;
+	return sink;
+}
+
 int main(int argc, char **argv) {
+	if (argc > 2 && argv[1][0] == '-' && argv[1][1] == 'n') {
+		rounds(atol(argv[2]));
+		printf("worked\n");
+		return 0;
+	}
 	double s = argc > 1 ? atof(argv[1]) : 1;
 	spin(s);
 	printf("spun\n");

@@ -41,6 +41,22 @@ func pprofTop(t *testing.T, path string, args ...string) map[string]string {
 	return rows
 }
 
+// lineOf is the number of the first line of the file at path that holds text.
+func lineOf(t *testing.T, path, text string) int {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, l := range strings.Split(string(b), "\n") {
+		if strings.Contains(l, text) {
+			return i + 1
+		}
+	}
+	t.Fatalf("%s has no line with %q", path, text)
+	return 0
+}
+
 func wantRows(t *testing.T, what string, got map[string]string, want map[string]string) {
 	t.Helper()
 	for name, figures := range want {
@@ -64,12 +80,13 @@ func TestCountRecipe(t *testing.T) {
 		"main.Leaf": "11 11", "main.A": "0 6", "main.B": "0 5", "main.main": "0 11",
 	})
 	src := fixture.TestData("gocalls/main.go")
+	at := func(text string) string { return fmt.Sprintf("%s:%d", src, lineOf(t, src, text)) }
 	wantRows(t, "count -top -lines", pprofTop(t, pb, "-lines"), map[string]string{
-		"main.Leaf " + src + ":18": "11 11", // the line of the breakpoint, after the prologue
-		"main.A " + src + ":21":    "0 6",   // the line of the call
-		"main.B " + src + ":24":    "0 5",
-		"main.main " + src + ":50": "0 6",
-		"main.main " + src + ":53": "0 5",
+		"main.Leaf " + at("func Leaf("):  "11 11", // the line of the breakpoint, after the prologue
+		"main.A " + at("func A("):        "0 6",   // the line of the call
+		"main.B " + at("func B("):        "0 5",
+		"main.main " + at("sum += A(i)"): "0 6",
+		"main.main " + at("sum += B(i)"): "0 5",
 	})
 	raw, err := exec.Command("go", "tool", "pprof", "-raw", pb).CombinedOutput()
 	if err != nil || !strings.Contains(string(raw), "PeriodType: calls count") ||

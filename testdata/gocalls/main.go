@@ -2,13 +2,15 @@
 // and trace recipes' tests: main calls A 3 times and B 5 times; each A
 // calls Leaf twice, each B once (Leaf: 6 calls from A, 5 from B). With the
 // argument "spin SECONDS" it burns CPU in Spin instead, for the sampling
-// profile's test.
+// profile's test; "work ROUNDS GOROUTINES" does a fixed amount of work in
+// Rounds on that many goroutines (bench/profile.sh).
 package main
 
 import (
 	"fmt"
 	"os"
 	"strconv"
+	"sync"
 	"time"
 )
 
@@ -38,7 +40,36 @@ func Spin(d time.Duration) int {
 	return n
 }
 
+// Rounds makes n rounds of the inner loop.
+//
+//go:noinline
+func Rounds(n int) int {
+	s := 0
+	for r := 0; r < n; r++ {
+		for i := 0; i < 10000; i++ {
+			s += i ^ r
+		}
+	}
+	return s
+}
+
 func main() {
+	if len(os.Args) > 3 && os.Args[1] == "work" {
+		n, _ := strconv.Atoi(os.Args[2])
+		g, _ := strconv.Atoi(os.Args[3])
+		var wg sync.WaitGroup
+		sums := make([]int, g)
+		for w := 0; w < g; w++ {
+			wg.Add(1)
+			go func(w int) {
+				defer wg.Done()
+				sums[w] = Rounds(n)
+			}(w)
+		}
+		wg.Wait()
+		fmt.Println("worked", sums[0])
+		return
+	}
 	if len(os.Args) > 2 && os.Args[1] == "spin" {
 		s, _ := strconv.ParseFloat(os.Args[2], 64)
 		Spin(time.Duration(s * float64(time.Second)))
