@@ -139,14 +139,14 @@ func (p *Process) tickWoken(t *Thread) bool {
 	return true
 }
 
-// tickWake tells whether a SIGSTOP stop of t is a tick's wake-up, and
-// handles it: in Continue, t stays stopped and the tick is due; elsewhere
-// t runs on.
+// tickWake tells whether a SIGSTOP stop of t was sent by godbg
+// (tickWoken), and handles it: when a tick is due, t stays stopped for it
+// (Continue takes it next); otherwise t runs on.
 func (p *Process) tickWake(t *Thread) (bool, error) {
 	if !p.tickWoken(t) {
 		return false, nil
 	}
-	if p.tick.armed.Load() {
+	if p.tick.due {
 		return true, nil
 	}
 	return true, p.resume(t)
