@@ -1,6 +1,7 @@
 // cspin burns CPU in spin() for argv[1] seconds (default 1) on the main
 // thread, for the sampling profile's test: a profile of it names spin.
-// `cspin -n ROUNDS` does a fixed amount of work instead (bench/profile.sh).
+// `cspin -n ROUNDS` does a fixed amount of work instead and prints the
+// seconds it took (bench/profile.sh).
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
@@ -33,8 +34,9 @@ __attribute__((noinline)) long rounds(long n) {
 
 int main(int argc, char **argv) {
 	if (argc > 2 && argv[1][0] == '-' && argv[1][1] == 'n') {
+		double t0 = now();
 		rounds(atol(argv[2]));
-		printf("worked\n");
+		printf("worked %.6f\n", now() - t0);
 		return 0;
 	}
 	double s = argc > 1 ? atof(argv[1]) : 1;

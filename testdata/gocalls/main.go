@@ -3,7 +3,8 @@
 // calls Leaf twice, each B once (Leaf: 6 calls from A, 5 from B). With the
 // argument "spin SECONDS" it burns CPU in Spin instead, for the sampling
 // profile's test; "work ROUNDS GOROUTINES" does a fixed amount of work in
-// Rounds on that many goroutines (bench/profile.sh).
+// Rounds on that many goroutines and prints the seconds it took
+// (bench/profile.sh).
 package main
 
 import (
@@ -57,6 +58,7 @@ func main() {
 	if len(os.Args) > 3 && os.Args[1] == "work" {
 		n, _ := strconv.Atoi(os.Args[2])
 		g, _ := strconv.Atoi(os.Args[3])
+		t0 := time.Now()
 		var wg sync.WaitGroup
 		sums := make([]int, g)
 		for w := 0; w < g; w++ {
@@ -67,7 +69,7 @@ func main() {
 			}(w)
 		}
 		wg.Wait()
-		fmt.Println("worked", sums[0])
+		fmt.Printf("worked %.6f %d\n", time.Since(t0).Seconds(), sums[0])
 		return
 	}
 	if len(os.Args) > 2 && os.Args[1] == "spin" {
