@@ -70,6 +70,8 @@ func (m *Module) hook(ev *engine.Event) (stop bool, err error) {
 		return m.callWatch(ev)
 	case engine.EventSyscall:
 		return m.callSyscall(ev)
+	case engine.EventTick:
+		return m.callSample(ev)
 	default:
 		return true, nil
 	}
@@ -156,6 +158,10 @@ func (m *Module) eventTable(ev *engine.Event) *glua.LTable {
 		m.setSym(t, ev.Addr)
 		if ev.Kind == engine.EventReturn {
 			t.RawSetString("elapsed", glua.LNumber(ev.Elapsed.Seconds()))
+			// time and start on the session clock (timeline.now()): the
+			// call's span, both ends read by the engine.
+			t.RawSetString("time", glua.LNumber(m.sessionTime(ev.Time)))
+			t.RawSetString("start", glua.LNumber(m.sessionTime(ev.Time.Add(-ev.Elapsed))))
 		}
 	case engine.EventSignal:
 		t.RawSetString("addr", AddrNumber(uint64(ev.Addr)))
@@ -227,6 +233,9 @@ func eventReason(k engine.EventKind) string {
 	}
 	if k == engine.EventExec {
 		return "exec"
+	}
+	if k == engine.EventTick {
+		return "sample"
 	}
 	return k.String()
 }

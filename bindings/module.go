@@ -1,6 +1,8 @@
 package bindings
 
 import (
+	"time"
+
 	"github.com/godbg/godbg/engine"
 	glua "github.com/yuin/gopher-lua"
 )
@@ -59,6 +61,12 @@ type Module struct {
 	// resuming, when set, is told when the tracee starts and stops
 	// running (SetResumeNotify).
 	resuming func(running bool)
+
+	sampler *sampler // sample(): the one periodic sampler
+
+	// epoch is when the session started: the zero of timeline.now() and
+	// of the events' time fields.
+	epoch time.Time
 }
 
 // exports lists the global functions of the contract.
@@ -100,6 +108,7 @@ func New(L *glua.LState, p *engine.Process, out *Output) *Module {
 		out:      out,
 		bps:      map[*engine.Breakpoint]*glua.LUserData{},
 		handlers: map[string][]*glua.LFunction{},
+		epoch:    time.Now(),
 	}
 	if p != nil && p.Binary() != nil {
 		m.isGo = p.Binary().IsGo()
@@ -129,6 +138,9 @@ func (m *Module) registerTypes() {
 	m.registerListingType()
 	m.registerRegs()
 	m.registerMem()
+	m.registerProfile()
+	m.registerTimeline()
+	m.registerSamplerType()
 	m.eventMeta = m.L.NewTable()
 	m.eventMeta.RawSetString("__index", m.L.NewFunction(m.eventIndex))
 	m.eventMeta.RawSetString("__tostring", m.L.NewFunction(m.describeEvent))

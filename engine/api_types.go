@@ -52,6 +52,9 @@ type Event struct {
 	ExitSignal syscall.Signal // EventExit: the signal that killed the process, or 0
 
 	Elapsed time.Duration // EventReturn: since the matching entry; EventSyscall exit: since the entry
+	// Time is when the engine saw the stop (EventReturn: Time-Elapsed is
+	// the entry's time, on the same clock).
+	Time time.Time
 
 	Wp *Watchpoint // EventWatch (Addr is the watched address)
 	PC Addr        // EventWatch: the instruction after the access (data breakpoints are traps)

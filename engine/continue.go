@@ -44,7 +44,15 @@ func (p *Process) Continue(hook Hook) (*Event, error) {
 	if err := p.resumeAll(); err != nil {
 		return nil, err
 	}
+	p.tick.armed.Store(true)
+	defer p.tick.armed.Store(false)
 	for {
+		if p.tick.due && len(p.deferred) == 0 {
+			ev, err := p.takeTick(hook)
+			if ev != nil || err != nil {
+				return ev, err
+			}
+		}
 		// The stops collected while stopping every thread come first, in
 		// the order seen. They stay in p.deferred until handled, where a
 		// hook's Kill or Detach finds them (a trap hit to undo).

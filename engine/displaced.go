@@ -235,7 +235,7 @@ func (p *Process) singleStep(t *Thread) error {
 			}
 			return nil
 		}
-		if sig == unix.SIGSTOP && (t.stopWanted || t.newborn) {
+		if sig == unix.SIGSTOP && (t.stopWanted || t.newborn || p.tickWoken(t)) {
 			t.stopWanted, t.newborn = false, false
 			continue
 		}

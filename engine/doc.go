@@ -8,4 +8,6 @@
 // before Launch or Attach and makes every later call on Process from it; the
 // hook given to Continue runs on it too, so a breakpoint hit costs no
 // goroutine hand-off. Only Interrupt may be called from another goroutine.
+// The one goroutine of the engine's own, the ticker's (ticks.go), makes no
+// ptrace call: it sends the process a SIGSTOP that wakes the loop.
 package engine

@@ -79,6 +79,7 @@ func (p *Process) Detach() error {
 	if p.sys.filters > 0 {
 		return ErrSeccompDetach
 	}
+	p.stopTicker() // no wake-up after drainStops
 	if err := p.stopAll(nil); err != nil {
 		return err
 	}

@@ -78,6 +78,8 @@ type Process struct {
 
 	libs solibState // the mapped objects, shared libraries (solib.go)
 
+	tick tickState // periodic stops of every thread (ticks.go)
+
 	onExec func(ExecInfo) // OnExec (exec_linux.go)
 
 	dbg    *debuginfo.Info

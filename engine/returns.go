@@ -254,7 +254,8 @@ func (tr *returnTrap) siteHit(t *Thread, s *site) ([]*Event, error) {
 		at := top - c.off
 		switch {
 		case at == sp && c.ret == tr.addr:
-			evs = append(evs, &Event{Kind: EventReturn, Thread: t, Tid: t.tid, Addr: tr.addr, Bp: c.bp, Elapsed: now().Sub(c.start)})
+			when := now()
+			evs = append(evs, &Event{Kind: EventReturn, Thread: t, Tid: t.tid, Addr: tr.addr, Bp: c.bp, Elapsed: when.Sub(c.start), Time: when})
 			p.noteReturn(t, c.bp.Addr, tr.addr)
 			gone = append(gone, c)
 		case at <= sp:

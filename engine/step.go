@@ -278,7 +278,7 @@ func (p *Process) stepSyscall(t *Thread, hook Hook) (ev *Event, done bool, err e
 			// takes it later, as singleStep does.
 			p.deferred = append(p.deferred, ws)
 			continue
-		case sig == unix.SIGSTOP && (t.stopWanted || t.newborn):
+		case sig == unix.SIGSTOP && (t.stopWanted || t.newborn || p.tickWoken(t)):
 			t.stopWanted, t.newborn = false, false
 			continue
 		case sig == unix.SIGTRAP:

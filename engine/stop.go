@@ -59,6 +59,11 @@ func (p *Process) handleStatus(ws waitStatus) (*Event, error) {
 	if sig == unix.SIGSTOP && p.interrupted.Load() {
 		return nil, nil // Interrupt's wake-up; Continue stops everything next
 	}
+	if sig == unix.SIGSTOP {
+		if wake, err := p.tickWake(t); wake || err != nil {
+			return nil, err // a tick's wake-up (ticks.go)
+		}
+	}
 	if sig == unix.SIGTRAP {
 		r, err := t.Regs()
 		if err != nil {
@@ -86,6 +91,7 @@ func (p *Process) exitEvent(st unix.WaitStatus) *Event {
 		ev.ExitCode = st.ExitStatus()
 	}
 	p.exit = ev
+	p.stopTicker()
 	p.threads = map[int]*Thread{}
 	if p.mem != nil {
 		p.mem.Close()

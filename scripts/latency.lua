@@ -11,13 +11,23 @@
 --   -a func=GLOB    functions to time (default main.*); * ? [...] as in syms()
 --   -a unit=U       histogram unit: ns, us (default) or ms
 --   -a each=1       also print every call's time (`NAME VALUE`), in call order
+--   -a timeline=FILE  also write each call as a span on its goroutine's (Go) or
+--                   thread's row, Chrome trace-event JSON (ui.perfetto.dev)
+--   -a pprof=FILE   also write the time by calling stack as a gzipped pprof
+--                   profile (calls/count, time/nanoseconds; `go tool pprof
+--                   -top FILE`): the function's frame on its caller's stack
 --
 -- Example:
 --   godbg run -a func='main.Handle*' -a unit=us latency ./server
+--   godbg run -a func='main.Handle*' -a pprof=handle.pb.gz -a timeline=handle.json latency ./server
 
 local glob = params.func or "main.*"
 local unit = params.unit or "us"
 local scale = ({ ns = 1e9, us = 1e6, ms = 1e3 })[unit] or error("latency: unit must be ns, us or ms, got " .. unit)
+
+local tl = params.timeline and timeline.new()
+local rows = {}
+local pr = params.pprof and profile.new({ types = { "calls/count", "time/nanoseconds" }, default = "time" })
 
 local samples, names = {}, {}
 for _, s in ipairs(syms(glob)) do
@@ -29,6 +39,20 @@ for _, s in ipairs(syms(glob)) do
 		brk(name, {
 			on_return = function(ev)
 				list[#list + 1] = ev.elapsed * scale
+				if tl then
+					local row = ev.goid or ev.tid
+					if not rows[row] then
+						rows[row] = true
+						tl:track(row, (ev.goid and "goroutine " or "thread ") .. row)
+					end
+					tl:span(name, ev.start, ev.elapsed, { track = row })
+				end
+				if pr then
+					-- Back in the caller: its stack, under the function's own frame.
+					local stack = bt()
+					table.insert(stack, 1, name)
+					pr:add(stack, { 1, math.floor(ev.elapsed * 1e9 + 0.5) })
+				end
 			end,
 		})
 	end
@@ -94,6 +118,12 @@ local function hist(list)
 end
 
 on("end", function()
+	if tl then
+		tl:write(params.timeline)
+	end
+	if pr then
+		pr:write(params.pprof)
+	end
 	for _, name in ipairs(names) do
 		local list = samples[name]
 		if #list > 0 then

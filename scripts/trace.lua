@@ -9,12 +9,37 @@
 -- Parameters:
 --   -a pattern=GLOB   functions to trace (default main.*); * ? [...] as in syms()
 --   -a quiet=1        print only the counts at the end
+--   -a timeline=FILE  also write each call as a span on its goroutine's (Go)
+--                     or thread's row, Chrome trace-event JSON: open FILE in
+--                     ui.perfetto.dev or chrome://tracing (calls still running
+--                     at the end are not in it)
 --
 -- Example:
 --   godbg run -a pattern='main.*' trace ./prog
+--   godbg run -a pattern='main.*' -a quiet=1 -a timeline=calls.json trace ./prog
 
 local pattern = params.pattern or "main.*"
 local quiet = params.quiet == "1"
+
+-- spans(name): the on_return options that put each call of name on the
+-- timeline, or nil without one.
+local tl = params.timeline and timeline.new()
+local rows = {}
+local function spans(name)
+	if not tl then
+		return nil
+	end
+	return {
+		on_return = function(ev)
+			local row = ev.goid or ev.tid
+			if not rows[row] then
+				rows[row] = true
+				tl:track(row, (ev.goid and "goroutine " or "thread ") .. row)
+			end
+			tl:span(name, ev.start, ev.elapsed, { track = row })
+		end,
+	}
+end
 
 local counts = {}
 local traced = 0
@@ -31,7 +56,7 @@ for _, s in ipairs(syms(pattern)) do
 					printf("%s tid=%d", name, ev.tid)
 				end
 			end
-		end)
+		end, spans(name))
 		traced = traced + 1
 	end
 end
@@ -40,6 +65,9 @@ if traced == 0 then
 end
 
 on("end", function()
+	if tl then
+		tl:write(params.timeline)
+	end
 	local names = {}
 	for name, n in pairs(counts) do
 		if n > 0 then

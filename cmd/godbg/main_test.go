@@ -514,7 +514,7 @@ func TestSymsDisasScriptsHelp(t *testing.T) {
 	for _, l := range strings.Split(strings.TrimSuffix(r.stdout, "\n"), "\n") {
 		names = append(names, strings.Fields(l)[0])
 	}
-	if got, want := strings.Join(names, " "), "faults inject latency strace trace watch"; r.status != 0 || got != want {
+	if got, want := strings.Join(names, " "), "count faults inject latency profile strace trace watch"; r.status != 0 || got != want {
 		t.Errorf("scripts: status %d, recipes %q, want %q", r.status, got, want)
 	}
 	if !strings.Contains(r.stdout, "trace        log every call of the functions matching a glob, with its goroutine, and count them.\n") {

@@ -1,0 +1,64 @@
+-- count: count the calls of the functions matching a glob, by calling stack.
+--
+-- Sets a breakpoint after the prologue of each function whose name matches
+-- the glob; each hit walks the stack (bt) and counts the call under its
+-- stack. At the exit, one line a distinct stack, most calls first, in the
+-- folded format flamegraph.pl and speedscope read (`main.main;main.A;main.Leaf
+-- 6`, the outermost frame first); with pprof=FILE also a pprof profile
+-- (calls/count) that `go tool pprof -top FILE`, `-lines` or `-http=:8080
+-- FILE` (a flame graph) open.
+--
+-- Parameters:
+--   -a func=GLOB    functions to count (default main.*); * ? [...] as in syms()
+--   -a pprof=FILE   also write the calls as a gzipped pprof profile
+--   -a depth=N      frames kept of each stack (default 64)
+--
+-- Example:
+--   godbg run -a func='main.Leaf' -a pprof=leaf.pb.gz count ./prog
+--   go tool pprof -top leaf.pb.gz
+
+local glob = params.func or "main.*"
+local depth = tonumber(params.depth or "64") or error("count: depth must be a number, got " .. params.depth)
+local pr = profile.new({ types = { "calls/count" } })
+
+local counts, order = {}, {}
+local traced = 0
+local seen = {}
+for _, s in ipairs(syms(glob)) do
+	if s.kind == "func" and not seen[s.name] then
+		seen[s.name] = true
+		brk(s.name, function()
+			local stack = bt(depth)
+			pr:add(stack, 1)
+			local names = {}
+			for i = #stack, 1, -1 do
+				names[#names + 1] = stack[i].sym or hex(stack[i].pc)
+			end
+			local key = table.concat(names, ";")
+			if counts[key] == nil then
+				counts[key] = 0
+				order[#order + 1] = key
+			end
+			counts[key] = counts[key] + 1
+		end)
+		traced = traced + 1
+	end
+end
+if traced == 0 then
+	error("count: no function matches " .. glob)
+end
+
+on("end", function()
+	table.sort(order, function(a, b)
+		if counts[a] ~= counts[b] then
+			return counts[a] > counts[b]
+		end
+		return a < b
+	end)
+	for _, key in ipairs(order) do
+		printf("%s %d", key, counts[key])
+	end
+	if params.pprof then
+		pr:write(params.pprof)
+	end
+end)
