@@ -30,12 +30,8 @@ package engine
 // else software. The caller may ask for either.
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
-	"os"
-	"strconv"
-	"strings"
 
 	"golang.org/x/arch/x86/x86asm"
 	"golang.org/x/sys/unix"
@@ -638,55 +634,6 @@ func (p *Process) forgetSoftWatch() {
 		}
 	}
 	p.watch.soft.pages = nil
-}
-
-// mapping is one line of /proc/PID/maps.
-type mapping struct {
-	lo, hi Addr
-	prot   int
-	perms  string // as maps shows them: "rw-p"
-	name   string
-}
-
-// readMapping finds the mapping holding addr (proc(5)).
-func readMapping(pid int, addr Addr) (mapping, bool) {
-	f, err := os.Open(fmt.Sprintf("/proc/%d/maps", pid))
-	if err != nil {
-		return mapping{}, false
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		fields := strings.Fields(sc.Text())
-		if len(fields) < 2 {
-			continue
-		}
-		lo, hi, ok := strings.Cut(fields[0], "-")
-		if !ok {
-			continue
-		}
-		l, err1 := strconv.ParseUint(lo, 16, 64)
-		h, err2 := strconv.ParseUint(hi, 16, 64)
-		if err1 != nil || err2 != nil || uint64(addr) < l || uint64(addr) >= h {
-			continue
-		}
-		perms := fields[1]
-		m := mapping{lo: Addr(l), hi: Addr(h), perms: perms}
-		if strings.Contains(perms, "r") {
-			m.prot |= unix.PROT_READ
-		}
-		if strings.Contains(perms, "w") {
-			m.prot |= unix.PROT_WRITE
-		}
-		if strings.Contains(perms, "x") {
-			m.prot |= unix.PROT_EXEC
-		}
-		if len(fields) >= 6 {
-			m.name = fields[5]
-		}
-		return m, true
-	}
-	return mapping{}, false
 }
 
 var errNoHardwareWatch = errors.New("the CPU's debug registers do not fire on this machine (a virtual machine that accepts them and never raises the trap); use a software watchpoint")

@@ -1,13 +1,11 @@
 package engine
 
 import (
-	"bufio"
 	"debug/elf"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 
@@ -114,11 +112,10 @@ func (p *Process) RefreshObjects() error {
 	if p.libs.files == nil {
 		p.libs.files = map[string]*objFile{}
 	}
-	f, err := os.Open(fmt.Sprintf("/proc/%d/maps", p.pid))
+	maps, err := readMaps(p.pid)
 	if err != nil {
-		return fmt.Errorf("read maps of %d: %w", p.pid, err)
+		return err
 	}
-	defer f.Close()
 	type span struct {
 		lo, hi, base Addr
 		haveBase     bool
@@ -126,41 +123,20 @@ func (p *Process) RefreshObjects() error {
 	}
 	var order []string
 	spans := map[string]*span{}
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		// start-end perms offset dev inode path (proc(5))
-		fs := strings.Fields(sc.Text())
-		if len(fs) < 6 || !strings.HasPrefix(fs[5], "/") {
-			continue // anonymous, [heap], [stack], [vdso]
+	for _, m := range maps {
+		if !strings.HasPrefix(m.name, "/") || strings.HasSuffix(m.name, " (deleted)") {
+			continue // anonymous, [heap], [stack], [vdso], a file gone
 		}
-		path := strings.Join(fs[5:], " ")
-		if strings.HasSuffix(path, " (deleted)") {
-			continue
-		}
-		lo, hi, ok := strings.Cut(fs[0], "-")
-		if !ok {
-			continue
-		}
-		l, err1 := strconv.ParseUint(lo, 16, 64)
-		h, err2 := strconv.ParseUint(hi, 16, 64)
-		off, err3 := strconv.ParseUint(fs[2], 16, 64)
-		ino, _ := strconv.ParseUint(fs[4], 10, 64)
-		if err1 != nil || err2 != nil || err3 != nil {
-			continue
-		}
-		s := spans[path]
+		s := spans[m.name]
 		if s == nil {
-			s = &span{lo: Addr(l), hi: Addr(h), ino: ino}
-			spans[path] = s
-			order = append(order, path)
+			s = &span{lo: m.lo, hi: m.hi, ino: m.ino}
+			spans[m.name] = s
+			order = append(order, m.name)
 		}
-		s.lo, s.hi = min(s.lo, Addr(l)), max(s.hi, Addr(h))
-		if off == 0 && !s.haveBase {
-			s.base, s.haveBase = Addr(l), true
+		s.lo, s.hi = min(s.lo, m.lo), max(s.hi, m.hi)
+		if m.off == 0 && !s.haveBase {
+			s.base, s.haveBase = m.lo, true
 		}
-	}
-	if err := sc.Err(); err != nil {
-		return fmt.Errorf("read maps of %d: %w", p.pid, err)
 	}
 	mainIno := inode(p.bin.Path())
 	p.isDynamic()
