@@ -11,3 +11,12 @@
 // The one goroutine of the engine's own, the ticker's (ticks.go), makes no
 // ptrace call: it sends the process a SIGSTOP that wakes the loop.
 package engine
+
+// Watchpoints come in two kinds behind one Watchpoint type (watch.go): the
+// CPU's debug registers, written into every thread on its resume, and
+// software watchpoints (softwatch.go), where the watched page is protected
+// in the tracee and each faulting access is stepped with the page open and
+// the other threads held. Which kind a watchpoint gets depends on a probe of
+// the debug registers made once per process (HardwareWatchWorks): some
+// virtual machines accept them and never raise the trap. Their hits share
+// one 64-bit mask: bits 0-3 are DR0-DR3, the software ones follow.
