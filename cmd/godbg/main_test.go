@@ -512,7 +512,9 @@ func TestSymsDisasScriptsHelp(t *testing.T) {
 	r = godbg(t, "scripts")
 	var names []string
 	for _, l := range strings.Split(strings.TrimSuffix(r.stdout, "\n"), "\n") {
-		names = append(names, strings.Fields(l)[0])
+		if !strings.HasPrefix(l, " ") { // a recipe's line; its parameters follow, indented
+			names = append(names, strings.Fields(l)[0])
+		}
 	}
 	if got, want := strings.Join(names, " "), "count faults inject latency profile strace trace watch"; r.status != 0 || got != want {
 		t.Errorf("scripts: status %d, recipes %q, want %q", r.status, got, want)
