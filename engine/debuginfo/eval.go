@@ -373,24 +373,16 @@ func (i *Info) index(mem Memory, o *object, n int64) (*object, error) {
 		}
 		return o.sub(name, t.Type, n*t.Type.Size()), nil
 	case *godwarf.SliceType:
-		ptr, err1 := i.word(mem, o, 0)
-		ln, err2 := i.word(mem, o, 8)
-		if e := firstErr(err1, err2); e != nil {
-			return nil, e
-		}
-		if n < 0 || uint64(n) >= ln {
-			return nil, fmt.Errorf("index %d out of range [0,%d)", n, ln)
+		ptr, err := i.indexHeader(mem, o, n)
+		if err != nil {
+			return nil, err
 		}
 		return memObject(name, t.ElemType, ptr+uint64(n*t.ElemType.Size())), nil
 	case *godwarf.StringType:
 		// A Go string's bytes, as s[i] in Go: a byte (48 for "0").
-		ptr, err1 := i.word(mem, o, 0)
-		ln, err2 := i.word(mem, o, 8)
-		if e := firstErr(err1, err2); e != nil {
-			return nil, e
-		}
-		if n < 0 || uint64(n) >= ln {
-			return nil, fmt.Errorf("index %d out of range [0,%d)", n, ln)
+		ptr, err := i.indexHeader(mem, o, n)
+		if err != nil {
+			return nil, err
 		}
 		return memObject(name, byteType, ptr+uint64(n)), nil
 	case *godwarf.PtrType:
@@ -500,4 +492,19 @@ func (i *Info) keyEquals(mem Memory, ko *object, kt godwarf.Type, k indexKey) (b
 		return (k.big || k.n >= 0) && v.Uint == k.u, nil
 	}
 	return false, errors.New(v.Err)
+}
+
+// indexHeader reads the data pointer of the slice or string header at o
+// (pointer, length: the first two words of both) and checks index n
+// against its length.
+func (i *Info) indexHeader(mem Memory, o *object, n int64) (uint64, error) {
+	ptr, err1 := i.word(mem, o, 0)
+	ln, err2 := i.word(mem, o, 8)
+	if e := firstErr(err1, err2); e != nil {
+		return 0, e
+	}
+	if n < 0 || uint64(n) >= ln {
+		return 0, fmt.Errorf("index %d out of range [0,%d)", n, ln)
+	}
+	return ptr, nil
 }
