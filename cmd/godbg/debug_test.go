@@ -16,23 +16,7 @@ import (
 // godbgIn runs godbg with stdin read from the string in.
 func godbgIn(t *testing.T, in string, args ...string) result {
 	t.Helper()
-	cmd := exec.Command(godbgBin, args...)
-	var out, errb bytes.Buffer
-	cmd.Stdin = strings.NewReader(in)
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start godbg: %v", err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	select {
-	case <-done:
-	case <-time.After(2 * time.Minute):
-		cmd.Process.Kill()
-		<-done
-		t.Fatalf("godbg %q: still running after 2 minutes\nstdout:\n%s\nstderr:\n%s", args, out.String(), errb.String())
-	}
-	return result{out.String(), errb.String(), cmd.ProcessState.ExitCode(), cmd.Process.Pid}
+	return runGodbg(t, strings.NewReader(in), args...)
 }
 
 func readFile(t *testing.T, path string) string {

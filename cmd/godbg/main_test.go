@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -46,7 +47,14 @@ type result struct {
 // exit status; it fails the test after 2 minutes.
 func godbg(t *testing.T, args ...string) result {
 	t.Helper()
+	return runGodbg(t, nil, args...)
+}
+
+// runGodbg is godbg with stdin read from stdin (nil: /dev/null).
+func runGodbg(t *testing.T, stdin io.Reader, args ...string) result {
+	t.Helper()
 	cmd := exec.Command(godbgBin, args...)
+	cmd.Stdin = stdin
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	if err := cmd.Start(); err != nil {
