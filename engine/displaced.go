@@ -290,9 +290,13 @@ func (p *Process) singleStep(t *Thread) error {
 	}
 }
 
-// RealPC maps a pc inside the scratch area back to its breakpoint site.
+// RealPC maps a pc inside the scratch area back to its breakpoint site,
+// and one inside a jump site's trampoline back to the site (jumpsite.go).
 func (p *Process) RealPC(pc Addr) Addr {
 	if !p.scratch.contains(pc) {
+		if js := p.jumpSiteAt(pc); js != nil {
+			return js.realPC(pc)
+		}
 		return pc
 	}
 	slot := pc &^ (slotSize - 1)

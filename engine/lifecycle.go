@@ -106,11 +106,17 @@ func (p *Process) Detach() error {
 	p.deferred = nil
 	p.drainStops()
 	for _, t := range p.threads {
-		if r, err := t.Regs(); err == nil && p.scratch.contains(Addr(r.Rip)) {
+		if r, err := t.Regs(); err == nil && p.inOOL(Addr(r.Rip)) {
 			p.leaveScratch(t, 0)
 		}
 	}
 	err := p.removeAllTraps()
+	if jerr := p.removeAllJumps(); err == nil {
+		err = jerr
+	}
+	if jerr := p.unmapJumpAreas(); err == nil {
+		err = jerr
+	}
 	if werr := p.clearDebugRegs(); err == nil {
 		err = werr
 	}
