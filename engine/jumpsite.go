@@ -31,7 +31,7 @@ import (
 
 const (
 	jumpAreaCode = 256 << 10 // trampolines (read, execute)
-	jumpAreaData = 256 << 10 // their counters (read, write)
+	jumpAreaData = 2 << 20   // counters, the record ring (read, write; shared)
 	jumpAreaSize = jumpAreaCode + jumpAreaData
 	// jumpMaxFunc bounds the function code decoded for branches into a site.
 	jumpMaxFunc = 4 << 20

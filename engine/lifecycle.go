@@ -80,6 +80,7 @@ func (p *Process) Detach() error {
 		return ErrSeccompDetach
 	}
 	p.stopTicker() // no wake-up after drainStops
+	p.stopProbeWatch()
 	if err := p.stopAll(nil); err != nil {
 		return err
 	}

@@ -46,7 +46,8 @@ type Process struct {
 
 	mem     *os.File // /proc/PID/mem, reopened after exec
 	scratch scratchArea
-	jumps   jumpState // jump sites and their trampolines (jumpsite.go)
+	jumps   jumpState  // jump sites and their trampolines (jumpsite.go)
+	probes  probeState // stopless probes (probe.go)
 
 	// deferred holds wait statuses collected while stopping every thread;
 	// Continue handles them before waiting again, so no hit is lost.

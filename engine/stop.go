@@ -95,6 +95,7 @@ func (p *Process) exitEvent(st unix.WaitStatus) *Event {
 	}
 	p.exit = ev
 	p.stopTicker()
+	p.stopProbeWatch()
 	p.threads = map[int]*Thread{}
 	if p.mem != nil {
 		p.mem.Close()
@@ -313,6 +314,22 @@ func (p *Process) signalStop(t *Thread, sig syscall.Signal) (*Event, error) {
 	return ev, nil
 }
 
+// clearPushedTF clears the trap flag (bit 8) in the flags word on top of
+// t's stack.
+func (p *Process) clearPushedTF(t *Thread) error {
+	r, err := t.Regs()
+	if err != nil {
+		return err
+	}
+	v, err := p.readU64(Addr(r.Rsp))
+	if err != nil || v&0x100 == 0 {
+		return err
+	}
+	var b [8]byte
+	putLE64(b[:], v&^0x100)
+	return p.writeRaw(Addr(r.Rsp), b[:])
+}
+
 // leaveScratch gets a thread that stopped for a signal inside the scratch
 // area back into the program's code before the signal is delivered: the Go
 // runtime's handlers inspect the interrupted pc and must not see a scratch
@@ -355,8 +372,32 @@ func (p *Process) leaveScratch(t *Thread, sig syscall.Signal) error {
 		if err := t.flushRegs(); err != nil {
 			return err
 		}
+		var op [1]byte
+		pushf := p.ReadMemory(Addr(r.Rip), op[:]) == nil && op[0] == 0x9c
+		if op[0] == 0x9d {
+			// popfq is emulated: the kernel takes a stepped popf for the
+			// program setting TF itself, and the trap flag would stay
+			// set after the steps (arch/x86/kernel/step.c,
+			// enable_single_step), into the program.
+			v, err := p.readU64(Addr(r.Rsp))
+			if err != nil {
+				return err
+			}
+			r.Eflags = v &^ 0x100
+			r.Rsp += 8
+			r.Rip++
+			t.regsDirty = true
+			continue
+		}
 		if err := p.singleStep(t); err != nil {
 			return err
+		}
+		if pushf {
+			// pushfq under a single-step pushes TF set: popfq would then
+			// trap after the next instruction, into the program.
+			if err := p.clearPushedTF(t); err != nil {
+				return err
+			}
 		}
 	}
 	t.pendingSig = keep
