@@ -62,6 +62,7 @@ type Probe struct {
 	Kind   string // "jump" or "trap"
 	Reason string // why a trap (Kind "trap")
 	Opts   ProbeOptions
+	Data   any // the bindings' (callback, Lua value)
 
 	js         *jumpSite
 	hits, lost *uint64 // in the shared data (jump)
@@ -433,6 +434,15 @@ func (p *Process) ProbesPending() bool {
 		return true
 	}
 	return ps.head != nil && atomic.LoadUint64(ps.head) != atomic.LoadUint64(ps.tail)
+}
+
+// Goid is the goroutine id of a record's thread at the hit (Go), read from
+// the g its r14 held: the goroutine's g lives on after the hit.
+func (p *Process) Goid(r *ProbeRecord) (int64, bool) {
+	if p.exited || !p.goidReader() {
+		return 0, false
+	}
+	return p.goids.GoroutineID(memory{p}, frameRegs{r: &r.Regs, pc: r.Regs.Rip})
 }
 
 // Probes lists the live probes.
