@@ -48,6 +48,7 @@ func (p *Process) killNow() {
 			if p.exit == nil {
 				p.exit = &Event{Kind: EventExit, ExitSignal: unix.SIGKILL}
 			}
+			p.dropLiveWord()
 			break
 		}
 		if ws.tid == p.pid && (ws.status.Exited() || ws.status.Signaled()) {
@@ -114,9 +115,13 @@ func (p *Process) Detach() error {
 	if werr := p.clearDebugRegs(); err == nil {
 		err = werr
 	}
+	if uerr := p.unmapLiveWord(); err == nil {
+		err = uerr
+	}
 	if uerr := p.unmapScratch(); err == nil {
 		err = uerr
 	}
+	p.dropLiveWord()
 	for _, t := range p.threads {
 		t.flushRegs()
 		sig := t.pendingSig

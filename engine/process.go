@@ -46,6 +46,7 @@ type Process struct {
 
 	mem     *os.File // /proc/PID/mem, reopened after exec
 	scratch scratchArea
+	live    livePage // the liveness word (alive.go)
 
 	// deferred holds wait statuses collected while stopping every thread;
 	// Continue handles them before waiting again, so no hit is lost.

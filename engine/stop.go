@@ -92,6 +92,7 @@ func (p *Process) exitEvent(st unix.WaitStatus) *Event {
 	}
 	p.exit = ev
 	p.stopTicker()
+	p.dropLiveWord()
 	p.threads = map[int]*Thread{}
 	if p.mem != nil {
 		p.mem.Close()
