@@ -252,6 +252,13 @@ func (p *Process) unmapLiveWord() error {
 	return nil
 }
 
+// markDead makes the word say dead (Detach: no more stops for godbg).
+func (l *livePage) markDead() {
+	if l.mine != nil {
+		atomic.StoreUint32(l.word(), LiveDeadBit)
+	}
+}
+
 // dropLiveWord forgets godbg's side of the page (detach, exit, exec): the
 // word says dead, leaves the robust list, and godbg's mapping goes.
 func (p *Process) dropLiveWord() {

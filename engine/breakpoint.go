@@ -20,6 +20,7 @@ type site struct {
 	bps      []*Breakpoint // users, in creation order
 	users    []siteUser    // the engine's own users (return traps, ...)
 	plan     stepPlan      // how to execute the saved instruction out of line
+	jump     *jumpSite     // the site is a jmp to a trampoline (jumpsite.go), not an int3
 	spare    *Event        // the hit event reused while no hook keeps it (hitSiteEvent)
 }
 
@@ -139,6 +140,18 @@ func (p *Process) syncSite(s *site) error {
 	want := s.enabledUsers() > 0
 	switch {
 	case want && !s.inserted:
+		if err := p.downgradeJumpsAt(s.addr); err != nil {
+			return err
+		}
+		if j, _ := p.planJump(s); j != nil {
+			if err := p.insertJump(s, j); err != nil {
+				return err
+			}
+			s.inserted = true
+			s.plan = stepPlan{}
+			p.sites[s.addr] = s
+			break
+		}
 		var b [1]byte
 		if err := p.ReadMemory(s.addr, b[:]); err != nil {
 			return err
@@ -243,6 +256,9 @@ func (p *Process) removeAllTraps() error {
 // corrupt the new instruction. The breakpoint stopped hitting when the trap
 // went, as in gdb.
 func (p *Process) restoreSaved(s *site) error {
+	if s.jump != nil {
+		return p.restoreJump(s)
+	}
 	var b [1]byte
 	if err := p.ReadMemory(s.addr, b[:]); err != nil {
 		return err

@@ -294,6 +294,9 @@ func (p *Process) RealPC(pc Addr) Addr {
 	if !p.scratch.contains(pc) {
 		return pc
 	}
+	if a, ok := p.jumpRealPC(pc); ok {
+		return a
+	}
 	slot := pc &^ (slotSize - 1)
 	for _, s := range p.sites {
 		if s.plan.kind == planDisplaced && s.plan.slot == slot {
@@ -308,6 +311,11 @@ func (p *Process) RealPC(pc Addr) Addr {
 
 // makePlan decides how s's saved instruction is run.
 func (p *Process) makePlan(t *Thread, s *site) error {
+	if s.jump != nil {
+		// The trampoline's copy of the replaced instructions.
+		s.plan = stepPlan{kind: planDisplaced, slot: s.jump.copyAddr(), length: s.jump.length}
+		return nil
+	}
 	var code [maxInstLen]byte
 	if err := p.ReadOriginal(s.addr, code[:]); err != nil {
 		// The instruction may end near the end of a mapping: read less.
@@ -462,7 +470,7 @@ func ripDispOffset(code []byte, inst x86asm.Inst) (off int, ok bool) {
 // stepOver executes the saved instruction of the site t is stopped at and
 // resumes t (cont) or leaves it stopped after the instruction (!cont).
 func (p *Process) stepOver(t *Thread, s *site, cont bool) error {
-	if s.plan.kind != planNone && s.plan.kind != planSingle {
+	if s.plan.kind != planNone && s.plan.kind != planSingle && s.jump == nil {
 		changed, err := p.codeChanged(t, s)
 		if err != nil {
 			return err

@@ -48,6 +48,12 @@ type Process struct {
 	scratch scratchArea
 	live    livePage // the liveness word (alive.go)
 
+	// jumpSites: breakpoints become jumps to trampolines where they can
+	// (jumpsite.go); tramps maps each trampoline's stop pcs to its site.
+	jumpSites bool
+	tramps    map[Addr]trampRef
+	jumpCount int // sites that took a jump
+
 	// deferred holds wait statuses collected while stopping every thread;
 	// Continue handles them before waiting again, so no hit is lost.
 	deferred []waitStatus

@@ -41,7 +41,11 @@ brk(%q, function() n = n + 1; if n == 200 then print("ready") end end)`, fn)
 		case line, open := <-tg.lines:
 			if !open {
 				tg.cmd.Wait()
-				return fmt.Sprintf("died: %v", tg.cmd.ProcessState)
+				why := tg.stderr.String()
+				if i := strings.Index(why, "\n\ngoroutine "); i >= 0 {
+					why = why[:i]
+				}
+				return fmt.Sprintf("died: %v: %s", tg.cmd.ProcessState, why)
 			}
 			if strings.HasSuffix(line, " BAD") {
 				return "checks failed: " + line
