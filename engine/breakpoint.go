@@ -20,7 +20,7 @@ type site struct {
 	bps      []*Breakpoint // users, in creation order
 	users    []siteUser    // the engine's own users (return traps, ...)
 	plan     stepPlan      // how to execute the saved instruction out of line
-	jump     *jumpSite     // the site is a jmp to a trampoline (jumpsite.go), not an int3
+	jump     *jumpSite     // the site is a jump site (killsafe.go), not an int3
 	spare    *Event        // the hit event reused while no hook keeps it (hitSiteEvent)
 }
 
@@ -143,10 +143,9 @@ func (p *Process) syncSite(s *site) error {
 		if err := p.downgradeJumpsAt(s.addr); err != nil {
 			return err
 		}
-		if j, _ := p.planJump(s); j != nil {
-			if err := p.insertJump(s, j); err != nil {
-				return err
-			}
+		if js := p.breakJump(s); js != nil {
+			s.jump = js
+			s.saved = js.orig[0]
 			s.inserted = true
 			s.plan = stepPlan{}
 			p.sites[s.addr] = s

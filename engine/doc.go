@@ -20,3 +20,15 @@ package engine
 // the debug registers made once per process (HardwareWatchWorks): some
 // virtual machines accept them and never raise the trap. Their hits share
 // one 64-bit mask: bits 0-3 are DR0-DR3, the software ones follow.
+
+// Jump sites and probes (jumpsite.go, probe.go; issue 13). A probe replaces
+// the instructions covering 5 bytes with a jmp rel32 into a trampoline in a
+// jump area mapped within +-2 GiB (code: anonymous, r-x; data: a memfd mapped
+// shared by the tracee and godbg, so counters and records are read as plain
+// memory, also after the process is gone). The trampoline counts with a
+// locked add, optionally writes a record into a ring in the shared data,
+// runs the relocated instructions (engine/internal/oolstep, shared with
+// out-of-line stepping) and jumps back: no stop. What a jump cannot replace
+// safely (branches into the bytes, too short, not relocatable, no room) is
+// refused with a reason, and the probe falls back to a trap. Signals inside
+// a trampoline are delivered after the thread leaves it (leaveScratch).

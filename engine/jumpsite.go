@@ -1,366 +1,514 @@
 package engine
 
-// Jump sites: breakpoints that survive godbg's death. An INT3 left in the
-// code when godbg is killed (SIGKILL, no cleanup) kills the program with
-// SIGTRAP at its next hit. Where the instructions at a site can be run
-// elsewhere, the site holds a 5-byte jmp to a trampoline in the scratch
-// area instead. The trampoline tests the liveness word (alive.go): godbg
-// gone, it runs the relocated instructions and jumps back; godbg alive, the
-// thread saves the registers it needs and sends itself SIGURG with tkill,
-// a signal a C program ignores by default and a Go program takes as a
-// possibly spurious preemption request (runtime/preempt.go). godbg sees the
-// signal-delivery stop at the trampoline's known pc, drops the signal, and
-// rewinds the thread (registers from the trampoline's stack, rsp back, rip
-// on the site): the hit then looks exactly like an INT3 stop, and resuming
-// at the site runs the relocated copy (the site's displaced plan). Should
-// godbg die during that stop, the thread resumes after the tkill, finds the
-// word dead and runs the copy; the pending SIGURG is harmless. A thread
-// with SIGURG blocked does not stop there: it tests the word again and, godbg
-// alive, traps with an INT3 inside the trampoline, rewound the same way.
+// Jump sites: the instructions covering 5 bytes at an address are replaced
+// with a `jmp rel32` into a trampoline in the tracee, which runs the code of
+// the site's owner (a probe's counter and record, ...), then the replaced
+// instructions relocated (oolstep) and a jump back. No trap, no stop.
 //
-// A site gets a jump only when every thread is stopped and none is inside
-// the replaced bytes, the function (symbol bounds) has no direct branch
-// into them and no indirect jump (a jump table could land inside), each
-// replaced instruction can run elsewhere (no relative branch or call), and
-// the trampoline and the liveness word are within rel32 reach. Otherwise,
-// or without a liveness word, the site is an INT3 as before. Only attached
-// processes get jump sites: a launched program dies with godbg anyway
-// (PTRACE_O_EXITKILL).
+// Planning refuses, with a reason (*JumpRefused), what a jump cannot
+// replace safely: an address outside a known function, a function too
+// short, a direct branch of the function into the replaced bytes (past
+// their first), an instruction that cannot be relocated, a breakpoint or
+// another jump inside the bytes, no room within +-2 GiB. Installing stops
+// every thread and steps out each one whose pc is inside the replaced bytes
+// (past the first). Trampolines live in jump areas, mapped near the code
+// they serve (a gap of the process's mappings within reach) and never
+// reused while the process lives: a thread still inside a removed site's
+// trampoline runs on into the restored code. A signal stopping a thread
+// inside a trampoline is delivered after the thread leaves it (leaveScratch),
+// and RealPC maps trampoline pcs back to the site, as for out-of-line steps.
 
 import (
-	"encoding/binary"
+	"errors"
 	"fmt"
+	"os"
+	"unsafe"
 
+	"github.com/godbg/godbg/engine/internal/oolstep"
 	"golang.org/x/arch/x86/x86asm"
 	"golang.org/x/sys/unix"
 )
 
-// jumpSite is the jump form of a site.
-type jumpSite struct {
-	tramp  Addr   // the trampoline
-	length int    // bytes replaced at the site: whole instructions, >= 5
-	saved  []byte // the original bytes of the range
-	jmp    [5]byte
-}
-
-func (j *jumpSite) copyAddr() Addr { return j.tramp + trampCopy }
-
-// The trampoline's layout; offsets are checked by TestTrampolineLayout.
 const (
-	redZone    = 128
-	trampSave  = 7 * 8 // rflags and six registers, as pushed
-	trampStop  = 50    // after the tkill: the SIGURG stop's pc
-	trampTrap  = 63    // after the fallback int3: its SIGTRAP stop's pc
-	trampGone  = 70    // popfq; lea rsp,[rsp+128]; then the copy
-	trampCopy  = 79    // the relocated instructions, then a jmp back
-	trampSlots = 3     // slots a trampoline takes
+	jumpAreaCode = 256 << 10 // trampolines (read, execute)
+	jumpAreaData = 256 << 10 // their counters (read, write)
+	jumpAreaSize = jumpAreaCode + jumpAreaData
+	// jumpMaxFunc bounds the function code decoded for branches into a site.
+	jumpMaxFunc = 4 << 20
 )
 
-// buildTrampoline returns the code of a trampoline at base for a site at
-// site whose relocated instructions are copy (already relocated for
-// base+trampCopy), jumping back to back; word is the liveness word.
-func buildTrampoline(base, word, back Addr, copy []byte) ([]byte, bool) {
-	var b []byte
-	rel32 := func(next int, target Addr) ([]byte, bool) {
-		d := int64(target) - int64(base) - int64(next)
-		if d != int64(int32(d)) {
-			return nil, false
-		}
-		var x [4]byte
-		binary.LittleEndian.PutUint32(x[:], uint32(int32(d)))
-		return x[:], true
+// JumpRefused says why no jump can replace the code at an address; the
+// caller falls back to a trap.
+type JumpRefused struct {
+	Addr   Addr
+	Reason string
+}
+
+func (e *JumpRefused) Error() string {
+	return fmt.Sprintf("no jump at %#x: %s", uint64(e.Addr), e.Reason)
+}
+
+// jumpArea is memory near some code for trampolines and their data.
+type jumpArea struct {
+	base               Addr
+	codeNext, dataNext Addr
+	local              []byte // the data part, mapped in godbg too
+}
+
+// word is the 64-bit word of the data part at a (8-aligned), as godbg
+// sees it; the tracee's locked instructions and godbg's atomics agree.
+func (a *jumpArea) word(at Addr) *uint64 {
+	return (*uint64)(unsafe.Pointer(&a.local[at-a.base-jumpAreaCode]))
+}
+
+func (a *jumpArea) contains(pc Addr) bool { return pc >= a.base && pc < a.base+jumpAreaSize }
+
+// reaches tells whether rel32 operands from anywhere in the area reach
+// addr, and back.
+func (a *jumpArea) reaches(addr Addr) bool {
+	return within(a.base, addr) && within(a.base+jumpAreaSize, addr)
+}
+
+func within(x, y Addr) bool {
+	d := int64(x) - int64(y)
+	return d > -reach+0x10000 && d < reach-0x10000
+}
+
+// allocData reserves n bytes (8-aligned) of the area's data part.
+func (a *jumpArea) allocData(n int) (Addr, bool) {
+	at := (a.dataNext + 7) &^ 7
+	if at+Addr(n) > a.base+jumpAreaSize {
+		return 0, false
 	}
-	testWord := func() bool {
-		// test dword [rip+disp32], LiveDeadBit
-		b = append(b, 0xf7, 0x05)
-		d, ok := rel32(len(b)+8, word)
-		if !ok {
-			return false
+	a.dataNext = at + Addr(n)
+	return at, true
+}
+
+type jumpState struct {
+	areas []*jumpArea
+	sites map[Addr]*jumpSite
+}
+
+// jumpPlan is a planned jump site.
+type jumpPlan struct {
+	addr Addr
+	run  oolstep.Run
+	area *jumpArea
+	// FlagsDead: the arithmetic flags are written before being read from
+	// addr on (or addr is a function's entry): a trampoline may clobber
+	// them without saving them.
+	flagsDead bool
+	entry     bool // addr is its function's first byte
+}
+
+// jumpSite is an installed jump.
+type jumpSite struct {
+	addr  Addr
+	orig  []byte // the replaced bytes
+	area  *jumpArea
+	tramp Addr // trampoline entry
+	size  int
+	body  Addr   // the relocated instructions
+	insts []Addr // original address of each relocated instruction
+	offs  []Addr // its address in the trampoline
+	// trap handles a SIGTRAP of an int3 the owner put in its trampoline
+	// (at: the int3's address).
+	trap func(t *Thread, at Addr) (*Event, error)
+	// traps are those int3s; unstick is called when a thread must be
+	// stepped out of the trampoline from one (a signal to deliver, a
+	// detach): whatever the int3 waits for is to be done without a stop.
+	traps   []Addr
+	unstick func(t *Thread) error
+}
+
+func (js *jumpSite) isTrap(pc Addr) bool {
+	for _, a := range js.traps {
+		if a == pc {
+			return true
 		}
-		b = append(b, d...)
-		b = binary.LittleEndian.AppendUint32(b, LiveDeadBit)
+	}
+	return false
+}
+
+func (js *jumpSite) contains(pc Addr) bool { return pc >= js.tramp && pc < js.tramp+Addr(js.size) }
+
+// realPC maps a pc inside the trampoline back: a relocated instruction's
+// start to its original address, anything else to the site.
+func (js *jumpSite) realPC(pc Addr) Addr {
+	for i, o := range js.offs {
+		if pc == o {
+			return js.insts[i]
+		}
+	}
+	return js.addr
+}
+
+// inOOL tells whether pc is in godbg's code in the tracee: the scratch
+// area or a jump area.
+func (p *Process) inOOL(pc Addr) bool {
+	if p.scratch.contains(pc) {
 		return true
 	}
-	b = append(b, 0x48, 0x8d, 0x64, 0x24, 0x80) // lea rsp,[rsp-128]: skip the red zone
-	b = append(b, 0x9c)                         // pushfq
-	if !testWord() {
-		return nil, false
-	}
-	b = append(b, 0x0f, 0x85) // jnz gone
-	b = binary.LittleEndian.AppendUint32(b, uint32(trampGone-(len(b)+4)))
-	b = append(b, 0x50, 0x51, 0x52, 0x56, 0x57, 0x41, 0x53) // push rax rcx rdx rsi rdi r11
-	b = append(b, 0xb8)                                     // mov eax, SYS_gettid
-	b = binary.LittleEndian.AppendUint32(b, unix.SYS_GETTID)
-	b = append(b, 0x0f, 0x05, 0x89, 0xc7) // syscall; mov edi, eax
-	b = append(b, 0xbe)                   // mov esi, SIGURG
-	b = binary.LittleEndian.AppendUint32(b, uint32(unix.SIGURG))
-	b = append(b, 0xb8) // mov eax, SYS_tkill
-	b = binary.LittleEndian.AppendUint32(b, unix.SYS_TKILL)
-	b = append(b, 0x0f, 0x05) // syscall
-	if len(b) != trampStop {
-		panic("trampoline layout")
-	}
-	// Here without a stop: SIGURG blocked, or godbg died during the stop.
-	if !testWord() {
-		return nil, false
-	}
-	b = append(b, 0x75, 0x01, 0xcc) // jnz restore; int3
-	if len(b) != trampTrap {
-		panic("trampoline layout")
-	}
-	b = append(b, 0x41, 0x5b, 0x5f, 0x5e, 0x5a, 0x59, 0x58) // pop r11 rdi rsi rdx rcx rax
-	b = append(b, 0x9d)                                     // gone: popfq
-	b = append(b, 0x48, 0x8d, 0xa4, 0x24, 0x80, 0, 0, 0)    // lea rsp,[rsp+128]
-	if len(b) != trampCopy || trampGone != trampCopy-9 {
-		panic("trampoline layout")
-	}
-	b = append(b, copy...)
-	b = append(b, 0xe9)
-	d, ok := rel32(len(b)+4, back)
-	if !ok {
-		return nil, false
-	}
-	b = append(b, d...)
-	if len(b) > trampSlots*slotSize {
-		return nil, false
-	}
-	return b, true
+	return p.jumpAreaAt(pc) != nil
 }
 
-// trampRef is a trampoline, found by its stop pcs (Process.tramps).
-type trampRef struct {
-	site   Addr
-	base   Addr
-	length int // bytes replaced at the site
-}
-
-// planJump decides whether s can take a jump and builds its trampoline;
-// ("", nil) with j set when it can, else the reason it cannot.
-func (p *Process) planJump(s *site) (*jumpSite, string) {
-	if !p.jumpSites || p.noDisplaced {
-		return nil, "off"
-	}
-	var t *Thread
-	for _, th := range p.threads {
-		if th.running {
-			return nil, "a thread is running"
-		}
-		if t == nil || th.tid == p.pid {
-			t = th
+func (p *Process) jumpAreaAt(pc Addr) *jumpArea {
+	for _, a := range p.jumps.areas {
+		if a.contains(pc) {
+			return a
 		}
 	}
-	if t == nil || t.sys.inCall || t.sys.atEntry {
-		return nil, "no thread to map the liveness word"
-	}
-	fn, ok := p.FuncAt(s.addr)
-	if !ok || fn.Sym.Size == 0 {
-		return nil, "no function bounds"
-	}
-	start, end := fn.Addr, fn.Addr+Addr(fn.Sym.Size)
-	code := make([]byte, end-start)
-	if err := p.ReadOriginal(start, code); err != nil {
-		return nil, "code unreadable"
-	}
-	// The replaced instructions.
-	off := int(s.addr - start)
-	length := 0
-	var insts []x86asm.Inst
-	for length < 5 {
-		if off+length >= len(code) {
-			return nil, "function too short"
-		}
-		inst, err := x86asm.Decode(code[off+length:], 64)
-		if err != nil {
-			return nil, "undecodable instruction"
-		}
-		if _, rel := inst.Args[0].(x86asm.Rel); rel || inst.Op == x86asm.CALL || inst.Op == x86asm.RET ||
-			inst.Op == x86asm.JMP || inst.Op == x86asm.INT || inst.Op == x86asm.SYSCALL {
-			return nil, "a branch in the replaced bytes"
-		}
-		insts = append(insts, inst)
-		length += inst.Len
-	}
-	if off+length > len(code) {
-		return nil, "function too short"
-	}
-	// No branch into the range, no indirect jump in the function.
-	for pc := 0; pc < len(code); {
-		inst, err := x86asm.Decode(code[pc:], 64)
-		if err != nil {
-			pc++
-			continue
-		}
-		if inst.Op == x86asm.JMP || isJcc(inst.Op) || inst.Op == x86asm.CALL {
-			if rel, ok := inst.Args[0].(x86asm.Rel); ok {
-				target := pc + inst.Len + int(rel)
-				if target > off && target < off+length {
-					return nil, "a branch into the replaced bytes"
-				}
-			} else if inst.Op == x86asm.JMP {
-				return nil, "an indirect jump in the function"
-			}
-		}
-		pc += inst.Len
-	}
-	// A thread stopped inside the replaced bytes is stepped out of them
-	// first (they are straight-line code: a few steps).
-	for _, th := range p.threads {
-		for i := 0; ; i++ {
-			r, err := th.Regs()
-			if err != nil {
-				return nil, "a thread's registers are unreadable"
-			}
-			if Addr(r.Rip) <= s.addr || Addr(r.Rip) >= s.addr+Addr(length) {
-				break
-			}
-			if i == length || th.sys.inCall || th.sys.atEntry || th.vforkOf != nil {
-				return nil, "a thread is inside the replaced bytes"
-			}
-			if err := th.flushRegs(); err != nil {
-				return nil, err.Error()
-			}
-			if err := p.singleStep(th); err != nil {
-				return nil, err.Error()
-			}
-		}
-	}
-	for a, o := range p.sites {
-		if o != s && o.inserted && a+Addr(o.span()) > s.addr && a < s.addr+Addr(length) {
-			return nil, "another site in the replaced bytes"
-		}
-	}
-	word, err := p.liveWord(t)
-	if err != nil {
-		return nil, err.Error()
-	}
-	if p.scratch.next+trampSlots*slotSize > p.scratch.syscallInsn() {
-		return nil, "scratch area full"
-	}
-	base := p.scratch.next
-	// The copy: each instruction relocated to base+trampCopy+its offset.
-	saved := append([]byte(nil), code[off:off+length]...)
-	cp := append([]byte(nil), saved...)
-	at := 0
-	delta := int64(s.addr) - int64(base+trampCopy)
-	for _, inst := range insts {
-		piece := cp[at : at+inst.Len]
-		if o, ok := ripDispOffset(piece, inst); ok {
-			nd := int64(int32(binary.LittleEndian.Uint32(piece[o:]))) + delta
-			if nd != int64(int32(nd)) {
-				return nil, "rip-relative operand out of reach"
-			}
-			binary.LittleEndian.PutUint32(piece[o:], uint32(int32(nd)))
-		} else if o < 0 {
-			return nil, "rip-relative operand not found"
-		}
-		at += inst.Len
-	}
-	code2, ok := buildTrampoline(base, word, s.addr+Addr(length), cp)
-	if !ok {
-		return nil, "trampoline out of reach"
-	}
-	j := &jumpSite{tramp: base, length: length, saved: saved}
-	j.jmp[0] = 0xe9
-	d := int64(base) - int64(s.addr+5)
-	if d != int64(int32(d)) {
-		return nil, "trampoline out of reach"
-	}
-	binary.LittleEndian.PutUint32(j.jmp[1:], uint32(int32(d)))
-	if err := p.writeRaw(base, code2); err != nil {
-		return nil, err.Error()
-	}
-	p.scratch.next += trampSlots * slotSize
-	return j, ""
-}
-
-// span is how many bytes at its address a site changed.
-func (s *site) span() int {
-	if s.jump != nil {
-		return s.jump.length
-	}
-	return 1
-}
-
-// insertJump writes s's jump: the 5-byte jmp, the rest of the range left
-// as it was (no thread can reach it: no branch lands there).
-func (p *Process) insertJump(s *site, j *jumpSite) error {
-	if err := p.writeRaw(s.addr, j.jmp[:]); err != nil {
-		return err
-	}
-	s.jump = j
-	s.saved = j.saved[0]
-	if p.tramps == nil {
-		p.tramps = map[Addr]trampRef{}
-	}
-	ref := trampRef{site: s.addr, base: j.tramp, length: j.length}
-	p.tramps[j.tramp+trampStop] = ref
-	p.tramps[j.tramp+trampTrap] = ref
-	p.jumpCount++
 	return nil
 }
 
-// restoreJump puts the original bytes back over s's jmp, unless the
-// program rewrote them. The trampoline stays: a thread may be inside it.
-// A running thread meets the jmp, or an int3 (a removed trap, staleTrap),
-// or the original bytes: never a mix.
-func (p *Process) restoreJump(s *site) error {
-	j := s.jump
-	var b [5]byte
-	if err := p.ReadMemory(s.addr, b[:]); err != nil {
-		return err
-	}
-	s.jump = nil
-	if b != j.jmp {
+// jumpSiteAt finds the trampoline holding pc.
+func (p *Process) jumpSiteAt(pc Addr) *jumpSite {
+	if p.jumpAreaAt(pc) == nil {
 		return nil
 	}
-	if err := p.downgradeJumpBytes(s.addr, j); err != nil {
-		return err
+	for _, js := range p.jumps.sites {
+		if js.contains(pc) {
+			return js
+		}
 	}
-	return p.writeRaw(s.addr, j.saved[:1])
+	return nil
 }
 
-// trampolineStop handles a stop of t inside a trampoline: the SIGURG it
-// sent itself, or the fallback trap. The thread is rewound to the site
-// (registers as pushed, rsp back above the red zone, rip on the site) and
-// the stop becomes the site's hit, or a plain resume when the site went.
-func (p *Process) trampolineStop(t *Thread, sig unix.Signal) (*Event, bool, error) {
-	r, err := t.Regs()
+// planJump decides whether a jump can replace the code at addr, and maps a
+// jump area within reach if needed. Every thread may run except the one
+// injecting (p.current, stopped).
+func (p *Process) planJump(addr Addr) (*jumpPlan, error) {
+	refuse := func(f string, a ...any) error { return &JumpRefused{Addr: addr, Reason: fmt.Sprintf(f, a...)} }
+	if p.exited {
+		return nil, ErrExited
+	}
+	if js := p.jumps.sites[addr]; js != nil {
+		return nil, refuse("another jump is there")
+	}
+	for _, js := range p.jumps.sites {
+		if addr > js.addr && addr < js.addr+Addr(len(js.orig)) {
+			return nil, refuse("inside the jump at %#x", uint64(js.addr))
+		}
+	}
+	fn, ok := p.FuncAt(addr)
+	if !ok || fn.Sym.Size == 0 {
+		return nil, refuse("no function with a size contains it")
+	}
+	start, end := fn.Addr, fn.Addr+Addr(fn.Sym.Size)
+	if end-addr < oolstep.JmpLen {
+		return nil, refuse("the function %s ends %d bytes after it (a jump takes 5)", fn.Sym.Name, end-addr)
+	}
+	if fn.Sym.Size > jumpMaxFunc {
+		return nil, refuse("the function %s is too large to check for branches", fn.Sym.Name)
+	}
+	code := make([]byte, end-start)
+	if err := p.ReadOriginal(start, code); err != nil {
+		return nil, refuse("read the function %s: %v", fn.Sym.Name, err)
+	}
+	run, err := oolstep.DecodeRun(code[addr-start:], uint64(addr), oolstep.JmpLen)
 	if err != nil {
-		return nil, true, p.vanished(t, err)
+		return nil, refuse("%v", reasonOf(err))
 	}
-	ref, ok := p.tramps[Addr(r.Rip)]
-	if !ok || (sig == unix.SIGURG) != (Addr(r.Rip) == ref.base+trampStop) {
-		return nil, false, nil
+	if Addr(run.Len) > end-addr {
+		return nil, refuse("the replaced instructions pass the end of %s", fn.Sym.Name)
 	}
-	if err := p.rewindTramp(t, r, ref); err != nil {
-		return nil, true, err
+	last := addr + Addr(run.Len)
+	for a := addr + 1; a < last; a++ {
+		if s := p.sites[a]; s != nil && s.inserted {
+			return nil, refuse("a breakpoint at %#x is inside the replaced bytes", uint64(a))
+		}
 	}
-	if s := p.sites[ref.site]; s != nil && s.inserted {
-		ev, err := p.hitSiteEvent(t, s, true)
-		return ev, true, err
+	// Direct branches of the function into the replaced bytes (past the
+	// first): a linear sweep; undecodable bytes (data, padding) are skipped.
+	for off := 0; off < len(code); {
+		in, err := oolstep.Decode(code[off:], uint64(start)+uint64(off))
+		if err != nil {
+			off++
+			continue
+		}
+		if tg, ok := in.RelTarget(); ok && Addr(tg) > addr && Addr(tg) < last {
+			return nil, refuse("the branch at %#x jumps into the replaced bytes (to %#x)", in.Addr, tg)
+		}
+		off += in.Len
 	}
-	return nil, true, p.resume(t)
+	area, err := p.jumpAreaFor(addr)
+	if err != nil {
+		return nil, err
+	}
+	// A trial relocation, to refuse what cannot move before anything is
+	// written.
+	trial := &oolstep.Asm{Base: uint64(area.codeNext) + 256}
+	if err := trial.RelocateRun(run); err != nil {
+		return nil, refuse("%v", reasonOf(err))
+	}
+	pl := &jumpPlan{addr: addr, run: run, area: area, entry: addr == start}
+	pl.flagsDead = pl.entry || flagsDeadAt(code[addr-start:])
+	return pl, nil
 }
 
-// jumpRealPC maps a pc inside a trampoline to the program's: in the copy,
-// the replaced instruction's own address; elsewhere, the site.
-func (p *Process) jumpRealPC(pc Addr) (Addr, bool) {
-	ref, off, ok := p.trampAt(pc)
-	if !ok {
-		return pc, false
+func reasonOf(err error) string {
+	var oe *oolstep.Error
+	if errors.As(err, &oe) {
+		return fmt.Sprintf("the instruction at %#x: %s", oe.At, oe.Reason)
 	}
-	if off >= trampCopy && off < trampCopy+Addr(ref.length) {
-		return ref.site + off - trampCopy, true
-	}
-	return ref.site, true
+	return err.Error()
 }
 
-// downgradeJumpsAt turns a jump site whose replaced bytes cover addr (after
-// its first) into an int3 site: another site is wanted inside them.
-func (p *Process) downgradeJumpsAt(addr Addr) error {
-	for a, s := range p.sites {
-		if s.jump != nil && addr > a && addr < a+Addr(s.jump.length) {
-			if err := p.downgradeJump(s); err != nil {
+// flagsDeadAt tells whether the code from its start writes every status
+// flag before reading any, through straight-line code (up to 16
+// instructions). A call or a return ends it too: no ABI keeps flags across.
+func flagsDeadAt(code []byte) bool {
+	for i, off := 0, 0; i < 16 && off < len(code); i++ {
+		in, err := x86asm.Decode(code[off:], 64)
+		if err != nil {
+			return false
+		}
+		switch in.Op {
+		case x86asm.ADD, x86asm.SUB, x86asm.CMP, x86asm.TEST, x86asm.AND, x86asm.OR, x86asm.XOR, x86asm.NEG:
+			return true
+		case x86asm.CALL, x86asm.RET:
+			return true
+		case x86asm.MOV, x86asm.MOVZX, x86asm.MOVSX, x86asm.MOVSXD, x86asm.LEA, x86asm.PUSH, x86asm.POP,
+			x86asm.NOP, x86asm.MOVSS, x86asm.MOVSD_XMM, x86asm.MOVAPS, x86asm.MOVUPS, x86asm.MOVQ, x86asm.MOVD:
+		default:
+			return false // reads flags, branches, or unknown: keep them
+		}
+		off += in.Len
+	}
+	return false
+}
+
+// jumpAreaFor returns a jump area whose rel32 operands reach addr, mapping
+// one in the nearest free gap of the address space if none does.
+func (p *Process) jumpAreaFor(addr Addr) (*jumpArea, error) {
+	for _, a := range p.jumps.areas {
+		if a.reaches(addr) && a.codeNext+1024 <= a.base+jumpAreaCode {
+			return a, nil
+		}
+	}
+	t := p.injector()
+	if t == nil {
+		return nil, &JumpRefused{Addr: addr, Reason: "no stopped thread can map a trampoline area"}
+	}
+	restart, err := p.holdOthers(t)
+	if err != nil {
+		return nil, err
+	}
+	defer restart()
+	maps, err := readMaps(p.pid)
+	if err != nil {
+		return nil, err
+	}
+	// The gap nearest to addr with room, below the code first (brk and
+	// the heap grow upwards, away from it).
+	best := Addr(0)
+	bestD := int64(-1)
+	prevHi := Addr(0x10000)
+	consider := func(lo, hi Addr) {
+		if hi < lo || hi-lo < jumpAreaSize+2*0x10000 {
+			return
+		}
+		for _, at := range []Addr{hi - 0x10000 - jumpAreaSize, lo + 0x10000} {
+			at &^= 0xfff
+			a := jumpArea{base: at}
+			if !a.reaches(addr) {
+				continue
+			}
+			d := int64(addr) - int64(at)
+			if d < 0 {
+				d = -d
+			}
+			if bestD < 0 || d < bestD {
+				best, bestD = at, d
+			}
+		}
+	}
+	for _, m := range maps {
+		consider(prevHi, m.lo)
+		prevHi = m.hi
+	}
+	if best == 0 {
+		return nil, &JumpRefused{Addr: addr, Reason: "no free memory within +-2 GiB for a trampoline"}
+	}
+	a, err := p.mapJumpArea(t, best)
+	if err != nil {
+		return nil, &JumpRefused{Addr: addr, Reason: err.Error()}
+	}
+	p.jumps.areas = append(p.jumps.areas, a)
+	return a, nil
+}
+
+// mapJumpArea maps an area at exactly at: the code part anonymous and
+// executable, the data part a memfd mapped shared by the tracee and godbg,
+// so that godbg reads counters and records as plain memory, even after the
+// process is gone. t runs the system calls, no other thread running.
+func (p *Process) mapJumpArea(t *Thread, at Addr) (*jumpArea, error) {
+	if err := p.ensureScratch(t); err != nil || p.scratch.base == 0 {
+		return nil, fmt.Errorf("no scratch area for the system calls (%v)", err)
+	}
+	call := func(what string, nr uint64, args ...uint64) (uint64, error) {
+		r, err := p.injectSyscall(t, nr, args...)
+		if err == nil && int64(r) < 0 && int64(r) > -4096 {
+			err = unix.Errno(-int64(r))
+		}
+		if err != nil {
+			return 0, fmt.Errorf("%s in the tracee: %w", what, err)
+		}
+		return r, nil
+	}
+	got, err := call("mmap", unix.SYS_MMAP, uint64(at), jumpAreaCode,
+		unix.PROT_READ|unix.PROT_EXEC, unix.MAP_PRIVATE|unix.MAP_ANONYMOUS|unix.MAP_FIXED_NOREPLACE, ^uint64(0), 0)
+	if err != nil {
+		return nil, err
+	}
+	if Addr(got) != at {
+		call("munmap", unix.SYS_MUNMAP, got, jumpAreaCode)
+		return nil, fmt.Errorf("the trampoline area was not mapped where asked")
+	}
+	fail := func(err error) (*jumpArea, error) {
+		call("munmap", unix.SYS_MUNMAP, uint64(at), jumpAreaSize)
+		return nil, err
+	}
+	name := p.scratch.syscallInsn() + 48
+	if err := p.writeRaw(name, append([]byte("godbg-jumps"), 0)); err != nil {
+		return fail(err)
+	}
+	fd, err := call("memfd_create", unix.SYS_MEMFD_CREATE, uint64(name), unix.MFD_CLOEXEC)
+	if err != nil {
+		return fail(err)
+	}
+	defer call("close", unix.SYS_CLOSE, fd)
+	if _, err := call("ftruncate", unix.SYS_FTRUNCATE, fd, jumpAreaData); err != nil {
+		return fail(err)
+	}
+	f, err := os.OpenFile(fmt.Sprintf("/proc/%d/fd/%d", p.pid, fd), os.O_RDWR, 0)
+	if err != nil {
+		return fail(err)
+	}
+	defer f.Close()
+	local, err := unix.Mmap(int(f.Fd()), 0, jumpAreaData, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_SHARED)
+	if err != nil {
+		return fail(fmt.Errorf("mmap the shared data: %w", err))
+	}
+	got, err = call("mmap", unix.SYS_MMAP, uint64(at+jumpAreaCode), jumpAreaData,
+		unix.PROT_READ|unix.PROT_WRITE, unix.MAP_SHARED|unix.MAP_FIXED_NOREPLACE, fd, 0)
+	if err == nil && Addr(got) != at+jumpAreaCode {
+		err = fmt.Errorf("the trampoline data was not mapped where asked")
+	}
+	if err != nil {
+		unix.Munmap(local)
+		return fail(err)
+	}
+	return &jumpArea{base: at, codeNext: at, dataNext: at + jumpAreaCode, local: local}, nil
+}
+
+// injector is a stopped thread that can run an injected system call:
+// the current one when it can, else another.
+func (p *Process) injector() *Thread {
+	ok := func(t *Thread) bool {
+		return t != nil && !t.running && !t.sys.inCall && !t.sys.atEntry && t.vforkOf == nil && !p.vforkHeld(t)
+	}
+	if ok(p.current) {
+		return p.current
+	}
+	for _, t := range p.Threads() {
+		if ok(t) {
+			return t
+		}
+	}
+	return nil
+}
+
+// installJump writes the trampoline (emit appends the owner's code to a,
+// placed at the trampoline's entry; then the relocated instructions and the
+// jump back follow) and the jump, with every thread stopped and none inside
+// the replaced bytes.
+func (p *Process) installJump(pl *jumpPlan, emit func(a *oolstep.Asm) error) (*jumpSite, error) {
+	area := pl.area
+	a := &oolstep.Asm{Base: uint64((area.codeNext + 15) &^ 15)}
+	if err := emit(a); err != nil {
+		return nil, err
+	}
+	js := &jumpSite{addr: pl.addr, area: area, tramp: Addr(a.Base), body: Addr(a.PC())}
+	for _, in := range pl.run.Insts {
+		js.insts = append(js.insts, Addr(in.Addr))
+		js.offs = append(js.offs, Addr(a.PC()))
+		if err := a.Relocated(in); err != nil {
+			return nil, &JumpRefused{Addr: pl.addr, Reason: reasonOf(err)}
+		}
+	}
+	a.Jmp(pl.run.Insts[len(pl.run.Insts)-1].Next())
+	js.size = len(a.B)
+	if Addr(a.PC()) > area.base+jumpAreaCode {
+		return nil, &JumpRefused{Addr: pl.addr, Reason: "the trampoline area is full"}
+	}
+	orig := make([]byte, pl.run.Len)
+	if err := p.ReadOriginal(pl.addr, orig); err != nil {
+		return nil, err
+	}
+	js.orig = orig
+	jmp := &oolstep.Asm{Base: uint64(pl.addr)}
+	jmp.Jmp(uint64(js.tramp))
+	if len(jmp.B) != oolstep.JmpLen {
+		return nil, &JumpRefused{Addr: pl.addr, Reason: "the trampoline is out of reach"}
+	}
+	for len(jmp.B) < len(orig) {
+		jmp.Bytes(int3) // never run: no branch lands there
+	}
+	if err := p.writeRaw(js.tramp, a.B); err != nil {
+		return nil, err
+	}
+	area.codeNext = Addr(a.PC())
+	restart, err := p.holdOthers(p.current)
+	if err != nil {
+		return nil, err
+	}
+	if err := p.stepOutOf(pl.addr+1, pl.addr+Addr(len(orig))); err != nil {
+		restart()
+		return nil, err
+	}
+	// A trap already at addr keeps its place: it is the jump's first byte
+	// now, and its step-over runs the jump.
+	if s := p.sites[pl.addr]; s != nil && s.inserted {
+		s.saved = jmp.B[0]
+		s.plan = stepPlan{}
+		err = p.writeRaw(pl.addr+1, jmp.B[1:])
+	} else {
+		err = p.writeRaw(pl.addr, jmp.B)
+	}
+	if err != nil {
+		restart()
+		return nil, err
+	}
+	if p.jumps.sites == nil {
+		p.jumps.sites = map[Addr]*jumpSite{}
+	}
+	p.jumps.sites[pl.addr] = js
+	return js, restart()
+}
+
+// stepOutOf single-steps each stopped thread whose pc is in [lo, hi) until
+// it leaves. A thread blocked in a system call there cannot be stepped.
+func (p *Process) stepOutOf(lo, hi Addr) error {
+	for _, t := range p.Threads() {
+		if t.running {
+			continue
+		}
+		for i := 0; ; i++ {
+			r, err := t.Regs()
+			if err != nil {
+				return err
+			}
+			if pc := Addr(r.Rip); pc < lo || pc >= hi {
+				break
+			}
+			if t.sys.inCall || t.sys.atEntry || i == 16 {
+				return &JumpRefused{Addr: lo - 1, Reason: fmt.Sprintf("thread %d cannot leave the replaced bytes", t.tid)}
+			}
+			if err := t.flushRegs(); err != nil {
+				return err
+			}
+			if err := p.singleStep(t); err != nil {
 				return err
 			}
 		}
@@ -368,88 +516,51 @@ func (p *Process) downgradeJumpsAt(addr Addr) error {
 	return nil
 }
 
-// downgradeJump makes jump site s an int3 site: the int3 goes in first, so
-// a running thread meets either the jmp or the trap, then the other bytes
-// are put back. Threads inside the trampoline finish through it.
-func (p *Process) downgradeJump(s *site) error {
-	j := s.jump
-	if err := p.downgradeJumpBytes(s.addr, j); err != nil {
-		return err
-	}
-	s.jump = nil
-	s.saved = j.saved[0]
-	s.plan = stepPlan{}
-	return nil
-}
-
-// downgradeJumpBytes writes an int3 over the jmp's first byte, then the
-// original bytes after it.
-func (p *Process) downgradeJumpBytes(addr Addr, j *jumpSite) error {
-	if err := p.writeRaw(addr, []byte{int3}); err != nil {
-		return err
-	}
-	return p.writeRaw(addr+1, j.saved[1:5])
-}
-
-// trampAt finds the trampoline holding pc, and pc's offset in it.
-func (p *Process) trampAt(pc Addr) (trampRef, Addr, bool) {
-	if len(p.tramps) == 0 || !p.scratch.contains(pc) {
-		return trampRef{}, 0, false
-	}
-	base := pc - (pc-p.scratch.base)%slotSize
-	for i := 0; i < trampSlots && base >= p.scratch.base; i++ {
-		if ref, ok := p.tramps[base+trampStop]; ok && ref.base == base {
-			return ref, pc - base, true
-		}
-		base -= slotSize
-	}
-	return trampRef{}, 0, false
-}
-
-// rewindTramp moves t, stopped in the trampoline ref before its
-// registers were popped, back onto the site with the registers it had
-// there: what the trampoline pushed so far is taken back off the stack.
-func (p *Process) rewindTramp(t *Thread, r *Regs, ref trampRef) error {
-	off := Addr(r.Rip) - ref.base
-	// Bytes pushed below the red zone at each offset: pushfq at 5, then
-	// push rax, rcx, rdx, rsi, rdi (1 byte each) and r11 (2 bytes) from 22.
-	pushed := 0
-	switch {
-	case off == 0:
-		r.Rip = uint64(ref.site)
-		t.regsDirty = true
+// removeJump puts the replaced bytes back. The trampoline stays mapped and
+// unused: a thread inside it runs on into the restored code.
+func (p *Process) removeJump(js *jumpSite) error {
+	if p.jumps.sites[js.addr] != js {
 		return nil
-	case off < 6:
-		pushed = 0
-	case off <= 22:
-		pushed = 1
-	case off < 27:
-		pushed = 1 + int(off-22)
-	case off < 29:
-		pushed = 6
-	case off <= trampTrap:
-		pushed = 7
-	default:
-		return fmt.Errorf("rewind thread %d: at %#x, past its trampoline's saves", t.tid, r.Rip)
 	}
-	var b [trampSave]byte
-	if pushed > 0 {
-		if err := p.ReadMemory(Addr(r.Rsp), b[:8*pushed]); err != nil {
-			return fmt.Errorf("rewind thread %d from its trampoline: %w", t.tid, err)
+	delete(p.jumps.sites, js.addr)
+	if p.exited {
+		return nil
+	}
+	if s := p.sites[js.addr]; s != nil && s.inserted {
+		s.saved = js.orig[0]
+		s.plan = stepPlan{}
+		return p.writeRaw(js.addr+1, js.orig[1:])
+	}
+	return p.writeRaw(js.addr, js.orig)
+}
+
+// removeAllJumps restores every jump site (detach).
+func (p *Process) removeAllJumps() error {
+	var first error
+	for _, js := range p.jumps.sites {
+		if err := p.removeJump(js); err != nil && first == nil {
+			first = err
 		}
 	}
-	w := func(i int) uint64 { return binary.LittleEndian.Uint64(b[8*i:]) }
-	// Stack from rsp up: the last pushed first; rflags is the deepest.
-	regs := []*uint64{&r.R11, &r.Rdi, &r.Rsi, &r.Rdx, &r.Rcx, &r.Rax, &r.Eflags}
-	for i := 0; i < pushed; i++ {
-		*regs[len(regs)-pushed+i] = w(i)
+	return first
+}
+
+// unmapJumpAreas unmaps the trampoline areas (detach), every thread
+// stopped and out of them.
+func (p *Process) unmapJumpAreas() error {
+	if len(p.jumps.areas) == 0 {
+		return nil
 	}
-	r.Rsp += uint64(8*pushed) + redZone
-	r.Rip = uint64(ref.site)
-	if off >= 36 {
-		// Past a system call: none to restart on resume.
-		r.Orig_rax = ^uint64(0)
+	t := p.injector()
+	if t == nil {
+		return nil
 	}
-	t.regsDirty = true
+	for _, a := range p.jumps.areas {
+		if _, err := p.injectSyscall(t, unix.SYS_MUNMAP, uint64(a.base), jumpAreaSize); err != nil {
+			return fmt.Errorf("unmap a trampoline area: %w", err)
+		}
+	}
+	// godbg's own view of the data stays: counters remain readable.
+	p.jumps.areas = nil
 	return nil
 }

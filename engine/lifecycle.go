@@ -85,7 +85,7 @@ func (p *Process) Detach() error {
 		return err
 	}
 	// From now on a thread in a trampoline runs the original instructions
-	// and leaves it (jumpsite.go).
+	// and leaves it (killsafe.go).
 	p.live.markDead()
 	// Stops collected meanwhile: a trap hit is undone (rip back on the
 	// instruction, which runs again once the trap is gone); a signal is
@@ -115,11 +115,17 @@ func (p *Process) Detach() error {
 	p.deferred = nil
 	p.drainStops()
 	for _, t := range p.threads {
-		if r, err := t.Regs(); err == nil && p.scratch.contains(Addr(r.Rip)) {
+		if r, err := t.Regs(); err == nil && p.inOOL(Addr(r.Rip)) {
 			p.leaveScratch(t, 0)
 		}
 	}
 	err := p.removeAllTraps()
+	if jerr := p.removeAllJumps(); err == nil {
+		err = jerr
+	}
+	if jerr := p.unmapJumpAreas(); err == nil {
+		err = jerr
+	}
 	if werr := p.clearDebugRegs(); err == nil {
 		err = werr
 	}

@@ -63,7 +63,7 @@ func (p *Process) patchSaved(addr Addr, buf []byte) {
 	end := addr + Addr(len(buf))
 	for a, s := range p.sites {
 		if s.inserted && s.jump != nil {
-			for i, c := range s.jump.saved[:5] {
+			for i, c := range s.jump.orig {
 				if at := a + Addr(i); at >= addr && at < end {
 					buf[at-addr] = c
 				}
@@ -88,8 +88,8 @@ func (p *Process) WriteMemory(addr Addr, data []byte) error {
 	end := addr + Addr(len(data))
 	for a, s := range p.sites {
 		// A write over a jump's bytes: the site becomes an int3 first.
-		if s.jump != nil && a+5 > addr && a < end {
-			if err := p.downgradeJump(s); err != nil {
+		if s.jump != nil && a+Addr(len(s.jump.orig)) > addr && a < end {
+			if err := p.unJump(s); err != nil {
 				return err
 			}
 		}

@@ -46,13 +46,15 @@ type Process struct {
 
 	mem     *os.File // /proc/PID/mem, reopened after exec
 	scratch scratchArea
-	live    livePage // the liveness word (alive.go)
+	jumps   jumpState // jump sites and their trampolines (jumpsite.go)
+	live    livePage  // the liveness word (alive.go)
 
-	// jumpSites: breakpoints become jumps to trampolines where they can
-	// (jumpsite.go); tramps maps each trampoline's stop pcs to its site.
+	// jumpSites: breakpoint sites become jump sites where they can
+	// (killsafe.go); tramps maps their trampolines' stop pcs to the site.
 	jumpSites bool
 	tramps    map[Addr]trampRef
-	jumpCount int // sites that took a jump
+	trampList []trampRef
+	jumpCount int // breakpoint sites that took a jump
 
 	// deferred holds wait statuses collected while stopping every thread;
 	// Continue handles them before waiting again, so no hit is lost.

@@ -77,6 +77,9 @@ func (p *Process) handleStatus(ws waitStatus) (*Event, error) {
 		if s := p.sites[Addr(r.Rip-1)]; s != nil && s.inserted {
 			return p.hitSiteEvent(t, s, true)
 		}
+		if js := p.jumpSiteAt(Addr(r.Rip - 1)); js != nil && js.trap != nil {
+			return js.trap(t, Addr(r.Rip-1))
+		}
 		if p.staleTrap(t, r) {
 			return nil, p.resume(t)
 		}
@@ -289,11 +292,11 @@ func (p *Process) signalStop(t *Thread, sig syscall.Signal) (*Event, error) {
 	}
 	pc := Addr(r.Rip)
 	if ref, off, ok := p.trampAt(pc); ok && off >= trampCopy && sig == unix.SIGURG {
-		// In a trampoline's copy: a Go preemption request (or a C
-		// program's SIGURG) is delivered there. Go's handler declines an
-		// unknown pc (isAsyncSafePoint), and no single-step is made whose
-		// SIGTRAP stop would kill the program if godbg died meanwhile.
-		_ = ref
+		// In a breakpoint trampoline's relocated code: a Go preemption
+		// request (or a C program's SIGURG) is delivered there. Go's
+		// handler declines an unknown pc (isAsyncSafePoint), and no
+		// single-step is made whose SIGTRAP stop would kill the program
+		// if godbg died meanwhile (killsafe.go).
 	} else if ok && off <= trampTrap {
 		// In a trampoline before its copy: back onto the site, where
 		// the signal is delivered and the site hit again after it.
@@ -301,7 +304,7 @@ func (p *Process) signalStop(t *Thread, sig syscall.Signal) (*Event, error) {
 			return nil, err
 		}
 		pc = ref.site
-	} else if p.scratch.contains(pc) {
+	} else if p.inOOL(pc) {
 		if err := p.leaveScratch(t, sig); err != nil {
 			return nil, err
 		}
@@ -338,7 +341,7 @@ func (p *Process) signalStop(t *Thread, sig syscall.Signal) (*Event, error) {
 func (p *Process) leaveScratch(t *Thread, sig syscall.Signal) error {
 	r, _ := t.Regs()
 	slot := Addr(r.Rip) &^ (slotSize - 1)
-	if Addr(r.Rip) == slot && (sig == unix.SIGSEGV || sig == unix.SIGBUS || sig == unix.SIGFPE || sig == unix.SIGILL) {
+	if p.scratch.contains(slot) && Addr(r.Rip) == slot && (sig == unix.SIGSEGV || sig == unix.SIGBUS || sig == unix.SIGFPE || sig == unix.SIGILL) {
 		r.Rip = uint64(p.RealPC(slot))
 		t.regsDirty = true
 		return t.flushRegs()
@@ -349,8 +352,27 @@ func (p *Process) leaveScratch(t *Thread, sig syscall.Signal) error {
 		if err != nil {
 			return err
 		}
-		if !p.scratch.contains(Addr(r.Rip)) {
+		if !p.inOOL(Addr(r.Rip)) {
 			break
+		}
+		if js := p.jumpSiteAt(Addr(r.Rip)); js != nil && (sig == unix.SIGSEGV || sig == unix.SIGBUS || sig == unix.SIGFPE || sig == unix.SIGILL) {
+			// A fault of a relocated instruction: reported at the
+			// original one, whose state it is (faults leave no effect).
+			if at := js.realPC(Addr(r.Rip)); at != js.addr || Addr(r.Rip) == js.body {
+				r.Rip = uint64(at)
+				t.regsDirty = true
+				break
+			}
+		}
+		if js := p.jumpSiteAt(Addr(r.Rip)); js != nil && js.unstick != nil && js.isTrap(Addr(r.Rip)) {
+			// The owner's int3 (a full buffer): let it make room first,
+			// else the step would loop on it.
+			if err := js.unstick(t); err != nil {
+				return err
+			}
+		}
+		if err := t.flushRegs(); err != nil {
+			return err
 		}
 		if err := p.singleStep(t); err != nil {
 			return err
