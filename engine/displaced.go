@@ -313,6 +313,11 @@ func (p *Process) RealPC(pc Addr) Addr {
 
 // makePlan decides how s's saved instruction is run.
 func (p *Process) makePlan(t *Thread, s *site) error {
+	if s.jump != nil {
+		// The trampoline's copy of the replaced instructions.
+		s.plan = stepPlan{kind: planDisplaced, slot: s.jump.body, length: len(s.jump.orig)}
+		return nil
+	}
 	var code [maxInstLen]byte
 	if err := p.ReadOriginal(s.addr, code[:]); err != nil {
 		// The instruction may end near the end of a mapping: read less.
@@ -385,7 +390,7 @@ func (p *Process) fillSlot(s *site, pl *stepPlan, code []byte, inst x86asm.Inst)
 // stepOver executes the saved instruction of the site t is stopped at and
 // resumes t (cont) or leaves it stopped after the instruction (!cont).
 func (p *Process) stepOver(t *Thread, s *site, cont bool) error {
-	if s.plan.kind != planNone && s.plan.kind != planSingle {
+	if s.plan.kind != planNone && s.plan.kind != planSingle && s.jump == nil {
 		changed, err := p.codeChanged(t, s)
 		if err != nil {
 			return err
@@ -433,7 +438,7 @@ func (p *Process) stepOver(t *Thread, s *site, cont bool) error {
 			if err := t.flushRegs(); err != nil {
 				return err
 			}
-			for p.scratch.contains(Addr(r.Rip)) {
+			for p.inOOL(Addr(r.Rip)) {
 				if err := p.singleStep(t); err != nil {
 					return err
 				}

@@ -48,6 +48,7 @@ func (p *Process) killNow() {
 			if p.exit == nil {
 				p.exit = &Event{Kind: EventExit, ExitSignal: unix.SIGKILL}
 			}
+			p.dropLiveWord()
 			break
 		}
 		if ws.tid == p.pid && (ws.status.Exited() || ws.status.Signaled()) {
@@ -84,6 +85,9 @@ func (p *Process) Detach() error {
 	if err := p.stopAll(nil); err != nil {
 		return err
 	}
+	// From now on a thread in a trampoline runs the original instructions
+	// and leaves it (killsafe.go).
+	p.live.markDead()
 	// Stops collected meanwhile: a trap hit is undone (rip back on the
 	// instruction, which runs again once the trap is gone); a signal is
 	// delivered at detach.
@@ -93,6 +97,11 @@ func (p *Process) Detach() error {
 			continue // a made-up watch stop: the thread simply runs on
 		}
 		sig := ws.status.StopSignal()
+		if r, err := t.Regs(); err == nil && (sig == unix.SIGURG || sig == unix.SIGTRAP) {
+			if _, ok := p.tramps[Addr(r.Rip)]; ok {
+				continue // its own stop in a trampoline: it runs on through the copy
+			}
+		}
 		if sig == unix.SIGTRAP {
 			if r, err := t.Regs(); err == nil {
 				if s := p.sites[Addr(r.Rip-1)]; s != nil && s.inserted {
@@ -121,9 +130,13 @@ func (p *Process) Detach() error {
 	if werr := p.clearDebugRegs(); err == nil {
 		err = werr
 	}
+	if uerr := p.unmapLiveWord(); err == nil {
+		err = uerr
+	}
 	if uerr := p.unmapScratch(); err == nil {
 		err = uerr
 	}
+	p.dropLiveWord()
 	for _, t := range p.threads {
 		t.flushRegs()
 		sig := t.pendingSig

@@ -34,7 +34,6 @@ const (
 	ringCap     = 8192 // records (a power of two)
 	recordSize  = 192  // bytes, 24 words
 	recordWords = recordSize / 8
-	redZone     = 128
 	sysGettid   = 186
 )
 
@@ -218,13 +217,21 @@ func (p *Process) setJumpProbe(pr *Probe) error {
 	if p.isGoCode(pr.Addr) {
 		red = 0
 	}
+	// The liveness word, for a lossless probe's trap; without it a full
+	// ring drops records (never a trap to a godbg that may be gone).
+	var word Addr
+	if pr.Opts.Record && !pr.Opts.Lossy {
+		if t := p.injector(); t != nil {
+			word, _ = p.liveWord(t)
+		}
+	}
 	var trapAt Addr
 	js, err := p.installJump(pl, func(a *oolstep.Asm) error {
 		if !pr.Opts.Record {
 			emitCount(a, pl.flagsDead, red, cnt)
 			return nil
 		}
-		trapAt = p.emitRecord(a, red, cnt, pr)
+		trapAt = p.emitRecord(a, red, cnt, pr, word)
 		return nil
 	})
 	if err != nil {
@@ -285,7 +292,7 @@ func emitCount(a *oolstep.Asm, flagsDead bool, red int32, cnt Addr) {
 
 // emitRecord emits a recording trampoline; it returns the address of its
 // full-ring int3 (0: lossy, none).
-func (p *Process) emitRecord(a *oolstep.Asm, red int32, cnt Addr, pr *Probe) Addr {
+func (p *Process) emitRecord(a *oolstep.Asm, red int32, cnt Addr, pr *Probe, word Addr) Addr {
 	const (
 		rax, rcx, rdx, r11 = oolstep.RAX, oolstep.RCX, oolstep.RDX, oolstep.R11
 	)
@@ -355,22 +362,23 @@ func (p *Process) emitRecord(a *oolstep.Asm, red int32, cnt Addr, pr *Probe) Add
 	skip := a.JmpTo() // to the relocated instructions, after the full path
 	a.Land(full)
 	var trapAt Addr
-	if pr.Opts.Lossy || !p.trapAllowed(a) {
-		a.RipRel([]byte{0xf0, 0x48, 0x83}, 0, uint64(cnt+8), 1) // lock add [lost], 1
-		a.Jmp(done)
-	} else {
+	if !pr.Opts.Lossy && word != 0 {
+		// Trap only to a live godbg: the liveness word (alive.go) has
+		// LiveDeadBit once godbg is gone; then the record is dropped.
+		a.MovImm64(rcx, uint64(word))
+		a.Bytes(0xf7, 0x01) // test dword [rcx], LiveDeadBit
+		a.Bytes(0, 0, 0, 0x40)
+		dead := a.JccTo(0x5) // jnz lost
 		trapAt = Addr(a.PC())
 		a.Bytes(int3) // godbg drains the ring, then the thread retries
 		a.Jmp(retry)
+		a.Land(dead)
 	}
+	a.RipRel([]byte{0xf0, 0x48, 0x83}, 0, uint64(cnt+8), 1) // lock add [lost], 1
+	a.Jmp(done)
 	a.Land(skip)
 	return trapAt
 }
-
-// trapAllowed emits, before a full ring's trap, the check that godbg is
-// still there to take it (killsafe's liveness word), and tells whether a
-// trap may be emitted at all. Without the word the trap is emitted as is.
-func (p *Process) trapAllowed(a *oolstep.Asm) bool { return true }
 
 // pullRing moves the committed records of the ring into the queue and
 // frees their slots. It needs no stop: the ring is shared memory.

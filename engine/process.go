@@ -48,6 +48,14 @@ type Process struct {
 	scratch scratchArea
 	jumps   jumpState  // jump sites and their trampolines (jumpsite.go)
 	probes  probeState // stopless probes (probe.go)
+	live    livePage   // the liveness word (alive.go)
+
+	// jumpSites: breakpoint sites become jump sites where they can
+	// (killsafe.go); tramps maps their trampolines' stop pcs to the site.
+	jumpSites bool
+	tramps    map[Addr]trampRef
+	trampList []trampRef
+	jumpCount int // breakpoint sites that took a jump
 
 	// deferred holds wait statuses collected while stopping every thread;
 	// Continue handles them before waiting again, so no hit is lost.

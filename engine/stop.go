@@ -64,6 +64,11 @@ func (p *Process) handleStatus(ws waitStatus) (*Event, error) {
 			return nil, err // a tick's wake-up (ticks.go)
 		}
 	}
+	if (sig == unix.SIGURG || sig == unix.SIGTRAP) && len(p.tramps) > 0 {
+		if ev, ok, err := p.trampolineStop(t, sig); ok || err != nil {
+			return ev, err
+		}
+	}
 	if sig == unix.SIGTRAP {
 		r, err := t.Regs()
 		if err != nil {
@@ -96,6 +101,7 @@ func (p *Process) exitEvent(st unix.WaitStatus) *Event {
 	p.exit = ev
 	p.stopTicker()
 	p.stopProbeWatch()
+	p.dropLiveWord()
 	p.threads = map[int]*Thread{}
 	if p.mem != nil {
 		p.mem.Close()
@@ -286,7 +292,20 @@ func (p *Process) signalStop(t *Thread, sig syscall.Signal) (*Event, error) {
 		return nil, p.vanished(t, err)
 	}
 	pc := Addr(r.Rip)
-	if p.inOOL(pc) {
+	if ref, off, ok := p.trampAt(pc); ok && off >= trampCopy && sig == unix.SIGURG {
+		// In a breakpoint trampoline's relocated code: a Go preemption
+		// request (or a C program's SIGURG) is delivered there. Go's
+		// handler declines an unknown pc (isAsyncSafePoint), and no
+		// single-step is made whose SIGTRAP stop would kill the program
+		// if godbg died meanwhile (killsafe.go).
+	} else if ok && off <= trampTrap {
+		// In a trampoline before its copy: back onto the site, where
+		// the signal is delivered and the site hit again after it.
+		if err := p.rewindTramp(t, r, ref); err != nil {
+			return nil, err
+		}
+		pc = ref.site
+	} else if p.inOOL(pc) {
 		if err := p.leaveScratch(t, sig); err != nil {
 			return nil, err
 		}
