@@ -10,13 +10,21 @@ package engine
 // trampoline, lossless) or drops the record and counts it (lossy). Where no
 // jump fits, an INT3 site does the same job (Kind "trap", Reason says why).
 //
+// A SIGURG (Go's preemption request) that stops a thread inside a
+// trampoline is delivered there, as for killsafe's: Go's handler declines
+// an unknown pc (isAsyncSafePoint) and runs on the signal stack, and no
+// single-step is made, whose trap would kill the program were godbg to die
+// during it. Other signals first step the thread out (leaveScratch).
+//
 // What the trampoline pushes on the thread's stack: nothing for a counting
 // probe where the flags are dead (a function's entry), 8 bytes (pushfq)
-// elsewhere; 56 bytes for a recording one. Below C code's 128-byte red zone
+// elsewhere; 56 bytes for a recording one (72 while it waits for a full
+// ring). Below C code's 128-byte red zone
 // (System V ABI), whose bytes a leaf function may use without moving rsp;
 // Go has none and its stack guard leaves at least 128 bytes below any sp.
 
 import (
+	"os"
 	"sync/atomic"
 	"time"
 	"unsafe"
@@ -104,6 +112,7 @@ type probeState struct {
 	queue           []ProbeRecord // taken from the ring (or INT3 hits), not yet handed out
 	watchQuit, done chan struct{}
 	due             bool
+	fullStops       int // stops of threads that found the ring full
 	wake            atomic.Bool
 	tsc             tscClock
 }
@@ -243,7 +252,10 @@ func (p *Process) setJumpProbe(pr *Probe) error {
 		js.traps = []Addr{trapAt}
 		js.trap = func(t *Thread, at Addr) (*Event, error) {
 			// The ring is full: the thread waits here (stopped) until the
-			// hook has drained it, then retries.
+			// hook has drained it, then retries. Its SIGURG is not the
+			// program's.
+			t.pendingSig = 0
+			p.probes.fullStops++
 			p.pullRing()
 			return &Event{Kind: EventProbe, Thread: t, Tid: t.tid, Addr: pr.Addr, Time: now()}, nil
 		}
@@ -363,15 +375,25 @@ func (p *Process) emitRecord(a *oolstep.Asm, red int32, cnt Addr, pr *Probe, wor
 	a.Land(full)
 	var trapAt Addr
 	if !pr.Opts.Lossy && word != 0 {
-		// Trap only to a live godbg: the liveness word (alive.go) has
+		// Stop only for a live godbg: the liveness word (alive.go) has
 		// LiveDeadBit once godbg is gone; then the record is dropped.
+		// The stop is a SIGURG the thread sends itself (ptrace sees it
+		// first; godbg drains the ring and swallows it): were godbg to
+		// die meanwhile, the signal reaches the program, where it is
+		// harmless (ignored by default in C, allowed spurious by Go),
+		// where an int3's SIGTRAP would kill it.
 		a.MovImm64(rcx, uint64(word))
 		a.Bytes(0xf7, 0x01) // test dword [rcx], LiveDeadBit
 		a.Bytes(0, 0, 0, 0x40)
-		dead := a.JccTo(0x5) // jnz lost
-		trapAt = Addr(a.PC())
-		a.Bytes(int3) // godbg drains the ring, then the thread retries
-		a.Jmp(retry)
+		dead := a.JccTo(0x5)            // jnz lost
+		a.Bytes(0x57, 0x56)             // push rdi, rsi
+		a.Bytes(0x8b, 0x7c, 0x24, 0x18) // mov edi, [rsp+24] (the tid)
+		a.Bytes(0xbe, byte(unix.SIGURG), 0, 0, 0)
+		a.Bytes(0xb8, byte(unix.SYS_TKILL), 0, 0, 0)
+		a.Bytes(0x0f, 0x05)   // syscall: tkill(tid, SIGURG)
+		trapAt = Addr(a.PC()) // the stop's pc
+		a.Bytes(0x5e, 0x5f)   // pop rsi, rdi
+		a.Jmp(retry)          // (SIGURG blocked: no stop; it spins until drained)
 		a.Land(dead)
 	}
 	a.RipRel([]byte{0xf0, 0x48, 0x83}, 0, uint64(cnt+8), 1) // lock add [lost], 1
@@ -453,12 +475,18 @@ func (p *Process) Goid(r *ProbeRecord) (int64, bool) {
 	return p.goids.GoroutineID(memory{p}, frameRegs{r: &r.Regs, pc: r.Regs.Rip})
 }
 
+// ProbeFullStops counts the stops of threads that found the ring full.
+func (p *Process) ProbeFullStops() int { return p.probes.fullStops }
+
 // Probes lists the live probes.
 func (p *Process) Probes() []*Probe { return append([]*Probe(nil), p.probes.probes...) }
 
 // startProbeWatch starts the goroutine that wakes the loop when the ring
-// passes half full. It only reads shared memory and sends a SIGSTOP, as
-// the ticker does (ticks.go); the loop takes it in tickWoken.
+// passes half full. It only reads shared memory and sends a signal, as the
+// ticker does (ticks.go), but SIGURG rather than SIGSTOP: were godbg to die
+// with the signal in flight, a SIGSTOP would stop the program for good,
+// where a SIGURG is harmless (ignored by default in C, allowed spurious by
+// Go's runtime). The loop knows it by its sender (probeWake).
 func (p *Process) startProbeWatch() {
 	ps := &p.probes
 	if ps.watchQuit != nil || ps.head == nil {
@@ -481,7 +509,7 @@ func (p *Process) startProbeWatch() {
 				continue
 			}
 			if atomic.LoadUint64(head)-atomic.LoadUint64(tail) >= ringCap/2 && ps.wake.CompareAndSwap(false, true) {
-				if unix.Kill(pid, unix.SIGSTOP) != nil {
+				if unix.Kill(pid, unix.SIGURG) != nil {
 					return
 				}
 			}
@@ -500,11 +528,24 @@ func (p *Process) stopProbeWatch() {
 	ps.watchQuit, ps.done = nil, nil
 }
 
-// probeWoken takes a watcher's wake-up (tickWoken saw godbg's SIGSTOP).
-func (p *Process) probeWoken() {
-	if p.probes.wake.CompareAndSwap(true, false) {
-		p.probes.due = true
+// probeWake tells whether t's SIGURG stop is the watcher's wake-up (sent
+// by godbg with kill(2) while one is in flight), and takes it: the signal
+// is not the program's, and the ring is due to be drained.
+func (p *Process) probeWake(t *Thread) bool {
+	if !p.probes.wake.Load() {
+		return false
 	}
+	si, err := ptraceSigInfo(t.tid)
+	if err != nil || si.Code != 0 { // SI_USER
+		return false
+	}
+	if pid, _ := siginfoSender(si); pid != os.Getpid() {
+		return false
+	}
+	p.probes.wake.Store(false)
+	p.probes.due = true
+	t.pendingSig = 0
+	return true
 }
 
 // tscClock converts the trampolines' rdtsc readings to time.

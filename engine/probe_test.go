@@ -3,6 +3,7 @@ package engine
 import (
 	"bytes"
 	"testing"
+	"time"
 
 	"github.com/godbg/godbg/internal/fixture"
 )
@@ -53,8 +54,16 @@ func TestProbeRecordsPthreads(t *testing.T) {
 			}
 			next[r.Tid]++
 			n++
+			if flags[0] == "-O0" {
+				// A slow consumer: the ring fills, threads stop for it.
+				for t0 := time.Now(); time.Since(t0) < 2*time.Microsecond; {
+				}
+			}
 			return nil
 		})
+		if flags[0] == "-O0" && p.ProbeFullStops() == 0 {
+			t.Errorf("%v: the ring never filled", flags)
+		}
 		if n != 160000 || pr.Hits() != 160000 || pr.Lost() != 0 {
 			t.Errorf("%v: %d records, hits %d, lost %d; want 160000", flags, n, pr.Hits(), pr.Lost())
 		}

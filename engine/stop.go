@@ -64,6 +64,19 @@ func (p *Process) handleStatus(ws waitStatus) (*Event, error) {
 			return nil, err // a tick's wake-up (ticks.go)
 		}
 	}
+	if sig == unix.SIGURG && p.probeWake(t) {
+		return nil, p.resume(t) // the probe watcher's wake-up (probe.go)
+	}
+	if sig == unix.SIGURG && len(p.jumps.sites) > 0 {
+		// A probe's full ring: its thread sent itself SIGURG (probe.go).
+		r, err := t.Regs()
+		if err != nil {
+			return nil, p.vanished(t, err)
+		}
+		if js := p.jumpSiteAt(Addr(r.Rip)); js != nil && js.trap != nil && js.isTrap(Addr(r.Rip)) {
+			return js.trap(t, Addr(r.Rip))
+		}
+	}
 	if (sig == unix.SIGURG || sig == unix.SIGTRAP) && len(p.tramps) > 0 {
 		if ev, ok, err := p.trampolineStop(t, sig); ok || err != nil {
 			return ev, err
@@ -305,6 +318,10 @@ func (p *Process) signalStop(t *Thread, sig syscall.Signal) (*Event, error) {
 			return nil, err
 		}
 		pc = ref.site
+	} else if sig == unix.SIGURG && p.jumpSiteAt(pc) != nil {
+		// In a probe's trampoline: delivered there too, for the same
+		// reasons (probe.go); the signal event reports the site.
+		pc = p.RealPC(pc)
 	} else if p.inOOL(pc) {
 		if err := p.leaveScratch(t, sig); err != nil {
 			return nil, err

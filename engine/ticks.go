@@ -130,7 +130,6 @@ func (p *Process) tickWoken(t *Thread) bool {
 	if pid := *(*int32)(unsafe.Pointer(&(*[32]byte)(unsafe.Pointer(si))[16])); int(pid) != os.Getpid() {
 		return false
 	}
-	p.probeWoken()
 	if p.tick.interval != 0 {
 		p.tick.wake.Store(false)
 		if p.tick.armed.Load() {
