@@ -52,7 +52,8 @@ const (
 	recTid   = 2
 	recTSC   = 3
 	recFlags = 4
-	recRegs  = 5 // rax rcx rdx rbx rsp rbp rsi rdi r8..r15
+	recRegs  = 5  // rax rcx rdx rbx rsp rbp rsi rdi r8..r15
+	recGoid  = 21 // Go code: the goid of the g in TLS at the hit (0: none)
 )
 
 // ProbeOptions are probe's options.
@@ -98,7 +99,8 @@ type ProbeRecord struct {
 	Probe *Probe
 	Tid   int
 	Time  time.Time
-	Regs  Regs // rip is the probe's address
+	Regs  Regs  // rip is the probe's address
+	Goid  int64 // Go code: the goroutine at the hit (0: not known)
 }
 
 type probeState struct {
@@ -183,6 +185,7 @@ func (pr *Probe) siteHit(t *Thread, s *site) ([]*Event, error) {
 		return nil, err
 	}
 	rec := ProbeRecord{Probe: pr, Tid: t.tid, Time: time.Now(), Regs: *r}
+	rec.Goid, _ = t.GoroutineID()
 	rec.Regs.Rip = uint64(pr.Addr)
 	t.p.probes.queue = append(t.p.probes.queue, rec)
 	return []*Event{{Kind: EventProbe, Thread: t, Tid: t.tid, Addr: pr.Addr, Time: rec.Time}}, nil
@@ -234,13 +237,17 @@ func (p *Process) setJumpProbe(pr *Probe) error {
 			word, _ = p.liveWord(t)
 		}
 	}
+	goidOff := int64(-1)
+	if red == 0 && p.goidReader() {
+		goidOff = p.goids.GoidOffset()
+	}
 	var trapAt Addr
 	js, err := p.installJump(pl, func(a *oolstep.Asm) error {
 		if !pr.Opts.Record {
 			emitCount(a, pl.flagsDead, red, cnt)
 			return nil
 		}
-		trapAt = p.emitRecord(a, red, cnt, pr, word)
+		trapAt = p.emitRecord(a, red, cnt, pr, word, goidOff)
 		return nil
 	})
 	if err != nil {
@@ -304,7 +311,7 @@ func emitCount(a *oolstep.Asm, flagsDead bool, red int32, cnt Addr) {
 
 // emitRecord emits a recording trampoline; it returns the address of its
 // full-ring int3 (0: lossy, none).
-func (p *Process) emitRecord(a *oolstep.Asm, red int32, cnt Addr, pr *Probe, word Addr) Addr {
+func (p *Process) emitRecord(a *oolstep.Asm, red int32, cnt Addr, pr *Probe, word Addr, goidOff int64) Addr {
 	const (
 		rax, rcx, rdx, r11 = oolstep.RAX, oolstep.RCX, oolstep.RDX, oolstep.R11
 	)
@@ -362,6 +369,13 @@ func (p *Process) emitRecord(a *oolstep.Asm, red int32, cnt Addr, pr *Probe, wor
 	d := uint32(56 + red)
 	a.Bytes(byte(d), byte(d>>8), byte(d>>16), byte(d>>24))
 	a.Store64(r11, rax, int32(8*(recRegs+int(oolstep.RSP))))
+	if goidOff >= 0 {
+		// Go: the g is in TLS at fs:-8 on linux/amd64 (runtime.tls_g),
+		// its goid at goidOff: read at the hit, while the g is the one.
+		a.Bytes(0x64, 0x48, 0x8b, 0x04, 0x25, 0xf8, 0xff, 0xff, 0xff) // mov rax, fs:[-8]
+		a.Load64(rax, rax, int32(goidOff))
+		a.Store64(r11, rax, 8*recGoid)
+	}
 	a.Store64(r11, rcx, 8*recSeq) // commit: seq = index+1
 	done := a.PC()
 	a.LeaRSP(16)        // tsc, tid
@@ -429,6 +443,7 @@ func (p *Process) pullRing() {
 		r.Rax, r.Rcx, r.Rdx, r.Rbx, r.Rsp, r.Rbp, r.Rsi, r.Rdi = g[0], g[1], g[2], g[3], g[4], g[5], g[6], g[7]
 		r.R8, r.R9, r.R10, r.R11, r.R12, r.R13, r.R14, r.R15 = g[8], g[9], g[10], g[11], g[12], g[13], g[14], g[15]
 		r.Eflags = w[recFlags]
+		rec.Goid = int64(w[recGoid])
 		r.Rip = uint64(pr.Addr)
 		ps.queue = append(ps.queue, rec)
 	}
@@ -469,6 +484,9 @@ func (p *Process) ProbesPending() bool {
 // Goid is the goroutine id of a record's thread at the hit (Go), read from
 // the g its r14 held: the goroutine's g lives on after the hit.
 func (p *Process) Goid(r *ProbeRecord) (int64, bool) {
+	if r.Goid != 0 {
+		return r.Goid, true
+	}
 	if p.exited || !p.goidReader() {
 		return 0, false
 	}

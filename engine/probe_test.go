@@ -92,11 +92,18 @@ func TestProbeRecordsGoroutines(t *testing.T) {
 		t.Fatalf("kind %s (%s)", pr.Kind, pr.Reason)
 	}
 	var n, sum uint64
+	goids := map[int64]bool{}
 	runProbes(t, p, func(r *ProbeRecord) error {
 		n++
 		sum += r.Regs.Rax
+		goids[r.Goid] = true
 		return nil
 	})
+	// The goid comes with the record (read by the trampoline at the hit):
+	// 8 goroutines, none unknown.
+	if len(goids) != 8 || goids[0] {
+		t.Errorf("records from goroutines %v, want 8 known ones", goids)
+	}
 	if n != 160000 || pr.Hits() != 160000 || sum != 8*19999*20000/2 {
 		t.Errorf("%d records, hits %d, sum %d", n, pr.Hits(), sum)
 	}

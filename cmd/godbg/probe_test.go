@@ -219,3 +219,32 @@ probe(%q, function() n = n + 1; if n == 20000 then print("ready") end; for i = 1
 		}
 	}
 }
+
+// TestTraceRecipeProbe: the trace recipe with -a probe=1 prints what it
+// prints with breakpoints (the lines of different threads may interleave
+// otherwise: compared sorted), with no stop a call.
+func TestTraceRecipeProbe(t *testing.T) {
+	for _, c := range []struct {
+		prog   string
+		params []string
+		args   []string
+	}{
+		{target(t, fixture.GoDebug(t, "break")), []string{"-a", "pattern=main.*"}, nil},
+		{target(t, fixture.Go(t, "gomulti")), []string{"-a", "pattern=main.Work", "-a", "quiet=1"}, []string{"4", "1000"}},
+		{target(t, fixture.GoDebug(t, "gomulti")), []string{"-a", "pattern=main.Work"}, []string{"4", "1000"}},
+		// C: thread ids differ from run to run: the counts only.
+		{target(t, fixture.C(t, "cthreads.c", "-O0", "-g")), []string{"-a", "pattern=work", "-a", "quiet=1"}, []string{"3", "1000"}},
+	} {
+		withBrk := godbg(t, append(append(append([]string{"run"}, c.params...), "trace", c.prog), c.args...)...)
+		withProbe := godbg(t, append(append(append([]string{"run", "-a", "probe=1"}, c.params...), "trace", c.prog), c.args...)...)
+		if withBrk.status != 0 || withProbe.status != 0 || withProbe.stderr != "" ||
+			sortedLines(withBrk.stdout) != sortedLines(withProbe.stdout) {
+			t.Errorf("%v: with brk: %d %.300q %q\nwith probe: %d %.300q %q", c.params, withBrk.status, withBrk.stdout, withBrk.stderr,
+				withProbe.status, withProbe.stdout, withProbe.stderr)
+		}
+	}
+	r := godbg(t, "run", "-a", "probe=1", "-a", "timeline=x.json", "trace", target(t, fixture.GoDebug(t, "break")))
+	if r.status != 1 || !strings.Contains(r.stderr, "probe=1 cannot time calls") {
+		t.Errorf("probe=1 with timeline: %d %q", r.status, r.stderr)
+	}
+}

@@ -15,6 +15,9 @@ type GoidReader struct {
 	goid, stackLo int64
 }
 
+// GoidOffset is the offset of goid in runtime.g.
+func (g *GoidReader) GoidOffset() int64 { return g.goid }
+
 // NewGoidReader finds runtime.g's goid and stack.lo in d (a Go program's).
 func NewGoidReader(d *dwarf.Data) (g *GoidReader, err error) {
 	if d == nil {
