@@ -35,6 +35,8 @@ import (
 
 	"golang.org/x/arch/x86/x86asm"
 	"golang.org/x/sys/unix"
+
+	"github.com/godbg/godbg/engine/internal/hwdebug"
 )
 
 const (
@@ -150,7 +152,7 @@ func (p *Process) probeDebugRegs(t *Thread) (bool, error) {
 		return false, err
 	}
 	saved := *r
-	dr7, err := dr7Slot(0, 1, WatchReadWrite)
+	dr7, err := hwdebug.SlotBits(0, 1, WatchReadWrite)
 	if err != nil {
 		return false, err
 	}
@@ -244,7 +246,7 @@ func (p *Process) setSoftWatch(wp *Watchpoint) error {
 			p.watch.soft.pages[pg] = &softPage{prot: m.prot, cur: m.prot}
 		}
 	}
-	wp.slot = 4 + slot
+	wp.slot = hwdebug.NumSlots + slot
 	wp.Kind = WatchSoftware
 	p.watch.soft.wps[slot] = wp
 	if err := p.reprotect(); err != nil {
@@ -259,7 +261,7 @@ func (p *Process) setSoftWatch(wp *Watchpoint) error {
 
 // clearSoftWatch removes wp and gives its pages their protection back.
 func (p *Process) clearSoftWatch(wp *Watchpoint) error {
-	i := wp.slot - 4
+	i := wp.slot - hwdebug.NumSlots
 	if i >= 0 && i < maxSoftWatch && p.watch.soft.wps[i] == wp {
 		p.watch.soft.wps[i] = nil
 	}
