@@ -37,6 +37,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/godbg/godbg/engine/internal/hwdebug"
+	"github.com/godbg/godbg/engine/syscalls"
 )
 
 const (
@@ -332,7 +333,7 @@ func (p *Process) mprotect(pg Addr, prot int) error {
 // stoppedThread is a thread able to run an injected call: the current one
 // when stopped and not inside a system call, else any such.
 func (p *Process) stoppedThread() *Thread {
-	ok := func(t *Thread) bool { return t != nil && !t.running && !t.sys.inCall }
+	ok := func(t *Thread) bool { return t != nil && !t.running && !t.sys.InCall }
 	if ok(p.current) {
 		return p.current
 	}
@@ -498,12 +499,12 @@ func (p *Process) softSyscallStops() bool { return p.watch.soft.active() }
 // rewound onto its `syscall` instruction (rax = the call's number; the
 // kernel keeps the argument registers) and resumed; it runs the call again
 // through the event loop, so that a blocking call blocks nobody but itself
-// (no thread is held) and signals come as they would. ts.softRetry marks
+// (no thread is held) and signals come as they would. ts.SoftRetry marks
 // it: its second entry is not reported again, and its exit closes the pages
 // and reports as hits the watched bytes the call changed (fired). retried
 // is true when t was rewound: the exit is not to be reported.
-func (p *Process) softSyscallExit(t *Thread, ts *threadSyscall, nr int, ret int64) (fired uint64, retried bool, err error) {
-	if ts.softRetry {
+func (p *Process) softSyscallExit(t *Thread, ts *syscalls.Thread, nr int, ret int64) (fired uint64, retried bool, err error) {
+	if ts.SoftRetry {
 		before := p.watch.soft.retries[t.tid]
 		delete(p.watch.soft.retries, t.tid)
 		for i, wp := range p.watch.soft.wps {
@@ -513,7 +514,7 @@ func (p *Process) softSyscallExit(t *Thread, ts *threadSyscall, nr int, ret int6
 		}
 		return fired, false, p.closePages(t, before.pages)
 	}
-	if ret != -int64(unix.EFAULT) || !p.watch.soft.active() || !p.softPointerArgs(nr, ts.args) {
+	if ret != -int64(unix.EFAULT) || !p.watch.soft.active() || !p.softPointerArgs(nr, ts.Args) {
 		return 0, false, nil
 	}
 	r, err := t.Regs()
@@ -545,7 +546,7 @@ func (p *Process) softSyscallExit(t *Thread, ts *threadSyscall, nr int, ret int6
 	r.Rip -= 2
 	r.Rax = uint64(nr)
 	t.regsDirty = true
-	*ts = threadSyscall{inCall: true, nr: nr, args: ts.args, entered: ts.entered, softRetry: true}
+	*ts = syscalls.Thread{InCall: true, Nr: nr, Args: ts.Args, Entered: ts.Entered, SoftRetry: true}
 	return 0, true, nil
 }
 

@@ -9,6 +9,8 @@ import (
 	"fmt"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/godbg/godbg/engine/syscalls"
 )
 
 // StepInstruction executes one instruction of the current thread; over a
@@ -159,9 +161,9 @@ func (p *Process) stepHook(hook Hook, ev *Event) (*Event, bool, error) {
 // call with no stop at all (PTRACE_SINGLESTEP clears the syscall tracing,
 // ptrace(2)) or leave a thread that was at the entry without its exit stop.
 func (p *Process) stepSyscall(t *Thread, hook Hook) (ev *Event, done bool, err error) {
-	hooked := p.sys.on || p.sys.filters > 0
+	hooked := p.sys.on || p.sys.filtered.Installed() > 0
 	entered := false
-	if t.sys.inCall || t.sys.atEntry {
+	if t.sys.InCall || t.sys.AtEntry {
 		// t.sys can be stale (resumed with PTRACE_CONT after its catch
 		// went): the kernel says where t stands.
 		info, err := ptraceSyscallInfo(t.tid)
@@ -248,7 +250,7 @@ func (p *Process) stepSyscall(t *Thread, hook Hook) (ev *Event, done bool, err e
 					// The seccomp stop that follows reports the entry, if
 					// a filter traces the call (ptrace(2): since Linux 4.8
 					// it comes after the syscall-entry-stop).
-					t.sys = threadSyscall{}
+					t.sys = syscalls.Thread{}
 					continue
 				}
 				sev = p.syscallEntryEvent(t, info, false)
