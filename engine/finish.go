@@ -22,7 +22,7 @@ func (f *finishTrap) siteHit(t *Thread, s *site) ([]*Event, error) {
 	if err != nil {
 		return nil, err
 	}
-	key, top := f.p.stackOf(t, r.Rsp)
+	key, top := f.p.stackOf(t)
 	if key != f.key || top-f.off != r.Rsp {
 		return nil, nil // another goroutine, or a deeper call of the same function
 	}
@@ -52,7 +52,7 @@ func (p *Process) Finish(hook Hook) (*Event, error) {
 	if err != nil {
 		return nil, err
 	}
-	key, top := p.stackOf(t, r.Rsp)
+	key, top := p.stackOf(t)
 	f := &finishTrap{p: p, addr: Addr(fr.Ret), key: key, off: top - fr.CFA, fn: p.RealPC(Addr(r.Rip))}
 	if err := p.addSiteUser(f.addr, f); err != nil {
 		return nil, fmt.Errorf("finish: %w", err)

@@ -54,7 +54,7 @@ func (p *Process) Next(hook Hook) (*Event, error) {
 	if err != nil {
 		return nil, fmt.Errorf("next: %w", err)
 	}
-	key, top := p.stackOf(t, r.Rsp)
+	key, top := p.stackOf(t)
 	cfaOff := top - fr.CFA // survives Go's stack moves (see returns.go)
 	depth := func(Addr) int { return 0 }
 	if p.bin.HasDWARF() {
@@ -83,7 +83,7 @@ func (p *Process) Next(hook Hook) (*Event, error) {
 			if r, err = t.Regs(); err != nil {
 				return nil, err
 			}
-			key, top = p.stackOf(t, r.Rsp)
+			key, top = p.stackOf(t)
 		} else {
 			ev, err := p.StepInstruction(hook)
 			if err != nil || ev.Kind == EventExit {

@@ -127,7 +127,7 @@ func (p *Process) returnsBreakpointHit(t *Thread, s *site) error {
 	if err != nil {
 		return fmt.Errorf("on_return of breakpoint %d (%s): %w", hit[0].ID, hit[0].Loc, err)
 	}
-	key, top := p.stackOf(t, r.Rsp)
+	key, top := p.stackOf(t)
 	rt.prune(key, top, r.Rsp, fr.CFA, fr.Ret)
 	for _, bp := range hit {
 		if rt.has(key, top, fr.CFA, fr.Ret, bp) {
@@ -244,7 +244,7 @@ func (tr *returnTrap) siteHit(t *Thread, s *site) ([]*Event, error) {
 	if err != nil {
 		return nil, err
 	}
-	key, top := p.stackOf(t, r.Rsp)
+	key, top := p.stackOf(t)
 	sp := r.Rsp
 	list := rt.pending[key]
 	kept := list[:0]
@@ -282,7 +282,7 @@ func (ct *cutTrap) siteHit(t *Thread, s *site) ([]*Event, error) {
 	if err != nil {
 		return nil, err
 	}
-	key, top := p.stackOf(t, r.Rsp)
+	key, top := p.stackOf(t)
 	if ct.exit {
 		list := rt.pending[key]
 		delete(rt.pending, key)
@@ -354,43 +354,12 @@ func (p *Process) staleTrap(t *Thread, r *Regs) bool {
 	return true
 }
 
-// stackOf names the stack t runs on at sp and its top: for a goroutine its
-// id and g.stack.hi (the Go internal ABI keeps g in r14; the runtime's TLS
-// slot at fs_base-8 serves where r14 may not hold it); otherwise the thread
-// and 0, so that top - CFA orders frames the same way.
-func (p *Process) stackOf(t *Thread, sp uint64) (callKey, uint64) {
-	if p.bin.IsGo() {
-		if d, err := p.DebugInfo(); err == nil {
-			if o, err := d.GoroutineOffsets(); err == nil {
-				r, _ := t.Regs()
-				for _, g := range []uint64{r.R14, 0} {
-					if g == 0 && r.Fs_base != 0 {
-						g, _ = p.readU64(Addr(r.Fs_base - 8))
-					}
-					if g == 0 {
-						continue
-					}
-					var st [16]byte
-					if p.ReadMemory(Addr(g+uint64(o.StackLo)), st[:]) != nil {
-						continue
-					}
-					lo, hi := le64(st[:8]), le64(st[8:])
-					if o.StackHi != o.StackLo+8 {
-						if hi, _ = p.readU64(Addr(g + uint64(o.StackHi))); hi == 0 {
-							continue
-						}
-					}
-					if sp < lo || sp >= hi {
-						continue
-					}
-					goid, err := p.readU64(Addr(g + uint64(o.Goid)))
-					if err != nil || goid == 0 {
-						break // a system stack (g0): key by thread
-					}
-					return callKey{goid: int64(goid)}, hi
-				}
-			}
-		}
+// stackOf names the stack t runs on and its top: for a goroutine its id
+// and g.stack.hi (Thread.goroutineStack); otherwise (a C program, a system
+// stack) the thread and 0, so that top - CFA orders frames the same way.
+func (p *Process) stackOf(t *Thread) (callKey, uint64) {
+	if goid, hi, ok := t.goroutineStack(); ok && goid != 0 {
+		return callKey{goid: goid}, hi
 	}
 	return callKey{tid: t.tid}, 0
 }
