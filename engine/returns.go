@@ -4,7 +4,7 @@ package engine
 // records a pending call: its goroutine (Go) or thread (C), its frame's
 // canonical frame address (CFA) and its return address, both read through
 // the call frame information at the breakpoint's pc, in whichever object
-// holds it (frameAt, forcereturn.go). A trap at the return address, in the code and shared by every
+// holds it (frameAt, frame.go). A trap at the return address, in the code and shared by every
 // pending call returning there, reports the return. The return address on
 // the stack is never patched (uretprobe style): Go's stack copying and
 // traceback read it.
