@@ -36,7 +36,7 @@ func (f *finishTrap) siteHit(t *Thread, s *site) ([]*Event, error) {
 // the return address). Other threads run meanwhile and their events go to
 // hook as in Continue; if the hook stops first, or the process exits, that
 // event is returned instead and the finish is abandoned.
-func (p *Process) Finish(hook Hook) (*Event, error) {
+func (p *Process) Finish(hook Hook) (ev *Event, err error) {
 	if err := p.canResume(); err != nil {
 		return nil, err
 	}
@@ -58,9 +58,11 @@ func (p *Process) Finish(hook Hook) (*Event, error) {
 		return nil, fmt.Errorf("finish: %w", err)
 	}
 	defer func() {
-		if !p.exited {
-			if err := p.removeSiteUser(f.addr, f); err == nil && p.sites[f.addr] == nil {
-			}
+		if p.exited {
+			return
+		}
+		if rerr := p.removeSiteUser(f.addr, f); rerr != nil && err == nil {
+			ev, err = nil, fmt.Errorf("finish: remove the trap at %#x: %w", uint64(f.addr), rerr)
 		}
 	}()
 	return p.Continue(func(ev *Event) (bool, error) {

@@ -2,7 +2,11 @@ package engine
 
 import (
 	"fmt"
+	"os"
+	"runtime"
+	"strings"
 	"testing"
+	"unsafe"
 
 	"github.com/godbg/godbg/internal/fixture"
 )
@@ -456,4 +460,39 @@ func TestReturnsAcrossGoroutines(t *testing.T) {
 	if p.PendingReturns() != 0 {
 		t.Errorf("%d pending returns left", p.PendingReturns())
 	}
+}
+
+// TestReturnTrapRemovalError: a return trap or cut trap that cannot be
+// taken out of the code is an error of the release, not dropped. The
+// "tracee" is this test process read through process_vm_readv(2), with a
+// read-only memory file so that writing the saved byte back fails.
+func TestReturnTrapRemovalError(t *testing.T) {
+	code := []byte{int3, int3}
+	ret, cut := Addr(uintptr(unsafe.Pointer(&code[0]))), Addr(uintptr(unsafe.Pointer(&code[1])))
+	mem, err := os.Open(os.DevNull)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer mem.Close()
+	p := &Process{pid: os.Getpid(), mem: mem, sites: map[Addr]*site{}}
+	rt := p.returns()
+	tr := &returnTrap{p: p, addr: ret, refs: 1}
+	ct := &cutTrap{p: p, addr: cut}
+	rt.traps[ret] = tr
+	rt.cuts = []*cutTrap{ct}
+	p.sites[ret] = &site{addr: ret, inserted: true, saved: 0x55, users: []siteUser{tr}}
+	p.sites[cut] = &site{addr: cut, inserted: true, saved: 0x56, users: []siteUser{ct}}
+	c := &pendingCall{ret: ret}
+	rt.pending[callKey{tid: 1}] = []*pendingCall{c}
+	rt.count = 1
+	err = rt.release(c)
+	if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("remove return trap at %#x", uint64(ret))) {
+		t.Errorf("release = %v, want the return trap's removal error", err)
+	}
+	rt.cuts = []*cutTrap{ct}
+	err = p.removeCutTraps()
+	if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("remove trap at %#x", uint64(cut))) {
+		t.Errorf("removeCutTraps = %v, want the cut trap's removal error", err)
+	}
+	runtime.KeepAlive(code)
 }
