@@ -37,12 +37,9 @@ func (f *finishTrap) siteHit(t *Thread, s *site) ([]*Event, error) {
 // hook as in Continue; if the hook stops first, or the process exits, that
 // event is returned instead and the finish is abandoned.
 func (p *Process) Finish(hook Hook) (ev *Event, err error) {
-	if err := p.canResume(); err != nil {
+	t, err := p.steppingThread("finish")
+	if err != nil {
 		return nil, err
-	}
-	t := p.current
-	if t == nil {
-		return nil, fmt.Errorf("finish: no current thread")
 	}
 	fr, err := p.frameAt(t)
 	if err != nil {

@@ -29,12 +29,9 @@ import (
 // calls, and returns an EventStep there (Addr the new pc); or the event a
 // hook asked to stop at on the way, or the exit.
 func (p *Process) Next(hook Hook) (*Event, error) {
-	if err := p.canResume(); err != nil {
+	t, err := p.steppingThread("next")
+	if err != nil {
 		return nil, err
-	}
-	t := p.current
-	if t == nil {
-		return nil, fmt.Errorf("next: no current thread")
 	}
 	if hook == nil {
 		hook = func(ev *Event) (bool, error) { return !ev.Notice(), nil }

@@ -195,10 +195,9 @@ func (p *Process) installFilter(t *Thread, all bool, nrs []int) error {
 // seccompStop handles PTRACE_EVENT_SECCOMP: a filter stopped a call at
 // its entry.
 func (p *Process) seccompStop(t *Thread) (*Event, error) {
-	t.sys.AtEntry = false
-	info, err := ptraceSyscallInfo(t.tid)
+	info, err := p.syscallInfo(t)
 	if err != nil {
-		return nil, p.vanished(t, fmt.Errorf("syscall info of thread %d: %w", t.tid, err))
+		return nil, err
 	}
 	if info.Op != syscallInfoSeccomp || !p.sys.seccomp {
 		return nil, p.resume(t)

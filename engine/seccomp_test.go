@@ -36,24 +36,7 @@ var sysModes = []sysMode{modePtrace, modeSeccomp}
 // launchSys is launch with the syscall stop mode chosen.
 func launchSys(t *testing.T, prog string, mode sysMode, args ...string) (*Process, func() string) {
 	t.Helper()
-	lockThread(t)
-	out, err := os.CreateTemp(t.TempDir(), "stdout")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := Launch(prog, LaunchOptions{Args: args, Stdout: out, Seccomp: bool(mode)})
-	if err != nil {
-		t.Fatalf("Launch(%s): %v", prog, err)
-	}
-	t.Cleanup(func() {
-		if !p.Exited() {
-			p.Kill()
-		}
-	})
-	return p, func() string {
-		b, _ := os.ReadFile(out.Name())
-		return string(b)
-	}
+	return launchWith(t, prog, LaunchOptions{Args: args, Seccomp: bool(mode)})
 }
 
 // TestSeccompFilterFits: a filter of every call of the table fits the

@@ -6,12 +6,29 @@ package engine
 // instruction.
 
 import (
+	"errors"
 	"fmt"
 
 	"golang.org/x/sys/unix"
 
 	"github.com/godbg/godbg/engine/syscalls"
 )
+
+// steppingThread is the thread StepInstruction, Next and Finish (op, the
+// prefix of the message) move: the current one, once the process may be
+// resumed (canResume).
+func (p *Process) steppingThread(op string) (*Thread, error) {
+	if err := p.canResume(); err != nil {
+		return nil, err
+	}
+	if p.current == nil {
+		if op == "" {
+			return nil, errors.New("no current thread")
+		}
+		return nil, fmt.Errorf("%s: no current thread", op)
+	}
+	return p.current, nil
+}
 
 // StepInstruction executes one instruction of the current thread; over a
 // trap it executes the saved instruction. Other threads stay stopped.
@@ -32,12 +49,9 @@ import (
 // A trap at the pc not reported yet is hit instead (its event is returned,
 // the instruction not run): hook does not see breakpoint hits.
 func (p *Process) StepInstruction(hook Hook) (*Event, error) {
-	if err := p.canResume(); err != nil {
+	t, err := p.steppingThread("")
+	if err != nil {
 		return nil, err
-	}
-	t := p.current
-	if t == nil {
-		return nil, fmt.Errorf("no current thread")
 	}
 	if ev, done, err := p.stepSyscall(t, hook); err != nil || ev != nil {
 		return ev, err

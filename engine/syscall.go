@@ -145,10 +145,9 @@ func (p *Process) SkipSyscall(t *Thread, ret int64) error {
 
 // syscallStop handles a syscall-entry or -exit stop (PTRACE_SYSCALL).
 func (p *Process) syscallStop(t *Thread) (*Event, error) {
-	t.sys.AtEntry = false
-	info, err := ptraceSyscallInfo(t.tid)
+	info, err := p.syscallInfo(t)
 	if err != nil {
-		return nil, p.vanished(t, fmt.Errorf("syscall info of thread %d: %w", t.tid, err))
+		return nil, err
 	}
 	switch info.Op {
 	case syscallInfoEntry:
@@ -166,6 +165,17 @@ func (p *Process) syscallStop(t *Thread) (*Event, error) {
 		return p.syscallExit(t, Addr(info.IP), int64(info.Nr), info.Arch)
 	}
 	return nil, p.resume(t)
+}
+
+// syscallInfo reads what t is stopped at in a call (a syscall or seccomp
+// stop), which leaves it no longer at an entry stop SkipSyscall may change.
+func (p *Process) syscallInfo(t *Thread) (*syscallInfo, error) {
+	t.sys.AtEntry = false
+	info, err := ptraceSyscallInfo(t.tid)
+	if err != nil {
+		return nil, p.vanished(t, fmt.Errorf("syscall info of thread %d: %w", t.tid, err))
+	}
+	return info, nil
 }
 
 // syscallEntry reports the entry of the call info describes (a syscall

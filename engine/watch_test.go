@@ -9,7 +9,7 @@ import (
 	"github.com/godbg/godbg/internal/fixture"
 )
 
-func dataSym(t *testing.T, p *Process, name string) Addr {
+func symAddr(t *testing.T, p *Process, name string) Addr {
 	t.Helper()
 	s, ok := p.Binary().LookupSym(name)
 	if !ok {
@@ -28,7 +28,7 @@ type watchHit struct {
 func watchRun(t *testing.T, prog, sym string, mode WatchMode, kind WatchKind) ([]watchHit, string, *Process) {
 	t.Helper()
 	p, out := launch(t, prog, false)
-	wp, err := p.SetWatchpoint(dataSym(t, p, sym), 8, mode)
+	wp, err := p.SetWatchpoint(symAddr(t, p, sym), 8, mode)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,7 +117,7 @@ func TestWatchLimitsAndDelete(t *testing.T) { eachWatchKind(t, testWatchLimitsAn
 func testWatchLimitsAndDelete(t *testing.T, kind WatchKind) {
 	prog := fixture.C(t, "watchme.c", "-O0", "-g")
 	p, out := launch(t, prog, false)
-	base := dataSym(t, p, "counter")
+	base := symAddr(t, p, "counter")
 	if _, err := p.SetWatchpoint(base+1, 8, WatchWrite); err == nil || !strings.Contains(err.Error(), "not aligned") {
 		t.Errorf("misaligned watch: got %v", err)
 	}
@@ -180,7 +180,7 @@ func TestWatchDetach(t *testing.T) { eachWatchKind(t, testWatchDetach) }
 func testWatchDetach(t *testing.T, kind WatchKind) {
 	prog := fixture.C(t, "watchme.c", "-O0", "-g")
 	p, out := launch(t, prog, false)
-	wp, err := p.SetWatchpoint(dataSym(t, p, "counter"), 8, WatchWrite)
+	wp, err := p.SetWatchpoint(symAddr(t, p, "counter"), 8, WatchWrite)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -229,7 +229,7 @@ func testWatchFromHookGo(t *testing.T, kind WatchKind) {
 			}
 			// The breakpoint stays: deleting it here while other threads
 			// may have hit it already is another matter (see the report).
-			wp, err = p.SetWatchpoint(dataSym(t, p, "main.total"), 8, WatchWrite)
+			wp, err = p.SetWatchpoint(symAddr(t, p, "main.total"), 8, WatchWrite)
 			return err != nil, err
 		case EventWatch:
 			tids[ev.Tid] = true
