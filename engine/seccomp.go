@@ -196,8 +196,8 @@ func (p *Process) installFilter(t *Thread, all bool, nrs []int) error {
 // its entry.
 func (p *Process) seccompStop(t *Thread) (*Event, error) {
 	info, err := p.syscallInfo(t)
-	if err != nil {
-		return nil, err
+	if info == nil {
+		return nil, err // nil: the thread vanished (p.vanished)
 	}
 	if info.Op != syscallInfoSeccomp || !p.sys.seccomp {
 		return nil, p.resume(t)

@@ -146,8 +146,8 @@ func (p *Process) SkipSyscall(t *Thread, ret int64) error {
 // syscallStop handles a syscall-entry or -exit stop (PTRACE_SYSCALL).
 func (p *Process) syscallStop(t *Thread) (*Event, error) {
 	info, err := p.syscallInfo(t)
-	if err != nil {
-		return nil, err
+	if info == nil {
+		return nil, err // nil: the thread vanished (p.vanished)
 	}
 	switch info.Op {
 	case syscallInfoEntry:
@@ -169,6 +169,7 @@ func (p *Process) syscallStop(t *Thread) (*Event, error) {
 
 // syscallInfo reads what t is stopped at in a call (a syscall or seccomp
 // stop), which leaves it no longer at an entry stop SkipSyscall may change.
+// It is nil when the read failed, with a nil error when t vanished.
 func (p *Process) syscallInfo(t *Thread) (*syscallInfo, error) {
 	t.sys.AtEntry = false
 	info, err := ptraceSyscallInfo(t.tid)
