@@ -5,6 +5,7 @@ import (
 	"io"
 
 	"github.com/godbg/godbg/bindings"
+	"github.com/godbg/godbg/engine/locspec"
 	"github.com/godbg/godbg/engine/symtab"
 )
 
@@ -44,7 +45,7 @@ func Disassemble(w io.Writer, program, sym string) error {
 	defer bin.Close()
 	s, ok := bin.LookupSym(sym)
 	if !ok {
-		if _, err := bindings.Resolve(bin, sym, true); err != nil {
+		if _, err := locspec.Resolve(bin, sym, true); err != nil {
 			return err
 		}
 		return fmt.Errorf("unknown symbol %s", sym)
