@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/godbg/godbg/bindings"
+	"github.com/godbg/godbg/engine/disasm"
 	"github.com/godbg/godbg/engine/locspec"
 	"github.com/godbg/godbg/engine/symtab"
 )
@@ -50,8 +50,8 @@ func Disassemble(w io.Writer, program, sym string) error {
 		}
 		return fmt.Errorf("unknown symbol %s", sym)
 	}
-	c := &bindings.Code{
-		Bin: bin,
+	c := &disasm.Listing{
+		Syms: disasm.BinarySymbols{Bin: bin},
 		Read: func(addr uint64, n int) ([]byte, error) {
 			return bin.ReadCode(symtab.Addr(addr), n)
 		},
@@ -68,7 +68,7 @@ func Disassemble(w io.Writer, program, sym string) error {
 	if _, err := fmt.Fprintf(w, "TEXT %s(SB) %s\n", s.Name, file); err != nil {
 		return err
 	}
-	_, err = fmt.Fprintln(w, bindings.RenderListing(insts))
+	_, err = fmt.Fprintln(w, disasm.RenderListing(insts))
 	return err
 }
 
