@@ -29,6 +29,7 @@ import (
 	"time"
 	"unsafe"
 
+	"github.com/godbg/godbg/engine/debuginfo"
 	"github.com/godbg/godbg/engine/internal/oolstep"
 	"golang.org/x/sys/unix"
 )
@@ -115,6 +116,8 @@ type probeState struct {
 	watchQuit, done chan struct{}
 	due             bool
 	fullStops       int // stops of threads that found the ring full
+	tidOffs         []int64
+	tidOffsTried    bool
 	wake            atomic.Bool
 	tsc             tscClock
 }
@@ -238,8 +241,10 @@ func (p *Process) setJumpProbe(pr *Probe) error {
 		}
 	}
 	goidOff := int64(-1)
+	var tidOffs []int64
 	if red == 0 && p.goidReader() {
 		goidOff = p.goids.GoidOffset()
+		tidOffs = p.goTidOffsets()
 	}
 	var trapAt Addr
 	js, err := p.installJump(pl, func(a *oolstep.Asm) error {
@@ -247,7 +252,7 @@ func (p *Process) setJumpProbe(pr *Probe) error {
 			emitCount(a, pl.flagsDead, red, cnt)
 			return nil
 		}
-		trapAt = p.emitRecord(a, red, cnt, pr, word, goidOff)
+		trapAt = p.emitRecord(a, red, cnt, pr, word, goidOff, tidOffs)
 		return nil
 	})
 	if err != nil {
@@ -272,6 +277,23 @@ func (p *Process) setJumpProbe(pr *Probe) error {
 		}
 	}
 	return nil
+}
+
+// goTidOffsets are the offsets of runtime.g.m and runtime.m.procid, from
+// DWARF once; nil without them (the trampoline then calls gettid).
+func (p *Process) goTidOffsets() []int64 {
+	ps := &p.probes
+	if !ps.tidOffsTried {
+		ps.tidOffsTried = true
+		if d, err := p.bin.DWARF(); err == nil {
+			gm, err1 := debuginfo.RuntimeFieldOffsets(d, "runtime.g", "m")
+			mp, err2 := debuginfo.RuntimeFieldOffsets(d, "runtime.m", "procid")
+			if err1 == nil && err2 == nil {
+				ps.tidOffs = []int64{gm[0], mp[0]}
+			}
+		}
+	}
+	return ps.tidOffs
 }
 
 // isGoCode tells whether addr is in a Go function of the program (no red
@@ -311,7 +333,7 @@ func emitCount(a *oolstep.Asm, flagsDead bool, red int32, cnt Addr) {
 
 // emitRecord emits a recording trampoline; it returns the address of its
 // full-ring int3 (0: lossy, none).
-func (p *Process) emitRecord(a *oolstep.Asm, red int32, cnt Addr, pr *Probe, word Addr, goidOff int64) Addr {
+func (p *Process) emitRecord(a *oolstep.Asm, red int32, cnt Addr, pr *Probe, word Addr, goidOff int64, tidOffs []int64) Addr {
 	const (
 		rax, rcx, rdx, r11 = oolstep.RAX, oolstep.RCX, oolstep.RDX, oolstep.R11
 	)
@@ -321,10 +343,19 @@ func (p *Process) emitRecord(a *oolstep.Asm, red int32, cnt Addr, pr *Probe, wor
 	a.Bytes(0x9c)             // pushfq
 	a.Bytes(0x50, 0x51, 0x52) // push rax, rcx, rdx
 	a.Bytes(0x41, 0x53)       // push r11
-	// gettid (the kernel's tid: no table to keep) clobbers rax, rcx, r11.
-	a.Bytes(0xb8)
-	a.Bytes(sysGettid, 0, 0, 0)     // mov eax, 186
-	a.Bytes(0x0f, 0x05)             // syscall
+	if tidOffs != nil {
+		// Go code: the thread's tid is its M's procid (set by minit
+		// from gettid): g at fs:-8, g.m, m.procid; no system call.
+		a.Bytes(0x64, 0x48, 0x8b, 0x04, 0x25, 0xf8, 0xff, 0xff, 0xff) // mov rax, fs:[-8]
+		a.Load64(rax, rax, int32(tidOffs[0]))                         // mov rax, [rax+g.m]
+		a.Load64(rax, rax, int32(tidOffs[1]))                         // mov rax, [rax+m.procid]
+	} else {
+		// gettid (the kernel's tid: no table to keep) clobbers rax,
+		// rcx, r11.
+		a.Bytes(0xb8)
+		a.Bytes(sysGettid, 0, 0, 0) // mov eax, 186
+		a.Bytes(0x0f, 0x05)         // syscall
+	}
 	a.Bytes(0x50)                   // push rax (tid)
 	a.Bytes(0x0f, 0x31)             // rdtsc
 	a.Bytes(0x48, 0xc1, 0xe2, 0x20) // shl rdx, 32

@@ -131,3 +131,65 @@ func TestProbeDeleteRestores(t *testing.T) {
 		t.Fatalf("after delete:\n% x\nwant\n% x", live, file)
 	}
 }
+
+// TestProbeRegsEqualBrk: a breakpoint and a recording probe at the same
+// address (the trap on the jump's first byte: the breakpoint's step-over
+// runs the jump): each record's registers equal what the breakpoint saw on
+// the same hit, for C and Go, and the tid is the hitting thread's.
+func TestProbeRegsEqualBrk(t *testing.T) {
+	for _, c := range []struct{ prog, fn string }{
+		{fixture.C(t, "cthreads.c", "-O0", "-g"), "work"},
+		{fixture.GoDebug(t, "gomulti"), "main.Work"},
+	} {
+		p, _ := launch(t, c.prog, false, "1", "200")
+		addr := mustSym(t, p, c.fn)
+		bp, err := p.SetBreakpoint(addr, c.fn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pr, err := p.SetProbe(addr, c.fn, ProbeOptions{Record: true})
+		if err != nil || pr.Kind != "jump" {
+			t.Fatalf("%s: %v %s %s", c.fn, err, pr.Kind, pr.Reason)
+		}
+		type hit struct {
+			tid  int
+			regs Regs
+		}
+		var seen []hit
+		var recs []ProbeRecord
+		fn := func(r *ProbeRecord) error { recs = append(recs, *r); return nil }
+		ev, err := p.Continue(func(ev *Event) (bool, error) {
+			if ev.Kind == EventBreakpoint && ev.Bp == bp {
+				r, err := ev.Thread.Regs()
+				if err != nil {
+					return true, err
+				}
+				seen = append(seen, hit{ev.Tid, *r})
+			}
+			return false, p.DrainProbes(fn)
+		})
+		if err != nil || ev.Kind != EventExit {
+			t.Fatalf("%s: %v %v", c.fn, ev, err)
+		}
+		p.DrainProbes(fn)
+		if len(seen) != 200 || len(recs) != 200 {
+			t.Fatalf("%s: %d hits, %d records", c.fn, len(seen), len(recs))
+		}
+		for i := range seen {
+			a, b := seen[i].regs, recs[i].Regs
+			if recs[i].Tid != seen[i].tid {
+				t.Fatalf("%s: hit %d: tid %d, brk saw %d", c.fn, i, recs[i].Tid, seen[i].tid)
+			}
+			for _, name := range []string{"rax", "rbx", "rcx", "rdx", "rsi", "rdi", "rbp", "rsp", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15", "rip"} {
+				x, _ := a.Get(name)
+				y, _ := b.Get(name)
+				if x != y {
+					t.Fatalf("%s: hit %d: %s = %#x in the record, %#x at the breakpoint", c.fn, i, name, y, x)
+				}
+			}
+			if a.Eflags&0xcd5 != b.Eflags&0xcd5 { // the status flags, DF
+				t.Fatalf("%s: hit %d: flags %#x, brk saw %#x", c.fn, i, b.Eflags, a.Eflags)
+			}
+		}
+	}
+}
