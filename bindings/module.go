@@ -135,6 +135,7 @@ func (m *Module) Output() *Output { return m.out }
 func (m *Module) registerTypes() {
 	m.registerBreakpointType()
 	m.registerBacktraceType()
+	m.registerFrameType()
 	m.registerListingType()
 	m.registerRegs()
 	m.registerMem()

@@ -57,6 +57,9 @@ func (p *prettyPrinter) value(v glua.LValue, indent int) string {
 	case glua.LString:
 		return strconv.Quote(string(v))
 	case *glua.LTable:
+		if names, ok := p.L.GetMetaField(v, "__names").(*glua.LTable); ok {
+			return p.vars(v, names, indent)
+		}
 		if p.L.GetMetaField(v, "__tostring") != glua.LNil {
 			return p.L.ToStringMeta(v).String()
 		}
@@ -110,6 +113,22 @@ func (p *prettyPrinter) table(t *glua.LTable, indent int) string {
 	one := "{" + strings.Join(items, ", ") + "}"
 	if indent+len(one) <= prettyWidth && !strings.Contains(one, "\n") {
 		return one
+	}
+	pad := strings.Repeat(" ", indent+2)
+	return "{\n" + pad + strings.Join(items, ",\n"+pad) + ",\n" + strings.Repeat(" ", indent) + "}"
+}
+
+// vars renders a table of variables (locals(), args()) in declaration
+// order, the names its metatable lists: a nil variable, which the table
+// cannot hold, shows as `name = nil`.
+func (p *prettyPrinter) vars(t, names *glua.LTable, indent int) string {
+	var items []string
+	for i := 1; i <= names.Len(); i++ {
+		k := names.RawGetInt(i)
+		items = append(items, p.key(k)+" = "+p.value(t.RawGet(k), indent+2))
+	}
+	if len(items) == 0 {
+		return "{}"
 	}
 	pad := strings.Repeat(" ", indent+2)
 	return "{\n" + pad + strings.Join(items, ",\n"+pad) + ",\n" + strings.Repeat(" ", indent) + "}"

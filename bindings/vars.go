@@ -102,11 +102,31 @@ func (m *Module) goroutines(L *glua.LState) int {
 	return 1
 }
 
+// valuesTable is {name=value} of locals() and args(). A nil variable (a
+// nil pointer, interface, map, chan or func) is nil, so the table has no
+// key for it (`l.err == nil`, `if l.err then` hold as in Go); the table's
+// metatable lists every name in declaration order (__names), nil ones
+// included, and tostring, pp and the prompt's `locals` render from it:
+// `np = nil` shows. A shadowed variable gives way to the inner one.
 func (m *Module) valuesTable(vs []debuginfo.Value) *glua.LTable {
-	t := m.L.CreateTable(0, len(vs))
+	L := m.L
+	t := L.CreateTable(0, len(vs))
+	names := L.CreateTable(len(vs), 0)
+	seen := map[string]bool{}
 	for _, v := range vs {
 		t.RawSetString(v.Name, m.valueToLua(v))
+		if !seen[v.Name] {
+			seen[v.Name] = true
+			names.Append(glua.LString(v.Name))
+		}
 	}
+	mt := L.CreateTable(0, 2)
+	mt.RawSetString("__names", names)
+	mt.RawSetString("__tostring", L.NewFunction(func(L *glua.LState) int {
+		L.Push(glua.LString(Pretty(L, L.Get(1))))
+		return 1
+	}))
+	L.SetMetatable(t, mt)
 	return t
 }
 

@@ -243,6 +243,14 @@ func typeString(t godwarf.Type) string {
 	if t == nil {
 		return ""
 	}
+	// A Go type (one with DW_AT_go_kind) is named by the linker as Go
+	// writes it (cmd/link/internal/ld/dwarf.go: the runtime type's
+	// string): "*struct { A int; B int }", "func(int) string", where
+	// godwarf would rebuild "*struct struct {...}" and list a func's
+	// results as parameters before a "void".
+	if c := t.Common(); c.ReflectKind != 0 && c.Name != "" {
+		return c.Name
+	}
 	// An anonymous Go struct's DWARF name is already its Go spelling,
 	// "struct { X int; Y string }".
 	if st, ok := t.(*godwarf.StructType); ok && (strings.Contains(st.StructName, ".") || strings.HasPrefix(st.StructName, "struct {")) {
@@ -465,6 +473,11 @@ func (i *Info) decodeInterface(mem Memory, o *object, t *godwarf.InterfaceType, 
 			return unreadable(o.name, v.Type, fmt.Errorf("read itab at %#x: %w", w0, err))
 		}
 		rtype = rt
+	}
+	if rtype == 0 {
+		// An itab without a type: not an interface value (a dead
+		// variable's stale slot in optimized code).
+		return unreadable(o.name, v.Type, fmt.Errorf("interface with itab %#x and no type", w0))
 	}
 	v.Kind, v.Addr = Interface, data
 	dt, err := i.runtimeType(rtype)
