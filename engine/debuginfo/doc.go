@@ -45,4 +45,11 @@
 // runtime type, swiss-table maps of Go 1.24+), the expression parser of
 // Eval, and the goroutine walk, whose runtime.g offsets come from the
 // binary's own DWARF rather than a per-version table.
+//
+// Outer frames and other goroutines' frames (frames.go): the unwinder keeps
+// each frame's recovered registers in the Frame, and Frame.Registers feeds
+// them to the same Args, Locals and Eval, rather than a second, per-frame
+// evaluator as Delve's EvalScope is; the only differences a frame makes,
+// the call's pc for scopes and location lists, the inlined call it shows
+// and the registers a call does not preserve, are decided in scopeAt.
 package debuginfo
