@@ -107,6 +107,11 @@ func (p *prettyPrinter) table(t *glua.LTable, indent int) string {
 	for _, e := range keys {
 		items = append(items, p.key(e.k)+" = "+p.value(t.RawGet(e.k), indent+2))
 	}
+	return p.join(items, indent)
+}
+
+// join lays items out on one line when it fits, else one a line.
+func (p *prettyPrinter) join(items []string, indent int) string {
 	if len(items) == 0 {
 		return "{}"
 	}
@@ -118,20 +123,22 @@ func (p *prettyPrinter) table(t *glua.LTable, indent int) string {
 	return "{\n" + pad + strings.Join(items, ",\n"+pad) + ",\n" + strings.Repeat(" ", indent) + "}"
 }
 
-// vars renders a table of variables (locals(), args()) in declaration
-// order, the names its metatable lists: a nil variable, which the table
-// cannot hold, shows as `name = nil`.
+// vars renders a table of variables (locals(), args()) as table renders
+// a table, keys sorted, with the names its metatable lists (__names): a
+// nil variable, which the table cannot hold, shows as `name = nil`.
 func (p *prettyPrinter) vars(t, names *glua.LTable, indent int) string {
-	var items []string
+	var keys []string
 	for i := 1; i <= names.Len(); i++ {
-		k := names.RawGetInt(i)
-		items = append(items, p.key(k)+" = "+p.value(t.RawGet(k), indent+2))
+		if k, ok := names.RawGetInt(i).(glua.LString); ok {
+			keys = append(keys, string(k))
+		}
 	}
-	if len(items) == 0 {
-		return "{}"
+	sort.Strings(keys)
+	var items []string
+	for _, k := range keys {
+		items = append(items, p.key(glua.LString(k))+" = "+p.value(t.RawGetString(k), indent+2))
 	}
-	pad := strings.Repeat(" ", indent+2)
-	return "{\n" + pad + strings.Join(items, ",\n"+pad) + ",\n" + strings.Repeat(" ", indent) + "}"
+	return p.join(items, indent)
 }
 
 // arrayLen is how much of t prints as a list: its length, nil holes kept

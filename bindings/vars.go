@@ -106,8 +106,8 @@ func (m *Module) goroutines(L *glua.LState) int {
 // nil pointer, interface, map, chan or func) is nil, so the table has no
 // key for it (`l.err == nil`, `if l.err then` hold as in Go); the table's
 // metatable lists every name in declaration order (__names), nil ones
-// included, and tostring, pp and the prompt's `locals` render from it:
-// `np = nil` shows. A shadowed variable gives way to the inner one.
+// included, and tostring, pp and the prompt's `locals` render from it
+// (sorted, as pp sorts keys): `np = nil` shows. A shadowed variable gives way to the inner one.
 func (m *Module) valuesTable(vs []debuginfo.Value) *glua.LTable {
 	L := m.L
 	t := L.CreateTable(0, len(vs))
