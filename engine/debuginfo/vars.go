@@ -186,8 +186,38 @@ func (i *Info) varObject(mem Memory, s *scope, n *godwarf.Tree) *object {
 		o.addr, o.inMem = uint64(addr), true
 		return o
 	}
+	if s.fn.isGo() && emptyPiece(instr) {
+		// Go's compiler gives a part it no longer has (a slice's length
+		// after its last use) a piece with no location; read as zero it
+		// would show a wrong value.
+		o.err = errors.New("optimized out in part")
+		return o
+	}
 	o.buf, o.err = i.assemble(mem, s.regs, pieces, typ.Size())
 	return o
+}
+
+// emptyPiece tells whether a location expression has a piece with no
+// location: a DW_OP_piece first, or right after another piece (DWARF 5,
+// 2.6.1.2: that part of the object is not available). Delve's op gives
+// such a piece as the immediate 0, which is no value at all; its
+// PrettyPrint knows every opcode's operands, so the scan reads its
+// listing rather than a second operand table.
+func emptyPiece(instr []byte) bool {
+	var b strings.Builder
+	op.PrettyPrint(&b, instr, nil)
+	prev := ""
+	for _, tok := range strings.Fields(b.String()) {
+		if !strings.HasPrefix(tok, "DW_OP_") {
+			continue // an operand
+		}
+		isPiece := tok == "DW_OP_piece" || tok == "DW_OP_bit_piece"
+		if isPiece && (prev == "" || prev == "DW_OP_piece" || prev == "DW_OP_bit_piece") {
+			return true
+		}
+		prev = tok
+	}
+	return false
 }
 
 // locationExpr returns the DWARF expression locating n at the scope's pc:
