@@ -179,3 +179,77 @@ on("exit", function() printf("bps>300 %s hits>250 %s fails %d %s", tostring(st.b
 	}
 	noProcessLeft(t, prog)
 }
+
+// bt(nil, goid) of each of govals' eleven parked goroutines against the
+// runtime's own traceback of the same stop (GOTRACEBACK=all and a SIGQUIT
+// delivered right after): frame for frame, function and line. The one
+// difference is by design: the innermost frame, runtime.gopark, shows the
+// line of its saved pc (after the mcall, as Delve shows it), where the
+// runtime shows the mcall's; so frame 0 compares by function only.
+func TestGoroutineStacksAsRuntime(t *testing.T) {
+	prog := target(t, fixture.GoDebug(t, "govals"))
+	script := writeFile(t, "stacks.lua", `
+brk("main.stop", function(ev)
+  for _, g in ipairs(goroutines()) do
+    if g.user and (g.user.sym == "main.worker" or g.user.sym == "main.deep") then
+      local s = "goroutine " .. g.id .. ":"
+      for _, f in ipairs(bt(nil, g.id)) do s = s .. " " .. f.sym .. ":" .. f.line end
+      print(s)
+    end
+  end
+  os.execute("kill -QUIT " .. threads()[1])
+  return true
+end, {once = true})
+cont()
+print(cont().signal)
+`)
+	out := filepath.Join(t.TempDir(), "out")
+	t.Setenv("GOTRACEBACK", "all") // godbg passes its environment on
+	r := godbg(t, "run", "-o", out, script, prog)
+	if r.status != 2 {
+		t.Fatalf("status %d, want the runtime's 2 after SIGQUIT; stderr %q", r.status, r.stderr)
+	}
+	b, _ := os.ReadFile(out)
+	// The runtime's dump: "goroutine 5 gp=... m=nil [chan receive]:", then
+	// two lines a frame, "pkg.fn(args)" and "\tfile:line +0x..".
+	runtimeStacks := map[string][]string{}
+	for _, block := range strings.Split(r.stderr, "\n\n") {
+		m := regexp.MustCompile(`^goroutine (\d+) [^\n]*\[`).FindStringSubmatch(block)
+		if m == nil {
+			continue
+		}
+		lines := strings.Split(block, "\n")[1:]
+		for k := 0; k+1 < len(lines) && !strings.HasPrefix(lines[k], "created by"); k += 2 {
+			fn := regexp.MustCompile(`\(.*\)$`).ReplaceAllString(lines[k], "")
+			ln := regexp.MustCompile(`:(\d+)`).FindStringSubmatch(lines[k+1])
+			if ln == nil {
+				t.Fatalf("runtime frame %q %q: no line", lines[k], lines[k+1])
+			}
+			runtimeStacks[m[1]] = append(runtimeStacks[m[1]], fn+":"+ln[1])
+		}
+	}
+	n := 0
+	for _, l := range strings.Split(string(b), "\n") {
+		m := regexp.MustCompile(`^goroutine (\d+): (.*)$`).FindStringSubmatch(l)
+		if m == nil {
+			continue
+		}
+		n++
+		ours, theirs := strings.Fields(m[2]), runtimeStacks[m[1]]
+		same := len(ours) == len(theirs) && len(ours) > 5
+		for k := 0; same && k < len(ours); k++ {
+			if k == 0 {
+				same = strings.Split(ours[0], ":")[0] == strings.Split(theirs[0], ":")[0]
+			} else {
+				same = ours[k] == theirs[k]
+			}
+		}
+		if !same {
+			t.Errorf("goroutine %s: bt %q, the runtime's traceback %q", m[1], ours, theirs)
+		}
+	}
+	if n != 11 || !strings.HasSuffix(string(b), "SIGQUIT\n") {
+		t.Errorf("%d goroutines compared, want 11; output:\n%s", n, b)
+	}
+	noProcessLeft(t, prog)
+}
