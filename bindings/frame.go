@@ -20,7 +20,7 @@ func init() {
 type luaFrame struct {
 	f    debuginfo.Frame
 	n    int
-	goid int64 // 0: the current thread's stack
+	goid int64 // 0: no goroutine (not Go, or a thread without one)
 	stop *engine.Event
 }
 
@@ -28,7 +28,7 @@ type luaFrame struct {
 // default, is the innermost; n counts as bt numbers its lines, inlined
 // calls included), or of goroutine goid's (parked or running, as bt(max,
 // goid) unwinds it). fr has the fields of a bt entry (n, pc, sp, sym, off,
-// file, line, inlined, goid) and the methods fr:args(), fr:locals(),
+// file, line, inlined) and goid (the goroutine's, nil outside one) and the methods fr:args(), fr:locals(),
 // fr:var(expr) and fr:vars(), which read that frame's variables as
 // args(), locals() and var() read the current one's. A frame is valid at
 // the stop it was taken at; once the tracee has run, its methods raise.
@@ -56,7 +56,11 @@ func (m *Module) frame(L *glua.LState) int {
 			apiError(L, "no goroutine %d", goid)
 		}
 	} else {
-		frames, err = m.currentThread(L).Backtrace(n + 1)
+		th := m.currentThread(L)
+		frames, err = th.Backtrace(n + 1)
+		if id, ok := th.GoroutineID(); ok && id > 0 {
+			goid = id // the goroutine the thread runs
+		}
 	}
 	if err != nil {
 		apiError(L, "%v", err)

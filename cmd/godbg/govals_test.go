@@ -83,7 +83,7 @@ func TestGoValsFrames(t *testing.T) {
 	r := godbg(t, "run", "-o", out, script, prog)
 	b, _ := os.ReadFile(out)
 	line := func(m string) string { return strconv.Itoa(markerLine(t, "govals/main.go", m)) }
-	want := "main.main goid=nil n=1\n" +
+	want := "main.main goid=1 n=1\n" +
 		"efacearr #=3 _len=3 [1]=*main.astruct [2]=nil [3]=three\n" +
 		"efacearr3 _len=3 [1]=4 [2]=nil [3]=6.5\n" +
 		"ptrs _len=3 [1]=nil [2]=number [3]=nil\n" +
