@@ -1,6 +1,11 @@
 package debuginfo
 
-import "testing"
+import (
+	"regexp"
+	"testing"
+
+	"github.com/godbg/godbg/internal/fixture"
+)
 
 // A piece with no location (DW_OP_piece first or right after a piece) is
 // a part of the variable the program no longer has.
@@ -56,4 +61,38 @@ func TestFrameRegistersPreserved(t *testing.T) {
 	if (Frame{PC: 1}).Registers() != nil {
 		t.Errorf("a Frame not from the unwinder has Registers")
 	}
+}
+
+// main's locals read through frame 1 of a stop in main.stop are those read
+// at main's own stop line, value for value and type for type (-N -l).
+func TestFrameLocalsAsOwnStop(t *testing.T) {
+	prog := fixture.GoDebug(t, "govals")
+	own := launch(t, prog)
+	own.runTo(own.lineAddr(fixture.TestData("govals/main.go"), "stop(i1 + total) // STOP"))
+	want, err := own.info.Locals(own, own.regs())
+	if err != nil || len(want) < 40 {
+		t.Fatalf("Locals at the stop line: %d values, %v", len(want), err)
+	}
+
+	tr := launch(t, prog)
+	tr.runTo(tr.symAddr("main.stop"))
+	frames, err := tr.info.Unwind(tr, tr.regs(), 3)
+	if err != nil || len(frames) < 2 || frames[1].Func != "main.main" {
+		t.Fatalf("Unwind: %+v, %v", frames, err)
+	}
+	got, err := tr.info.Locals(tr, frames[1].Registers())
+	if err != nil {
+		t.Fatalf("Locals of frame 1: %v", err)
+	}
+	// The two runs' heap addresses differ (the harness leaves ASLR on):
+	// compare what does not move.
+	strip := func(vs []Value) string {
+		s := showAll(vs)
+		return regexp.MustCompile(`0x[0-9a-f]+|ptr`).ReplaceAllString(s, "ADDR")
+	}
+	if g, w := strip(got), strip(want); g != w {
+		t.Errorf("frame 1 locals:\n%s\nwant (at the stop line):\n%s", g, w)
+	}
+	args, err := tr.info.Args(tr, frames[0].Registers())
+	checkValues(t, "Args of frame 0", args, err, "n int = 2202\n")
 }
