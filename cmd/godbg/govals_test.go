@@ -181,11 +181,12 @@ on("exit", function() printf("bps>300 %s hits>250 %s fails %d %s", tostring(st.b
 }
 
 // bt(nil, goid) of each of govals' eleven parked goroutines against the
-// runtime's own traceback of the same stop (GOTRACEBACK=all and a SIGQUIT
-// delivered right after): frame for frame, function and line. The one
-// difference is by design: the innermost frame, runtime.gopark, shows the
-// line of its saved pc (after the mcall, as Delve shows it), where the
-// runtime shows the mcall's; so frame 0 compares by function only.
+// runtime's own traceback of the same goroutines: runtime.Stack of all of
+// them, which the program prints to stderr right after the stop. That
+// traceback leaves out the runtime's frames and the go statements'
+// wrappers (runtime.gopark, runtime.chanrecv1, main.main.gowrap1,
+// runtime.goexit); every other frame compares, function and line, and the
+// runtime frames are pinned by TestParkedGoroutines.
 func TestGoroutineStacksAsRuntime(t *testing.T) {
 	prog := target(t, fixture.GoDebug(t, "govals"))
 	script := writeFile(t, "stacks.lua", `
@@ -197,19 +198,14 @@ brk("main.stop", function(ev)
       print(s)
     end
   end
-  os.execute("kill -QUIT " .. threads()[1])
-  return true
-end, {once = true})
-cont()
-print(cont().signal)
+end)
 `)
 	out := filepath.Join(t.TempDir(), "out")
-	t.Setenv("GOTRACEBACK", "all") // godbg passes its environment on
-	r := godbg(t, "run", "-o", out, script, prog)
-	if r.status != 2 {
-		t.Fatalf("status %d, want the runtime's 2 after SIGQUIT; stderr %q", r.status, r.stderr)
-	}
+	r := godbg(t, "run", "-o", out, script, prog, "dump")
 	b, _ := os.ReadFile(out)
+	if r.status != 0 {
+		t.Fatalf("status %d; stderr %q; output %q", r.status, r.stderr, b)
+	}
 	// The runtime's dump: "goroutine 5 gp=... m=nil [chan receive]:", then
 	// two lines a frame, "pkg.fn(args)" and "\tfile:line +0x..".
 	runtimeStacks := map[string][]string{}
@@ -235,20 +231,22 @@ print(cont().signal)
 			continue
 		}
 		n++
-		ours, theirs := strings.Fields(m[2]), runtimeStacks[m[1]]
-		same := len(ours) == len(theirs) && len(ours) > 5
-		for k := 0; same && k < len(ours); k++ {
-			if k == 0 {
-				same = strings.Split(ours[0], ":")[0] == strings.Split(theirs[0], ":")[0]
-			} else {
-				same = ours[k] == theirs[k]
+		var ours []string
+		for _, f := range strings.Fields(m[2]) {
+			if !strings.HasPrefix(f, "runtime.") && !strings.Contains(f, ".gowrap") {
+				ours = append(ours, f)
 			}
+		}
+		theirs := runtimeStacks[m[1]]
+		same := len(ours) == len(theirs) && len(ours) >= 2
+		for k := 0; same && k < len(ours); k++ {
+			same = ours[k] == theirs[k]
 		}
 		if !same {
 			t.Errorf("goroutine %s: bt %q, the runtime's traceback %q", m[1], ours, theirs)
 		}
 	}
-	if n != 11 || !strings.HasSuffix(string(b), "SIGQUIT\n") {
+	if n != 11 {
 		t.Errorf("%d goroutines compared, want 11; output:\n%s", n, b)
 	}
 	noProcessLeft(t, prog)
