@@ -20,3 +20,30 @@ package engine
 // the debug registers made once per process (HardwareWatchWorks): some
 // virtual machines accept them and never raise the trap. Their hits share
 // one 64-bit mask: bits 0-3 are DR0-DR3, the software ones follow.
+
+// The static half (no process, pure, any goroutine): symtab (the ELF and
+// DWARF tables of one file), disasm (decoding and the listing model that
+// `godbg disas` and disas() share), locspec ("fn" | "file:LINE" |
+// "lib.so:fn" | an address -> a file address of one binary, with near
+// names suggested on a miss) and objects (the mapped-object model: the
+// maps grouped by file, the load bias, object names, indirect functions).
+// The lines fall where the tracee is needed: the Process keeps the live
+// object list and what moves it (solib.go: re-reading the maps on a miss,
+// running to the entry point for the libraries, pending breakpoints on the
+// loader's r_brk), and resolves across objects (LookupSym, LineLocations)
+// with locspec's forms; the bindings only read a Lua value into a location.
+// No library does this here: debug/elf gives the program headers, and the
+// rest (maps -> objects, the bias as the loader computes l_addr, gdb-like
+// location strings) is a few dozen lines of godbg's own rules.
+
+// Pure packages beside the engine (no system call, nothing of engine
+// imported, table tests): engine/internal/hwdebug holds the DR7/DR6
+// encodings and the DR0-DR3 allocator that watch.go writes through
+// PTRACE_POKEUSER; engine/syscalls holds the catch set, a thread's
+// entry/exit state, the seccomp filter program and the generated name and
+// prototype tables that syscall.go and seccomp.go drive through
+// PTRACE_SYSCALL, PTRACE_GET_SYSCALL_INFO and injected calls. The engine
+// re-exports their public names (WatchMode, SyscallCatch, SyscallSig...).
+// One-frame unwinding is debuginfo.CallerOf (frame.go), the goroutine and
+// stack a thread runs on is debuginfo's goroutineStack (Thread.GoroutineID,
+// stackOf), the SSE registers have one reader (fpregs.go).
