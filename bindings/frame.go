@@ -12,12 +12,9 @@ import (
 
 const frameType = "godbg.Frame"
 
-func init() {
-	exports["frame"] = (*Module).frame
-}
-
 // luaFrame is one frame of a stack, as frame() returns it.
 type luaFrame struct {
+	m    *Module
 	f    debuginfo.Frame
 	n    int
 	goid int64 // 0: no goroutine (not Go, or a thread without one)
@@ -28,10 +25,11 @@ type luaFrame struct {
 // default, is the innermost; n counts as bt numbers its lines, inlined
 // calls included), or of goroutine goid's (parked or running, as bt(max,
 // goid) unwinds it). fr has the fields of a bt entry (n, pc, sp, sym, off,
-// file, line, inlined) and goid (the goroutine's, nil outside one) and the methods fr:args(), fr:locals(),
-// fr:var(expr) and fr:vars(), which read that frame's variables as
-// args(), locals() and var() read the current one's. A frame is valid at
-// the stop it was taken at; once the tracee has run, its methods raise.
+// file, line, inlined), goid (the goroutine's, nil outside one), and the
+// methods fr:args(), fr:locals(), fr:var(expr) and fr:vars(), which read
+// that frame's variables as args(), locals() and var() read the current
+// one's (frameHandle). A frame is valid at the stop it was taken at; once
+// the tracee has run, its methods raise.
 func (m *Module) frame(L *glua.LState) int {
 	n := int(optInt(L, 1, "n", 0, 0, btMax-1))
 	var frames []debuginfo.Frame
@@ -68,41 +66,47 @@ func (m *Module) frame(L *glua.LState) int {
 	if n >= len(frames) {
 		apiError(L, "no frame %d: the stack has %d", n, len(frames))
 	}
-	ud := L.NewUserData()
-	ud.Value = &luaFrame{f: frames[n], n: n, goid: goid, stop: m.stop}
-	L.SetMetatable(ud, L.GetTypeMetatable(frameType))
-	L.Push(ud)
+	L.Push(newHandle(m, frameHandle, &luaFrame{m: m, f: frames[n], n: n, goid: goid, stop: m.stop}))
 	return 1
 }
 
-func checkFrame(L *glua.LState) *luaFrame {
-	if ud, ok := L.Get(1).(*glua.LUserData); ok {
-		if f, ok := ud.Value.(*luaFrame); ok {
-			return f
-		}
-	}
-	typeError(L, 1, "frame")
-	return nil
-}
-
-// liveFrame checks that fr's stop is still the one at hand.
+// liveFrame checks that the frame (argument 1, checked by the handle
+// builder) was taken at the stop at hand.
 func (m *Module) liveFrame(L *glua.LState) *luaFrame {
-	fr := checkFrame(L)
-	m.checkLive(L, apiName(L))
+	fr := checkHandle[*luaFrame](L, 1, "frame")
 	if fr.stop != m.stop {
 		apiError(L, "the frame is from an earlier stop: the tracee has run since")
 	}
 	return fr
 }
 
-func (m *Module) registerFrameType() {
-	L := m.L
-	mt := L.NewTypeMetatable(frameType)
-	methods := map[string]glua.LGFunction{
+// frameField is a field of a frame's bt entry (unwoundFrame).
+func frameField(key string) func(*glua.LState, *luaFrame) glua.LValue {
+	return func(_ *glua.LState, fr *luaFrame) glua.LValue {
+		return fr.m.unwoundFrame(fr.f, fr.n > 0).RawGetString(key)
+	}
+}
+
+// frameHandle is the frames' Lua type (handle.go).
+var frameHandle = &handleType[*luaFrame]{
+	meta:   frameType,
+	what:   "frame",
+	prefix: "fr",
+	fields: map[string]func(*glua.LState, *luaFrame) glua.LValue{
+		"n": func(_ *glua.LState, fr *luaFrame) glua.LValue { return glua.LNumber(fr.n) },
+		"goid": func(_ *glua.LState, fr *luaFrame) glua.LValue {
+			if fr.goid == 0 {
+				return glua.LNil
+			}
+			return glua.LNumber(fr.goid)
+		},
+		"pc": frameField("pc"), "sp": frameField("sp"), "sym": frameField("sym"), "off": frameField("off"),
+		"file": frameField("file"), "line": frameField("line"), "inlined": frameField("inlined"),
+	},
+	methods: map[string]func(*Module, *glua.LState) int{
 		// fr:args() -> {name=value}: the frame's arguments, as args().
-		"args": func(L *glua.LState) int {
-			fr := m.liveFrame(L)
-			vs, err := m.p.FrameArgs(fr.f)
+		"args": func(m *Module, L *glua.LState) int {
+			vs, err := m.p.FrameArgs(m.liveFrame(L).f)
 			if err != nil {
 				apiError(L, "%v", err)
 			}
@@ -110,9 +114,8 @@ func (m *Module) registerFrameType() {
 			return 1
 		},
 		// fr:locals() -> {name=value}: the frame's locals, as locals().
-		"locals": func(L *glua.LState) int {
-			fr := m.liveFrame(L)
-			vs, err := m.p.FrameLocals(fr.f)
+		"locals": func(m *Module, L *glua.LState) int {
+			vs, err := m.p.FrameLocals(m.liveFrame(L).f)
 			if err != nil {
 				apiError(L, "%v", err)
 			}
@@ -120,7 +123,7 @@ func (m *Module) registerFrameType() {
 			return 1
 		},
 		// fr:var(expr) -> value: an expression in the frame's scope.
-		"var": func(L *glua.LState) int {
+		"var": func(m *Module, L *glua.LState) int {
 			fr := m.liveFrame(L)
 			expr := checkString(L, 2)
 			v, err := m.p.FrameEval(fr.f, expr)
@@ -132,9 +135,9 @@ func (m *Module) registerFrameType() {
 		},
 		// fr:vars() -> { {name=, type=, kind=, value=, arg=}, ... }: the
 		// arguments then the locals, in declaration order, each with its
-		// Go or C type and its kind (valueKinds); a nil one has kind
-		// "nil" and no value.
-		"vars": func(L *glua.LState) int {
+		// Go or C type and its kind (debuginfo.Kind's names); a nil one
+		// has kind "nil" and no value.
+		"vars": func(m *Module, L *glua.LState) int {
 			fr := m.liveFrame(L)
 			args, err := m.p.FrameArgs(fr.f)
 			if err != nil {
@@ -159,56 +162,20 @@ func (m *Module) registerFrameType() {
 			L.Push(t)
 			return 1
 		},
-	}
-	index := L.NewTable()
-	for name, fn := range methods {
-		index.RawSetString(name, m.api("fr:"+name, fn))
-	}
-	L.SetField(mt, "__index", m.api("frame", func(L *glua.LState) int {
-		fr := checkFrame(L)
-		key := L.CheckString(2)
-		if fn := index.RawGetString(key); fn != glua.LNil {
-			L.Push(fn)
-			return 1
+	},
+	needsProcess: true,
+	tostring: func(fr *luaFrame) string {
+		sym := fr.f.Func
+		if sym == "" {
+			sym = "??"
+			if s, ok := fr.m.p.FuncAt(engine.Addr(fr.f.PC)); ok {
+				sym = s.Sym.Name
+			}
 		}
-		L.Push(m.frameField(fr, key))
-		return 1
-	}))
-	L.SetField(mt, "__tostring", L.NewFunction(func(L *glua.LState) int {
-		fr := checkFrame(L)
-		s := fmt.Sprintf("#%d %#x in %s", fr.n, fr.f.PC, m.frameSym(fr))
+		s := fmt.Sprintf("#%d %#x in %s", fr.n, fr.f.PC, sym)
 		if fr.f.File != "" {
 			s += fmt.Sprintf(" at %s:%d", filepath.Base(fr.f.File), fr.f.Line)
 		}
-		L.Push(glua.LString(s))
-		return 1
-	}))
-}
-
-func (m *Module) frameSym(fr *luaFrame) string {
-	if fr.f.Func != "" {
-		return fr.f.Func
-	}
-	if s, ok := m.p.FuncAt(engine.Addr(fr.f.PC)); ok {
-		return s.Sym.Name
-	}
-	return "??"
-}
-
-// frameField serves a frame's fields, those of its bt entry; an unknown
-// one is an error.
-func (m *Module) frameField(fr *luaFrame, key string) glua.LValue {
-	switch key {
-	case "n":
-		return glua.LNumber(fr.n)
-	case "goid":
-		if fr.goid == 0 {
-			return glua.LNil
-		}
-		return glua.LNumber(fr.goid)
-	case "pc", "sp", "sym", "off", "file", "line", "inlined":
-		return m.unwoundFrame(fr.f, fr.n > 0).RawGetString(key)
-	}
-	m.L.RaiseError("frame: no field %q (fields: n, pc, sp, sym, off, file, line, inlined, goid; methods: args, locals, var, vars)", key)
-	return glua.LNil
+		return s
+	},
 }
