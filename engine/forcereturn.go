@@ -7,13 +7,11 @@ package engine
 // wherever in the prologue the pc is.
 
 import (
-	"encoding/binary"
 	"fmt"
 	"math"
-	"unsafe"
 
 	"github.com/godbg/godbg/engine/debuginfo"
-	"golang.org/x/sys/unix"
+	"github.com/godbg/godbg/engine/internal/ptrace"
 )
 
 // infoAt is the debug information (CFI, symbols) of the object whose code
@@ -111,21 +109,15 @@ func dwarfRegPtr(r *Regs, n int) *uint64 {
 	return &sink
 }
 
-// fpregsXMM0 is the offset of xmm0 in struct user_fpregs_struct (the
-// FXSAVE area, Intel SDM vol. 1, 10.5.1).
-const fpregsXMM0 = 160
-
-// setXMM0 writes the low 64 bits of xmm0 (PTRACE_GETFPREGS/SETFPREGS,
-// ptrace(2)).
+// setXMM0 writes the low 64 bits of xmm0 (its high half becomes 0).
 func (t *Thread) setXMM0(bits uint64) error {
-	var area [512]byte
-	if _, _, e := unix.Syscall6(unix.SYS_PTRACE, unix.PTRACE_GETFPREGS, uintptr(t.tid), 0, uintptr(unsafe.Pointer(&area[0])), 0, 0); e != 0 {
-		return fmt.Errorf("read fp registers of thread %d: %w", t.tid, e)
+	f, err := t.fpRegs()
+	if err != nil {
+		return err
 	}
-	binary.LittleEndian.PutUint64(area[fpregsXMM0:], bits)
-	binary.LittleEndian.PutUint64(area[fpregsXMM0+8:], 0)
-	if _, _, e := unix.Syscall6(unix.SYS_PTRACE, unix.PTRACE_SETFPREGS, uintptr(t.tid), 0, uintptr(unsafe.Pointer(&area[0])), 0, 0); e != 0 {
-		return fmt.Errorf("write fp registers of thread %d: %w", t.tid, e)
+	f.SetXMM(0, bits)
+	if err := ptrace.SetFPRegs(t.tid, f); err != nil {
+		return fmt.Errorf("write fp registers of thread %d: %w", t.tid, err)
 	}
 	return nil
 }
@@ -133,9 +125,9 @@ func (t *Thread) setXMM0(bits uint64) error {
 // XMM0 reads the low 64 bits of xmm0: a float result (C's double, Go's
 // first float64).
 func (t *Thread) XMM0() (uint64, error) {
-	var area [512]byte
-	if _, _, e := unix.Syscall6(unix.SYS_PTRACE, unix.PTRACE_GETFPREGS, uintptr(t.tid), 0, uintptr(unsafe.Pointer(&area[0])), 0, 0); e != 0 {
-		return 0, fmt.Errorf("read fp registers of thread %d: %w", t.tid, e)
+	f, err := t.fpRegs()
+	if err != nil {
+		return 0, err
 	}
-	return binary.LittleEndian.Uint64(area[fpregsXMM0:]), nil
+	return f.XMM(0), nil
 }

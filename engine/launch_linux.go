@@ -13,6 +13,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/godbg/godbg/engine/internal/ptrace"
 	"golang.org/x/sys/unix"
 
 	"github.com/godbg/godbg/engine/symtab"
@@ -68,6 +69,7 @@ func Launch(path string, opts LaunchOptions) (*Process, error) {
 		}
 	}
 	argv := append([]string{path}, opts.Args...)
+	ptrace.Bind() // this thread forks the child: its tracer
 	pid, err := syscall.ForkExec(resolved, argv, attr)
 	if err != nil {
 		bin.Close()
@@ -93,7 +95,7 @@ func Launch(path string, opts LaunchOptions) (*Process, error) {
 	t := p.addThread(pid)
 	p.current = t
 	p.sys.seccomp = opts.Seccomp
-	if err := unix.PtraceSetOptions(pid, p.ptraceOptions()); err != nil {
+	if err := ptrace.SetOptions(pid, p.ptraceOptions()); err != nil {
 		p.killNow()
 		return nil, fmt.Errorf("ptrace set options on %d: %w", pid, err)
 	}

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/godbg/godbg/engine/internal/ptrace"
 	"golang.org/x/sys/unix"
 )
 
@@ -120,9 +121,9 @@ func (p *Process) Detach() error {
 	for _, t := range p.threads {
 		t.flushRegs()
 		sig := t.pendingSig
-		if e := unix.PtraceDetach(t.tid); e != nil && sig == 0 {
-			_ = e // ESRCH: the thread exited meanwhile.
-		} else if sig != 0 {
+		// The one failure is ESRCH: the thread exited meanwhile.
+		_ = ptrace.Detach(t.tid, 0)
+		if sig != 0 {
 			tgkill(t.tgid(), t.tid, sig)
 		}
 	}

@@ -6,12 +6,9 @@ package engine
 // from the registers and the stack by the calling convention.
 
 import (
-	"encoding/binary"
 	"fmt"
-	"unsafe"
 
 	"github.com/godbg/godbg/engine/debuginfo"
-	"golang.org/x/sys/unix"
 )
 
 // lastReturn is a thread's latest return: from fn, stopped at at.
@@ -101,12 +98,12 @@ func (r retRegs) Reg(n int) (uint64, bool) {
 // FXSAVE layout of Intel SDM vol. 1, 10.5.1: xmm0 at 160, 16 bytes each).
 func (t *Thread) xmmRegs() ([16]uint64, error) {
 	var out [16]uint64
-	var area [512]byte
-	if _, _, e := unix.Syscall6(unix.SYS_PTRACE, unix.PTRACE_GETFPREGS, uintptr(t.tid), 0, uintptr(unsafe.Pointer(&area[0])), 0, 0); e != 0 {
-		return out, fmt.Errorf("read fp registers of thread %d: %w", t.tid, e)
+	f, err := t.fpRegs()
+	if err != nil {
+		return out, err
 	}
 	for k := range out {
-		out[k] = binary.LittleEndian.Uint64(area[fpregsXMM0+16*k:])
+		out[k] = f.XMM(k)
 	}
 	return out, nil
 }

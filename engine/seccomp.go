@@ -36,6 +36,7 @@ import (
 	"sort"
 	"syscall"
 
+	"github.com/godbg/godbg/engine/internal/ptrace"
 	"golang.org/x/sys/unix"
 )
 
@@ -399,7 +400,7 @@ func detachPassive(pid, tid int) bool {
 		}
 		sig := ws.status.StopSignal()
 		if sig == unix.SIGSTOP && ws.status.TrapCause() <= 0 {
-			unix.PtraceDetach(tid)
+			_ = ptrace.Detach(tid, 0) // the one failure is ESRCH: it is gone
 			for _, s := range resend {
 				tgkill(pid, tid, s)
 			}
