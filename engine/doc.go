@@ -20,3 +20,19 @@ package engine
 // the debug registers made once per process (HardwareWatchWorks): some
 // virtual machines accept them and never raise the trap. Their hits share
 // one 64-bit mask: bits 0-3 are DR0-DR3, the software ones follow.
+
+// The map (issue 12, in progress). engine/internal/ptrace is the Linux
+// backend: every ptrace request, wait4 and the poller, the register sets
+// (one FXSAVE reader), with the tracer-thread check; it imports nothing of
+// engine. engine is the facade and the logic: Process, the stop
+// classification (stop.go), Continue, sites and breakpoints, stepping,
+// returns. Features that change how threads run (watchpoints, system call
+// catches, ticks) plug in as components (components.go): every resume asks
+// each one to prepare the thread and which mode it needs (resumeRequest),
+// and Detach asks each one to refuse or quiesce, then to tear down, so
+// neither names a feature. Threads are stopped by one stopAll and resumed
+// by one resumeHeld (resume.go).
+//
+// A breakpoint hit: ptrace.Poller.Wait (Continue) -> handleStatus (stop.go)
+// -> the site's breakpoints and the hook -> resume (resume.go: step over the
+// trap, displaced.go) -> resumeRequest (components.go) -> ptrace.Resume.

@@ -77,10 +77,11 @@ func (p *Process) Detach() error {
 	if p.exited {
 		return ErrExited
 	}
-	if p.sys.filters > 0 {
-		return ErrSeccompDetach
+	for _, c := range p.features() {
+		if err := c.prepareDetach(); err != nil {
+			return err
+		}
 	}
-	p.stopTicker() // no wake-up after drainStops
 	if err := p.stopAll(nil); err != nil {
 		return err
 	}
@@ -112,8 +113,10 @@ func (p *Process) Detach() error {
 		}
 	}
 	err := p.removeAllTraps()
-	if werr := p.clearDebugRegs(); err == nil {
-		err = werr
+	for _, c := range p.features() {
+		if ferr := c.teardown(); err == nil {
+			err = ferr
+		}
 	}
 	if uerr := p.unmapScratch(); err == nil {
 		err = uerr

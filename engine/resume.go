@@ -45,7 +45,7 @@ func (p *Process) resumeRaw(t *Thread) error {
 	sig := t.pendingSig
 	t.pendingSig = 0
 	t.regsValid = false
-	if err := p.resumeRequest(t.tid, sig); err != nil {
+	if err := p.resumeRequest(t, sig); err != nil {
 		return p.vanished(t, fmt.Errorf("resume thread %d: %w", t.tid, err))
 	}
 	t.running = true
