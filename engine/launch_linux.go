@@ -1,12 +1,8 @@
 package engine
 
 import (
-	"bufio"
 	"debug/elf"
-	"encoding/binary"
-	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,16 +10,12 @@ import (
 	"syscall"
 
 	"github.com/godbg/godbg/engine/internal/ptrace"
-	"golang.org/x/sys/unix"
-
 	"github.com/godbg/godbg/engine/symtab"
+	"golang.org/x/sys/unix"
 )
 
 // addrNoRandomize is ADDR_NO_RANDOMIZE from personality(2).
 const addrNoRandomize = 0x0040000
-
-// atEntry is AT_ENTRY from getauxval(3).
-const atEntry = 9
 
 // Launch starts path under ptrace, stopped right after exec (before the
 // loader or the Go runtime ran), with ASLR off unless opts.KeepASLR. The
@@ -158,29 +150,5 @@ func (p *Process) afterExec() error {
 	return nil
 }
 
-// auxvEntry reads AT_ENTRY from /proc/PID/auxv: the program's runtime entry
-// point, from which the PIE load bias follows.
-func auxvEntry(pid int) (uint64, error) {
-	f, err := os.Open(fmt.Sprintf("/proc/%d/auxv", pid))
-	if err != nil {
-		return 0, fmt.Errorf("read auxv of %d: %w", pid, err)
-	}
-	defer f.Close()
-	r := bufio.NewReader(f)
-	var kv [16]byte
-	for {
-		if _, err := io.ReadFull(r, kv[:]); err != nil {
-			if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-				return 0, fmt.Errorf("auxv of %d has no AT_ENTRY", pid)
-			}
-			return 0, err
-		}
-		k := binary.LittleEndian.Uint64(kv[:8])
-		if k == atEntry {
-			return binary.LittleEndian.Uint64(kv[8:]), nil
-		}
-		if k == 0 {
-			return 0, fmt.Errorf("auxv of %d has no AT_ENTRY", pid)
-		}
-	}
-}
+// auxvEntry reads AT_ENTRY from /proc/PID/auxv (ptrace.AuxvEntry).
+func auxvEntry(pid int) (uint64, error) { return ptrace.AuxvEntry(pid) }
