@@ -15,8 +15,8 @@ import (
 	"encoding/binary"
 	"fmt"
 
-	"golang.org/x/arch/x86/x86asm"
 	"github.com/godbg/godbg/engine/internal/ptrace"
+	"golang.org/x/arch/x86/x86asm"
 	"golang.org/x/sys/unix"
 )
 

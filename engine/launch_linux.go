@@ -11,11 +11,7 @@ import (
 
 	"github.com/godbg/godbg/engine/internal/ptrace"
 	"github.com/godbg/godbg/engine/symtab"
-	"golang.org/x/sys/unix"
 )
-
-// addrNoRandomize is ADDR_NO_RANDOMIZE from personality(2).
-const addrNoRandomize = 0x0040000
 
 // Launch starts path under ptrace, stopped right after exec (before the
 // loader or the Go runtime ran), with ASLR off unless opts.KeepASLR. The
@@ -47,34 +43,13 @@ func Launch(path string, opts LaunchOptions) (*Process, error) {
 		Dir:   opts.Dir,
 		Env:   env,
 		Files: fds,
-		// Ptrace makes the child call PTRACE_TRACEME before exec; the exec
-		// then stops it with SIGTRAP (ptrace(2), "execve(2) under ptrace").
-		Sys: &syscall.SysProcAttr{Ptrace: true, Setpgid: opts.Setpgid},
-	}
-	// personality is per task and inherited over fork: set it on this
-	// (locked) thread around the fork only, as gdb and Delve do.
-	if !opts.KeepASLR {
-		old, _, e := unix.RawSyscall(unix.SYS_PERSONALITY, 0xffffffff, 0, 0)
-		if e == 0 {
-			unix.RawSyscall(unix.SYS_PERSONALITY, old|addrNoRandomize, 0, 0)
-			defer unix.RawSyscall(unix.SYS_PERSONALITY, old, 0, 0)
-		}
+		Sys:   &syscall.SysProcAttr{Setpgid: opts.Setpgid},
 	}
 	argv := append([]string{path}, opts.Args...)
-	ptrace.Bind() // this thread forks the child: its tracer
-	pid, err := syscall.ForkExec(resolved, argv, attr)
-	if err != nil {
-		bin.Close()
-		return nil, fmt.Errorf("start %s: %w", path, err)
-	}
-	ws, err := wait4(pid, false)
+	pid, err := ptrace.Start(resolved, argv, attr, opts.KeepASLR)
 	if err != nil {
 		bin.Close()
 		return nil, err
-	}
-	if !ws.status.Stopped() {
-		bin.Close()
-		return nil, fmt.Errorf("start %s: the program ended before its first instruction (%v)", path, ws.status)
 	}
 	p := &Process{
 		pid:         pid,
