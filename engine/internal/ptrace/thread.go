@@ -7,19 +7,29 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// owner is the tid of the tracer thread (Bind); 0 before the first Bind.
-var owner atomic.Int32
+// The tracer (Bind): its goroutine's g pointer and its OS thread's tid; 0
+// before the first Bind.
+var ownerG atomic.Uintptr
+var ownerTid atomic.Int32
 
-// Bind makes the calling OS thread the tracer: the caller must have locked
-// its goroutine to it (runtime.LockOSThread) and makes every later request
-// from it. Launch and Attach call it before their first request.
-func Bind() { owner.Store(int32(unix.Gettid())) }
+// getg returns the running goroutine's g pointer (getg_amd64.s).
+func getg() uintptr
 
-// checkThread panics when the calling OS thread is not the tracer.
+// Bind makes the calling goroutine, locked to its OS thread
+// (runtime.LockOSThread), the tracer: every later request must come from
+// it. Start and the engine's Attach call it before their first request.
+func Bind() {
+	ownerG.Store(getg())
+	ownerTid.Store(int32(unix.Gettid()))
+}
+
+// checkThread panics when the caller is not the tracer. The tracer's
+// goroutine is locked to its thread, so no other goroutine runs there:
+// comparing goroutines (a load from thread-local storage, about a
+// nanosecond) tells the threads apart without a gettid(2) per request,
+// which costs a system call on the hit path.
 func checkThread() {
-	if o := owner.Load(); o != 0 {
-		if tid := int32(unix.Gettid()); tid != o {
-			panic(fmt.Sprintf("ptrace: request from OS thread %d, the tracer is thread %d (every ptrace call must come from the locked event-loop thread)", tid, o))
-		}
+	if o := ownerG.Load(); o != 0 && getg() != o {
+		panic(fmt.Sprintf("ptrace: request from OS thread %d, the tracer is thread %d (every ptrace call must come from the locked event-loop thread)", unix.Gettid(), ownerTid.Load()))
 	}
 }

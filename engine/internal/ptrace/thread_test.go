@@ -13,8 +13,8 @@ import (
 func TestRequestFromOtherThreadPanics(t *testing.T) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
-	old := owner.Load()
-	defer owner.Store(old)
+	oldG, oldTid := ownerG.Load(), ownerTid.Load()
+	defer func() { ownerG.Store(oldG); ownerTid.Store(oldTid) }()
 	Bind()
 
 	if _, _, err := Wait4(-1, true); err == nil || !strings.Contains(err.Error(), "no child") {
