@@ -10,6 +10,7 @@ import (
 	"syscall"
 
 	"github.com/godbg/godbg/engine/internal/ptrace"
+	"golang.org/x/sys/unix"
 )
 
 type component interface {
@@ -19,6 +20,10 @@ type component interface {
 	// resumeMode is how t must run for the feature: ptrace.Syscall when it
 	// needs t's system call stops, else ptrace.Cont.
 	resumeMode(t *Thread) ptrace.Mode
+	// classify takes the stops that are the feature's own, by their
+	// status alone (ok: handled, ev may be nil for an internal stop). It
+	// is asked first, before the breakpoint sites and signals.
+	classify(t *Thread, ws waitStatus) (ev *Event, ok bool, err error)
 	// prepareDetach runs first in Detach, while threads may run: it refuses
 	// (an error) when the feature cannot be taken out, or quiesces it.
 	prepareDetach() error
@@ -70,6 +75,17 @@ func (w watchFeature) resumeMode(*Thread) ptrace.Mode {
 	return ptrace.Cont
 }
 
+// classify: a made-up watch stop (a hit during an engine single-step,
+// resume.go). A real watch trap is a SIGTRAP that no site explains: stop.go
+// asks watchStop after the sites.
+func (w watchFeature) classify(t *Thread, ws waitStatus) (*Event, bool, error) {
+	if ws.watch == 0 {
+		return nil, false, nil
+	}
+	ev, err := w.p.watchHit(t, ws.watch)
+	return ev, true, err
+}
+
 func (w watchFeature) prepareDetach() error { return nil }
 func (w watchFeature) teardown() error      { return w.p.clearDebugRegs() }
 
@@ -88,6 +104,20 @@ func (s syscallFeature) resumeMode(t *Thread) ptrace.Mode {
 	return ptrace.Cont
 }
 
+// classify: syscall stops (PTRACE_O_TRACESYSGOOD marks them SIGTRAP|0x80,
+// ptrace(2)) and seccomp stops (PTRACE_EVENT_SECCOMP).
+func (s syscallFeature) classify(t *Thread, ws waitStatus) (*Event, bool, error) {
+	switch sig := ws.status.StopSignal(); {
+	case sig == unix.SIGTRAP|0x80:
+		ev, err := s.p.syscallStop(t)
+		return ev, true, err
+	case sig == unix.SIGTRAP && ws.status.TrapCause() == unix.PTRACE_EVENT_SECCOMP:
+		ev, err := s.p.seccompStop(t)
+		return ev, true, err
+	}
+	return nil, false, nil
+}
+
 // prepareDetach: a seccomp filter cannot be removed.
 func (s syscallFeature) prepareDetach() error {
 	if s.p.sys.filters > 0 {
@@ -103,6 +133,10 @@ type tickFeature struct{ p *Process }
 
 func (k tickFeature) beforeResume(*Thread) error     { return nil }
 func (k tickFeature) resumeMode(*Thread) ptrace.Mode { return ptrace.Cont }
+
+// classify: a tick's wake-up is a SIGSTOP that only Interrupt's and the
+// engine's own stops come before: stop.go asks tickWake in that order.
+func (k tickFeature) classify(*Thread, waitStatus) (*Event, bool, error) { return nil, false, nil }
 
 // prepareDetach ends the timer: no wake-up comes after Detach drains the
 // pending stops.

@@ -29,8 +29,11 @@ package engine
 // returns. Features that change how threads run (watchpoints, system call
 // catches, ticks) plug in as components (components.go): every resume asks
 // each one to prepare the thread and which mode it needs (resumeRequest),
-// and Detach asks each one to refuse or quiesce, then to tear down, so
-// neither names a feature. Threads are stopped by one stopAll and resumed
+// every stop is first offered to each one (classify: syscall and seccomp
+// stops, made-up watch stops), and Detach asks each one to refuse or
+// quiesce, then to tear down, so neither names a feature. Two stops keep a
+// named place in stop.go because their order matters: a tick's SIGSTOP
+// (after Interrupt's) and a watch trap (a SIGTRAP no site explains). Threads are stopped by one stopAll and resumed
 // by one resumeHeld (resume.go).
 //
 // A breakpoint hit: ptrace.Poller.Wait (Continue) -> handleStatus (stop.go)
