@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"strconv"
 	"strings"
 
 	"github.com/godbg/godbg/engine/internal/ptrace"
@@ -157,15 +156,9 @@ func (p *Process) detachSeized() {
 }
 
 func listTasks(pid int) ([]int, error) {
-	ents, err := os.ReadDir(fmt.Sprintf("/proc/%d/task", pid))
+	tids, err := ptrace.ListTasks(pid)
 	if err != nil {
 		return nil, fmt.Errorf("attach %d: list threads: %w", pid, err)
-	}
-	var tids []int
-	for _, e := range ents {
-		if tid, err := strconv.Atoi(e.Name()); err == nil {
-			tids = append(tids, tid)
-		}
 	}
 	return tids, nil
 }

@@ -122,3 +122,18 @@ func AuxvEntry(pid int) (uint64, error) {
 		}
 	}
 }
+
+// ListTasks lists the thread ids of pid (/proc/PID/task).
+func ListTasks(pid int) ([]int, error) {
+	ents, err := os.ReadDir(fmt.Sprintf("/proc/%d/task", pid))
+	if err != nil {
+		return nil, err
+	}
+	var tids []int
+	for _, e := range ents {
+		if tid, err := strconv.Atoi(e.Name()); err == nil {
+			tids = append(tids, tid)
+		}
+	}
+	return tids, nil
+}

@@ -49,3 +49,17 @@ func TestAuxvEntryInMaps(t *testing.T) {
 	}
 	t.Errorf("AT_ENTRY %#x is in no mapping of %d", entry, len(ms))
 }
+
+// This test process's own threads include the thread group leader.
+func TestListTasks(t *testing.T) {
+	tids, err := ListTasks(os.Getpid())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tid := range tids {
+		if tid == os.Getpid() {
+			return
+		}
+	}
+	t.Errorf("ListTasks(%d) = %v, want the leader among them", os.Getpid(), tids)
+}
