@@ -98,7 +98,7 @@ func (s syscallFeature) beforeResume(*Thread) error { return nil }
 // where the filter stops the calls), or for the exit stop of a call a
 // seccomp stop reported.
 func (s syscallFeature) resumeMode(t *Thread) ptrace.Mode {
-	if s.p.sys.on || t.sys.wantExit {
+	if s.p.sys.on || t.sys.WantExit {
 		return ptrace.Syscall
 	}
 	return ptrace.Cont
@@ -120,7 +120,7 @@ func (s syscallFeature) classify(t *Thread, ws waitStatus) (*Event, bool, error)
 
 // prepareDetach: a seccomp filter cannot be removed.
 func (s syscallFeature) prepareDetach() error {
-	if s.p.sys.filters > 0 {
+	if s.p.sys.filtered.Installed() > 0 {
 		return ErrSeccompDetach
 	}
 	return nil

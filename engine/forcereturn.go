@@ -1,42 +1,12 @@
 package engine
 
-// force_return, and the one-frame unwinding that it, return events, Finish
-// and Next share: debuginfo.CallerOf, the step bt()'s unwinder
-// (debuginfo.UnwindAcross) takes, over the call frame information of
-// whichever mapped object holds the pc (the program, libc, libpython...),
-// wherever in the prologue the pc is.
+// force_return: the function a thread is stopped in returns at once, its
+// frame unwound by frameAt (frame.go).
 
 import (
 	"fmt"
 	"math"
-
-	"github.com/godbg/godbg/engine/debuginfo"
-	"github.com/godbg/godbg/engine/internal/ptrace"
 )
-
-// infoAt is the debug information (CFI, symbols) of the object whose code
-// holds the runtime address pc: the program's, else the library's; nil
-// where no mapped object has code (CallerOf then refuses).
-func (p *Process) infoAt(pc uint64) *debuginfo.Info {
-	if d, _ := p.DebugInfo(); d != nil && d.InText(pc) {
-		return d
-	}
-	if o := p.ObjectAt(Addr(pc)); o != nil && !o.Main {
-		return p.objectDebugInfo(o)
-	}
-	return nil
-}
-
-// frameAt unwinds t's innermost frame: its CFA, return address and the
-// caller's registers it saved. It fails, changing nothing, unless the
-// unwinder trusts the frame and the return address lies in code.
-func (p *Process) frameAt(t *Thread) (debuginfo.Caller, error) {
-	fr, err := t.frameRegs()
-	if err != nil {
-		return debuginfo.Caller{}, err
-	}
-	return debuginfo.CallerOf(memory{p}, fr, p.infoAt)
-}
 
 // ReturnValue is what ForceReturn makes the function return.
 type ReturnValue struct {
@@ -107,27 +77,4 @@ func dwarfRegPtr(r *Regs, n int) *uint64 {
 	}
 	var sink uint64
 	return &sink
-}
-
-// setXMM0 writes the low 64 bits of xmm0 (its high half becomes 0).
-func (t *Thread) setXMM0(bits uint64) error {
-	f, err := t.fpRegs()
-	if err != nil {
-		return err
-	}
-	f.SetXMM(0, bits)
-	if err := ptrace.SetFPRegs(t.tid, f); err != nil {
-		return fmt.Errorf("write fp registers of thread %d: %w", t.tid, err)
-	}
-	return nil
-}
-
-// XMM0 reads the low 64 bits of xmm0: a float result (C's double, Go's
-// first float64).
-func (t *Thread) XMM0() (uint64, error) {
-	f, err := t.fpRegs()
-	if err != nil {
-		return 0, err
-	}
-	return f.XMM(0), nil
 }

@@ -3,7 +3,6 @@ package engine
 import (
 	"fmt"
 
-	"github.com/godbg/godbg/engine/internal/ptrace"
 	"golang.org/x/sys/unix"
 )
 
@@ -94,16 +93,6 @@ func (r *Regs) SP() uint64 { return r.Rsp }
 
 // Reg is DwarfReg for the debuginfo.Registers interface.
 func (r *Regs) Reg(n int) (uint64, bool) { return r.DwarfReg(n) }
-
-// fpRegs reads the thread's FXSAVE area (xmm registers): the one reader of
-// the floating-point registers.
-func (t *Thread) fpRegs() (*ptrace.FPRegs, error) {
-	var f ptrace.FPRegs
-	if err := ptrace.GetFPRegs(t.tid, &f); err != nil {
-		return nil, fmt.Errorf("read fp registers of thread %d: %w", t.tid, err)
-	}
-	return &f, nil
-}
 
 func (r *Regs) set(name string, v uint64) error {
 	i, ok := regIndex[name]

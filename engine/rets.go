@@ -93,17 +93,3 @@ func (r retRegs) Reg(n int) (uint64, bool) {
 	}
 	return r.frameRegs.Reg(n)
 }
-
-// xmmRegs reads the low 64 bits of xmm0-xmm15 (PTRACE_GETFPREGS, the
-// FXSAVE layout of Intel SDM vol. 1, 10.5.1: xmm0 at 160, 16 bytes each).
-func (t *Thread) xmmRegs() ([16]uint64, error) {
-	var out [16]uint64
-	f, err := t.fpRegs()
-	if err != nil {
-		return out, err
-	}
-	for k := range out {
-		out[k] = f.XMM(k)
-	}
-	return out, nil
-}
