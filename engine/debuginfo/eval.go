@@ -118,7 +118,12 @@ func (e *evaluator) eval(x ast.Expr) (*evalue, error) {
 		if lit, ok := x.X.(*ast.BasicLit); ok && lit.Kind == token.STRING {
 			// Delve's "import/path".Name for a package the file does not import.
 			path := constant.StringVal(constant.MakeFromLiteral(lit.Value, lit.Kind, 0))
-			return e.evalName([]string{path, x.Sel.Name})
+			for _, name := range []string{path + "." + x.Sel.Name, pathToPrefix(path) + "." + x.Sel.Name} {
+				if g, ok := e.global(name); ok {
+					return g, nil
+				}
+			}
+			return nil, fmt.Errorf("no %s in package %q", x.Sel.Name, path)
 		}
 		v, err := e.eval(x.X)
 		if err != nil {

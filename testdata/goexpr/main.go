@@ -113,6 +113,7 @@ func main() {
 	stop(i1, i2, i8, u8, u16, u64, i64, f1, f32, b1, str1, str2, s1, a1, m1, mi, mf, mb, mr, mu, // STOP
 		emptymap, nilmap, p1, nilp, ps, s2, sp, iface1, shape, err1, ch1, closedch, fn1, nilfn,
 		d, pe, mi1, up)
-	fmt.Fprintln(os.Stderr, dirio.Touch(), ren.Touch(), globalInt, globalU64, globalStr, globalS, globalM,
+	afunc2()
+	fmt.Fprintln(os.Stderr, s2[0].Sum(), dirio.Touch(), ren.Touch(), globalInt, globalU64, globalStr, globalS, globalM,
 		globalP, globalIf, len(globalCh), globalFn != nil, globalBase, dirio.ConstC, constTwo, constBig)
 }
