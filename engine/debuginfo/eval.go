@@ -74,7 +74,14 @@ type evalue struct {
 
 func (e *evaluator) isGo() bool { return e.s == nil || e.s.fn.isGo() || e.i.isGo }
 
+// maxExprLen bounds an expression's length, and so the evaluator's
+// recursion.
+const maxExprLen = 4096
+
 func (e *evaluator) evalString(expr string) (*evalue, error) {
+	if len(expr) > maxExprLen {
+		return nil, fmt.Errorf("expression of %d bytes is over the limit of %d", len(expr), maxExprLen)
+	}
 	src := expr
 	if !e.isGo() {
 		src = e.cRewrite(src)
@@ -265,7 +272,7 @@ func (e *evaluator) global(name string) (*evalue, bool) {
 }
 
 // constant reads a DW_TAG_constant: a Go package constant, untyped when
-// its type is a basic one (constTwo + i8 is an int8, as in Go), typed
+// its type is a default type (constTwo + i8 is an int8, as in Go), typed
 // otherwise.
 func (e *evaluator) constant(name string) (*evalue, bool) {
 	off, ok := e.i.names().consts[name]
@@ -294,8 +301,11 @@ func (e *evaluator) constant(name string) (*evalue, bool) {
 	default:
 		return nil, false
 	}
-	if _, basic := basicTypes[typeString(typ)]; basic || typeString(typ) == "string" {
-		return &evalue{c: c}, true
+	// Go's DWARF gives an untyped constant its default type; any other type
+	// was written in the declaration (const c uint64 = ...).
+	switch typeString(typ) {
+	case "int", "int32", "float64", "string", "bool":
+		return &evalue{c: c, rune: typeString(typ) == "int32"}, true
 	}
 	v, err := e.convert(&evalue{c: c}, typ)
 	if err != nil {

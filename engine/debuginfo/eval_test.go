@@ -44,6 +44,11 @@ var goExprGlobals = []exprRow{
 	row("constBig", "1099511627776", "int"),
 	row("dirio.ConstC", "12", "int"),
 	row("constTwo * 3 + globalInt", "13", "int"),
+	row("constNeg", "-3", "int"),
+	row("constTyped", "5", "main.myint"),
+	row("constTyped * 2", "10", "main.myint"),
+	row("constU", "9223372036854775809", "uint64"),
+	rowErr("constTyped + globalInt", "mismatched types main.myint and int"),
 	// function values by name
 	row("afunc", "func main.afunc", "func(int) int"),
 	row("main.afunc2", "func main.afunc2", "func()"),
@@ -184,6 +189,7 @@ var goExprLocals = []exprRow{
 	row("ps.Error", "func main.(*astruct).Error", "func() string"),
 	row("sp[0].Sum", "func main.astruct.Sum", "func() int"),
 	row("err1.Error", "func main.(*astruct).Error", "func() string"),
+	row("shape.Area", "func main.square.Area", "func() int"),
 	row("fn1", "func main.afunc", "func(int) int"),
 	row("nilfn", "nil", "func()"),
 	// fields: promoted, through an embedded pointer, through interfaces

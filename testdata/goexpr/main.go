@@ -16,6 +16,12 @@ const constTwo = 2
 
 const constBig = 1 << 40
 
+const constNeg = -3
+
+const constTyped myint = 5
+
+const constU uint64 = 1<<63 + 1
+
 type myint int
 
 type astruct struct{ A, B int }
@@ -114,6 +120,6 @@ func main() {
 		emptymap, nilmap, p1, nilp, ps, s2, sp, iface1, shape, err1, ch1, closedch, fn1, nilfn,
 		d, pe, mi1, up)
 	afunc2()
-	fmt.Fprintln(os.Stderr, s2[0].Sum(), dirio.Touch(), ren.Touch(), globalInt, globalU64, globalStr, globalS, globalM,
-		globalP, globalIf, len(globalCh), globalFn != nil, globalBase, dirio.ConstC, constTwo, constBig)
+	fmt.Fprintln(os.Stderr, s2[0].Sum(), shape.Area(), dirio.Touch(), ren.Touch(), globalInt, globalU64, globalStr, globalS, globalM,
+		globalP, globalIf, len(globalCh), globalFn != nil, globalBase, dirio.ConstC, constTwo, constBig, constNeg, constTyped, constU)
 }
