@@ -258,6 +258,7 @@ func (e *evaluator) evalName(parts []string) (*evalue, error) {
 
 // global is a package variable, constant or function by linker name.
 func (e *evaluator) global(name string) (*evalue, bool) {
+	e.i.names() // builds the globals' index in the same pass
 	if o, ok := e.i.globalObject(name); ok {
 		o.name = name
 		return &evalue{o: o}, true
