@@ -857,6 +857,8 @@ func (e *evaluator) mapIndex(o *object, t *godwarf.MapType, k *evalue, ksrc stri
 	var want []byte
 	var wantStr string
 	var wantF float64
+	var wantV Value
+	byValue := false
 	switch kt.(type) {
 	case *godwarf.StringType:
 		s, err := e.stringOf(k)
@@ -879,7 +881,19 @@ func (e *evaluator) mapIndex(o *object, t *godwarf.MapType, k *evalue, ksrc stri
 			wantF = floatOf(b)
 		}
 	default:
-		return nil, fmt.Errorf("%s: keys of type %s cannot be looked up", o.name, typeString(t.KeyType))
+		// Structs, arrays, interfaces: by value, as == compares them.
+		if err := comparable(t.KeyType, 0); err != nil {
+			return nil, fmt.Errorf("%s: keys of type %s cannot be looked up: %w", o.name, typeString(t.KeyType), err)
+		}
+		kv, err := e.convert(k, t.KeyType)
+		if err != nil {
+			return nil, fmt.Errorf("%s: key %s: %w", o.name, ksrc, err)
+		}
+		if typeString(kv.o.typ) != typeString(t.KeyType) {
+			return nil, fmt.Errorf("%s: key %s is a %s, not a %s", o.name, ksrc, typeString(kv.o.typ), typeString(t.KeyType))
+		}
+		wantV = e.i.decode(e.mem, kv.o, 0)
+		byValue = true
 	}
 	mp, l, err := e.i.readMap(e.mem, o, t)
 	if err != nil {
@@ -902,6 +916,13 @@ func (e *evaluator) mapIndex(o *object, t *godwarf.MapType, k *evalue, ksrc stri
 			}
 			eq = s == wantStr
 		default:
+			if byValue {
+				eq, kerr = valuesEqual(e.i.decode(e.mem, ko, 0), wantV)
+				if kerr != nil {
+					return false
+				}
+				break
+			}
 			b, err := ko.bytesOf(e.mem, kt.Size())
 			if err != nil {
 				kerr = err

@@ -209,6 +209,23 @@ var goExprLocals = []exprRow{
 	row("ch1.dataqsiz", "10", "uint"),
 	row("ch1.closed", "0", "uint32"),
 	row("closedch.closed", "1", "uint32"),
+	// == on structs, arrays and interfaces; struct and interface map keys
+	row("as1 == as1", "true", "bool"),
+	row("as1 == as2", "false", "bool"),
+	row("as1 != s2[0]", "false", "bool"),
+	row("ia == ia", "true", "bool"),
+	row("iface1 == iface1", "true", "bool"),
+	row("iface1 == err1", "false", "bool"),
+	rowLen("ms[as1]", `"onetwo"`, "string", 6),
+	row("mif[ik]", "1", "int"),
+	rowErr("ms[as2]", "no key"),
+	rowErr("s1 == s1", "can only be compared to nil"),
+	// conversions to string
+	rowLen("string(bs)", `"hey"`, "string", 3),
+	rowLen("string(rs)", `"añb"`, "string", 4),
+	rowLen("string(rs[1])", `"ñ"`, "string", 2),
+	rowLen("string(65)", `"A"`, "string", 1),
+	rowLen("string(bs[1:])", `"ey"`, "string", 2),
 	// errors, each with its reason
 	rowErr("i1 + i8", "mismatched types int and int8"),
 	rowErr("i8 + 200", "constant 200 overflows int8"),

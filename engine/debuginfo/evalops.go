@@ -156,6 +156,8 @@ func (e *evaluator) convert(v *evalue, t godwarf.Type) (*evalue, error) {
 		return &evalue{o: &object{name: "nil", typ: t, buf: make([]byte, max(t.Size(), 0))}}, nil
 	case v.fn != "":
 		return nil, fmt.Errorf("cannot convert the function %s to %s", v.fn, tn)
+	case tk == nString && e.isGo():
+		return e.toString(v, t)
 	case v.o == nil:
 		return e.convertConst(v, t)
 	}
@@ -406,7 +408,9 @@ func (e *evaluator) binary(x *ast.BinaryExpr) (*evalue, error) {
 		}
 	}
 	lt, rt := l.o.typ, r.o.typ
-	if typeString(lt) != typeString(rt) {
+	_, lif := ifaceType(lt)
+	_, rif := ifaceType(rt)
+	if typeString(lt) != typeString(rt) && !(lif && rif && (op == token.EQL || op == token.NEQ)) {
 		if e.isGo() {
 			return nil, fmt.Errorf("invalid operation: mismatched types %s and %s", typeString(lt), typeString(rt))
 		}
@@ -418,12 +422,19 @@ func (e *evaluator) binary(x *ast.BinaryExpr) (*evalue, error) {
 			return nil, err
 		}
 	}
+	name := l.o.name + op.String() + r.o.name
+	if numKind(l.o.typ) == nNone && (op == token.EQL || op == token.NEQ) {
+		eq, err := e.equalObjects(l.o, r.o)
+		if err != nil {
+			return nil, err
+		}
+		return &evalue{o: makeNum(name, e.boolType(), num{k: nBool, b: eq == (op == token.EQL)})}, nil
+	}
 	a, err1 := e.numOf(l.o)
 	b, err2 := e.numOf(r.o)
 	if err := firstErr(err1, err2); err != nil {
 		return nil, err
 	}
-	name := l.o.name + op.String() + r.o.name
 	if isCompare(op) {
 		res, err := compareNums(op, a, b)
 		if err != nil {
@@ -774,4 +785,64 @@ func (e *evaluator) boolResult(b bool, l, r *evalue) *evalue {
 		return &evalue{c: constant.MakeBool(b)}
 	}
 	return &evalue{o: makeNum("bool", e.boolType(), num{k: nBool, b: b})}
+}
+
+// toString is string(x) for a string, an integer (a rune), a []byte or a
+// []rune; the result is a string godbg makes, not in the tracee's memory.
+func (e *evaluator) toString(v *evalue, t godwarf.Type) (*evalue, error) {
+	tn := typeString(t)
+	if v.o != nil && numKind(v.o.typ) == nString {
+		if typeString(v.o.typ) == tn {
+			return v, nil
+		}
+		c := *v.o
+		c.typ = t
+		return &evalue{o: &c}, nil
+	}
+	if v.o == nil && v.c != nil && v.c.Kind() == constant.String {
+		return v, nil
+	}
+	if v.o == nil && v.c != nil || v.o != nil && (numKind(v.o.typ) == nInt || numKind(v.o.typ) == nUint) {
+		n, err := e.intOf(v, "string(x)")
+		if err != nil {
+			return nil, err
+		}
+		r := rune(n)
+		if int64(r) != n {
+			r = 0xfffd // out of range: "\uFFFD", as Go converts it
+		}
+		return &evalue{c: constant.MakeString(string(r))}, nil
+	}
+	if v.o != nil {
+		if st, ok := resolve(v.o.typ).(*godwarf.SliceType); ok {
+			ptr, err1 := e.i.word(e.mem, v.o, 0)
+			n, err2 := e.i.word(e.mem, v.o, 8)
+			if err := firstErr(err1, err2); err != nil {
+				return nil, err
+			}
+			es := uint64(st.ElemType.Size())
+			k := numKind(st.ElemType)
+			if (es == 1 || es == 4) && (k == nInt || k == nUint) {
+				if n*es > maxEvalString {
+					return nil, fmt.Errorf("%s: %d elements is over the %d bytes converted", v.o.name, n, maxEvalString)
+				}
+				b := make([]byte, n*es)
+				if n > 0 {
+					if err := e.mem.ReadMemory(ptr, b); err != nil {
+						return nil, fmt.Errorf("read %s at %#x: %w", v.o.name, ptr, err)
+					}
+				}
+				if es == 1 {
+					return &evalue{c: constant.MakeString(string(b))}, nil
+				}
+				rs := make([]rune, n)
+				for j := range rs {
+					rs[j] = rune(binary.LittleEndian.Uint32(b[4*j:]))
+				}
+				return &evalue{c: constant.MakeString(string(rs))}, nil
+			}
+		}
+		return nil, fmt.Errorf("cannot convert %s (%s) to %s", v.o.name, typeString(v.o.typ), tn)
+	}
+	return nil, fmt.Errorf("cannot convert to %s", tn)
 }

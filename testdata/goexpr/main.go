@@ -115,10 +115,18 @@ func main() {
 	pe := ptrembed{base: &base{val: 23, name: "pee"}, n: 24}
 	mi1 := myint(6)
 	up := uintptr(unsafe.Pointer(&i1))
+	bs := []byte("hey")
+	rs := []rune("añb")
+	as1 := astruct{1, 2}
+	as2 := astruct{1, 3}
+	ia := [2]int{1, 2}
+	ms := map[astruct]string{{1, 2}: "onetwo"}
+	var ik any = "k"
+	mif := map[any]int{"k": 1, 2: 2}
 	globalCh <- 61
 	stop(i1, i2, i8, u8, u16, u64, i64, f1, f32, b1, str1, str2, s1, a1, m1, mi, mf, mb, mr, mu, // STOP
 		emptymap, nilmap, p1, nilp, ps, s2, sp, iface1, shape, err1, ch1, closedch, fn1, nilfn,
-		d, pe, mi1, up)
+		d, pe, mi1, up, bs, rs, as1, as2, ia, ms, ik, mif)
 	afunc2()
 	fmt.Fprintln(os.Stderr, s2[0].Sum(), shape.Area(), dirio.Touch(), ren.Touch(), globalInt, globalU64, globalStr, globalS, globalM,
 		globalP, globalIf, len(globalCh), globalFn != nil, globalBase, dirio.ConstC, constTwo, constBig, constNeg, constTyped, constU)
