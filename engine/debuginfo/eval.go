@@ -480,7 +480,68 @@ func (e *evaluator) method(o *object, name string) (*evalue, bool) {
 			return v, true
 		}
 	}
+	return e.promotedMethod(o, name, 0)
+}
+
+// promotedMethod finds a method of an embedded field (Go spec "Struct
+// types": promoted methods), the shallowest first.
+func (e *evaluator) promotedMethod(o *object, name string, depth int) (*evalue, bool) {
+	if depth > 4 {
+		return nil, false
+	}
+	if _, ok := resolve(o.typ).(*godwarf.PtrType); ok {
+		d, err := e.i.deref(e.mem, o)
+		if err != nil {
+			return nil, false
+		}
+		o = d
+	}
+	st, ok := resolve(o.typ).(*godwarf.StructType)
+	if !ok {
+		return nil, false
+	}
+	var inner []*object
+	for _, f := range st.Field {
+		if !f.Embedded {
+			continue
+		}
+		fo := o.sub(o.name+"."+f.Name, f.Type, f.ByteOffset)
+		if _, isIface := ifaceType(f.Type); isIface {
+			if d, err := e.dynamic(fo, mustIface(f.Type)); err == nil {
+				fo = d
+			}
+		}
+		t := fo.typ
+		ptr := false
+		if pt, ok := resolve(t).(*godwarf.PtrType); ok && pt.Type != nil {
+			t, ptr = pt.Type, true
+		}
+		tn := typeString(t)
+		slash, dot := strings.LastIndex(tn, "/"), strings.LastIndex(tn, ".")
+		if dot > slash && !strings.ContainsAny(tn, "[]*(){} ") {
+			cands := []string{tn + "." + name}
+			if ptr || fo.inMem {
+				cands = append(cands, tn[:dot]+".(*"+tn[dot+1:]+")."+name)
+			}
+			for _, c := range cands {
+				if v, ok := e.funcValue(c, true); ok {
+					return v, true
+				}
+			}
+		}
+		inner = append(inner, fo)
+	}
+	for _, fo := range inner {
+		if v, ok := e.promotedMethod(fo, name, depth+1); ok {
+			return v, true
+		}
+	}
 	return nil, false
+}
+
+func mustIface(t godwarf.Type) *godwarf.InterfaceType {
+	it, _ := ifaceType(t)
+	return it
 }
 
 // embeddedPtrField finds name in a struct embedded by pointer (type T

@@ -220,6 +220,13 @@ var goExprLocals = []exprRow{
 	row("mif[ik]", "1", "int"),
 	rowErr("ms[as2]", "no key"),
 	rowErr("s1 == s1", "can only be compared to nil"),
+	// array and slice types the program never spelled
+	row("(*[3]int)(unsafe.Pointer(&a1))[2]", "30", "int"),
+	rowLen("*(*[2]int)(unsafe.Pointer(&a1[3]))", "[40 50]", "[2]int", 2),
+	rowLen("(*[4]uint8)(unsafe.Pointer(&i1))[:2]", "[3 0]", "[]uint8", 2),
+	// promoted methods
+	row("d.Describe", "func main.(*base).Describe", "func() string"),
+	row("pe.Describe", "func main.(*base).Describe", "func() string"),
 	// conversions to string
 	rowLen("string(bs)", `"hey"`, "string", 3),
 	rowLen("string(rs)", `"añb"`, "string", 4),

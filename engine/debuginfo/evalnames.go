@@ -258,6 +258,26 @@ func (e *evaluator) typeOf(x ast.Expr) (godwarf.Type, error) {
 	if t, ok := e.typeNamed(name); ok {
 		return t, nil
 	}
+	// A slice or array type the program never spelled, of a type it has.
+	if at, ok := x.(*ast.ArrayType); ok {
+		elem, err := e.typeOf(at.Elt)
+		if err != nil {
+			return nil, err
+		}
+		if at.Len == nil {
+			return e.sliceOf(elem), nil
+		}
+		lv, err := e.eval(at.Len)
+		if err != nil {
+			return nil, err
+		}
+		n, err := e.intOf(lv, exprSrc(at.Len))
+		if err != nil || n < 0 || n > 1<<40/max(elem.Size(), 1) {
+			return nil, fmt.Errorf("bad array length in %s", name)
+		}
+		return &godwarf.ArrayType{CommonType: godwarf.CommonType{ByteSize: n * elem.Size(),
+			Name: fmt.Sprintf("[%d]%s", n, typeString(elem))}, Type: elem, Count: n}, nil
+	}
 	return nil, fmt.Errorf("no type %s", name)
 }
 

@@ -40,6 +40,8 @@ type derived struct {
 	extra int
 }
 
+func (b *base) Describe() string { return b.name }
+
 type ptrembed struct {
 	*base
 	n int
@@ -128,6 +130,6 @@ func main() {
 		emptymap, nilmap, p1, nilp, ps, s2, sp, iface1, shape, err1, ch1, closedch, fn1, nilfn,
 		d, pe, mi1, up, bs, rs, as1, as2, ia, ms, ik, mif)
 	afunc2()
-	fmt.Fprintln(os.Stderr, s2[0].Sum(), shape.Area(), dirio.Touch(), ren.Touch(), globalInt, globalU64, globalStr, globalS, globalM,
+	fmt.Fprintln(os.Stderr, d.Describe(), s2[0].Sum(), shape.Area(), dirio.Touch(), ren.Touch(), globalInt, globalU64, globalStr, globalS, globalM,
 		globalP, globalIf, len(globalCh), globalFn != nil, globalBase, dirio.ConstC, constTwo, constBig, constNeg, constTyped, constU)
 }
