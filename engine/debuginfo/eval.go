@@ -72,7 +72,14 @@ type evalue struct {
 	isNil  bool
 }
 
-func (e *evaluator) isGo() bool { return e.s == nil || e.s.fn.isGo() || e.i.isGo }
+// isGo: Go's rules in a Go function (a C function of a cgo program gets
+// C's), and outside any function in a Go program.
+func (e *evaluator) isGo() bool {
+	if e.s != nil {
+		return e.s.fn.isGo()
+	}
+	return e.i.isGo
+}
 
 // maxExprLen bounds an expression's length, and so the evaluator's
 // recursion.
