@@ -227,7 +227,7 @@ func dotted(x ast.Expr) ([]string, bool) {
 }
 
 func (e *evaluator) hasVar(name string) bool {
-	return e.s != nil && e.i.lookupVar(e.s, name) != nil
+	return e.s != nil && (e.i.lookupVar(e.s, name) != nil || e.i.lookupVar(e.s, "&"+name) != nil)
 }
 
 // evalName resolves a.b.c: a variable in scope (innermost first) then
@@ -240,6 +240,16 @@ func (e *evaluator) evalName(parts []string) (*evalue, error) {
 	if e.s != nil {
 		if n := e.i.lookupVar(e.s, parts[0]); n != nil {
 			v = &evalue{o: e.i.varObject(e.mem, e.s, n)}
+		} else if n := e.i.lookupVar(e.s, "&"+parts[0]); n != nil {
+			// A Go variable moved to the heap (captured by an escaping
+			// closure, or its address escaped): its DWARF name is &x, a
+			// pointer to it (cmd/compile/internal/dwarfgen), read as x.
+			d, err := e.i.deref(e.mem, e.i.varObject(e.mem, e.s, n))
+			if err != nil {
+				return nil, err
+			}
+			d.name = parts[0]
+			v = &evalue{o: d}
 		}
 	}
 	for k := len(parts); v == nil && k >= 1; k-- {

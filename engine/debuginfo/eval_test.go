@@ -224,6 +224,10 @@ var goExprLocals = []exprRow{
 	row("(*[3]int)(unsafe.Pointer(&a1))[2]", "30", "int"),
 	rowLen("*(*[2]int)(unsafe.Pointer(&a1[3]))", "[40 50]", "[2]int", 2),
 	rowLen("(*[4]uint8)(unsafe.Pointer(&i1))[:2]", "[3 0]", "[]uint8", 2),
+	// a variable moved to the heap (DWARF's &esc)
+	row("esc", "77", "int"),
+	row("esc * 2", "154", "int"),
+	row("globalClosure", "func main.main.func1", "func() int"),
 	// promoted methods
 	row("d.Describe", "func main.(*base).Describe", "func() string"),
 	row("pe.Describe", "func main.(*base).Describe", "func() string"),

@@ -64,6 +64,7 @@ var (
 	globalCh          = make(chan int, 4)
 	globalFn          = afunc
 	globalBase        = derived{base: base{val: 51, name: "gb"}, extra: 52}
+	globalClosure     func() int
 )
 
 //go:noinline
@@ -125,10 +126,12 @@ func main() {
 	ms := map[astruct]string{{1, 2}: "onetwo"}
 	var ik any = "k"
 	mif := map[any]int{"k": 1, 2: 2}
+	esc := 77
+	globalClosure = func() int { esc++; return esc }
 	globalCh <- 61
 	stop(i1, i2, i8, u8, u16, u64, i64, f1, f32, b1, str1, str2, s1, a1, m1, mi, mf, mb, mr, mu, // STOP
 		emptymap, nilmap, p1, nilp, ps, s2, sp, iface1, shape, err1, ch1, closedch, fn1, nilfn,
-		d, pe, mi1, up, bs, rs, as1, as2, ia, ms, ik, mif)
+		d, pe, mi1, up, bs, rs, as1, as2, ia, ms, ik, mif, esc)
 	afunc2()
 	fmt.Fprintln(os.Stderr, d.Describe(), s2[0].Sum(), shape.Area(), dirio.Touch(), ren.Touch(), globalInt, globalU64, globalStr, globalS, globalM,
 		globalP, globalIf, len(globalCh), globalFn != nil, globalBase, dirio.ConstC, constTwo, constBig, constNeg, constTyped, constU)
