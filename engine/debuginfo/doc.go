@@ -53,8 +53,10 @@
 // (integer division, shifts, overflow checks on conversion), instead of a
 // hand-written parser: the syntax Delve's print takes is Go's, and these
 // two packages are its reference. What is written here is the walk over
-// go/ast (eval.go), the typed operators with wrapping at the type's width
-// (evalops.go), and the name lookups (evalnames.go: functions, DWARF
+// go/ast (eval.go; selection in evalselect.go, indexing, slicing and
+// builtins in evalindex.go), the typed operators with wrapping at the
+// type's width (evalops.go, evalbinary.go, evalequal.go for ==), and the
+// name lookups (evalnames.go: functions, DWARF
 // constants, types, and package names from DW_AT_go_package_name and the
 // current file's imports, parsed with parser.ImportsOnly). go/types is not
 // used: it type-checks source, and here the types are the binary's DWARF.
