@@ -446,10 +446,26 @@ func (e *evaluator) boolOf(v *evalue, src string) (bool, error) {
 		return false, fmt.Errorf("%s is not a bool", src)
 	}
 	n, err := e.numOf(v.o)
+	if err == nil && n.k != nBool && !e.isGo() {
+		return truthy(n), nil // C: any scalar, true when not zero
+	}
 	if err != nil || n.k != nBool {
 		return false, fmt.Errorf("%s (%s) is not a bool", src, typeString(v.o.typ))
 	}
 	return n.b, nil
+}
+
+// truthy is C's test of a scalar (C11 6.5.3.3, 6.5.13): not equal to 0.
+func truthy(n num) bool {
+	switch n.k {
+	case nInt:
+		return n.i != 0
+	case nUint, nPtr:
+		return n.u != 0
+	case nFloat:
+		return n.f != 0
+	}
+	return n.b
 }
 
 // boolResult is a logical result: untyped when its operands were

@@ -329,6 +329,9 @@ func (e *evaluator) unary(op token.Token, v *evalue) (*evalue, error) {
 			n.b = !n.b
 			return &evalue{o: makeNum(name, o.typ, n)}, nil
 		}
+		if !e.isGo() {
+			return &evalue{o: makeNum(name, e.boolType(), num{k: nBool, b: !truthy(n)})}, nil
+		}
 	}
 	return bad()
 }
