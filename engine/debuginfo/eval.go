@@ -299,12 +299,18 @@ func (e *evaluator) constant(name string) (*evalue, bool) {
 	if t == nil {
 		return nil, false
 	}
+	if t.Tag == dwarf.TagEnumerator { // a C enumerator: an int constant
+		if n, ok := t.Val(dwarf.AttrConstValue).(int64); ok {
+			return &evalue{c: constant.MakeInt64(n)}, true
+		}
+		return nil, false
+	}
 	typ, err := treeType(t, e.i.dw, e.i.typeCache)
 	if err != nil {
 		return nil, false
 	}
 	var c constant.Value
-	switch cv := t.Val(0x1c).(type) { // DW_AT_const_value
+	switch cv := t.Val(dwarf.AttrConstValue).(type) {
 	case int64:
 		c = constant.MakeInt64(cv)
 		if _, unsigned := resolve(typ).(*godwarf.UintType); unsigned {

@@ -73,12 +73,19 @@ func (i *Info) names() *nameIndex {
 					x.funcs[name] = e.Offset
 				}
 			}
-		case dwarf.TagConstant:
+		case dwarf.TagConstant, dwarf.TagEnumerator:
 			if name != "" {
-				x.consts[name] = e.Offset
+				if _, dup := x.consts[name]; !dup {
+					x.consts[name] = e.Offset
+				}
 			}
+		case dwarf.TagEnumerationType:
+			if name != "" {
+				x.types[name] = e.Offset
+			}
+			continue // its enumerators are constants too
 		case dwarf.TagBaseType, dwarf.TagTypedef, dwarf.TagStructType, dwarf.TagPointerType,
-			dwarf.TagArrayType, dwarf.TagUnionType, dwarf.TagEnumerationType, dwarf.TagSubroutineType,
+			dwarf.TagArrayType, dwarf.TagUnionType, dwarf.TagSubroutineType,
 			dwarf.TagClassType:
 			if name != "" {
 				if _, dup := x.types[name]; !dup {
