@@ -380,3 +380,41 @@ func TestCExprTable(t *testing.T) {
 	right := checkRows(t, tr, cExprRows)
 	t.Logf("cvars -O0: %d rows, %d right", len(cExprRows), right)
 }
+
+// TestGoOptimizedOut: in the optimized build most of main's locals have
+// no storage at the STOP line (an empty DWARF location); they read as
+// "optimized out at pc ...", in locals() and in expressions.
+func TestGoOptimizedOut(t *testing.T) {
+	tr := launch(t, fixture.Go(t, "goexpr"))
+	tr.runTo(tr.lineAddr(fixture.TestData("goexpr/main.go"), "// STOP"))
+	r := tr.regs()
+	locals, err := tr.info.Locals(tr, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := 0
+	for _, l := range locals {
+		if l.Kind != Unreadable {
+			continue
+		}
+		if !strings.HasPrefix(l.Err, "optimized out at pc ") {
+			t.Errorf("local %s: unreadable with %q", l.Name, l.Err)
+			continue
+		}
+		out++
+		if strings.ContainsAny(l.Name, "~.") {
+			continue // the compiler's own temporaries (~r0.ptr)
+		}
+		v, err := tr.info.Eval(tr, r, l.Name)
+		if err != nil || v.Kind != Unreadable || v.Err != l.Err {
+			t.Errorf("Eval(%s) = %+v, %v; want unreadable: %s", l.Name, v, err, l.Err)
+		}
+		if _, err := tr.info.Eval(tr, r, "&"+l.Name); err == nil || !strings.Contains(err.Error(), "optimized out") {
+			t.Errorf("Eval(&%s): %v, want optimized out", l.Name, err)
+		}
+	}
+	if out == 0 {
+		t.Errorf("no local optimized out at the STOP line of the optimized build: %d locals", len(locals))
+	}
+	t.Logf("%d of %d locals optimized out", out, len(locals))
+}

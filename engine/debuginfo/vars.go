@@ -153,6 +153,13 @@ func (i *Info) varObject(mem Memory, s *scope, n *godwarf.Tree) *object {
 		o.err = err
 		return o
 	}
+	if len(instr) == 0 {
+		// An empty location description: the variable has no storage
+		// here (DWARF 5, 2.6.1.1.1), what gcc and Go emit once its value
+		// is dead.
+		o.err = fmt.Errorf("optimized out at pc %#x", s.pc+i.bias)
+		return o
+	}
 	addr, pieces, err := execStack(*s.regs, instr, 8, readMemFunc(mem))
 	if err != nil {
 		o.err = fmt.Errorf("location: %w", err)
