@@ -220,6 +220,10 @@ var goExprLocals = []exprRow{
 	row("mif[ik]", "1", "int"),
 	rowErr("ms[as2]", "no key"),
 	rowErr("s1 == s1", "can only be compared to nil"),
+	rowErr("m1 == m1", "can only be compared to nil"),
+	rowErr("fn1 == fn1", "can only be compared to nil"),
+	row("ch1 == ch1", "true", "bool"),
+	row("ch1 != closedch", "true", "bool"),
 	// array and slice types the program never spelled
 	row("(*[3]int)(unsafe.Pointer(&a1))[2]", "30", "int"),
 	rowLen("*(*[2]int)(unsafe.Pointer(&a1[3]))", "[40 50]", "[2]int", 2),

@@ -110,6 +110,9 @@ func (e *evaluator) binary(x *ast.BinaryExpr) (*evalue, error) {
 		return nil, err
 	}
 	if isCompare(op) {
+		if err := comparable(l.o.typ, 0); err != nil {
+			return nil, err // maps and funcs compare only with nil
+		}
 		res, err := compareNums(op, a, b)
 		if err != nil {
 			return nil, fmt.Errorf("invalid operation: %s on %s", op, typeString(lt))
