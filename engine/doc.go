@@ -35,3 +35,15 @@ package engine
 // No library does this here: debug/elf gives the program headers, and the
 // rest (maps -> objects, the bias as the loader computes l_addr, gdb-like
 // location strings) is a few dozen lines of godbg's own rules.
+
+// Pure packages beside the engine (no system call, nothing of engine
+// imported, table tests): engine/internal/hwdebug holds the DR7/DR6
+// encodings and the DR0-DR3 allocator that watch.go writes through
+// PTRACE_POKEUSER; engine/syscalls holds the catch set, a thread's
+// entry/exit state, the seccomp filter program and the generated name and
+// prototype tables that syscall.go and seccomp.go drive through
+// PTRACE_SYSCALL, PTRACE_GET_SYSCALL_INFO and injected calls. The engine
+// re-exports their public names (WatchMode, SyscallCatch, SyscallSig...).
+// One-frame unwinding is debuginfo.CallerOf (frame.go), the goroutine and
+// stack a thread runs on is debuginfo's goroutineStack (Thread.GoroutineID,
+// stackOf), the SSE registers have one reader (fpregs.go).

@@ -10,6 +10,7 @@ import (
 
 	"github.com/godbg/godbg/engine/debuginfo"
 	"github.com/godbg/godbg/engine/symtab"
+	"github.com/godbg/godbg/engine/syscalls"
 	"golang.org/x/sys/unix"
 )
 
@@ -113,7 +114,7 @@ type Thread struct {
 	// watchFired holds the watchpoints (DR6's B0-B3) that fired during an
 	// engine single-step of this thread and are not yet reported.
 	watchFired uint64
-	sys        threadSyscall // where it is in a system call (syscall.go)
+	sys        syscalls.Thread // where it is in a system call (syscall.go)
 
 	// vforkOf is, on a vfork child traced until its exec (fork_linux.go),
 	// the thread that called vfork; vforkChild is, on that thread, the
