@@ -153,13 +153,6 @@ func (i *Info) varObject(mem Memory, s *scope, n *godwarf.Tree) *object {
 		o.err = err
 		return o
 	}
-	if len(instr) == 0 {
-		// An empty location description: the variable has no storage
-		// here (DWARF 5, 2.6.1.1.1), what gcc and Go emit once its value
-		// is dead.
-		o.err = fmt.Errorf("optimized out at pc %#x", s.pc+i.bias)
-		return o
-	}
 	addr, pieces, err := execStack(*s.regs, instr, 8, readMemFunc(mem))
 	if err != nil {
 		o.err = fmt.Errorf("location: %w", err)
@@ -186,6 +179,12 @@ func (i *Info) locationExpr(s *scope, n *godwarf.Tree) ([]byte, error) {
 	}
 	switch v := f.Val.(type) {
 	case []byte:
+		if len(v) == 0 {
+			// An empty location description: the variable exists in
+			// the source but not in the program (DWARF 5, 2.6.1.1.1;
+			// Go gives one to a constant-folded local).
+			return nil, errors.New("optimized out")
+		}
 		return v, nil
 	case int64:
 		cu := s.fn.cu
@@ -216,6 +215,9 @@ func (i *Info) locationExpr(s *scope, n *godwarf.Tree) ([]byte, error) {
 		}
 		if entry == nil {
 			return nil, fmt.Errorf("not available at pc %#x", s.pc+i.bias)
+		}
+		if len(entry) == 0 {
+			return nil, errors.New("optimized out")
 		}
 		return entry, nil
 	}
