@@ -129,7 +129,8 @@ func (m *Module) valuesTable(vs []debuginfo.Value) *glua.LTable {
 // key. A capped array, slice or map says so with `_len` (the full length)
 // and `_more` (how many entries were left out). A Go interface is
 // {type=dynamic type, value=...} (with `error` = the message for an error
-// whose text is known); nil pointers, interfaces and maps are nil; what
+// whose text is known); a Go func value is its function's name
+// ("main.(*T).M"); nil pointers, interfaces, maps and funcs are nil; what
 // could not be read is the string "<unreadable: why>".
 func (m *Module) valueToLua(v debuginfo.Value) glua.LValue {
 	L := m.L
@@ -196,6 +197,11 @@ func (m *Module) valueToLua(v debuginfo.Value) glua.LValue {
 		return t
 	case debuginfo.Nil:
 		return glua.LNil
+	case debuginfo.Func:
+		if v.Str == "" {
+			return AddrNumber(v.Addr) // code no symbol names
+		}
+		return glua.LString(v.Str) // Delve's main.afunc, main.(*T).M
 	}
 	return glua.LString("<unreadable: " + v.Err + ">")
 }

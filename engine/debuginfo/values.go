@@ -29,9 +29,10 @@ const (
 	Map       // Fields are key, value, key, value...; Len the entry count
 	Interface // Type is the dynamic type; Fields[0] the dynamic value; Str an error's message
 	Nil       // a nil pointer, interface, map, chan or func
+	Func      // a Go func value: Str the function's name, Addr its entry
 )
 
-var kindNames = [...]string{"unreadable", "int", "uint", "float", "bool", "string", "pointer", "struct", "array", "map", "interface", "nil"}
+var kindNames = [...]string{"unreadable", "int", "uint", "float", "bool", "string", "pointer", "struct", "array", "map", "interface", "nil", "func"}
 
 func (k Kind) String() string {
 	if int(k) < len(kindNames) {
@@ -221,7 +222,9 @@ func (i *Info) decode(mem Memory, o *object, depth int) Value {
 		}
 	case *godwarf.PtrType:
 		return i.decodePointer(mem, o, tt, v, depth)
-	case *godwarf.FuncType, *godwarf.ChanType:
+	case *godwarf.FuncType:
+		return i.decodeFunc(mem, o, v)
+	case *godwarf.ChanType:
 		p, err := o.bytesOf(mem, 8)
 		if err != nil {
 			return unreadable(o.name, typeName, err)
