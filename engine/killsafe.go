@@ -243,7 +243,8 @@ func (p *Process) rewindTramp(t *Thread, r *Regs, ref trampRef) error {
 	}
 	var b [trampSave]byte
 	if pushed > 0 {
-		if err := p.ReadMemory(Addr(r.Rsp), b[:8*pushed]); err != nil {
+		// process_vm_readv: one call, cheaper than a read of /proc/PID/mem.
+		if err := p.readCode(Addr(r.Rsp), b[:8*pushed]); err != nil {
 			return fmt.Errorf("rewind thread %d from its trampoline: %w", t.tid, err)
 		}
 	}
