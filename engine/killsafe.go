@@ -262,3 +262,11 @@ func (p *Process) rewindTramp(t *Thread, r *Regs, ref trampRef) error {
 	t.regsDirty = true
 	return nil
 }
+
+// inTrampPrefix tells whether pc is in a breakpoint trampoline's prefix:
+// its system calls are godbg's, not the program's, and no sys() hook sees
+// them.
+func (p *Process) inTrampPrefix(pc Addr) bool {
+	_, off, ok := p.trampAt(pc)
+	return ok && off < trampCopy
+}

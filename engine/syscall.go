@@ -244,6 +244,9 @@ func (p *Process) syscallEntryEvent(t *Thread, info *syscallInfo, seccomp bool) 
 	}
 	*ts = threadSyscall{inCall: true, nr: nr, args: info.Args, compat: compat}
 	cs := p.catchesForCall(nr, compat)
+	if p.inTrampPrefix(Addr(info.IP)) {
+		cs = nil // a breakpoint trampoline's gettid or tkill (killsafe.go)
+	}
 	if len(cs) == 0 {
 		if seccomp {
 			// No hook wants it (deleted): it runs, with no exit stop.
@@ -317,7 +320,7 @@ func (p *Process) syscallExitEvent(t *Thread, pc Addr, ret int64, arch uint32) (
 	}
 	compat := arch == auditArchI386
 	cs := p.catchesForCall(nr, compat)
-	if len(cs) == 0 {
+	if len(cs) == 0 || p.inTrampPrefix(pc) {
 		return nil, nil
 	}
 	sc := &Syscall{Nr: nr, Name: syscallName(nr, compat), Exit: true, Ret: ret, Compat: compat, Catches: cs}
