@@ -153,6 +153,12 @@ func (p *Process) stopAll(except *Thread) error {
 			t.stopWanted, t.newborn = false, false
 		} else {
 			p.deferred = append(p.deferred, ws)
+			if p.attached {
+				// Any ptrace stop takes a pending PTRACE_INTERRUPT with it
+				// (kernel/signal.c, ptrace_stop: "any trap clears pending
+				// STOP trap"), where a SIGSTOP would stay pending.
+				t.stopWanted = false
+			}
 		}
 		if wasRunning {
 			waiting--
