@@ -118,7 +118,7 @@ func (p *Process) unmapScratch() error {
 		return nil
 	}
 	for _, t := range p.Threads() {
-		if t.running || t.sys.inCall || t.sys.atEntry || t.vforkOf != nil || p.vforkHeld(t) {
+		if t.running || t.sys.InCall || t.sys.AtEntry || t.vforkOf != nil || p.vforkHeld(t) {
 			continue
 		}
 		ret, err := p.injectSyscall(t, unix.SYS_MUNMAP, uint64(p.scratch.base), scratchSize)

@@ -36,6 +36,18 @@ package engine
 // rest (maps -> objects, the bias as the loader computes l_addr, gdb-like
 // location strings) is a few dozen lines of godbg's own rules.
 
+// Pure packages beside the engine (no system call, nothing of engine
+// imported, table tests): engine/internal/hwdebug holds the DR7/DR6
+// encodings and the DR0-DR3 allocator that watch.go writes through
+// PTRACE_POKEUSER; engine/syscalls holds the catch set, a thread's
+// entry/exit state, the seccomp filter program and the generated name and
+// prototype tables that syscall.go and seccomp.go drive through
+// PTRACE_SYSCALL, PTRACE_GET_SYSCALL_INFO and injected calls. The engine
+// re-exports their public names (WatchMode, SyscallCatch, SyscallSig...).
+// One-frame unwinding is debuginfo.CallerOf (frame.go), the goroutine and
+// stack a thread runs on is debuginfo's goroutineStack (Thread.GoroutineID,
+// stackOf), the SSE registers have one reader (fpregs.go).
+
 // Jump sites and probes (jumpsite.go, probe.go; issue 13). A probe replaces
 // the instructions covering 5 bytes with a jmp rel32 into a trampoline in a
 // jump area mapped within +-2 GiB (code: anonymous, r-x; data: a memfd mapped

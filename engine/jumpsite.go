@@ -31,7 +31,7 @@ import (
 
 const (
 	jumpAreaCode = 256 << 10 // trampolines (read, execute)
-	jumpAreaData = 256 << 10 // their counters (read, write)
+	jumpAreaData = 2 << 20   // counters, the record ring (read, write; shared)
 	jumpAreaSize = jumpAreaCode + jumpAreaData
 	// jumpMaxFunc bounds the function code decoded for branches into a site.
 	jumpMaxFunc = 4 << 20
@@ -406,7 +406,7 @@ func (p *Process) mapJumpArea(t *Thread, at Addr) (*jumpArea, error) {
 // the current one when it can, else another.
 func (p *Process) injector() *Thread {
 	ok := func(t *Thread) bool {
-		return t != nil && !t.running && !t.sys.inCall && !t.sys.atEntry && t.vforkOf == nil && !p.vforkHeld(t)
+		return t != nil && !t.running && !t.sys.InCall && !t.sys.AtEntry && t.vforkOf == nil && !p.vforkHeld(t)
 	}
 	if ok(p.current) {
 		return p.current
@@ -502,7 +502,7 @@ func (p *Process) stepOutOf(lo, hi Addr) error {
 			if pc := Addr(r.Rip); pc < lo || pc >= hi {
 				break
 			}
-			if t.sys.inCall || t.sys.atEntry || i == 16 {
+			if t.sys.InCall || t.sys.AtEntry || i == 16 {
 				return &JumpRefused{Addr: lo - 1, Reason: fmt.Sprintf("thread %d cannot leave the replaced bytes", t.tid)}
 			}
 			if err := t.flushRegs(); err != nil {

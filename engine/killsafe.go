@@ -30,6 +30,7 @@ import (
 	"fmt"
 
 	"github.com/godbg/godbg/engine/internal/oolstep"
+	"golang.org/x/arch/x86/x86asm"
 	"golang.org/x/sys/unix"
 )
 
@@ -117,7 +118,7 @@ func (p *Process) breakJump(s *site) *jumpSite {
 		return nil
 	}
 	pl, err := p.planJump(s.addr)
-	if err != nil {
+	if err != nil || p.hasIndirectJump(s.addr) {
 		return nil
 	}
 	js, err := p.installJump(pl, func(a *oolstep.Asm) error {
@@ -269,4 +270,33 @@ func (p *Process) rewindTramp(t *Thread, r *Regs, ref trampRef) error {
 func (p *Process) inTrampPrefix(pc Addr) bool {
 	_, off, ok := p.trampAt(pc)
 	return ok && off < trampCopy
+}
+
+// hasIndirectJump tells whether the function holding addr has a jmp through
+// a register or memory: a jump table (a C switch, a Go switch) whose
+// targets planJump cannot see might land inside the replaced bytes, and a
+// breakpoint must never break the program; it stays an INT3 there.
+func (p *Process) hasIndirectJump(addr Addr) bool {
+	fn, ok := p.FuncAt(addr)
+	if !ok || fn.Sym.Size == 0 || fn.Sym.Size > jumpMaxFunc {
+		return true
+	}
+	code := make([]byte, fn.Sym.Size)
+	if err := p.ReadOriginal(fn.Addr, code); err != nil {
+		return true
+	}
+	for off := 0; off < len(code); {
+		in, err := x86asm.Decode(code[off:], 64)
+		if err != nil {
+			off++
+			continue
+		}
+		if in.Op == x86asm.JMP {
+			if _, rel := in.Args[0].(x86asm.Rel); !rel {
+				return true
+			}
+		}
+		off += in.Len
+	}
+	return false
 }

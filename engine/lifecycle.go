@@ -77,10 +77,11 @@ func (p *Process) Detach() error {
 	if p.exited {
 		return ErrExited
 	}
-	if p.sys.filters > 0 {
+	if p.sys.filtered.Installed() > 0 {
 		return ErrSeccompDetach
 	}
 	p.stopTicker() // no wake-up after drainStops
+	p.stopProbeWatch()
 	if err := p.stopAll(nil); err != nil {
 		return err
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/godbg/godbg/engine/debuginfo"
 	"github.com/godbg/godbg/engine/symtab"
+	"github.com/godbg/godbg/engine/syscalls"
 	"golang.org/x/sys/unix"
 )
 
@@ -46,8 +47,9 @@ type Process struct {
 
 	mem     *os.File // /proc/PID/mem, reopened after exec
 	scratch scratchArea
-	jumps   jumpState // jump sites and their trampolines (jumpsite.go)
-	live    livePage  // the liveness word (alive.go)
+	jumps   jumpState  // jump sites and their trampolines (jumpsite.go)
+	probes  probeState // stopless probes (probe.go)
+	live    livePage   // the liveness word (alive.go)
 
 	// jumpSites: breakpoint sites become jump sites where they can
 	// (killsafe.go); tramps maps their trampolines' stop pcs to the site.
@@ -122,7 +124,7 @@ type Thread struct {
 	// watchFired holds the watchpoints (DR6's B0-B3) that fired during an
 	// engine single-step of this thread and are not yet reported.
 	watchFired uint64
-	sys        threadSyscall // where it is in a system call (syscall.go)
+	sys        syscalls.Thread // where it is in a system call (syscall.go)
 
 	// vforkOf is, on a vfork child traced until its exec (fork_linux.go),
 	// the thread that called vfork; vforkChild is, on that thread, the

@@ -85,9 +85,29 @@ func (t *Thread) frameRegs() (frameRegs, error) {
 // GoroutineID reads the id of the goroutine running on t (Go programs);
 // ok is false elsewhere or when t runs no goroutine.
 func (t *Thread) GoroutineID() (id int64, ok bool) {
+	id, _, ok = t.goroutineStack()
+	return id, ok
+}
+
+// goroutineStack is the goroutine t runs and the top of its stack
+// (g.stack.hi); ok is false where GoroutineID's is. A g0 (a system stack)
+// has id 0.
+func (t *Thread) goroutineStack() (id int64, hi uint64, ok bool) {
 	p := t.p
+	if !p.goidReader() {
+		return 0, 0, false
+	}
+	fr, err := t.frameRegs()
+	if err != nil {
+		return 0, 0, false
+	}
+	return p.goids.GoroutineStack(memory{p}, fr)
+}
+
+// goidReader makes p.goids once; false when there is none (not Go).
+func (p *Process) goidReader() bool {
 	if !p.bin.IsGo() {
-		return 0, false
+		return false
 	}
 	if p.goids == nil && p.goidsErr == nil {
 		d, err := p.bin.DWARF()
@@ -100,14 +120,7 @@ func (t *Thread) GoroutineID() (id int64, ok bool) {
 		}
 		p.goidsErr = err
 	}
-	if p.goids == nil {
-		return 0, false
-	}
-	fr, err := t.frameRegs()
-	if err != nil {
-		return 0, false
-	}
-	return p.goids.GoroutineID(memory{p}, fr)
+	return p.goids != nil
 }
 
 // GoroutineIDsError says why a Go program's events will carry no goroutine

@@ -64,6 +64,19 @@ func (p *Process) handleStatus(ws waitStatus) (*Event, error) {
 			return nil, err // a tick's wake-up (ticks.go)
 		}
 	}
+	if sig == unix.SIGURG && p.probeWake(t) {
+		return nil, p.resume(t) // the probe watcher's wake-up (probe.go)
+	}
+	if sig == unix.SIGURG && len(p.jumps.sites) > 0 {
+		// A probe's full ring: its thread sent itself SIGURG (probe.go).
+		r, err := t.Regs()
+		if err != nil {
+			return nil, p.vanished(t, err)
+		}
+		if js := p.jumpSiteAt(Addr(r.Rip)); js != nil && js.trap != nil && js.isTrap(Addr(r.Rip)) {
+			return js.trap(t, Addr(r.Rip))
+		}
+	}
 	if (sig == unix.SIGURG || sig == unix.SIGTRAP) && len(p.tramps) > 0 {
 		if ev, ok, err := p.trampolineStop(t, sig); ok || err != nil {
 			return ev, err
@@ -100,6 +113,7 @@ func (p *Process) exitEvent(st unix.WaitStatus) *Event {
 	}
 	p.exit = ev
 	p.stopTicker()
+	p.stopProbeWatch()
 	p.dropLiveWord()
 	p.threads = map[int]*Thread{}
 	if p.mem != nil {
@@ -304,6 +318,10 @@ func (p *Process) signalStop(t *Thread, sig syscall.Signal) (*Event, error) {
 			return nil, err
 		}
 		pc = ref.site
+	} else if sig == unix.SIGURG && p.jumpSiteAt(pc) != nil {
+		// In a probe's trampoline: delivered there too, for the same
+		// reasons (probe.go); the signal event reports the site.
+		pc = p.RealPC(pc)
 	} else if p.inOOL(pc) {
 		if err := p.leaveScratch(t, sig); err != nil {
 			return nil, err
@@ -330,6 +348,22 @@ func (p *Process) signalStop(t *Thread, sig syscall.Signal) (*Event, error) {
 		}
 	}
 	return ev, nil
+}
+
+// clearPushedTF clears the trap flag (bit 8) in the flags word on top of
+// t's stack.
+func (p *Process) clearPushedTF(t *Thread) error {
+	r, err := t.Regs()
+	if err != nil {
+		return err
+	}
+	v, err := p.readU64(Addr(r.Rsp))
+	if err != nil || v&0x100 == 0 {
+		return err
+	}
+	var b [8]byte
+	putLE64(b[:], v&^0x100)
+	return p.writeRaw(Addr(r.Rsp), b[:])
 }
 
 // leaveScratch gets a thread that stopped for a signal inside the scratch
@@ -374,8 +408,32 @@ func (p *Process) leaveScratch(t *Thread, sig syscall.Signal) error {
 		if err := t.flushRegs(); err != nil {
 			return err
 		}
+		var op [1]byte
+		pushf := p.ReadMemory(Addr(r.Rip), op[:]) == nil && op[0] == 0x9c
+		if op[0] == 0x9d {
+			// popfq is emulated: the kernel takes a stepped popf for the
+			// program setting TF itself, and the trap flag would stay
+			// set after the steps (arch/x86/kernel/step.c,
+			// enable_single_step), into the program.
+			v, err := p.readU64(Addr(r.Rsp))
+			if err != nil {
+				return err
+			}
+			r.Eflags = v &^ 0x100
+			r.Rsp += 8
+			r.Rip++
+			t.regsDirty = true
+			continue
+		}
 		if err := p.singleStep(t); err != nil {
 			return err
+		}
+		if pushf {
+			// pushfq under a single-step pushes TF set: popfq would then
+			// trap after the next instruction, into the program.
+			if err := p.clearPushedTF(t); err != nil {
+				return err
+			}
 		}
 	}
 	t.pendingSig = keep

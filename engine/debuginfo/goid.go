@@ -15,6 +15,9 @@ type GoidReader struct {
 	goid, stackLo int64
 }
 
+// GoidOffset is the offset of goid in runtime.g.
+func (g *GoidReader) GoidOffset() int64 { return g.goid }
+
 // NewGoidReader finds runtime.g's goid and stack.lo in d (a Go program's).
 func NewGoidReader(d *dwarf.Data) (g *GoidReader, err error) {
 	if d == nil {
@@ -125,4 +128,10 @@ func structMembers(r *dieReader) (map[string]member, error) {
 // pointer lies in that g's stack, as Info.GoroutineID does.
 func (g *GoidReader) GoroutineID(mem Memory, regs Registers) (int64, bool) {
 	return goroutineID(mem, regs, g.goid, g.stackLo)
+}
+
+// GoroutineStack is GoroutineID with the goroutine's stack.hi, the top of
+// the stack it runs on (a g0's goid is 0).
+func (g *GoidReader) GoroutineStack(mem Memory, regs Registers) (id int64, hi uint64, ok bool) {
+	return goroutineStack(mem, regs, g.goid, g.stackLo)
 }
