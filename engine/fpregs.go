@@ -1,38 +1,29 @@
 package engine
 
-// The SSE registers, from the FXSAVE area PTRACE_GETFPREGS reads (struct
-// user_fpregs_struct, Intel SDM vol. 1, 10.5.1): float results (rets.go)
-// and force_return's float (forcereturn.go). One reader and one writer of
-// the area.
+// The SSE registers, from the FXSAVE area (struct user_fpregs_struct, Intel
+// SDM vol. 1, 10.5.1) the backend reads and writes (ptrace.GetFPRegs,
+// SetFPRegs: the one PTRACE_GETFPREGS reader): float results (rets.go) and
+// force_return's float (forcereturn.go).
 
 import (
-	"encoding/binary"
 	"fmt"
-	"unsafe"
 
-	"golang.org/x/sys/unix"
+	"github.com/godbg/godbg/engine/internal/ptrace"
 )
 
-// fpregsXMM0 is the offset of xmm0 in the FXSAVE area; xmm1-xmm15 follow,
-// 16 bytes each.
-const fpregsXMM0 = 160
-
-// fpregsArea is struct user_fpregs_struct.
-type fpregsArea [512]byte
-
-// fpregs reads t's FXSAVE area (PTRACE_GETFPREGS, ptrace(2)).
-func (t *Thread) fpregs() (*fpregsArea, error) {
-	var area fpregsArea
-	if _, _, e := unix.Syscall6(unix.SYS_PTRACE, unix.PTRACE_GETFPREGS, uintptr(t.tid), 0, uintptr(unsafe.Pointer(&area[0])), 0, 0); e != 0 {
-		return nil, fmt.Errorf("read fp registers of thread %d: %w", t.tid, e)
+// fpregs reads t's FXSAVE area.
+func (t *Thread) fpregs() (*ptrace.FPRegs, error) {
+	var area ptrace.FPRegs
+	if err := ptrace.GetFPRegs(t.tid, &area); err != nil {
+		return nil, fmt.Errorf("read fp registers of thread %d: %w", t.tid, err)
 	}
 	return &area, nil
 }
 
-// setFpregs writes t's FXSAVE area (PTRACE_SETFPREGS).
-func (t *Thread) setFpregs(area *fpregsArea) error {
-	if _, _, e := unix.Syscall6(unix.SYS_PTRACE, unix.PTRACE_SETFPREGS, uintptr(t.tid), 0, uintptr(unsafe.Pointer(&area[0])), 0, 0); e != 0 {
-		return fmt.Errorf("write fp registers of thread %d: %w", t.tid, e)
+// setFpregs writes t's FXSAVE area.
+func (t *Thread) setFpregs(area *ptrace.FPRegs) error {
+	if err := ptrace.SetFPRegs(t.tid, area); err != nil {
+		return fmt.Errorf("write fp registers of thread %d: %w", t.tid, err)
 	}
 	return nil
 }
@@ -45,7 +36,7 @@ func (t *Thread) xmmRegs() ([16]uint64, error) {
 		return out, err
 	}
 	for k := range out {
-		out[k] = binary.LittleEndian.Uint64(area[fpregsXMM0+16*k:])
+		out[k] = area.XMM(k)
 	}
 	return out, nil
 }
@@ -57,7 +48,7 @@ func (t *Thread) XMM0() (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
-	return binary.LittleEndian.Uint64(area[fpregsXMM0:]), nil
+	return area.XMM(0), nil
 }
 
 // setXMM0 writes the low 64 bits of xmm0 and zeroes its high ones.
@@ -66,7 +57,6 @@ func (t *Thread) setXMM0(bits uint64) error {
 	if err != nil {
 		return err
 	}
-	binary.LittleEndian.PutUint64(area[fpregsXMM0:], bits)
-	binary.LittleEndian.PutUint64(area[fpregsXMM0+8:], 0)
+	area.SetXMM(0, bits)
 	return t.setFpregs(area)
 }

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/godbg/godbg/engine/internal/ptrace"
 	"golang.org/x/sys/unix"
 )
 
@@ -77,10 +78,11 @@ func (p *Process) Detach() error {
 	if p.exited {
 		return ErrExited
 	}
-	if p.sys.filtered.Installed() > 0 {
-		return ErrSeccompDetach
+	for _, c := range p.features() {
+		if err := c.prepareDetach(); err != nil {
+			return err
+		}
 	}
-	p.stopTicker() // no wake-up after drainStops
 	p.stopProbeWatch()
 	if err := p.stopAll(nil); err != nil {
 		return err
@@ -127,8 +129,10 @@ func (p *Process) Detach() error {
 	if jerr := p.unmapJumpAreas(); err == nil {
 		err = jerr
 	}
-	if werr := p.clearDebugRegs(); err == nil {
-		err = werr
+	for _, c := range p.features() {
+		if ferr := c.teardown(); err == nil {
+			err = ferr
+		}
 	}
 	if uerr := p.unmapLiveWord(); err == nil {
 		err = uerr
@@ -140,9 +144,9 @@ func (p *Process) Detach() error {
 	for _, t := range p.threads {
 		t.flushRegs()
 		sig := t.pendingSig
-		if e := unix.PtraceDetach(t.tid); e != nil && sig == 0 {
-			_ = e // ESRCH: the thread exited meanwhile.
-		} else if sig != 0 {
+		// The one failure is ESRCH: the thread exited meanwhile.
+		_ = ptrace.Detach(t.tid, 0)
+		if sig != 0 {
 			tgkill(t.tgid(), t.tid, sig)
 		}
 	}

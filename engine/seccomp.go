@@ -35,6 +35,7 @@ import (
 	"sort"
 	"syscall"
 
+	"github.com/godbg/godbg/engine/internal/ptrace"
 	"golang.org/x/sys/unix"
 
 	"github.com/godbg/godbg/engine/syscalls"
@@ -305,32 +306,4 @@ func (p *Process) ReleaseChildren() []int {
 }
 
 // detachPassive stops a passive task and detaches it; false when it is gone.
-func detachPassive(pid, tid int) bool {
-	if err := tgkill(pid, tid, unix.SIGSTOP); err != nil {
-		return false
-	}
-	var resend []syscall.Signal
-	for {
-		ws, err := wait4(tid, false)
-		if err != nil || ws.status.Exited() || ws.status.Signaled() {
-			return false
-		}
-		if !ws.status.Stopped() {
-			continue
-		}
-		sig := ws.status.StopSignal()
-		if sig == unix.SIGSTOP && ws.status.TrapCause() <= 0 {
-			unix.PtraceDetach(tid)
-			for _, s := range resend {
-				tgkill(pid, tid, s)
-			}
-			return true
-		}
-		if ws.status.TrapCause() <= 0 && sig != unix.SIGTRAP|0x80 {
-			resend = append(resend, sig)
-		}
-		if err := ptraceCont(tid, 0); err != nil {
-			return false
-		}
-	}
-}
+func detachPassive(pid, tid int) bool { return ptrace.StopAndDetach(pid, tid) }

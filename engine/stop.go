@@ -41,14 +41,12 @@ func (p *Process) handleStatus(ws waitStatus) (*Event, error) {
 	}
 	t.running = false
 	t.regsValid = false
-	if ws.watch != 0 {
-		return p.watchHit(t, ws.watch)
+	for _, c := range p.features() {
+		if ev, ok, err := c.classify(t, ws); ok {
+			return ev, err
+		}
 	}
 	sig := st.StopSignal()
-	if sig == unix.SIGTRAP|0x80 {
-		// PTRACE_O_TRACESYSGOOD marks syscall stops (ptrace(2)).
-		return p.syscallStop(t)
-	}
 	if sig == unix.SIGTRAP && st.TrapCause() > 0 {
 		return p.handlePtraceEvent(t, st.TrapCause())
 	}
@@ -170,8 +168,6 @@ func (p *Process) handlePtraceEvent(t *Thread, cause int) (*Event, error) {
 		}
 		// t stays stopped here until the child execs or exits (resume).
 		return nil, p.vforkChildBorn(t, int(msg))
-	case unix.PTRACE_EVENT_SECCOMP:
-		return p.seccompStop(t)
 	case unix.PTRACE_EVENT_EXEC:
 		if t.vforkOf != nil {
 			return nil, p.vforkChildExeced(t)

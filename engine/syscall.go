@@ -23,7 +23,6 @@ package engine
 
 import (
 	"fmt"
-	"syscall"
 
 	"github.com/godbg/godbg/engine/syscalls"
 )
@@ -281,23 +280,4 @@ func (p *Process) syscallExitEvent(t *Thread, pc Addr, ret int64, arch uint32) (
 		}
 	}
 	return ev, nil
-}
-
-// resumeRequest resumes a thread: PTRACE_CONT, or PTRACE_SYSCALL while
-// syscall stops are wanted. Every resume comes here, so this is where a
-// thread gets the current debug registers (a thread born after a watch
-// was set has none: clone(2) does not copy them).
-func (p *Process) resumeRequest(tid int, sig syscall.Signal) error {
-	if t := p.threads[tid]; t != nil && t.drGen != p.watch.gen {
-		if err := p.writeDebugRegs(t); err != nil {
-			return err
-		}
-	}
-	if p.sys.on || p.softSyscallStops() {
-		return ptraceSyscall(tid, sig)
-	}
-	if t := p.threads[tid]; t != nil && t.sys.WantExit {
-		return ptraceSyscall(tid, sig)
-	}
-	return ptraceCont(tid, sig)
 }
