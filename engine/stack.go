@@ -243,3 +243,52 @@ func (p *Process) Goroutines() ([]debuginfo.Goroutine, error) {
 	}
 	return d.GoroutinesWithThreads(memory{p}, regs)
 }
+
+// frameDebug returns the debug information and registers of frame f (one of
+// Backtrace's or GoroutineBacktrace's): a library's own DWARF when the
+// frame is in a library that has it, else the program's.
+func (p *Process) frameDebug(f debuginfo.Frame) (*debuginfo.Info, debuginfo.Registers, error) {
+	regs := f.Registers()
+	if regs == nil {
+		return nil, nil, fmt.Errorf("frame at %#x was not unwound", f.PC)
+	}
+	if o := p.objectForUnwind(Addr(f.PC)); o != nil && o.file.bin.HasDWARF() {
+		if d := p.objectDebugInfo(o); d != nil {
+			return d, regs, nil
+		}
+		return nil, nil, fmt.Errorf("debug info of %s: %w", o.Name(), o.dbgE)
+	}
+	if !p.bin.HasDWARF() {
+		return nil, nil, fmt.Errorf("no debug info (DWARF) in %s: build with -g (C) or without -ldflags=-w (Go)", p.bin.Path())
+	}
+	d, err := p.DebugInfo()
+	return d, regs, err
+}
+
+// FrameArgs reads the arguments of frame f (any frame of a thread's or a
+// goroutine's backtrace).
+func (p *Process) FrameArgs(f debuginfo.Frame) ([]debuginfo.Value, error) {
+	d, regs, err := p.frameDebug(f)
+	if err != nil {
+		return nil, err
+	}
+	return d.Args(memory{p}, regs)
+}
+
+// FrameLocals reads the local variables in scope in frame f.
+func (p *Process) FrameLocals(f debuginfo.Frame) ([]debuginfo.Value, error) {
+	d, regs, err := p.frameDebug(f)
+	if err != nil {
+		return nil, err
+	}
+	return d.Locals(memory{p}, regs)
+}
+
+// FrameEval evaluates an expression in frame f's scope.
+func (p *Process) FrameEval(f debuginfo.Frame, expr string) (debuginfo.Value, error) {
+	d, regs, err := p.frameDebug(f)
+	if err != nil {
+		return debuginfo.Value{}, err
+	}
+	return d.Eval(memory{p}, regs, expr)
+}
