@@ -79,3 +79,16 @@ package engine
 // safely (branches into the bytes, too short, not relocatable, no room) is
 // refused with a reason, and the probe falls back to a trap. Signals inside
 // a trampoline are delivered after the thread leaves it (leaveScratch).
+
+// godbg killed while attached (killsafe.go, alive.go; issue 11). The
+// kernel detaches the tracees of a dead tracer and resumes them: an INT3
+// left in their code then kills them with SIGTRAP, and a thread held in a
+// SIGTRAP or SIGSTOP stop gets that signal. So, in an attached program, a
+// breakpoint site is a jump site whose trampoline first tests a liveness
+// word, set dead by the kernel itself when godbg's tracer thread exits (a
+// robust futex list entry: exit_robust_list runs before exit_notify
+// detaches the tracees), and otherwise stops the thread with a SIGURG it
+// sends itself, which godbg rewinds into an ordinary site hit; threads
+// are held with PTRACE_INTERRUPT, not SIGSTOP. No watchdog process: the
+// kernel's own exit path is the one thing that cannot be killed first. No
+// library does either (Delve and gdb leave INT3s; uprobes need root).

@@ -30,6 +30,7 @@ import (
 	"fmt"
 
 	"github.com/godbg/godbg/engine/internal/oolstep"
+	"golang.org/x/arch/x86/x86asm"
 	"golang.org/x/sys/unix"
 )
 
@@ -117,7 +118,7 @@ func (p *Process) breakJump(s *site) *jumpSite {
 		return nil
 	}
 	pl, err := p.planJump(s.addr)
-	if err != nil {
+	if err != nil || p.hasIndirectJump(s.addr) {
 		return nil
 	}
 	js, err := p.installJump(pl, func(a *oolstep.Asm) error {
@@ -243,7 +244,8 @@ func (p *Process) rewindTramp(t *Thread, r *Regs, ref trampRef) error {
 	}
 	var b [trampSave]byte
 	if pushed > 0 {
-		if err := p.ReadMemory(Addr(r.Rsp), b[:8*pushed]); err != nil {
+		// process_vm_readv: one call, cheaper than a read of /proc/PID/mem.
+		if err := p.readCode(Addr(r.Rsp), b[:8*pushed]); err != nil {
 			return fmt.Errorf("rewind thread %d from its trampoline: %w", t.tid, err)
 		}
 	}
@@ -260,4 +262,41 @@ func (p *Process) rewindTramp(t *Thread, r *Regs, ref trampRef) error {
 	}
 	t.regsDirty = true
 	return nil
+}
+
+// inTrampPrefix tells whether pc is in a breakpoint trampoline's prefix:
+// its system calls are godbg's, not the program's, and no sys() hook sees
+// them.
+func (p *Process) inTrampPrefix(pc Addr) bool {
+	_, off, ok := p.trampAt(pc)
+	return ok && off < trampCopy
+}
+
+// hasIndirectJump tells whether the function holding addr has a jmp through
+// a register or memory: a jump table (a C switch, a Go switch) whose
+// targets planJump cannot see might land inside the replaced bytes, and a
+// breakpoint must never break the program; it stays an INT3 there.
+func (p *Process) hasIndirectJump(addr Addr) bool {
+	fn, ok := p.FuncAt(addr)
+	if !ok || fn.Sym.Size == 0 || fn.Sym.Size > jumpMaxFunc {
+		return true
+	}
+	code := make([]byte, fn.Sym.Size)
+	if err := p.ReadOriginal(fn.Addr, code); err != nil {
+		return true
+	}
+	for off := 0; off < len(code); {
+		in, err := x86asm.Decode(code[off:], 64)
+		if err != nil {
+			off++
+			continue
+		}
+		if in.Op == x86asm.JMP {
+			if _, rel := in.Args[0].(x86asm.Rel); !rel {
+				return true
+			}
+		}
+		off += in.Len
+	}
+	return false
 }

@@ -3,9 +3,9 @@ package engine
 import (
 	"testing"
 
-	"golang.org/x/arch/x86/x86asm"
-
 	"github.com/godbg/godbg/internal/fixture"
+	"golang.org/x/arch/x86/x86asm"
+	"golang.org/x/sys/unix"
 )
 
 // jumpHits launches prog with breakpoint sites made jump sites (as for an
@@ -159,5 +159,61 @@ func TestBreakJumpRemoveAndDowngrade(t *testing.T) {
 	})
 	if err != nil || ev.Kind != EventExit || ev.ExitCode != 0 || hits != 0 {
 		t.Fatalf("Continue: %+v %v hits %d", ev, err, hits)
+	}
+}
+
+// A fork child gets the original bytes of a jump site back, all of them
+// (its copy of the code holds the jmp; the liveness page it shares with
+// the parent says alive, so the trampoline would stop it for a godbg that
+// does not trace it).
+func TestBreakJumpForkChild(t *testing.T) {
+	p, out := launch(t, fixture.C(t, "forker.c", "-O0", "-g"), false)
+	p.jumpSites = true
+	bp, err := p.SetBreakpoint(mustSym(t, p, "step"), "step")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.jumpCount != 1 {
+		t.Fatal("the site took no jump")
+	}
+	ev, err := p.Continue(func(*Event) (bool, error) { return false, nil })
+	if err != nil || ev.Kind != EventExit || ev.ExitCode != 0 {
+		t.Fatalf("got %v %v", ev, err)
+	}
+	if bp.Hits != 1000 {
+		t.Errorf("hits %d, want 1000 (the parent's calls only)", bp.Hits)
+	}
+	if got, want := out(), "parent=1000 child=ok\n"; got != want {
+		t.Errorf("output %q, want %q", got, want)
+	}
+}
+
+// A sys() hook sees the program's own gettid calls (100) and no tkill: the
+// trampoline's calls at each of the 3000 hits are godbg's.
+func TestBreakJumpSyscallsHidden(t *testing.T) {
+	p, out := launch(t, fixture.C(t, "urgsig.c", "-O0", "-g"), false, "1000")
+	p.jumpSites = true
+	bp, err := p.SetBreakpoint(mustSym(t, p, "work"), "work")
+	if err != nil || p.jumpCount != 1 {
+		t.Fatalf("SetBreakpoint: %v, jumps %d", err, p.jumpCount)
+	}
+	if _, err := p.CatchSyscall(false, []int{unix.SYS_GETTID, unix.SYS_TKILL}); err != nil {
+		t.Fatal(err)
+	}
+	entries := map[int]int{}
+	ev, err := p.Continue(func(ev *Event) (bool, error) {
+		if ev.Kind == EventSyscall && !ev.Syscall.Exit {
+			entries[ev.Syscall.Nr]++
+		}
+		return false, nil
+	})
+	if err != nil || ev.Kind != EventExit || ev.ExitCode != 0 {
+		t.Fatalf("Continue: %v %v", ev, err)
+	}
+	if bp.Hits != 3000 || entries[unix.SYS_GETTID] != 100 || entries[unix.SYS_TKILL] != 0 {
+		t.Errorf("hits %d, gettid %d, tkill %d; want 3000, 100, 0", bp.Hits, entries[unix.SYS_GETTID], entries[unix.SYS_TKILL])
+	}
+	if want := "calls=3000 urg=100 sum=2997000\n"; out() != want {
+		t.Errorf("output %q, want %q", out(), want)
 	}
 }

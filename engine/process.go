@@ -114,7 +114,7 @@ type Thread struct {
 	regsDirty  bool
 	running    bool
 	newborn    bool // its first (SIGSTOP) stop is still to come
-	stopWanted bool // we sent it SIGSTOP and have not seen the stop yet
+	stopWanted bool // we asked it to stop (requestStop) and have not seen the stop yet
 	pendingSig syscall.Signal
 	// atSite is the address of the trap this thread has reported and not
 	// yet executed: resuming it there steps over the trap instead of hitting

@@ -17,11 +17,15 @@ import (
 // program took it: "" when it runs on untraced with its checks ok for 5
 // more ticks, else what went wrong.
 func killRound(t *testing.T, prog, fn string, rnd *rand.Rand) string {
+	return killRoundScript(t, prog, fmt.Sprintf(`local n = 0
+brk(%q, function() n = n + 1; if n == 200 then print("ready") end end)`, fn), rnd)
+}
+
+// killRoundScript is killRound with godbg running script.
+func killRoundScript(t *testing.T, prog, script string, rnd *rand.Rand) string {
 	t.Helper()
 	tg := start(t, prog)
 	tg.waitFor(t, `^tick \d+ ok$`)
-	script := fmt.Sprintf(`local n = 0
-brk(%q, function() n = n + 1; if n == 200 then print("ready") end end)`, fn)
 	g := start(t, godbgBin, "attach", "-e", script, strconv.Itoa(tg.cmd.Process.Pid))
 	g.waitFor(t, "^ready$")
 	time.Sleep(time.Duration(rnd.Intn(20000)) * time.Microsecond)
@@ -36,8 +40,18 @@ brk(%q, function() n = n + 1; if n == 200 then print("ready") end end)`, fn)
 		<-tg.lines
 	}
 	deadline := time.After(time.Minute)
+	stoppedFor := 0 // consecutive looks at an untraced program in state T
 	for ok := 0; ok < 5; {
 		select {
+		case <-time.After(100 * time.Millisecond):
+			st, _ := os.ReadFile(fmt.Sprintf("/proc/%d/status", tg.cmd.Process.Pid))
+			if state := firstLineWith(string(st), "State:"); strings.Contains(state, "T (stopped)") {
+				if stoppedFor++; stoppedFor == 50 {
+					return "stopped: " + state
+				}
+			} else {
+				stoppedFor = 0
+			}
 		case line, open := <-tg.lines:
 			if !open {
 				tg.cmd.Wait()
@@ -92,5 +106,29 @@ func TestSIGKILLWhileAttached(t *testing.T) {
 	}
 	if harmed != 0 {
 		t.Errorf("%d of 30 programs harmed by godbg's SIGKILL", harmed)
+	}
+}
+
+// The same, godbg killed while the program is stopped at a breakpoint
+// (cont() returned at the hit, every thread held, the script busy): the
+// program runs on.
+func TestSIGKILLWhileStopped(t *testing.T) {
+	c := target(t, fixture.C(t, "cbusy.c", "-O0", "-g"))
+	gop := target(t, fixture.GoDebug(t, "gobusy"))
+	rnd := rand.New(rand.NewSource(2))
+	harmed := 0
+	for round := 0; round < 6; round++ {
+		prog, fn := c, "work"
+		if round%2 == 1 {
+			prog, fn = gop, "main.Work"
+		}
+		script := fmt.Sprintf(`brk(%q, function() print("ready"); return true end); cont(); while true do end`, fn)
+		if why := killRoundScript(t, prog, script, rnd); why != "" {
+			harmed++
+			t.Logf("round %d (%s): %s", round, fn, why)
+		}
+	}
+	if harmed != 0 {
+		t.Errorf("%d of 6 programs harmed by godbg's SIGKILL", harmed)
 	}
 }
