@@ -116,7 +116,7 @@ func (p *Process) unmapScratch() error {
 	if p.scratch.base == 0 {
 		return nil
 	}
-	for _, t := range p.Threads() {
+	for _, t := range p.ownThreads() {
 		if t.running || t.sys.inCall || t.sys.atEntry || t.vforkOf != nil || p.vforkHeld(t) {
 			continue
 		}

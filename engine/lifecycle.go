@@ -11,7 +11,7 @@ import (
 // Kill ends the process with SIGKILL and reaps every thread; it returns the
 // exit event (signal SIGKILL).
 func (p *Process) Kill() (*Event, error) {
-	if p.exited {
+	if p.Exited() {
 		return p.exit, nil
 	}
 	p.killNow()
@@ -25,6 +25,7 @@ func (p *Process) Kill() (*Event, error) {
 // no zombie is left.
 func (p *Process) killNow() {
 	p.killPassive()
+	left := p.killChildren() // followed children (follow.go): reaped below
 	var vforks []int
 	for _, t := range p.threads {
 		if t.vforkOf != nil {
@@ -33,14 +34,16 @@ func (p *Process) killNow() {
 			vforks = append(vforks, t.tid)
 		}
 	}
-	unix.Kill(p.pid, unix.SIGKILL)
+	if !p.exited {
+		unix.Kill(p.pid, unix.SIGKILL)
+	}
 	for _, ws := range p.deferred {
 		if ws.tid == p.pid && (ws.status.Exited() || ws.status.Signaled()) {
 			p.exitEvent(ws.status)
 		}
 	}
 	p.deferred = nil
-	for !p.exited {
+	for !p.exited || len(left) > 0 {
 		ws, err := wait4(-1, false)
 		if err != nil {
 			// ECHILD: nothing left to reap.
@@ -50,8 +53,11 @@ func (p *Process) killNow() {
 			}
 			break
 		}
-		if ws.tid == p.pid && (ws.status.Exited() || ws.status.Signaled()) {
-			p.exitEvent(ws.status)
+		if ws.status.Exited() || ws.status.Signaled() {
+			if ws.tid == p.pid && !p.exited {
+				p.exitEvent(ws.status)
+			}
+			delete(left, ws.tid)
 		}
 	}
 	for _, tid := range vforks {
@@ -73,11 +79,24 @@ func (p *Process) killNow() {
 // scratch area finish their copied instruction, unmaps the area, and
 // releases every thread running, with the signal it stopped with.
 func (p *Process) Detach() error {
-	if p.exited {
+	if p.Exited() {
 		return ErrExited
 	}
 	if p.sys.filters > 0 {
 		return ErrSeccompDetach
+	}
+	if p.fam != nil {
+		// The followed children first, each as a process of its own.
+		for _, q := range append([]*Process(nil), p.fam.procs...) {
+			if err := q.Detach(); err != nil {
+				return fmt.Errorf("detach child %d: %w", q.pid, err)
+			}
+			p.fam.procs = p.fam.procs[1:]
+		}
+		p.fam.focus = nil
+		if p.exited {
+			return nil
+		}
 	}
 	p.stopTicker() // no wake-up after drainStops
 	if err := p.stopAll(nil); err != nil {
@@ -162,7 +181,7 @@ var now = time.Now
 func (p *Process) drainStops() {
 	for round := 0; round < 4; round++ {
 		drained := false
-		for _, t := range p.Threads() {
+		for _, t := range p.ownThreads() {
 			if p.vforkHeld(t) {
 				// Resumed, it would wait for its vfork child, stopped.
 				continue

@@ -55,7 +55,7 @@ func (p *Process) resumeRaw(t *Thread) error {
 // resumeAll continues every stopped thread that has no deferred stop.
 func (p *Process) resumeAll() error {
 	held := heldTids(p.deferred)
-	for _, t := range p.Threads() {
+	for _, t := range p.ownThreads() {
 		if !t.running && !held[t.tid] {
 			if err := p.resume(t); err != nil {
 				return err
@@ -122,6 +122,11 @@ func (p *Process) stopAll(except *Thread) error {
 			return err
 		}
 		p.stops++
+		if o := p.otherOwner(ws.tid); o != nil {
+			// Another followed process's stop: handled by Continue.
+			o.deferred = append(o.deferred, ws)
+			continue
+		}
 		t := p.threads[ws.tid]
 		st := ws.status
 		if st.Exited() || st.Signaled() {

@@ -117,6 +117,11 @@ func (p *Process) handlePtraceEvent(t *Thread, cause int) (*Event, error) {
 			return nil, p.vanished(t, err)
 		}
 		tid := int(msg)
+		if p.threads[tid] == nil && tgidOf(tid) != p.pid {
+			// clone without CLONE_THREAD: a child process, as from fork
+			// (its first stop not seen yet, or seen: p.forks).
+			return p.childBorn(t, tid)
+		}
 		if p.threads[tid] == nil {
 			nt := p.addThread(tid)
 			nt.newborn = true
@@ -136,21 +141,27 @@ func (p *Process) handlePtraceEvent(t *Thread, cause int) (*Event, error) {
 		if err != nil {
 			return nil, p.vanished(t, err)
 		}
-		if err := p.forkChildBorn(int(msg)); err != nil {
-			return nil, err
-		}
-		return nil, p.resume(t)
+		return p.childBorn(t, int(msg))
 	case unix.PTRACE_EVENT_VFORK:
 		msg, err := ptraceEventMsg(t.tid)
 		if err != nil {
 			return nil, p.vanished(t, err)
 		}
 		// t stays stopped here until the child execs or exits (resume).
-		return nil, p.vforkChildBorn(t, int(msg))
+		if err := p.vforkChildBorn(t, int(msg)); err != nil {
+			return nil, err
+		}
+		if p.fam != nil {
+			return &Event{Kind: EventFork, Thread: t, Tid: int(msg), Pid: int(msg), Parent: p.pid}, nil
+		}
+		return nil, nil
 	case unix.PTRACE_EVENT_SECCOMP:
 		return p.seccompStop(t)
 	case unix.PTRACE_EVENT_EXEC:
 		if t.vforkOf != nil {
+			if p.fam != nil {
+				return p.adoptVforkChild(t)
+			}
 			return nil, p.vforkChildExeced(t)
 		}
 		for tid := range p.threads {
