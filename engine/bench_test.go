@@ -70,18 +70,24 @@ func countTo(tb testing.TB, p *Process, bp *Breakpoint) int {
 // ns/hit (ns/op), allocs/hit (the whole Go process, from MemStats) and
 // stops/hit. Placement matters more than anything here: compare
 // `taskset -c 0 go test -bench Hit` (tracer and tracee on one CPU) with the
-// default.
+// default. C-follow is C with FollowForks (one process: what following
+// costs the loop).
 func BenchmarkHit(b *testing.B) {
 	for _, tc := range []struct {
 		name, prog, fn string
 		noDisplaced    bool
+		follow         bool
 	}{
-		{"C", fixture.C(b, "hotloop.c", "-O2", "-g"), "hot", false},
-		{"Go", fixture.Go(b, "hotloop"), "main.hot", false},
-		{"C-nodisplaced", fixture.C(b, "hotloop.c", "-O2", "-g"), "hot", true},
+		{"C", fixture.C(b, "hotloop.c", "-O2", "-g"), "hot", false, false},
+		{"C-follow", fixture.C(b, "hotloop.c", "-O2", "-g"), "hot", false, true},
+		{"Go", fixture.Go(b, "hotloop"), "main.hot", false, false},
+		{"C-nodisplaced", fixture.C(b, "hotloop.c", "-O2", "-g"), "hot", true, false},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
 			p, bp := hitRun(b, tc.prog, tc.fn, tc.noDisplaced, b.N)
+			if tc.follow {
+				p.FollowForks()
+			}
 			var before, after runtime.MemStats
 			runtime.ReadMemStats(&before)
 			stops := p.Stops()
