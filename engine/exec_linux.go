@@ -50,11 +50,11 @@ func (p *Process) execed(t *Thread) (ExecInfo, error) {
 		}
 	}
 	if !same {
-		info.Dropped = len(p.bps)
 		for _, bp := range p.bps {
 			if bp.owner != nil && bp.owner != p {
 				continue // a followed child's copy: the breakpoint lives on in its owner
 			}
+			info.Dropped++
 			bp.sites = nil
 			bp.Enabled = false
 		}

@@ -16,7 +16,17 @@ func (p *Process) handleStatus(ws waitStatus) (*Event, error) {
 	t := p.threads[ws.tid]
 	if st.Exited() || st.Signaled() {
 		if t != nil && t.vforkOf != nil {
-			return nil, p.vforkChildGone(t)
+			if err := p.vforkChildGone(t); err != nil || p.fam == nil {
+				return nil, err
+			}
+			// A followed vfork child that ended before any exec.
+			ev := &Event{Kind: EventProcessExit, Pid: t.tid, Parent: p.pid}
+			if st.Signaled() {
+				ev.ExitSignal = st.Signal()
+			} else {
+				ev.ExitCode = st.ExitStatus()
+			}
+			return ev, nil
 		}
 		if t != nil {
 			delete(p.threads, ws.tid)

@@ -226,3 +226,28 @@ end)`, goprog), sh, "-c", goprog+"; echo done")
 	check(t, res, 0, "exec child=true reloaded=true\nmain.main child=true same=true goid=1 sym=main.main\nsum=45\ndone\n", "")
 	noProcessLeft(t, goprog)
 }
+
+// vfork children (and posix_spawn's clone(CLONE_VM|CLONE_VFORK)) are
+// followed too: 10 vfork children hit mark() with their own pid, the 5
+// that exec and the 2 spawned ones report their exec and execve's return,
+// and each of the 12 reports its exit.
+func TestFollowForksVforkChildren(t *testing.T) {
+	prog := target(t, fixture.C(t, "vforker.c", "-O0", "-g"))
+	res := godbg(t, "run", "-f", "-e", `
+local first = threads()[1]
+local c = {}
+local function inc(k) c[k] = (c[k] or 0) + 1 end
+brk("mark", function(ev) inc(ev.pid == first and "mark-parent" or "mark-child") end)
+on("fork", function(ev) inc("fork") assert(ev.parent == first) end)
+on("exec", function(ev) inc("exec") end)
+sys("execve", function(ev) if ev.phase == "exit" and ev.ret == 0 then inc("execve-ok") end end)
+on("exit", function(ev) if ev.pid ~= first then inc("exit-" .. ev.code) else inc("first-exit") end end)
+on("end", function()
+	local ks = {}
+	for k, v in pairs(c) do ks[#ks + 1] = k .. "=" .. v end
+	table.sort(ks)
+	print(table.concat(ks, " "))
+end)`, prog, "10")
+	check(t, res, 0, "vforked 10/10 ok, parent marks 10, spawned 2/2 ok\nexec=7 execve-ok=7 exit-0=12 first-exit=1 fork=12 mark-child=10 mark-parent=10\n", "")
+	noProcessLeft(t, prog)
+}
