@@ -486,3 +486,13 @@ func (p *Process) unpoolAny(ev *Event) {
 	}
 	p.unpool(ev)
 }
+
+// stepsHere refuses the stepping calls (StepInstruction, Next, Finish)
+// while the current thread is a followed child's: they run one process's
+// threads, and a child's stop is handled by the family's loop alone.
+func (p *Process) stepsHere() error {
+	if q := p.Focus(); q != p {
+		return fmt.Errorf("stepping a followed child (process %d) is not supported yet: use breakpoints and cont()", q.pid)
+	}
+	return nil
+}

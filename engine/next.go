@@ -32,6 +32,9 @@ func (p *Process) Next(hook Hook) (*Event, error) {
 	if err := p.canResume(); err != nil {
 		return nil, err
 	}
+	if err := p.stepsHere(); err != nil {
+		return nil, err
+	}
 	t := p.current
 	if t == nil {
 		return nil, fmt.Errorf("next: no current thread")

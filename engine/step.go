@@ -33,6 +33,9 @@ func (p *Process) StepInstruction(hook Hook) (*Event, error) {
 	if err := p.canResume(); err != nil {
 		return nil, err
 	}
+	if err := p.stepsHere(); err != nil {
+		return nil, err
+	}
 	t := p.current
 	if t == nil {
 		return nil, fmt.Errorf("no current thread")
