@@ -496,3 +496,19 @@ func (p *Process) stepsHere() error {
 	}
 	return nil
 }
+
+// foreignStop takes a wait status of q's collected by another process's
+// stopAll: the thread is stopped (or gone) from now on, as q's own stopAll
+// would have recorded it, and the stop waits in q.deferred for Continue
+// (q's stop request answered is simply taken).
+func (q *Process) foreignStop(ws waitStatus) {
+	if t := q.threads[ws.tid]; t != nil {
+		t.running, t.regsValid = false, false
+		st := ws.status
+		if st.Stopped() && st.StopSignal() == unix.SIGSTOP && (t.stopWanted || t.newborn) && st.TrapCause() <= 0 {
+			t.stopWanted, t.newborn = false, false
+			return
+		}
+	}
+	q.deferred = append(q.deferred, ws)
+}

@@ -85,7 +85,7 @@ func (p *Process) Detach() error {
 	if p.sys.filters > 0 {
 		return ErrSeccompDetach
 	}
-	if p.fam != nil {
+	if p.fam != nil && p.fam.root == p {
 		// The followed children first, each as a process of its own.
 		for _, q := range append([]*Process(nil), p.fam.procs...) {
 			if err := q.Detach(); err != nil {

@@ -123,8 +123,7 @@ func (p *Process) stopAll(except *Thread) error {
 		}
 		p.stops++
 		if o := p.otherOwner(ws.tid); o != nil {
-			// Another followed process's stop: handled by Continue.
-			o.deferred = append(o.deferred, ws)
+			o.foreignStop(ws) // another followed process's (follow.go)
 			continue
 		}
 		t := p.threads[ws.tid]

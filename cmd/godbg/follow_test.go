@@ -251,3 +251,25 @@ end)`, prog, "10")
 	check(t, res, 0, "vforked 10/10 ok, parent marks 10, spawned 2/2 ok\nexec=7 execve-ok=7 exit-0=12 first-exit=1 fork=12 mark-child=10 mark-parent=10\n", "")
 	noProcessLeft(t, prog)
 }
+
+// detach() from a worker's hit lets every process go clean: the parent and
+// the workers run on without traps (no SIGTRAP death) and all four workers
+// finish their requests.
+func TestFollowForksDetachAll(t *testing.T) {
+	prog := target(t, fixture.C(t, "forkserver.c", "-O0", "-g"))
+	res := godbg(t, "run", "-f", "-e", `
+local first = threads()[1]
+brk("handle", function(ev)
+	if ev.pid ~= first then
+		printf("threads %d", #threads())
+		detach()
+	end
+end)
+on("end", function(ev) printf("end %s", ev.how) end)`, prog)
+	lines := strings.Split(strings.TrimRight(res.stdout, "\n"), "\n")
+	sort.Strings(lines)
+	if got := strings.Join(lines, "|"); res.status != 0 || res.stderr != "" || got != "end detach|threads 5|workers ok 4" {
+		t.Errorf("status %d, stdout %q, stderr %q", res.status, res.stdout, res.stderr)
+	}
+	noProcessLeft(t, prog)
+}
