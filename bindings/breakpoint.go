@@ -130,111 +130,71 @@ func (m *Module) pushBreakpoint(bp *engine.Breakpoint) *glua.LUserData {
 	if ud, ok := m.bps[bp]; ok {
 		return ud
 	}
-	ud := m.L.NewUserData()
-	ud.Value = bp
-	m.L.SetMetatable(ud, m.L.GetTypeMetatable(breakpointType))
+	ud := newHandle(m, breakpointHandle, bp)
 	m.bps[bp] = ud
 	return ud
 }
 
 func checkBreakpoint(L *glua.LState, n int) *engine.Breakpoint {
-	if ud, ok := L.Get(n).(*glua.LUserData); ok {
-		if bp, ok := ud.Value.(*engine.Breakpoint); ok {
-			return bp
-		}
-	}
-	typeError(L, n, "breakpoint")
-	return nil
+	return checkHandle[*engine.Breakpoint](L, n, "breakpoint")
 }
 
-func (m *Module) registerBreakpointType() {
-	L := m.L
-	mt := L.NewTypeMetatable(breakpointType)
-	methods := map[string]glua.LGFunction{
-		// bp:delete(): remove the breakpoint (its trap goes with its last user).
-		"delete": func(L *glua.LState) int {
-			bp := checkBreakpoint(L, 1)
-			m.checkLive(L, "bp:delete")
-			if bp.Deleted() {
-				apiError(L, "breakpoint %d is already deleted", bp.ID)
+// breakpointHandle is the breakpoints' Lua type (handle.go).
+var breakpointHandle = &handleType[*engine.Breakpoint]{
+	meta:   breakpointType,
+	what:   "breakpoint",
+	prefix: "bp",
+	fields: map[string]func(*glua.LState, *engine.Breakpoint) glua.LValue{
+		"id": func(_ *glua.LState, bp *engine.Breakpoint) glua.LValue { return glua.LNumber(bp.ID) },
+		"addr": func(_ *glua.LState, bp *engine.Breakpoint) glua.LValue {
+			if bp.Pending() {
+				return glua.LNil // no address until its library is loaded
 			}
-			if err := m.p.ClearBreakpoint(bp); err != nil {
+			return AddrNumber(uint64(bp.Addr))
+		},
+		"pending": func(_ *glua.LState, bp *engine.Breakpoint) glua.LValue { return glua.LBool(bp.Pending()) },
+		"addrs": func(L *glua.LState, bp *engine.Breakpoint) glua.LValue {
+			t := L.CreateTable(len(bp.Addrs), 0)
+			for _, a := range bp.Addrs {
+				t.Append(AddrNumber(uint64(a)))
+			}
+			return t
+		},
+		"loc":     func(_ *glua.LState, bp *engine.Breakpoint) glua.LValue { return glua.LString(bp.Loc) },
+		"hits":    func(_ *glua.LState, bp *engine.Breakpoint) glua.LValue { return glua.LNumber(bp.Hits) },
+		"enabled": func(_ *glua.LState, bp *engine.Breakpoint) glua.LValue { return glua.LBool(bp.Enabled) },
+		"once":    func(_ *glua.LState, bp *engine.Breakpoint) glua.LValue { return glua.LBool(bp.Once) },
+		"deleted": func(_ *glua.LState, bp *engine.Breakpoint) glua.LValue { return glua.LBool(bp.Deleted()) },
+	},
+	methods: map[string]func(*Module, *glua.LState) int{
+		// bp:delete(): remove the breakpoint (its trap goes with its last user).
+		"delete": func(m *Module, L *glua.LState) int {
+			if err := m.p.ClearBreakpoint(checkBreakpoint(L, 1)); err != nil {
 				apiError(L, "%v", err)
 			}
 			return 0
 		},
 		// bp:disable(): keep the breakpoint but stop it from hitting.
-		"disable": func(L *glua.LState) int {
-			bp := checkBreakpoint(L, 1)
-			m.checkLive(L, "bp:disable")
-			if err := m.p.DisableBreakpoint(bp); err != nil {
+		"disable": func(m *Module, L *glua.LState) int {
+			if err := m.p.DisableBreakpoint(checkBreakpoint(L, 1)); err != nil {
 				apiError(L, "%v", err)
 			}
 			return 0
 		},
 		// bp:enable(): make a disabled breakpoint hit again.
-		"enable": func(L *glua.LState) int {
-			bp := checkBreakpoint(L, 1)
-			m.checkLive(L, "bp:enable")
-			if err := m.p.EnableBreakpoint(bp); err != nil {
+		"enable": func(m *Module, L *glua.LState) int {
+			if err := m.p.EnableBreakpoint(checkBreakpoint(L, 1)); err != nil {
 				apiError(L, "%v", err)
 			}
 			return 0
 		},
-	}
-	fns := map[string]*glua.LFunction{}
-	for k, f := range methods {
-		fns[k] = m.api("bp:"+k, f)
-	}
-	L.SetField(mt, "__index", m.api("bp", func(L *glua.LState) int {
-		bp := checkBreakpoint(L, 1)
-		switch k := L.Get(2).String(); k {
-		case "id":
-			L.Push(glua.LNumber(bp.ID))
-		case "addr":
-			if bp.Pending() {
-				L.Push(glua.LNil) // no address until its library is loaded
-			} else {
-				L.Push(AddrNumber(uint64(bp.Addr)))
-			}
-		case "pending":
-			L.Push(glua.LBool(bp.Pending()))
-		case "addrs":
-			t := L.CreateTable(len(bp.Addrs), 0)
-			for _, a := range bp.Addrs {
-				t.Append(AddrNumber(uint64(a)))
-			}
-			L.Push(t)
-		case "loc":
-			L.Push(glua.LString(bp.Loc))
-		case "hits":
-			L.Push(glua.LNumber(bp.Hits))
-		case "enabled":
-			L.Push(glua.LBool(bp.Enabled))
-		case "once":
-			L.Push(glua.LBool(bp.Once))
-		case "deleted":
-			L.Push(glua.LBool(bp.Deleted()))
-		default:
-			f, ok := fns[k]
-			if !ok {
-				apiError(L, "a breakpoint has no field %s", L.ToStringMeta(L.Get(2)).String())
-			}
-			L.Push(f)
-		}
-		return 1
-	}))
-	L.SetField(mt, "__newindex", m.api("bp", func(L *glua.LState) int {
-		apiError(L, "a breakpoint's fields are read-only (%s)", L.ToStringMeta(L.Get(2)).String())
-		return 0
-	}))
-	L.SetField(mt, "__tostring", L.NewFunction(func(L *glua.LState) int {
-		bp := checkBreakpoint(L, 1)
+	},
+	needsProcess: true,
+	deleted:      func(bp *engine.Breakpoint) (int, bool) { return bp.ID, bp.Deleted() },
+	tostring: func(bp *engine.Breakpoint) string {
 		if bp.Pending() {
-			L.Push(glua.LString(fmt.Sprintf("breakpoint %d pending %s (%d hits)", bp.ID, bp.Loc, bp.Hits)))
-			return 1
+			return fmt.Sprintf("breakpoint %d pending %s (%d hits)", bp.ID, bp.Loc, bp.Hits)
 		}
-		L.Push(glua.LString(fmt.Sprintf("breakpoint %d at %#x %s (%d hits)", bp.ID, uint64(bp.Addr), bp.Loc, bp.Hits)))
-		return 1
-	}))
+		return fmt.Sprintf("breakpoint %d at %#x %s (%d hits)", bp.ID, uint64(bp.Addr), bp.Loc, bp.Hits)
+	},
 }

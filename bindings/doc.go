@@ -6,6 +6,14 @@
 // engine as a Go error and is raised again in cont(), so Lua never unwinds
 // through engine frames.
 //
+// Two tables say what a script sees: exports (module.go), every global
+// function by its Lua name, and one handleType value per handle type
+// (handle.go: breakpoint, watchpoint, sys hook, profile, timeline,
+// sampler), which registerHandle turns into a metatable with read-only
+// fields, methods, an error on an unknown field and one check for a
+// deleted handle. Where a location is read (symbols.go, solib.go) the
+// forms are engine/locspec's; the listing of disas() is engine/disasm's.
+//
 // Layer: lua -> bindings -> engine. Bindings make no syscalls of their own;
 // every tracee access goes through engine.Process.
 //

@@ -69,7 +69,11 @@ type Module struct {
 	epoch time.Time
 }
 
-// exports lists the global functions of the contract.
+// exports is the one registration table of the global functions of the
+// contract (docs/lua-api.md): Lua name -> method. New installs each with
+// its name (api), the REPL completes them (Exports). The handle types'
+// methods are in their handleType (handle.go); the namespaces regs, mem,
+// profile and timeline are built by registerTypes.
 var exports = map[string]func(*Module, *glua.LState) int{
 	// output.go
 	"print":  (*Module).print,
@@ -96,6 +100,28 @@ var exports = map[string]func(*Module, *glua.LState) int{
 	"bt": (*Module).bt,
 	// disas.go
 	"disas": (*Module).disas,
+	// next.go
+	"next_line": (*Module).nextLine,
+	// pretty.go
+	"pp": (*Module).pp,
+	// sample.go
+	"sample": (*Module).sample,
+	// vars.go
+	"args":       (*Module).args,
+	"locals":     (*Module).locals,
+	"var":        (*Module).varExpr,
+	"goroutines": (*Module).goroutines,
+	// sys.go
+	"sys":        (*Module).sys,
+	"sys_return": (*Module).sysReturn,
+	"sys_info":   (*Module).sysInfo,
+	// watch.go
+	"watch": (*Module).watch,
+	// returns.go
+	"force_return": (*Module).forceReturn,
+	"finish":       (*Module).finish,
+	"retval":       (*Module).retval,
+	"rets":         (*Module).rets,
 }
 
 // New makes the Module for L and p (p may be nil: then only the functions
@@ -138,14 +164,14 @@ func (m *Module) Output() *Output { return m.out }
 // registerTypes builds the metatables of the API's userdata types and
 // installs the global values that are not functions (regs, mem).
 func (m *Module) registerTypes() {
-	m.registerBreakpointType()
+	registerHandle(m, breakpointHandle)
 	m.registerBacktraceType()
 	m.registerListingType()
 	m.registerRegs()
 	m.registerMem()
 	m.registerProfile()
 	m.registerTimeline()
-	m.registerSamplerType()
+	registerHandle(m, samplerHandle)
 	m.eventMeta = m.L.NewTable()
 	m.eventMeta.RawSetString("__index", m.L.NewFunction(m.eventIndex))
 	m.eventMeta.RawSetString("__tostring", m.L.NewFunction(m.describeEvent))

@@ -4,10 +4,6 @@ import (
 	glua "github.com/yuin/gopher-lua"
 )
 
-func init() {
-	exports["next_line"] = (*Module).nextLine
-}
-
 // next_line() -> ev: run the current thread to the next source line of its
 // function, stepping over calls: {reason="step", tid=, addr=, sym=} at the
 // first statement of another line (where(ev.addr) gives file and line), or

@@ -10,10 +10,6 @@ import (
 	glua "github.com/yuin/gopher-lua"
 )
 
-func init() {
-	exports["pp"] = (*Module).pp
-}
-
 // pp(...): print the values as the interactive prompt shows them: tables
 // pretty-printed (keys sorted, nested tables indented when a line would
 // pass 80 columns), values with a __tostring (events, backtraces,

@@ -35,49 +35,36 @@ type prof struct {
 // profile type.
 func (m *Module) registerProfile() {
 	L := m.L
-	mt := L.NewTypeMetatable(profileType)
-	methods := map[string]glua.LGFunction{
-		"add":   m.profileAdd,
-		"write": m.profileWrite,
-	}
-	L.SetField(mt, "__index", L.NewFunction(func(L *glua.LState) int {
-		pr := checkProfile(L, 1)
-		key := L.CheckString(2)
-		if f, ok := methods[key]; ok {
-			L.Push(L.NewFunction(f))
-			return 1
-		}
-		switch key {
-		case "samples":
-			L.Push(glua.LNumber(len(pr.p.Sample)))
-		case "types":
-			t := L.NewTable()
-			for _, st := range pr.p.SampleType {
-				t.Append(glua.LString(st.Type + "/" + st.Unit))
-			}
-			L.Push(t)
-		default:
-			L.RaiseError("profile: no field %q", key)
-		}
-		return 1
-	}))
-	L.SetField(mt, "__tostring", L.NewFunction(func(L *glua.LState) int {
-		pr := checkProfile(L, 1)
-		L.Push(glua.LString(fmt.Sprintf("profile(%d samples)", len(pr.p.Sample))))
-		return 1
-	}))
+	registerHandle(m, profileHandle)
 	t := L.NewTable()
 	L.SetField(t, "new", L.NewFunction(m.profileNew))
 	L.SetGlobal("profile", t)
 }
 
 func checkProfile(L *glua.LState, n int) *prof {
-	ud := L.CheckUserData(n)
-	if pr, ok := ud.Value.(*prof); ok {
-		return pr
-	}
-	L.ArgError(n, "profile expected")
-	return nil
+	return checkHandle[*prof](L, n, "profile")
+}
+
+// profileHandle is the profiles' Lua type (handle.go).
+var profileHandle = &handleType[*prof]{
+	meta:   profileType,
+	what:   "profile",
+	prefix: "profile",
+	fields: map[string]func(*glua.LState, *prof) glua.LValue{
+		"samples": func(_ *glua.LState, pr *prof) glua.LValue { return glua.LNumber(len(pr.p.Sample)) },
+		"types": func(L *glua.LState, pr *prof) glua.LValue {
+			t := L.NewTable()
+			for _, st := range pr.p.SampleType {
+				t.Append(glua.LString(st.Type + "/" + st.Unit))
+			}
+			return t
+		},
+	},
+	methods: map[string]func(*Module, *glua.LState) int{
+		"add":   (*Module).profileAdd,
+		"write": (*Module).profileWrite,
+	},
+	tostring: func(pr *prof) string { return fmt.Sprintf("profile(%d samples)", len(pr.p.Sample)) },
 }
 
 // valueType parses "type/unit" ("cpu/nanoseconds"); a bare name has unit
@@ -148,10 +135,7 @@ func (m *Module) profileNew(L *glua.LState) int {
 		locs:    map[string]*profile.Location{},
 		funcs:   map[string]*profile.Function{},
 	}
-	ud := L.NewUserData()
-	ud.Value = pr
-	L.SetMetatable(ud, L.GetTypeMetatable(profileType))
-	L.Push(ud)
+	L.Push(newHandle(m, profileHandle, pr))
 	return 1
 }
 

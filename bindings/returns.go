@@ -9,13 +9,6 @@ import (
 	glua "github.com/yuin/gopher-lua"
 )
 
-func init() {
-	exports["force_return"] = (*Module).forceReturn
-	exports["finish"] = (*Module).finish
-	exports["retval"] = (*Module).retval
-	exports["rets"] = (*Module).rets
-}
-
 // callReturn runs the on_return callback of the breakpoint whose call just
 // returned; true stops, as for breakpoints.
 func (m *Module) callReturn(ev *engine.Event) (bool, error) {

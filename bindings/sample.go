@@ -7,10 +7,6 @@ import (
 	glua "github.com/yuin/gopher-lua"
 )
 
-func init() {
-	exports["sample"] = (*Module).sample
-}
-
 const (
 	samplerType = "godbg.Sampler"
 	maxHz       = 10000
@@ -46,44 +42,33 @@ func (m *Module) sample(L *glua.LState) int {
 	s := &sampler{hz: hz, fn: fn}
 	m.sampler = s
 	m.p.SetTicker(time.Duration(float64(time.Second) / hz))
-	ud := L.NewUserData()
-	ud.Value = s
-	L.SetMetatable(ud, L.GetTypeMetatable(samplerType))
-	L.Push(ud)
+	L.Push(newHandle(m, samplerHandle, s))
 	return 1
 }
 
-func (m *Module) registerSamplerType() {
-	L := m.L
-	mt := L.NewTypeMetatable(samplerType)
-	L.SetField(mt, "__index", L.NewFunction(func(L *glua.LState) int {
-		ud := L.CheckUserData(1)
-		s, ok := ud.Value.(*sampler)
-		if !ok {
-			L.ArgError(1, "sampler expected")
-		}
-		switch key := L.CheckString(2); key {
-		case "hz":
-			L.Push(glua.LNumber(s.hz))
-		case "ticks":
-			L.Push(glua.LNumber(s.ticks))
-		case "deleted":
-			L.Push(glua.LBool(s.deleted))
-		case "delete":
-			L.Push(L.NewFunction(func(L *glua.LState) int {
-				if !s.deleted {
-					s.deleted = true
-					if m.sampler == s && m.p != nil && !m.p.Exited() {
-						m.p.SetTicker(0)
-					}
+// samplerHandle is the sampler's Lua type (handle.go).
+var samplerHandle = &handleType[*sampler]{
+	meta:   samplerType,
+	what:   "sampler",
+	prefix: "sampler",
+	fields: map[string]func(*glua.LState, *sampler) glua.LValue{
+		"hz":      func(_ *glua.LState, s *sampler) glua.LValue { return glua.LNumber(s.hz) },
+		"ticks":   func(_ *glua.LState, s *sampler) glua.LValue { return glua.LNumber(s.ticks) },
+		"deleted": func(_ *glua.LState, s *sampler) glua.LValue { return glua.LBool(s.deleted) },
+	},
+	methods: map[string]func(*Module, *glua.LState) int{
+		// s:delete(): stop sampling; deleting twice does nothing.
+		"delete": func(m *Module, L *glua.LState) int {
+			s := checkHandle[*sampler](L, 1, "sampler")
+			if !s.deleted {
+				s.deleted = true
+				if m.sampler == s && m.p != nil && !m.p.Exited() {
+					m.p.SetTicker(0)
 				}
-				return 0
-			}))
-		default:
-			L.RaiseError("sampler: no field %q", key)
-		}
-		return 1
-	}))
+			}
+			return 0
+		},
+	},
 }
 
 // callSample runs the sampler's fn for each thread of a tick.

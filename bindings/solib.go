@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/godbg/godbg/engine"
+	"github.com/godbg/godbg/engine/locspec"
 	"github.com/godbg/godbg/engine/symtab"
 	glua "github.com/yuin/gopher-lua"
 )
@@ -84,8 +85,8 @@ func pendingWanted(name string, opt bool) bool {
 	if opt {
 		return true
 	}
-	q, sym, ok := strings.Cut(name, ":")
-	return ok && sym != "" && strings.Contains(q, ".so")
+	_, sym, ok := locspec.SplitLib(name)
+	return ok && sym != ""
 }
 
 // unknownHint completes an unknown-symbol error in a dynamically linked
@@ -100,7 +101,7 @@ func (m *Module) unknownHint(err error, name string) error {
 // defined tells whether a function name is defined now, in the program or
 // a library (mapping the libraries first when they are not yet).
 func (m *Module) defined(L *glua.LState, name string) bool {
-	if fileLine.MatchString(name) {
+	if locspec.IsFileLine(name) {
 		return true // a source line: not a pending candidate
 	}
 	if _, ok := m.proc().Binary().LookupSym(name); ok {

@@ -1,13 +1,8 @@
 package bindings
 
 import (
-	"fmt"
-	"regexp"
-	"strconv"
-	"strings"
-
 	"github.com/godbg/godbg/engine"
-	"github.com/godbg/godbg/engine/symtab"
+	"github.com/godbg/godbg/engine/locspec"
 	glua "github.com/yuin/gopher-lua"
 )
 
@@ -41,7 +36,7 @@ func (m *Module) sym(L *glua.LState) int {
 func (m *Module) syms(L *glua.LState) int {
 	glob := optString(L, 1, "*")
 	bin, bias := m.proc().Binary(), m.proc().Bias()
-	if q, rest, ok := strings.Cut(glob, ":"); ok && strings.Contains(q, ".so") {
+	if q, rest, ok := locspec.SplitLib(glob); ok {
 		if m.proc().LibrariesPending() {
 			m.loadLibraries(L)
 		}
@@ -96,57 +91,17 @@ func (m *Module) where(L *glua.LState) int {
 	return 1
 }
 
-// fileLine matches "file.go:LINE".
-var fileLine = regexp.MustCompile(`^(.+):([0-9]+)$`)
-
-// Resolve turns a location into a file (link-time) address: a function
-// name (after its prologue, or its entry with entry=true) or "file:LINE"
-// (suffix match on the path; the lowest address of the line). Unknown
-// symbols get a suggestion. It is pure: no tracee access.
-func Resolve(bin *symtab.Binary, loc string, entry bool) (symtab.Addr, error) {
-	if mm := fileLine.FindStringSubmatch(loc); mm != nil {
-		line, _ := strconv.Atoi(mm[2])
-		pcs, err := bin.LineToPCs(mm[1], line)
-		if err != nil {
-			return 0, err
-		}
-		if len(pcs) == 0 {
-			return 0, fmt.Errorf("%s: no code at this line", loc)
-		}
-		return pcs[0], nil
-	}
-	s, ok := bin.LookupSym(loc)
-	if !ok {
-		return 0, unknownSymbol(bin, loc)
-	}
-	if entry || s.Kind != symtab.Func {
-		return s.Addr, nil
-	}
-	return bin.FirstPCAfterPrologue(s)
-}
-
-func unknownSymbol(bin *symtab.Binary, name string) error {
-	if sug := bin.Suggest(name, 3); len(sug) > 0 {
-		return fmt.Errorf("unknown symbol %s (did you mean %s?)", name, strings.Join(sug, ", "))
-	}
-	if all, err := bin.Syms("*"); err == nil && len(all) == 0 {
-		return fmt.Errorf("unknown symbol %s: %s has no symbols (stripped); use addresses", name, bin.Path())
-	}
-	return fmt.Errorf("unknown symbol %s", name)
-}
-
 // locations reads argument n as a breakpoint's runtime addresses: a
 // "file:LINE" gives one address in each function and inlined copy of the
 // line (engine LineLocations); anything else is location's one address.
 func (m *Module) locations(L *glua.LState, n int, entry bool) ([]engine.Addr, string) {
 	if s, ok := L.Get(n).(glua.LString); ok {
-		if mm := fileLine.FindStringSubmatch(string(s)); mm != nil {
-			line, _ := strconv.Atoi(mm[2])
-			addrs, err := m.proc().LineLocations(mm[1], line)
+		if spec := locspec.Parse(string(s)); spec.Kind == locspec.FileLine {
+			addrs, err := m.proc().LineLocations(spec.File, spec.Line)
 			if err != nil && m.proc().LibrariesPending() {
 				// Perhaps a library's file: map them and look again.
 				m.loadLibraries(L)
-				addrs, err = m.proc().LineLocations(mm[1], line)
+				addrs, err = m.proc().LineLocations(spec.File, spec.Line)
 			}
 			if err != nil {
 				apiError(L, "%v", err)
@@ -162,7 +117,7 @@ func (m *Module) locations(L *glua.LState, n int, entry bool) ([]engine.Addr, st
 }
 
 // location reads argument n as a runtime address: a number is taken as is,
-// a string resolved as Resolve does and relocated.
+// a string resolved as locspec.Resolve does and relocated.
 func (m *Module) location(L *glua.LState, n int, entry bool) (engine.Addr, string) {
 	switch v := L.Get(n).(type) {
 	case glua.LNumber:
@@ -173,14 +128,14 @@ func (m *Module) location(L *glua.LState, n int, entry bool) (engine.Addr, strin
 		return engine.Addr(a), Hex(a)
 	case glua.LString:
 		name := string(v)
-		if _, mine := m.proc().Binary().LookupSym(name); !mine && !fileLine.MatchString(name) {
+		if _, mine := m.proc().Binary().LookupSym(name); !mine && !locspec.IsFileLine(name) {
 			if a, ok := m.libLocation(L, name, entry); ok {
 				return a, name
 			}
 		}
-		a, err := Resolve(m.proc().Binary(), name, entry)
+		a, err := locspec.Resolve(m.proc().Binary(), name, entry)
 		if err != nil {
-			if !fileLine.MatchString(name) {
+			if !locspec.IsFileLine(name) {
 				err = m.unknownHint(err, name)
 			}
 			apiError(L, "%v", err)

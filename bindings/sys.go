@@ -10,12 +10,6 @@ import (
 	glua "github.com/yuin/gopher-lua"
 )
 
-func init() {
-	exports["sys"] = (*Module).sys
-	exports["sys_return"] = (*Module).sysReturn
-	exports["sys_info"] = (*Module).sysInfo
-}
-
 // syscallHookType is the metatable name of sys() hooks.
 const syscallHookType = "godbg.SyscallHook"
 
@@ -137,77 +131,52 @@ func (m *Module) pushSyscallHook(c *engine.SyscallCatch) *glua.LUserData {
 		c.Data = d
 	}
 	if d.ud == nil {
-		d.ud = m.L.NewUserData()
-		d.ud.Value = c
-		m.L.SetMetatable(d.ud, m.syscallHookMeta())
+		d.ud = newHandle(m, syscallHookHandle, c)
 	}
 	return d.ud
 }
 
 func checkSyscallHook(L *glua.LState, n int) *engine.SyscallCatch {
-	if ud, ok := L.Get(n).(*glua.LUserData); ok {
-		if c, ok := ud.Value.(*engine.SyscallCatch); ok {
-			return c
-		}
+	return checkHandle[*engine.SyscallCatch](L, n, "sys hook")
+}
+
+// hookNames are the system calls a sys() hook was asked for.
+func hookNames(c *engine.SyscallCatch) []string {
+	if d, _ := c.Data.(*sysData); d != nil {
+		return d.names
 	}
-	typeError(L, n, "sys hook")
 	return nil
 }
 
-// syscallHookMeta builds the sys() hooks' metatable on first use.
-func (m *Module) syscallHookMeta() glua.LValue {
-	L := m.L
-	if mt, ok := L.GetTypeMetatable(syscallHookType).(*glua.LTable); ok {
-		return mt
-	}
-	mt := L.NewTypeMetatable(syscallHookType)
-	// hook:delete(): stop calling the hook.
-	del := m.api("hook:delete", func(L *glua.LState) int {
-		c := checkSyscallHook(L, 1)
-		if c.Deleted() {
-			apiError(L, "sys hook %d is already deleted", c.ID)
-		}
-		if err := m.p.ClearSyscallCatch(c); err != nil {
-			apiError(L, "%v", err)
-		}
-		return 0
-	})
-	names := func(c *engine.SyscallCatch) []string {
-		if d, _ := c.Data.(*sysData); d != nil {
-			return d.names
-		}
-		return nil
-	}
-	L.SetField(mt, "__index", m.api("hook", func(L *glua.LState) int {
-		c := checkSyscallHook(L, 1)
-		switch L.Get(2).String() {
-		case "id":
-			L.Push(glua.LNumber(c.ID))
-		case "names":
+// syscallHookHandle is the sys() hooks' Lua type (handle.go).
+var syscallHookHandle = &handleType[*engine.SyscallCatch]{
+	meta:   syscallHookType,
+	what:   "sys hook",
+	prefix: "hook",
+	fields: map[string]func(*glua.LState, *engine.SyscallCatch) glua.LValue{
+		"id": func(_ *glua.LState, c *engine.SyscallCatch) glua.LValue { return glua.LNumber(c.ID) },
+		"names": func(L *glua.LState, c *engine.SyscallCatch) glua.LValue {
 			t := L.NewTable()
-			for _, n := range names(c) {
+			for _, n := range hookNames(c) {
 				t.Append(glua.LString(n))
 			}
-			L.Push(t)
-		case "deleted":
-			L.Push(glua.LBool(c.Deleted()))
-		case "delete":
-			L.Push(del)
-		default:
-			apiError(L, "a sys hook has no field %s", L.ToStringMeta(L.Get(2)).String())
-		}
-		return 1
-	}))
-	L.SetField(mt, "__newindex", m.api("hook", func(L *glua.LState) int {
-		apiError(L, "a sys hook's fields are read-only (%s)", L.ToStringMeta(L.Get(2)).String())
-		return 0
-	}))
-	L.SetField(mt, "__tostring", L.NewFunction(func(L *glua.LState) int {
-		c := checkSyscallHook(L, 1)
-		L.Push(glua.LString(fmt.Sprintf("sys hook %d on %s", c.ID, strings.Join(names(c), ","))))
-		return 1
-	}))
-	return mt
+			return t
+		},
+		"deleted": func(_ *glua.LState, c *engine.SyscallCatch) glua.LValue { return glua.LBool(c.Deleted()) },
+	},
+	methods: map[string]func(*Module, *glua.LState) int{
+		// hook:delete(): stop calling the hook.
+		"delete": func(m *Module, L *glua.LState) int {
+			if err := m.p.ClearSyscallCatch(checkSyscallHook(L, 1)); err != nil {
+				apiError(L, "%v", err)
+			}
+			return 0
+		},
+	},
+	deleted: func(c *engine.SyscallCatch) (int, bool) { return c.ID, c.Deleted() },
+	tostring: func(c *engine.SyscallCatch) string {
+		return fmt.Sprintf("sys hook %d on %s", c.ID, strings.Join(hookNames(c), ","))
+	},
 }
 
 // callSyscall runs the fn of each sys() hook that wants the call, with one

@@ -43,28 +43,7 @@ type timeline struct {
 // and the timeline type.
 func (m *Module) registerTimeline() {
 	L := m.L
-	mt := L.NewTypeMetatable(timelineType)
-	methods := map[string]glua.LGFunction{
-		"span":    m.timelineSpan,
-		"instant": m.timelineInstant,
-		"counter": m.timelineCounter,
-		"track":   m.timelineTrack,
-		"write":   m.timelineWrite,
-	}
-	L.SetField(mt, "__index", L.NewFunction(func(L *glua.LState) int {
-		tl := checkTimeline(L, 1)
-		key := L.CheckString(2)
-		if f, ok := methods[key]; ok {
-			L.Push(L.NewFunction(f))
-			return 1
-		}
-		if key == "events" {
-			L.Push(glua.LNumber(len(tl.events)))
-			return 1
-		}
-		L.RaiseError("timeline: no field %q", key)
-		return 0
-	}))
+	registerHandle(m, timelineHandle)
 	t := L.NewTable()
 	L.SetField(t, "new", L.NewFunction(m.timelineNew))
 	L.SetField(t, "now", L.NewFunction(func(L *glua.LState) int {
@@ -79,12 +58,24 @@ func (m *Module) registerTimeline() {
 func (m *Module) sessionTime(t time.Time) float64 { return t.Sub(m.epoch).Seconds() }
 
 func checkTimeline(L *glua.LState, n int) *timeline {
-	ud := L.CheckUserData(n)
-	if tl, ok := ud.Value.(*timeline); ok {
-		return tl
-	}
-	L.ArgError(n, "timeline expected")
-	return nil
+	return checkHandle[*timeline](L, n, "timeline")
+}
+
+// timelineHandle is the timelines' Lua type (handle.go).
+var timelineHandle = &handleType[*timeline]{
+	meta:   timelineType,
+	what:   "timeline",
+	prefix: "timeline",
+	fields: map[string]func(*glua.LState, *timeline) glua.LValue{
+		"events": func(_ *glua.LState, tl *timeline) glua.LValue { return glua.LNumber(len(tl.events)) },
+	},
+	methods: map[string]func(*Module, *glua.LState) int{
+		"span":    (*Module).timelineSpan,
+		"instant": (*Module).timelineInstant,
+		"counter": (*Module).timelineCounter,
+		"track":   (*Module).timelineTrack,
+		"write":   (*Module).timelineWrite,
+	},
 }
 
 // timeline.new([opts]) -> tl: an empty timeline; opts.process names the
@@ -105,10 +96,7 @@ func (m *Module) timelineNew(L *glua.LState) int {
 	}
 	tl.events = append(tl.events, traceEvent{Name: "process_name", Ph: "M", Pid: tl.pid,
 		Args: map[string]any{"name": name}})
-	ud := L.NewUserData()
-	ud.Value = tl
-	L.SetMetatable(ud, L.GetTypeMetatable(timelineType))
-	L.Push(ud)
+	L.Push(newHandle(m, timelineHandle, tl))
 	return 1
 }
 

@@ -9,13 +9,6 @@ import (
 	glua "github.com/yuin/gopher-lua"
 )
 
-func init() {
-	exports["args"] = (*Module).args
-	exports["locals"] = (*Module).locals
-	exports["var"] = (*Module).varExpr
-	exports["goroutines"] = (*Module).goroutines
-}
-
 // args() -> {name=value}: the arguments of the current frame's function,
 // read through DWARF types and locations (see valueToLua for the mapping).
 func (m *Module) args(L *glua.LState) int {

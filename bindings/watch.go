@@ -7,10 +7,6 @@ import (
 	glua "github.com/yuin/gopher-lua"
 )
 
-func init() {
-	exports["watch"] = (*Module).watch
-}
-
 // watchpointType is the metatable name of watchpoints.
 const watchpointType = "godbg.Watchpoint"
 
@@ -75,75 +71,42 @@ func (m *Module) pushWatchpoint(wp *engine.Watchpoint) *glua.LUserData {
 		wp.Data = d
 	}
 	if d.ud == nil {
-		d.ud = m.L.NewUserData()
-		d.ud.Value = wp
-		m.L.SetMetatable(d.ud, m.watchpointMeta())
+		d.ud = newHandle(m, watchpointHandle, wp)
 	}
 	return d.ud
 }
 
 func checkWatchpoint(L *glua.LState, n int) *engine.Watchpoint {
-	if ud, ok := L.Get(n).(*glua.LUserData); ok {
-		if wp, ok := ud.Value.(*engine.Watchpoint); ok {
-			return wp
-		}
-	}
-	typeError(L, n, "watchpoint")
-	return nil
+	return checkHandle[*engine.Watchpoint](L, n, "watchpoint")
 }
 
-// watchpointMeta builds the watchpoints' metatable on first use.
-func (m *Module) watchpointMeta() glua.LValue {
-	L := m.L
-	if mt, ok := L.GetTypeMetatable(watchpointType).(*glua.LTable); ok {
-		return mt
-	}
-	mt := L.NewTypeMetatable(watchpointType)
-	// wp:delete(): clear the watchpoint on every thread.
-	del := m.api("wp:delete", func(L *glua.LState) int {
-		wp := checkWatchpoint(L, 1)
-		if wp.Deleted() {
-			apiError(L, "watchpoint %d is already deleted", wp.ID)
-		}
-		if err := m.p.ClearWatchpoint(wp); err != nil {
-			apiError(L, "%v", err)
-		}
-		return 0
-	})
-	L.SetField(mt, "__index", m.api("wp", func(L *glua.LState) int {
-		wp := checkWatchpoint(L, 1)
-		switch L.Get(2).String() {
-		case "id":
-			L.Push(glua.LNumber(wp.ID))
-		case "addr":
-			L.Push(AddrNumber(uint64(wp.Addr)))
-		case "size":
-			L.Push(glua.LNumber(wp.Size))
-		case "mode":
-			L.Push(glua.LString(wp.Mode.String()))
-		case "kind":
-			L.Push(glua.LString(wp.Kind.String()))
-		case "hits":
-			L.Push(glua.LNumber(wp.Hits))
-		case "deleted":
-			L.Push(glua.LBool(wp.Deleted()))
-		case "delete":
-			L.Push(del)
-		default:
-			apiError(L, "a watchpoint has no field %s", L.ToStringMeta(L.Get(2)).String())
-		}
-		return 1
-	}))
-	L.SetField(mt, "__newindex", m.api("wp", func(L *glua.LState) int {
-		apiError(L, "a watchpoint's fields are read-only (%s)", L.ToStringMeta(L.Get(2)).String())
-		return 0
-	}))
-	L.SetField(mt, "__tostring", L.NewFunction(func(L *glua.LState) int {
-		wp := checkWatchpoint(L, 1)
-		L.Push(glua.LString(fmt.Sprintf("watchpoint %d on %d bytes at %#x (%s, %s, %d hits)", wp.ID, wp.Size, uint64(wp.Addr), wp.Mode, wp.Kind, wp.Hits)))
-		return 1
-	}))
-	return mt
+// watchpointHandle is the watchpoints' Lua type (handle.go).
+var watchpointHandle = &handleType[*engine.Watchpoint]{
+	meta:   watchpointType,
+	what:   "watchpoint",
+	prefix: "wp",
+	fields: map[string]func(*glua.LState, *engine.Watchpoint) glua.LValue{
+		"id":      func(_ *glua.LState, wp *engine.Watchpoint) glua.LValue { return glua.LNumber(wp.ID) },
+		"addr":    func(_ *glua.LState, wp *engine.Watchpoint) glua.LValue { return AddrNumber(uint64(wp.Addr)) },
+		"size":    func(_ *glua.LState, wp *engine.Watchpoint) glua.LValue { return glua.LNumber(wp.Size) },
+		"mode":    func(_ *glua.LState, wp *engine.Watchpoint) glua.LValue { return glua.LString(wp.Mode.String()) },
+		"kind":    func(_ *glua.LState, wp *engine.Watchpoint) glua.LValue { return glua.LString(wp.Kind.String()) },
+		"hits":    func(_ *glua.LState, wp *engine.Watchpoint) glua.LValue { return glua.LNumber(wp.Hits) },
+		"deleted": func(_ *glua.LState, wp *engine.Watchpoint) glua.LValue { return glua.LBool(wp.Deleted()) },
+	},
+	methods: map[string]func(*Module, *glua.LState) int{
+		// wp:delete(): clear the watchpoint on every thread.
+		"delete": func(m *Module, L *glua.LState) int {
+			if err := m.p.ClearWatchpoint(checkWatchpoint(L, 1)); err != nil {
+				apiError(L, "%v", err)
+			}
+			return 0
+		},
+	},
+	deleted: func(wp *engine.Watchpoint) (int, bool) { return wp.ID, wp.Deleted() },
+	tostring: func(wp *engine.Watchpoint) string {
+		return fmt.Sprintf("watchpoint %d on %d bytes at %#x (%s, %s, %d hits)", wp.ID, wp.Size, uint64(wp.Addr), wp.Mode, wp.Kind, wp.Hits)
+	},
 }
 
 // callWatch runs the watchpoint's fn; without fn the access stops.

@@ -34,3 +34,18 @@ package engine
 // and SyscallCatch objects, so that hits and callbacks stay one. Nothing in
 // go.mod follows processes (Delve follows only exec'd children, with a
 // target group of its own design; its loop is not a library), hence this.
+
+// The static half (no process, pure, any goroutine): symtab (the ELF and
+// DWARF tables of one file), disasm (decoding and the listing model that
+// `godbg disas` and disas() share), locspec ("fn" | "file:LINE" |
+// "lib.so:fn" | an address -> a file address of one binary, with near
+// names suggested on a miss) and objects (the mapped-object model: the
+// maps grouped by file, the load bias, object names, indirect functions).
+// The lines fall where the tracee is needed: the Process keeps the live
+// object list and what moves it (solib.go: re-reading the maps on a miss,
+// running to the entry point for the libraries, pending breakpoints on the
+// loader's r_brk), and resolves across objects (LookupSym, LineLocations)
+// with locspec's forms; the bindings only read a Lua value into a location.
+// No library does this here: debug/elf gives the program headers, and the
+// rest (maps -> objects, the bias as the loader computes l_addr, gdb-like
+// location strings) is a few dozen lines of godbg's own rules.

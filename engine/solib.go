@@ -4,12 +4,11 @@ import (
 	"debug/elf"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 
 	"github.com/godbg/godbg/engine/debuginfo"
+	"github.com/godbg/godbg/engine/objects"
 	"github.com/godbg/godbg/engine/symtab"
 )
 
@@ -116,33 +115,15 @@ func (p *Process) RefreshObjects() error {
 	if err != nil {
 		return err
 	}
-	type span struct {
-		lo, hi, base Addr
-		haveBase     bool
-		ino          uint64
+	ms := make([]objects.Mapping, len(maps))
+	for i, m := range maps {
+		ms[i] = objects.Mapping{Lo: m.lo, Hi: m.hi, Off: m.off, Ino: m.ino, Path: m.name}
 	}
-	var order []string
-	spans := map[string]*span{}
-	for _, m := range maps {
-		if !strings.HasPrefix(m.name, "/") || strings.HasSuffix(m.name, " (deleted)") {
-			continue // anonymous, [heap], [stack], [vdso], a file gone
-		}
-		s := spans[m.name]
-		if s == nil {
-			s = &span{lo: m.lo, hi: m.hi, ino: m.ino}
-			spans[m.name] = s
-			order = append(order, m.name)
-		}
-		s.lo, s.hi = min(s.lo, m.lo), max(s.hi, m.hi)
-		if m.off == 0 && !s.haveBase {
-			s.base, s.haveBase = m.lo, true
-		}
-	}
-	mainIno := inode(p.bin.Path())
+	mainIno := objects.Inode(p.bin.Path())
 	p.isDynamic()
 	interpIno := uint64(0)
 	if p.libs.interp != "" {
-		interpIno = inode(p.libs.interp)
+		interpIno = objects.Inode(p.libs.interp)
 	}
 	old := map[string]*Object{}
 	for _, o := range p.libs.objs {
@@ -150,14 +131,11 @@ func (p *Process) RefreshObjects() error {
 	}
 	var mainObj, loader *Object
 	var libs []*Object
-	for _, path := range order {
-		s := spans[path]
-		if !s.haveBase {
-			continue
-		}
-		isMain := s.ino != 0 && s.ino == mainIno && inode(path) == mainIno
+	for _, s := range objects.Spans(ms) {
+		path := s.Path
+		isMain := s.Ino != 0 && s.Ino == mainIno && objects.Inode(path) == mainIno
 		if isMain {
-			o := &Object{Path: path, Bias: p.bias, Lo: s.lo, Hi: s.hi, Main: true, file: &objFile{bin: p.bin, elf: p.bin.ELF()}}
+			o := &Object{Path: path, Bias: p.bias, Lo: s.Lo, Hi: s.Hi, Main: true, file: &objFile{bin: p.bin, elf: p.bin.ELF()}}
 			if prev := old[path]; prev != nil && prev.Main {
 				o.dbg, o.dbgE = prev.dbg, prev.dbgE
 			}
@@ -168,11 +146,11 @@ func (p *Process) RefreshObjects() error {
 		if of.err != nil {
 			continue // not an ELF file (a locale archive, a data file mapped)
 		}
-		o := &Object{Path: path, Bias: s.base - of.lowVA, Lo: s.lo, Hi: s.hi, file: of}
+		o := &Object{Path: path, Bias: objects.Bias(s.Base, of.lowVA), Lo: s.Lo, Hi: s.Hi, file: of}
 		if prev := old[path]; prev != nil && prev.Bias == o.Bias {
 			o.dbg, o.dbgE = prev.dbg, prev.dbgE
 		}
-		if interpIno != 0 && s.ino == interpIno {
+		if interpIno != 0 && s.Ino == interpIno {
 			o.Loader = true
 			loader = o
 			continue
@@ -191,17 +169,6 @@ func (p *Process) RefreshObjects() error {
 	return nil
 }
 
-func inode(path string) uint64 {
-	st, err := os.Stat(path)
-	if err != nil {
-		return 0
-	}
-	if s, ok := st.Sys().(*syscall.Stat_t); ok {
-		return s.Ino
-	}
-	return 0
-}
-
 // objFile opens path's tables once.
 func (p *Process) objFile(path string) *objFile {
 	if of := p.libs.files[path]; of != nil {
@@ -216,31 +183,13 @@ func (p *Process) objFile(path string) *objFile {
 	}
 	ef := bin.ELF()
 	of.bin, of.elf = bin, ef
-	of.lowVA = ^Addr(0)
-	for _, pr := range ef.Progs {
-		if pr.Type == elf.PT_LOAD && Addr(pr.Vaddr) < of.lowVA {
-			of.lowVA = Addr(pr.Vaddr)
-		}
-	}
-	if of.lowVA == ^Addr(0) {
-		of.lowVA = 0
-	}
-	of.lowVA &^= 0xfff
+	of.lowVA = objects.LowVA(ef)
 	return of
 }
 
 func (of *objFile) isIFunc(name string) bool {
 	if of.ifuncs == nil {
-		of.ifuncs = map[string]bool{}
-		if of.elf != nil {
-			syms, _ := of.elf.DynamicSymbols()
-			all, _ := of.elf.Symbols()
-			for _, s := range append(syms, all...) {
-				if elf.ST_TYPE(s.Info) == elf.STT_GNU_IFUNC && s.Section != elf.SHN_UNDEF {
-					of.ifuncs[s.Name] = true
-				}
-			}
-		}
+		of.ifuncs = objects.IFuncNames(of.elf)
 	}
 	if at := strings.IndexByte(name, '@'); at > 0 {
 		name = name[:at]
@@ -359,10 +308,7 @@ func (p *Process) qualified(name string) (*Object, string, bool) {
 
 // Matches tells whether q names the object: its base name, or the base
 // name's start up to a dot ("libc" and "libc.so" name libc.so.6).
-func (o *Object) Matches(q string) bool {
-	n := o.Name()
-	return n == q || strings.HasPrefix(n, q+".") || o.Path == q
-}
+func (o *Object) Matches(q string) bool { return objects.Matches(o.Path, q) }
 
 // LookupSym finds a function or data symbol by name: in the program first,
 // then in the libraries, the loader last; "libc.so.6:malloc" looks in that

@@ -4,7 +4,8 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/godbg/godbg/bindings"
+	"github.com/godbg/godbg/engine/disasm"
+	"github.com/godbg/godbg/engine/locspec"
 	"github.com/godbg/godbg/engine/symtab"
 )
 
@@ -44,13 +45,13 @@ func Disassemble(w io.Writer, program, sym string) error {
 	defer bin.Close()
 	s, ok := bin.LookupSym(sym)
 	if !ok {
-		if _, err := bindings.Resolve(bin, sym, true); err != nil {
+		if _, err := locspec.Resolve(bin, sym, true); err != nil {
 			return err
 		}
 		return fmt.Errorf("unknown symbol %s", sym)
 	}
-	c := &bindings.Code{
-		Bin: bin,
+	c := &disasm.Listing{
+		Syms: disasm.BinarySymbols{Bin: bin},
 		Read: func(addr uint64, n int) ([]byte, error) {
 			return bin.ReadCode(symtab.Addr(addr), n)
 		},
@@ -67,7 +68,7 @@ func Disassemble(w io.Writer, program, sym string) error {
 	if _, err := fmt.Fprintf(w, "TEXT %s(SB) %s\n", s.Name, file); err != nil {
 		return err
 	}
-	_, err = fmt.Fprintln(w, bindings.RenderListing(insts))
+	_, err = fmt.Fprintln(w, disasm.RenderListing(insts))
 	return err
 }
 
