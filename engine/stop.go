@@ -127,10 +127,12 @@ func (p *Process) handlePtraceEvent(t *Thread, cause int) (*Event, error) {
 			return nil, p.vanished(t, err)
 		}
 		tid := int(msg)
-		if p.threads[tid] == nil && tgidOf(tid) != p.pid {
-			// clone without CLONE_THREAD: a child process, as from fork
-			// (its first stop not seen yet, or seen: p.forks).
-			return p.childBorn(t, tid)
+		if p.threads[tid] == nil {
+			if tg := tgidOf(tid); tg != 0 && tg != p.pid {
+				// clone without CLONE_THREAD: a child process, as from
+				// fork (its first stop not seen yet, or seen: p.forks).
+				return p.childBorn(t, tid)
+			}
 		}
 		if p.threads[tid] == nil {
 			nt := p.addThread(tid)
