@@ -105,10 +105,18 @@ func (p *Process) Detach() error {
 	// Stops collected meanwhile: a trap hit is undone (rip back on the
 	// instruction, which runs again once the trap is gone); a signal is
 	// delivered at detach.
+	var born []int // tasks made by a fork or clone event not handled yet
 	for _, ws := range p.deferred {
 		t := p.threads[ws.tid]
 		if t == nil || !ws.status.Stopped() || ws.watch != 0 {
 			continue // a made-up watch stop: the thread simply runs on
+		}
+		switch ws.status.TrapCause() {
+		case unix.PTRACE_EVENT_FORK, unix.PTRACE_EVENT_VFORK, unix.PTRACE_EVENT_CLONE:
+			if msg, err := ptraceEventMsg(t.tid); err == nil && p.threads[int(msg)] == nil {
+				born = append(born, int(msg))
+			}
+			continue
 		}
 		sig := ws.status.StopSignal()
 		if sig == unix.SIGTRAP {
@@ -123,6 +131,7 @@ func (p *Process) Detach() error {
 		}
 	}
 	p.deferred = nil
+	p.releaseBorn(born) // before the traps go: a fork child gets its bytes back by them
 	p.drainStops()
 	for _, t := range p.threads {
 		if r, err := t.Regs(); err == nil && p.scratch.contains(Addr(r.Rip)) {

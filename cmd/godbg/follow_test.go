@@ -273,3 +273,19 @@ on("end", function(ev) printf("end %s", ev.how) end)`, prog)
 	}
 	noProcessLeft(t, prog)
 }
+
+// A successful execve's exit stop reaches sys() (= 0), in the first
+// process as in a child: mapping the new image's scratch area used to
+// finish the call without that stop.
+func TestExecveExitReported(t *testing.T) {
+	sh, err := exec.LookPath("sh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	script := `sys("execve", function(ev) if ev.phase == "exit" then printf("execve %s = %d", ev.pid == threads()[1] and "first" or "child", ev.ret) end end)`
+	res := godbg(t, "run", "-e", script, sh, "-c", "exec /bin/true")
+	notice := regexp.MustCompile(`^godbg: process \d+ exec'd \S*/true: its symbols are loaded, 0 breakpoints of the old program deleted\n$`)
+	if res.status != 0 || res.stdout != "execve first = 0\n" || !notice.MatchString(res.stderr) {
+		t.Errorf("status %d, stdout %q, stderr %q", res.status, res.stdout, res.stderr)
+	}
+}
