@@ -41,6 +41,7 @@ func TestHandles(t *testing.T) {
 		pr = profile.new()
 		tl = timeline.new()
 		smp = sample(10, function() end)
+		fr = frame(1)
 		dbp = brk("main"); dbp:delete()
 		dwp = watch(sym("counter"), 4, "rw"); dwp:delete()
 		dhook = sys("read"); dhook:delete()
@@ -81,6 +82,12 @@ func TestHandles(t *testing.T) {
 		{"smp.hz", "10"},
 		{"smp.ticks", "0"},
 		{"tostring(pr)", "profile(0 samples)"},
+		{"fr.n", "1"},
+		{"fr.sym", "main"},
+		{"fr.goid", "nil"},
+		{"fr:locals().total", "0"},
+		{"fr:var('i')", "0"},
+		{"tostring(fr):match('^#1 0x%x+ in main at hello.c:%d+$') ~= nil", "true"},
 		{"tostring(hook)", "sys hook " + addr("hook.id") + " on write"},
 		{"tostring(bp):match('^breakpoint 1 at 0x%x+ add %(1 hits%)$') ~= nil", "true"},
 	} {
@@ -99,6 +106,9 @@ func TestHandles(t *testing.T) {
 		{"return pr.nosuch", `profile: no field "nosuch" (profile fields: samples, types; methods: add, write)`},
 		{"return tl.nosuch", `timeline: no field "nosuch" (timeline fields: events; methods: counter, instant, span, track, write)`},
 		{"smp.hz = 1", `sampler: field "hz" is read-only`},
+		{"return fr.nosuch", `fr: no field "nosuch" (frame fields: file, goid, inlined, line, n, off, pc, sp, sym; methods: args, locals, var, vars)`},
+		{"fr.n = 2", `fr: field "n" is read-only`},
+		{"fr.locals(bp)", "bad argument #1 to 'fr:locals' (frame expected, got userdata)"},
 		{"dbp:delete()", "bp:delete: breakpoint " + addr("dbp.id") + " was deleted"},
 		{"dbp:enable()", "bp:enable: breakpoint " + addr("dbp.id") + " was deleted"},
 		{"dbp:disable()", "bp:disable: breakpoint " + addr("dbp.id") + " was deleted"},

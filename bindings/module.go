@@ -98,6 +98,8 @@ var exports = map[string]func(*Module, *glua.LState) int{
 	"threads": (*Module).threads,
 	// stack.go
 	"bt": (*Module).bt,
+	// frame.go
+	"frame": (*Module).frame,
 	// disas.go
 	"disas": (*Module).disas,
 	// next.go
@@ -166,6 +168,7 @@ func (m *Module) Output() *Output { return m.out }
 func (m *Module) registerTypes() {
 	registerHandle(m, breakpointHandle)
 	m.registerBacktraceType()
+	registerHandle(m, frameHandle)
 	m.registerListingType()
 	m.registerRegs()
 	m.registerMem()

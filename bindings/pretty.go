@@ -53,6 +53,9 @@ func (p *prettyPrinter) value(v glua.LValue, indent int) string {
 	case glua.LString:
 		return strconv.Quote(string(v))
 	case *glua.LTable:
+		if names, ok := p.L.GetMetaField(v, "__names").(*glua.LTable); ok {
+			return p.vars(v, names, indent)
+		}
 		if p.L.GetMetaField(v, "__tostring") != glua.LNil {
 			return p.L.ToStringMeta(v).String()
 		}
@@ -100,6 +103,11 @@ func (p *prettyPrinter) table(t *glua.LTable, indent int) string {
 	for _, e := range keys {
 		items = append(items, p.key(e.k)+" = "+p.value(t.RawGet(e.k), indent+2))
 	}
+	return p.join(items, indent)
+}
+
+// join lays items out on one line when it fits, else one a line.
+func (p *prettyPrinter) join(items []string, indent int) string {
 	if len(items) == 0 {
 		return "{}"
 	}
@@ -109,6 +117,24 @@ func (p *prettyPrinter) table(t *glua.LTable, indent int) string {
 	}
 	pad := strings.Repeat(" ", indent+2)
 	return "{\n" + pad + strings.Join(items, ",\n"+pad) + ",\n" + strings.Repeat(" ", indent) + "}"
+}
+
+// vars renders a table of variables (locals(), args()) as table renders
+// a table, keys sorted, with the names its metatable lists (__names): a
+// nil variable, which the table cannot hold, shows as `name = nil`.
+func (p *prettyPrinter) vars(t, names *glua.LTable, indent int) string {
+	var keys []string
+	for i := 1; i <= names.Len(); i++ {
+		if k, ok := names.RawGetInt(i).(glua.LString); ok {
+			keys = append(keys, string(k))
+		}
+	}
+	sort.Strings(keys)
+	var items []string
+	for _, k := range keys {
+		items = append(items, p.key(glua.LString(k))+" = "+p.value(t.RawGetString(k), indent+2))
+	}
+	return p.join(items, indent)
 }
 
 // arrayLen is how much of t prints as a list: its length, nil holes kept

@@ -95,11 +95,31 @@ func (m *Module) goroutines(L *glua.LState) int {
 	return 1
 }
 
+// valuesTable is {name=value} of locals() and args(). A nil variable (a
+// nil pointer, interface, map, chan or func) is nil, so the table has no
+// key for it (`l.err == nil`, `if l.err then` hold as in Go); the table's
+// metatable lists every name in declaration order (__names), nil ones
+// included, and tostring, pp and the prompt's `locals` render from it
+// (sorted, as pp sorts keys): `np = nil` shows. A shadowed variable gives way to the inner one.
 func (m *Module) valuesTable(vs []debuginfo.Value) *glua.LTable {
-	t := m.L.CreateTable(0, len(vs))
+	L := m.L
+	t := L.CreateTable(0, len(vs))
+	names := L.CreateTable(len(vs), 0)
+	seen := map[string]bool{}
 	for _, v := range vs {
 		t.RawSetString(v.Name, m.valueToLua(v))
+		if !seen[v.Name] {
+			seen[v.Name] = true
+			names.Append(glua.LString(v.Name))
+		}
 	}
+	mt := L.CreateTable(0, 2)
+	mt.RawSetString("__names", names)
+	mt.RawSetString("__tostring", L.NewFunction(func(L *glua.LState) int {
+		L.Push(glua.LString(Pretty(L, L.Get(1))))
+		return 1
+	}))
+	L.SetMetatable(t, mt)
 	return t
 }
 
@@ -109,7 +129,8 @@ func (m *Module) valuesTable(vs []debuginfo.Value) *glua.LTable {
 // key. A capped array, slice or map says so with `_len` (the full length)
 // and `_more` (how many entries were left out). A Go interface is
 // {type=dynamic type, value=...} (with `error` = the message for an error
-// whose text is known); nil pointers, interfaces and maps are nil; what
+// whose text is known); a Go func value is its function's name
+// ("main.(*T).M"); nil pointers, interfaces, maps and funcs are nil; what
 // could not be read is the string "<unreadable: why>".
 func (m *Module) valueToLua(v debuginfo.Value) glua.LValue {
 	L := m.L
@@ -176,6 +197,11 @@ func (m *Module) valueToLua(v debuginfo.Value) glua.LValue {
 		return t
 	case debuginfo.Nil:
 		return glua.LNil
+	case debuginfo.Func:
+		if v.Str == "" {
+			return AddrNumber(v.Addr) // code no symbol names
+		}
+		return glua.LString(v.Str) // Delve's main.afunc, main.(*T).M
 	}
 	return glua.LString("<unreadable: " + v.Err + ">")
 }

@@ -4,9 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"strconv"
 	"strings"
 
+	"github.com/godbg/godbg/engine/internal/ptrace"
 	"golang.org/x/sys/unix"
 
 	"github.com/godbg/godbg/engine/symtab"
@@ -27,6 +27,7 @@ func Attach(pid int) (*Process, error) {
 	if pid == os.Getpid() {
 		return nil, fmt.Errorf("attach %d: that is godbg itself", pid)
 	}
+	ptrace.Bind() // this thread seizes the threads: their tracer
 	exe, err := os.Readlink(fmt.Sprintf("/proc/%d/exe", pid))
 	if err != nil {
 		return nil, fmt.Errorf("attach %d: read its program: %w", pid, err)
@@ -103,21 +104,9 @@ const attachOptions = ptraceOptions &^ unix.PTRACE_O_EXITKILL
 // ptraceSeize attaches tid with the options given at once: the thread keeps
 // running, and PTRACE_SETOPTIONS would need it stopped (x/sys/unix's
 // PtraceSeize passes no options).
-func ptraceSeize(tid int) error {
-	_, _, e := unix.RawSyscall6(unix.SYS_PTRACE, unix.PTRACE_SEIZE, uintptr(tid), 0, attachOptions, 0, 0)
-	if e != 0 {
-		return e
-	}
-	return nil
-}
+func ptraceSeize(tid int) error { return ptrace.Seize(tid, attachOptions) }
 
-func ptraceInterrupt(tid int) error {
-	_, _, e := unix.RawSyscall6(unix.SYS_PTRACE, unix.PTRACE_INTERRUPT, uintptr(tid), 0, 0, 0, 0)
-	if e != 0 {
-		return e
-	}
-	return nil
-}
+func ptraceInterrupt(tid int) error { return ptrace.Interrupt(tid) }
 
 // waitSeized waits until every seized thread reports its interrupt stop.
 // Other stops that arrive first are kept for Continue.
@@ -159,21 +148,17 @@ func (p *Process) waitSeized() error {
 // detachSeized releases the threads seized so far after a failed attach.
 func (p *Process) detachSeized() {
 	for tid := range p.threads {
-		unix.PtraceDetach(tid)
+		// Best effort on the way out of a failed attach: a thread that
+		// cannot be detached (ESRCH) has exited.
+		_ = ptrace.Detach(tid, 0)
 	}
 	p.bin.Close()
 }
 
 func listTasks(pid int) ([]int, error) {
-	ents, err := os.ReadDir(fmt.Sprintf("/proc/%d/task", pid))
+	tids, err := ptrace.ListTasks(pid)
 	if err != nil {
 		return nil, fmt.Errorf("attach %d: list threads: %w", pid, err)
-	}
-	var tids []int
-	for _, e := range ents {
-		if tid, err := strconv.Atoi(e.Name()); err == nil {
-			tids = append(tids, tid)
-		}
 	}
 	return tids, nil
 }

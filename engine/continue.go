@@ -63,10 +63,11 @@ func (p *Process) Continue(hook Hook) (*Event, error) {
 			if p.interrupted.Load() {
 				return nil, p.interruptStop()
 			}
-			var err error
-			if ws, err = p.poll.wait(); err != nil {
+			tid, st, err := p.poll.Wait()
+			if err != nil {
 				return nil, err
 			}
+			ws = waitStatus{tid: tid, status: st}
 			p.stops++
 		}
 		q := p // the process the status is for (follow.go)

@@ -15,6 +15,7 @@ import (
 	"encoding/binary"
 	"fmt"
 
+	"github.com/godbg/godbg/engine/internal/ptrace"
 	"golang.org/x/arch/x86/x86asm"
 	"golang.org/x/sys/unix"
 )
@@ -117,7 +118,7 @@ func (p *Process) unmapScratch() error {
 		return nil
 	}
 	for _, t := range p.ownThreads() {
-		if t.running || t.sys.inCall || t.sys.atEntry || t.vforkOf != nil || p.vforkHeld(t) {
+		if t.running || t.sys.InCall || t.sys.AtEntry || t.vforkOf != nil || p.vforkHeld(t) {
 			continue
 		}
 		ret, err := p.injectSyscall(t, unix.SYS_MUNMAP, uint64(p.scratch.base), scratchSize)
@@ -163,45 +164,14 @@ func (p *Process) injectSyscall(t *Thread, nr uint64, args ...uint64) (uint64, e
 		}
 		defer p.writeRaw(at, orig[:])
 	}
-	call := saved
-	call.Rip = uint64(at)
-	call.Rax = nr
-	dst := []*uint64{&call.Rdi, &call.Rsi, &call.Rdx, &call.R10, &call.R8, &call.R9}
-	for i, a := range args {
-		*dst[i] = a
-	}
-	// orig_rax = -1: no system call is being restarted (else the kernel
-	// would rewind rip on resume; see arch/x86/kernel/signal.c).
-	call.Orig_rax = ^uint64(0)
-	var after unix.PtraceRegs
-	for try := 0; ; try++ {
-		if err := ptraceSetRegs(t.tid, &call.PtraceRegs); err != nil {
-			return 0, fmt.Errorf("inject syscall %d: %w", nr, err)
-		}
-		if err := p.singleStep(t); err != nil {
-			return 0, err
-		}
-		if err := ptraceGetRegs(t.tid, &after); err != nil {
-			return 0, err
-		}
-		if Addr(after.Rip) == at+2 {
-			break
-		}
-		// The trap of the call t was stopped in, before the injected
-		// instruction ran: rax holds that call's result, which is t's to
-		// keep; the injected registers are set again.
-		if Addr(after.Rip) != at || try == 2 {
-			return 0, fmt.Errorf("inject syscall %d: thread %d stopped at %#x, not after the instruction at %#x", nr, t.tid, after.Rip, at)
-		}
-		saved.Rax = after.Rax
-	}
-	if err := ptraceSetRegs(t.tid, &saved.PtraceRegs); err != nil {
+	ret, now, err := ptrace.InjectSyscall(t.tid, saved.PtraceRegs, uint64(at), nr, args, func() error { return p.singleStep(t) })
+	if err != nil {
 		return 0, err
 	}
-	t.regs = saved
-	t.regsKernel = saved.PtraceRegs
+	t.regs = Regs{now}
+	t.regsKernel = now
 	t.regsValid = true
-	return after.Rax, nil
+	return ret, nil
 }
 
 // singleStep runs one instruction of t and waits for it; a signal that

@@ -35,6 +35,26 @@ package engine
 // go.mod follows processes (Delve follows only exec'd children, with a
 // target group of its own design; its loop is not a library), hence this.
 
+// The map (issue 12, in progress). engine/internal/ptrace is the Linux
+// backend: every ptrace request, wait4 and the poller, the register sets
+// (one FXSAVE reader), with the tracer-thread check; it imports nothing of
+// engine. engine is the facade and the logic: Process, the stop
+// classification (stop.go), Continue, sites and breakpoints, stepping,
+// returns. Features that change how threads run (watchpoints, system call
+// catches, ticks) plug in as components (components.go): every resume asks
+// each one to prepare the thread and which mode it needs (resumeRequest),
+// every stop is first offered to each one (classify: syscall and seccomp
+// stops, made-up watch stops), and Detach asks each one to refuse or
+// quiesce, then to tear down, so neither names a feature. Two stops keep a
+// named place in stop.go because their order matters: a tick's SIGSTOP
+// (after Interrupt's) and a watch trap (a SIGTRAP no site explains).
+// Threads are stopped by one stopAll and resumed by one resumeHeld
+// (resume.go).
+//
+// A breakpoint hit: ptrace.Poller.Wait (Continue) -> handleStatus (stop.go)
+// -> the site's breakpoints and the hook -> resume (resume.go: step over the
+// trap, displaced.go) -> resumeRequest (components.go) -> ptrace.Resume.
+
 // The static half (no process, pure, any goroutine): symtab (the ELF and
 // DWARF tables of one file), disasm (decoding and the listing model that
 // `godbg disas` and disas() share), locspec ("fn" | "file:LINE" |
@@ -49,3 +69,15 @@ package engine
 // No library does this here: debug/elf gives the program headers, and the
 // rest (maps -> objects, the bias as the loader computes l_addr, gdb-like
 // location strings) is a few dozen lines of godbg's own rules.
+
+// Pure packages beside the engine (no system call, nothing of engine
+// imported, table tests): engine/internal/hwdebug holds the DR7/DR6
+// encodings and the DR0-DR3 allocator that watch.go writes through
+// PTRACE_POKEUSER; engine/syscalls holds the catch set, a thread's
+// entry/exit state, the seccomp filter program and the generated name and
+// prototype tables that syscall.go and seccomp.go drive through
+// PTRACE_SYSCALL, PTRACE_GET_SYSCALL_INFO and injected calls. The engine
+// re-exports their public names (WatchMode, SyscallCatch, SyscallSig...).
+// One-frame unwinding is debuginfo.CallerOf (frame.go), the goroutine and
+// stack a thread runs on is debuginfo's goroutineStack (Thread.GoroutineID,
+// stackOf), the SSE registers have one reader (fpregs.go over ptrace.GetFPRegs).

@@ -14,16 +14,24 @@ import (
 // stdout captured, and kills and reaps it at the end of the test.
 func launch(t *testing.T, prog string, noDisplaced bool, args ...string) (*Process, func() string) {
 	t.Helper()
+	p, out := launchWith(t, prog, LaunchOptions{Args: args, NoDisplacedStep: noDisplaced})
+	p.SetDefaultWatchKind(testWatchKind)
+	return p, out
+}
+
+// launchWith is launch with the options given (opts.Stdout is set here).
+func launchWith(t *testing.T, prog string, opts LaunchOptions) (*Process, func() string) {
+	t.Helper()
 	lockThread(t)
 	out, err := os.CreateTemp(t.TempDir(), "stdout")
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := Launch(prog, LaunchOptions{Args: args, Stdout: out, NoDisplacedStep: noDisplaced})
+	opts.Stdout = out
+	p, err := Launch(prog, opts)
 	if err != nil {
 		t.Fatalf("Launch(%s): %v", prog, err)
 	}
-	p.SetDefaultWatchKind(testWatchKind)
 	t.Cleanup(func() {
 		if !p.Exited() {
 			p.Kill()

@@ -101,7 +101,7 @@ func (p *Process) execed(t *Thread) (ExecInfo, error) {
 	// thread that will stop at execve's exit maps it there: the injected
 	// call, run now, would finish the execve without that stop, and the
 	// hooks would never see the call return.
-	if p.sys.on || t.sys.wantExit {
+	if p.sys.on || t.sys.WantExit {
 		p.scratchAtExit = true
 	} else {
 		p.ensureScratch(t)

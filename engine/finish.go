@@ -22,7 +22,7 @@ func (f *finishTrap) siteHit(t *Thread, s *site) ([]*Event, error) {
 	if err != nil {
 		return nil, err
 	}
-	key, top := f.p.stackOf(t, r.Rsp)
+	key, top := f.p.stackOf(t)
 	if key != f.key || top-f.off != r.Rsp {
 		return nil, nil // another goroutine, or a deeper call of the same function
 	}
@@ -36,16 +36,10 @@ func (f *finishTrap) siteHit(t *Thread, s *site) ([]*Event, error) {
 // the return address). Other threads run meanwhile and their events go to
 // hook as in Continue; if the hook stops first, or the process exits, that
 // event is returned instead and the finish is abandoned.
-func (p *Process) Finish(hook Hook) (*Event, error) {
-	if err := p.canResume(); err != nil {
+func (p *Process) Finish(hook Hook) (ev *Event, err error) {
+	t, err := p.steppingThread("finish")
+	if err != nil {
 		return nil, err
-	}
-	if err := p.stepsHere(); err != nil {
-		return nil, err
-	}
-	t := p.current
-	if t == nil {
-		return nil, fmt.Errorf("finish: no current thread")
 	}
 	fr, err := p.frameAt(t)
 	if err != nil {
@@ -55,15 +49,17 @@ func (p *Process) Finish(hook Hook) (*Event, error) {
 	if err != nil {
 		return nil, err
 	}
-	key, top := p.stackOf(t, r.Rsp)
+	key, top := p.stackOf(t)
 	f := &finishTrap{p: p, addr: Addr(fr.Ret), key: key, off: top - fr.CFA, fn: p.RealPC(Addr(r.Rip))}
 	if err := p.addSiteUser(f.addr, f); err != nil {
 		return nil, fmt.Errorf("finish: %w", err)
 	}
 	defer func() {
-		if !p.exited {
-			if err := p.removeSiteUser(f.addr, f); err == nil && p.sites[f.addr] == nil {
-			}
+		if p.exited {
+			return
+		}
+		if rerr := p.removeSiteUser(f.addr, f); rerr != nil && err == nil {
+			ev, err = nil, fmt.Errorf("finish: remove the trap at %#x: %w", uint64(f.addr), rerr)
 		}
 	}()
 	return p.Continue(func(ev *Event) (bool, error) {

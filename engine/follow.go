@@ -306,18 +306,10 @@ func (p *Process) newChild(pid int, execed bool) (*Process, error) {
 		goids:       p.goids,
 		goidsErr:    p.goidsErr,
 	}
-	q.sys.catches = append([]*SyscallCatch(nil), p.sys.catches...)
-	q.sys.nextID = p.sys.nextID
+	q.sys.catches = p.sys.catches.Clone()
 	q.sys.on = p.sys.on
 	q.sys.seccomp = p.sys.seccomp
-	q.sys.filters = p.sys.filters
-	q.sys.filteredAll = p.sys.filteredAll
-	if p.sys.filtered != nil {
-		q.sys.filtered = map[int]bool{}
-		for k, v := range p.sys.filtered {
-			q.sys.filtered[k] = v
-		}
-	}
+	q.sys.filtered = p.sys.filtered.Clone()
 	q.watch.kind = p.watch.kind
 	q.watch.hw = p.watch.hw
 	q.libs.objs = append([]*Object(nil), p.libs.objs...)

@@ -1,44 +1,12 @@
 package engine
 
-// force_return, and the one-frame unwinding that it, return events, Finish
-// and Next share: debuginfo.CallerOf, the step bt()'s unwinder
-// (debuginfo.UnwindAcross) takes, over the call frame information of
-// whichever mapped object holds the pc (the program, libc, libpython...),
-// wherever in the prologue the pc is.
+// force_return: the function a thread is stopped in returns at once, its
+// frame unwound by frameAt (frame.go).
 
 import (
-	"encoding/binary"
 	"fmt"
 	"math"
-	"unsafe"
-
-	"github.com/godbg/godbg/engine/debuginfo"
-	"golang.org/x/sys/unix"
 )
-
-// infoAt is the debug information (CFI, symbols) of the object whose code
-// holds the runtime address pc: the program's, else the library's; nil
-// where no mapped object has code (CallerOf then refuses).
-func (p *Process) infoAt(pc uint64) *debuginfo.Info {
-	if d, _ := p.DebugInfo(); d != nil && d.InText(pc) {
-		return d
-	}
-	if o := p.ObjectAt(Addr(pc)); o != nil && !o.Main {
-		return p.objectDebugInfo(o)
-	}
-	return nil
-}
-
-// frameAt unwinds t's innermost frame: its CFA, return address and the
-// caller's registers it saved. It fails, changing nothing, unless the
-// unwinder trusts the frame and the return address lies in code.
-func (p *Process) frameAt(t *Thread) (debuginfo.Caller, error) {
-	fr, err := t.frameRegs()
-	if err != nil {
-		return debuginfo.Caller{}, err
-	}
-	return debuginfo.CallerOf(memory{p}, fr, p.infoAt)
-}
 
 // ReturnValue is what ForceReturn makes the function return.
 type ReturnValue struct {
@@ -109,33 +77,4 @@ func dwarfRegPtr(r *Regs, n int) *uint64 {
 	}
 	var sink uint64
 	return &sink
-}
-
-// fpregsXMM0 is the offset of xmm0 in struct user_fpregs_struct (the
-// FXSAVE area, Intel SDM vol. 1, 10.5.1).
-const fpregsXMM0 = 160
-
-// setXMM0 writes the low 64 bits of xmm0 (PTRACE_GETFPREGS/SETFPREGS,
-// ptrace(2)).
-func (t *Thread) setXMM0(bits uint64) error {
-	var area [512]byte
-	if _, _, e := unix.Syscall6(unix.SYS_PTRACE, unix.PTRACE_GETFPREGS, uintptr(t.tid), 0, uintptr(unsafe.Pointer(&area[0])), 0, 0); e != 0 {
-		return fmt.Errorf("read fp registers of thread %d: %w", t.tid, e)
-	}
-	binary.LittleEndian.PutUint64(area[fpregsXMM0:], bits)
-	binary.LittleEndian.PutUint64(area[fpregsXMM0+8:], 0)
-	if _, _, e := unix.Syscall6(unix.SYS_PTRACE, unix.PTRACE_SETFPREGS, uintptr(t.tid), 0, uintptr(unsafe.Pointer(&area[0])), 0, 0); e != 0 {
-		return fmt.Errorf("write fp registers of thread %d: %w", t.tid, e)
-	}
-	return nil
-}
-
-// XMM0 reads the low 64 bits of xmm0: a float result (C's double, Go's
-// first float64).
-func (t *Thread) XMM0() (uint64, error) {
-	var area [512]byte
-	if _, _, e := unix.Syscall6(unix.SYS_PTRACE, unix.PTRACE_GETFPREGS, uintptr(t.tid), 0, uintptr(unsafe.Pointer(&area[0])), 0, 0); e != 0 {
-		return 0, fmt.Errorf("read fp registers of thread %d: %w", t.tid, e)
-	}
-	return binary.LittleEndian.Uint64(area[fpregsXMM0:]), nil
 }

@@ -25,6 +25,7 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/godbg/godbg/engine/internal/ptrace"
 	"golang.org/x/sys/unix"
 )
 
@@ -122,7 +123,7 @@ func (p *Process) vforkChildExeced(c *Thread) error {
 		if err := p.keepPassive(c.tid); err != nil {
 			return err
 		}
-	} else if err := ptraceRaw(unix.PTRACE_DETACH, c.tid, 0, uintptr(c.pendingSig)); err != nil && err != unix.ESRCH {
+	} else if err := ptrace.Detach(c.tid, c.pendingSig); err != nil && err != unix.ESRCH {
 		return fmt.Errorf("release vfork child %d: %w", c.tid, err)
 	}
 	return p.vforkChildGone(c)
@@ -145,7 +146,7 @@ func (p *Process) releaseVforkUntraced(child int) {
 		}
 	}
 	delete(p.forks, child)
-	unix.PtraceDetach(child) // ESRCH: it is gone
+	_ = ptrace.Detach(child, 0) // the one failure is ESRCH: it is gone
 }
 
 // forkChildStopped handles a fork child's first stop seen by the loop, and
@@ -185,7 +186,7 @@ func (p *Process) releaseChild(child int) error {
 	if p.keepChildren() {
 		return p.keepPassive(child)
 	}
-	if err := unix.PtraceDetach(child); err != nil && err != unix.ESRCH {
+	if err := ptrace.Detach(child, 0); err != nil && err != unix.ESRCH {
 		return fmt.Errorf("release fork child %d: %w", child, err)
 	}
 	return nil

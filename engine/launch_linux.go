@@ -1,28 +1,17 @@
 package engine
 
 import (
-	"bufio"
 	"debug/elf"
-	"encoding/binary"
-	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
 
-	"golang.org/x/sys/unix"
-
+	"github.com/godbg/godbg/engine/internal/ptrace"
 	"github.com/godbg/godbg/engine/symtab"
 )
-
-// addrNoRandomize is ADDR_NO_RANDOMIZE from personality(2).
-const addrNoRandomize = 0x0040000
-
-// atEntry is AT_ENTRY from getauxval(3).
-const atEntry = 9
 
 // Launch starts path under ptrace, stopped right after exec (before the
 // loader or the Go runtime ran), with ASLR off unless opts.KeepASLR. The
@@ -54,33 +43,13 @@ func Launch(path string, opts LaunchOptions) (*Process, error) {
 		Dir:   opts.Dir,
 		Env:   env,
 		Files: fds,
-		// Ptrace makes the child call PTRACE_TRACEME before exec; the exec
-		// then stops it with SIGTRAP (ptrace(2), "execve(2) under ptrace").
-		Sys: &syscall.SysProcAttr{Ptrace: true, Setpgid: opts.Setpgid},
-	}
-	// personality is per task and inherited over fork: set it on this
-	// (locked) thread around the fork only, as gdb and Delve do.
-	if !opts.KeepASLR {
-		old, _, e := unix.RawSyscall(unix.SYS_PERSONALITY, 0xffffffff, 0, 0)
-		if e == 0 {
-			unix.RawSyscall(unix.SYS_PERSONALITY, old|addrNoRandomize, 0, 0)
-			defer unix.RawSyscall(unix.SYS_PERSONALITY, old, 0, 0)
-		}
+		Sys:   &syscall.SysProcAttr{Setpgid: opts.Setpgid},
 	}
 	argv := append([]string{path}, opts.Args...)
-	pid, err := syscall.ForkExec(resolved, argv, attr)
-	if err != nil {
-		bin.Close()
-		return nil, fmt.Errorf("start %s: %w", path, err)
-	}
-	ws, err := wait4(pid, false)
+	pid, err := ptrace.Start(resolved, argv, attr, opts.KeepASLR)
 	if err != nil {
 		bin.Close()
 		return nil, err
-	}
-	if !ws.status.Stopped() {
-		bin.Close()
-		return nil, fmt.Errorf("start %s: the program ended before its first instruction (%v)", path, ws.status)
 	}
 	p := &Process{
 		pid:         pid,
@@ -93,7 +62,7 @@ func Launch(path string, opts LaunchOptions) (*Process, error) {
 	t := p.addThread(pid)
 	p.current = t
 	p.sys.seccomp = opts.Seccomp
-	if err := unix.PtraceSetOptions(pid, p.ptraceOptions()); err != nil {
+	if err := ptrace.SetOptions(pid, p.ptraceOptions()); err != nil {
 		p.killNow()
 		return nil, fmt.Errorf("ptrace set options on %d: %w", pid, err)
 	}
@@ -156,29 +125,5 @@ func (p *Process) afterExec() error {
 	return nil
 }
 
-// auxvEntry reads AT_ENTRY from /proc/PID/auxv: the program's runtime entry
-// point, from which the PIE load bias follows.
-func auxvEntry(pid int) (uint64, error) {
-	f, err := os.Open(fmt.Sprintf("/proc/%d/auxv", pid))
-	if err != nil {
-		return 0, fmt.Errorf("read auxv of %d: %w", pid, err)
-	}
-	defer f.Close()
-	r := bufio.NewReader(f)
-	var kv [16]byte
-	for {
-		if _, err := io.ReadFull(r, kv[:]); err != nil {
-			if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-				return 0, fmt.Errorf("auxv of %d has no AT_ENTRY", pid)
-			}
-			return 0, err
-		}
-		k := binary.LittleEndian.Uint64(kv[:8])
-		if k == atEntry {
-			return binary.LittleEndian.Uint64(kv[8:]), nil
-		}
-		if k == 0 {
-			return 0, fmt.Errorf("auxv of %d has no AT_ENTRY", pid)
-		}
-	}
-}
+// auxvEntry reads AT_ENTRY from /proc/PID/auxv (ptrace.AuxvEntry).
+func auxvEntry(pid int) (uint64, error) { return ptrace.AuxvEntry(pid) }

@@ -302,7 +302,7 @@ func TestNoCFIRefused(t *testing.T) {
 	const want = "(leaf): no call frame information, and the function keeps no frame pointer"
 	for _, watched := range []bool{false, true} {
 		p, _ := launch(t, prog, false)
-		leaf := mustSymAddr(t, p, "leaf")
+		leaf := symAddr(t, p, "leaf")
 		bp, err := p.SetBreakpoint(leaf+1, "leaf+1")
 		if err != nil {
 			t.Fatal(err)
@@ -340,7 +340,7 @@ func TestNoCFIRefused(t *testing.T) {
 	// place (what /bin/echo's malloc once met) is refused as a return
 	// address, with nothing changed; the true one serves.
 	p, stdout := launch(t, prog, false)
-	bp, err := p.SetBreakpoint(mustSymAddr(t, p, "leaf"), "leaf")
+	bp, err := p.SetBreakpoint(symAddr(t, p, "leaf"), "leaf")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -392,15 +392,6 @@ func must[T any](v T, err error) T {
 		panic(err)
 	}
 	return v
-}
-
-func mustSymAddr(t *testing.T, p *Process, name string) Addr {
-	t.Helper()
-	s, ok := p.Binary().LookupSym(name)
-	if !ok {
-		t.Fatalf("no symbol %s", name)
-	}
-	return s.Addr + p.Bias()
 }
 
 func sitesOf(p *Process) []Addr {

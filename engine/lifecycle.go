@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/godbg/godbg/engine/internal/ptrace"
 	"golang.org/x/sys/unix"
 )
 
@@ -82,8 +83,10 @@ func (p *Process) Detach() error {
 	if p.Exited() {
 		return ErrExited
 	}
-	if p.sys.filters > 0 {
-		return ErrSeccompDetach
+	for _, c := range p.features() {
+		if err := c.prepareDetach(); err != nil {
+			return err
+		}
 	}
 	if p.fam != nil && p.fam.root == p {
 		// The followed children first, each as a process of its own.
@@ -98,7 +101,6 @@ func (p *Process) Detach() error {
 			return nil
 		}
 	}
-	p.stopTicker() // no wake-up after drainStops
 	if err := p.stopAll(nil); err != nil {
 		return err
 	}
@@ -139,8 +141,10 @@ func (p *Process) Detach() error {
 		}
 	}
 	err := p.removeAllTraps()
-	if werr := p.clearDebugRegs(); err == nil {
-		err = werr
+	for _, c := range p.features() {
+		if ferr := c.teardown(); err == nil {
+			err = ferr
+		}
 	}
 	if uerr := p.unmapScratch(); err == nil {
 		err = uerr
@@ -148,9 +152,9 @@ func (p *Process) Detach() error {
 	for _, t := range p.threads {
 		t.flushRegs()
 		sig := t.pendingSig
-		if e := unix.PtraceDetach(t.tid); e != nil && sig == 0 {
-			_ = e // ESRCH: the thread exited meanwhile.
-		} else if sig != 0 {
+		// The one failure is ESRCH: the thread exited meanwhile.
+		_ = ptrace.Detach(t.tid, 0)
+		if sig != 0 {
 			tgkill(t.tgid(), t.tid, sig)
 		}
 	}

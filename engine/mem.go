@@ -1,11 +1,9 @@
 package engine
 
 import (
-	"unsafe"
-
 	"fmt"
 
-	"golang.org/x/sys/unix"
+	"github.com/godbg/godbg/engine/internal/ptrace"
 )
 
 // ReadMemory reads raw bytes as the CPU sees them (a trap shows as 0xcc).
@@ -16,14 +14,7 @@ func (p *Process) ReadMemory(addr Addr, buf []byte) error {
 	if p.exited {
 		return ErrExited
 	}
-	if len(buf) == 0 {
-		return nil
-	}
-	local := []unix.Iovec{{Base: &buf[0]}}
-	local[0].SetLen(len(buf))
-	remote := []unix.RemoteIovec{{Base: uintptr(addr), Len: len(buf)}}
-	n, err := unix.ProcessVMReadv(p.pid, local, remote, 0)
-	if err == nil && n == len(buf) {
+	if ptrace.ReadVM(p.pid, uint64(addr), buf) {
 		return nil
 	}
 	m, err := p.mem.ReadAt(buf, int64(addr))
@@ -33,18 +24,10 @@ func (p *Process) ReadMemory(addr Addr, buf []byte) error {
 	return fmt.Errorf("read %d bytes at %#x: %w", len(buf), uint64(addr), errOrShort(err))
 }
 
-// readCode reads a few bytes of code on the hit path: one raw
-// process_vm_readv(2) with the vectors on the stack, so that the hit
-// allocates nothing and skips the runtime's system call bookkeeping (the
-// bytes follow an instruction the thread just ran, so their page is
-// resident and the call does not block); ReadMemory when that fails.
+// readCode reads a few bytes of code on the hit path (ptrace.ReadVMRaw:
+// no allocation); ReadMemory when that fails.
 func (p *Process) readCode(addr Addr, buf []byte) error {
-	local := unix.Iovec{Base: &buf[0]}
-	local.SetLen(len(buf))
-	remote := unix.RemoteIovec{Base: uintptr(addr), Len: len(buf)}
-	n, _, e := unix.RawSyscall6(unix.SYS_PROCESS_VM_READV, uintptr(p.pid),
-		uintptr(unsafe.Pointer(&local)), 1, uintptr(unsafe.Pointer(&remote)), 1, 0)
-	if e == 0 && int(n) == len(buf) {
+	if ptrace.ReadVMRaw(p.pid, uint64(addr), buf) {
 		return nil
 	}
 	return p.ReadMemory(addr, buf)

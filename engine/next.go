@@ -29,15 +29,9 @@ import (
 // calls, and returns an EventStep there (Addr the new pc); or the event a
 // hook asked to stop at on the way, or the exit.
 func (p *Process) Next(hook Hook) (*Event, error) {
-	if err := p.canResume(); err != nil {
+	t, err := p.steppingThread("next")
+	if err != nil {
 		return nil, err
-	}
-	if err := p.stepsHere(); err != nil {
-		return nil, err
-	}
-	t := p.current
-	if t == nil {
-		return nil, fmt.Errorf("next: no current thread")
 	}
 	if hook == nil {
 		hook = func(ev *Event) (bool, error) { return !ev.Notice(), nil }
@@ -57,7 +51,7 @@ func (p *Process) Next(hook Hook) (*Event, error) {
 	if err != nil {
 		return nil, fmt.Errorf("next: %w", err)
 	}
-	key, top := p.stackOf(t, r.Rsp)
+	key, top := p.stackOf(t)
 	cfaOff := top - fr.CFA // survives Go's stack moves (see returns.go)
 	depth := func(Addr) int { return 0 }
 	if p.bin.HasDWARF() {
@@ -86,7 +80,7 @@ func (p *Process) Next(hook Hook) (*Event, error) {
 			if r, err = t.Regs(); err != nil {
 				return nil, err
 			}
-			key, top = p.stackOf(t, r.Rsp)
+			key, top = p.stackOf(t)
 		} else {
 			ev, err := p.StepInstruction(hook)
 			if err != nil || ev.Kind == EventExit {

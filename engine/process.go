@@ -9,7 +9,9 @@ import (
 	"syscall"
 
 	"github.com/godbg/godbg/engine/debuginfo"
+	"github.com/godbg/godbg/engine/internal/ptrace"
 	"github.com/godbg/godbg/engine/symtab"
+	"github.com/godbg/godbg/engine/syscalls"
 	"golang.org/x/sys/unix"
 )
 
@@ -57,7 +59,7 @@ type Process struct {
 	// calls refuse to run meanwhile (ErrInHook).
 	inHook int
 
-	poll poller // how Continue waits (poll.go)
+	poll ptrace.Poller // how Continue waits (engine/internal/ptrace/poll.go)
 
 	// hold is a thread Next or StepInstruction keeps stopped through a
 	// trap hit that has no event (see holds).
@@ -124,7 +126,7 @@ type Thread struct {
 	// watchFired holds the watchpoints (DR6's B0-B3) that fired during an
 	// engine single-step of this thread and are not yet reported.
 	watchFired uint64
-	sys        threadSyscall // where it is in a system call (syscall.go)
+	sys        syscalls.Thread // where it is in a system call (syscall.go)
 
 	// vforkOf is, on a vfork child traced until its exec (fork_linux.go),
 	// the thread that called vfork; vforkChild is, on that thread, the
@@ -258,7 +260,7 @@ func (t *Thread) flushRegs() error {
 	if other := t.regs.PtraceRegs; other.Rip != t.regsKernel.Rip {
 		other.Rip = t.regsKernel.Rip
 		if other == t.regsKernel {
-			if err := ptracePokeUser(t.tid, ripOffset, t.regs.Rip); err != nil {
+			if err := ptracePokeUser(t.tid, ptrace.RipOffset, t.regs.Rip); err != nil {
 				return fmt.Errorf("write rip of thread %d: %w", t.tid, err)
 			}
 			t.regsKernel.Rip = t.regs.Rip
@@ -271,10 +273,6 @@ func (t *Thread) flushRegs() error {
 	t.regsKernel = t.regs.PtraceRegs
 	return nil
 }
-
-// ripOffset is rip's place in the USER area (struct user_regs_struct,
-// sys/user.h), for PTRACE_POKEUSER.
-const ripOffset = 16 * 8
 
 // DiscardSignal drops the signal the thread stopped with: it is not
 // delivered when the thread resumes (on("signal") returning true).

@@ -1,25 +1,13 @@
 package engine
 
 import (
-	"os"
 	"strconv"
-	"strings"
+
+	"github.com/godbg/godbg/engine/internal/ptrace"
 )
 
-// statusField reads one field of a /proc status file (proc(5): "Tgid:",
-// "TracerPid:", "SigPnd:", ...), "" when the file or field is missing.
-func statusField(path, field string) string {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return ""
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, field); ok {
-			return strings.TrimSpace(v)
-		}
-	}
-	return ""
-}
+// statusField reads one field of a /proc status file (ptrace.StatusField).
+func statusField(path, field string) string { return ptrace.StatusField(path, field) }
 
 // statusInt is statusField read as a decimal number, 0 if none.
 func statusInt(path, field string) int {

@@ -45,7 +45,7 @@ func (p *Process) resumeRaw(t *Thread) error {
 	sig := t.pendingSig
 	t.pendingSig = 0
 	t.regsValid = false
-	if err := p.resumeRequest(t.tid, sig); err != nil {
+	if err := p.resumeRequest(t, sig); err != nil {
 		return p.vanished(t, fmt.Errorf("resume thread %d: %w", t.tid, err))
 	}
 	t.running = true
@@ -53,10 +53,14 @@ func (p *Process) resumeRaw(t *Thread) error {
 }
 
 // resumeAll continues every stopped thread that has no deferred stop.
-func (p *Process) resumeAll() error {
+func (p *Process) resumeAll() error { return p.resumeHeld(p.ownThreads()) }
+
+// resumeHeld continues each of ts that is still a thread of p, stopped, and
+// has no deferred stop: the one way back from stopAll.
+func (p *Process) resumeHeld(ts []*Thread) error {
 	held := heldTids(p.deferred)
-	for _, t := range p.ownThreads() {
-		if !t.running && !held[t.tid] {
+	for _, t := range ts {
+		if p.threads[t.tid] == t && !t.running && !held[t.tid] {
 			if err := p.resume(t); err != nil {
 				return err
 			}
@@ -73,17 +77,7 @@ func (p *Process) holdOthers(except *Thread) (func() error, error) {
 			running = append(running, t)
 		}
 	}
-	restart := func() error {
-		held := heldTids(p.deferred)
-		for _, t := range running {
-			if p.threads[t.tid] == t && !t.running && !held[t.tid] {
-				if err := p.resume(t); err != nil {
-					return err
-				}
-			}
-		}
-		return nil
-	}
+	restart := func() error { return p.resumeHeld(running) }
 	if len(running) == 0 {
 		return restart, nil
 	}

@@ -6,12 +6,9 @@ package engine
 // from the registers and the stack by the calling convention.
 
 import (
-	"encoding/binary"
 	"fmt"
-	"unsafe"
 
 	"github.com/godbg/godbg/engine/debuginfo"
-	"golang.org/x/sys/unix"
 )
 
 // lastReturn is a thread's latest return: from fn, stopped at at.
@@ -95,18 +92,4 @@ func (r retRegs) Reg(n int) (uint64, bool) {
 		return r.xmm[n-17], true
 	}
 	return r.frameRegs.Reg(n)
-}
-
-// xmmRegs reads the low 64 bits of xmm0-xmm15 (PTRACE_GETFPREGS, the
-// FXSAVE layout of Intel SDM vol. 1, 10.5.1: xmm0 at 160, 16 bytes each).
-func (t *Thread) xmmRegs() ([16]uint64, error) {
-	var out [16]uint64
-	var area [512]byte
-	if _, _, e := unix.Syscall6(unix.SYS_PTRACE, unix.PTRACE_GETFPREGS, uintptr(t.tid), 0, uintptr(unsafe.Pointer(&area[0])), 0, 0); e != 0 {
-		return out, fmt.Errorf("read fp registers of thread %d: %w", t.tid, e)
-	}
-	for k := range out {
-		out[k] = binary.LittleEndian.Uint64(area[fpregsXMM0+16*k:])
-	}
-	return out, nil
 }

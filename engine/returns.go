@@ -4,7 +4,7 @@ package engine
 // records a pending call: its goroutine (Go) or thread (C), its frame's
 // canonical frame address (CFA) and its return address, both read through
 // the call frame information at the breakpoint's pc, in whichever object
-// holds it (frameAt, forcereturn.go). A trap at the return address, in the code and shared by every
+// holds it (frameAt, frame.go). A trap at the return address, in the code and shared by every
 // pending call returning there, reports the return. The return address on
 // the stack is never patched (uretprobe style): Go's stack copying and
 // traceback read it.
@@ -127,8 +127,10 @@ func (p *Process) returnsBreakpointHit(t *Thread, s *site) error {
 	if err != nil {
 		return fmt.Errorf("on_return of breakpoint %d (%s): %w", hit[0].ID, hit[0].Loc, err)
 	}
-	key, top := p.stackOf(t, r.Rsp)
-	rt.prune(key, top, r.Rsp, fr.CFA, fr.Ret)
+	key, top := p.stackOf(t)
+	if err := rt.prune(key, top, r.Rsp, fr.CFA, fr.Ret); err != nil {
+		return err
+	}
 	for _, bp := range hit {
 		if rt.has(key, top, fr.CFA, fr.Ret, bp) {
 			continue // the same call again (a line breakpoint in a loop)
@@ -179,7 +181,7 @@ func (p *Process) addPending(key callKey, c *pendingCall) error {
 // address slot (CFA-8) is at or above sp, and a new frame at the same CFA
 // with another return address has taken the place of the old one (cfa 0:
 // no such frame).
-func (rt *returnTable) prune(key callKey, top, sp, cfa, ret uint64) {
+func (rt *returnTable) prune(key callKey, top, sp, cfa, ret uint64) error {
 	list := rt.pending[key]
 	kept := list[:0]
 	var dead []*pendingCall
@@ -192,9 +194,19 @@ func (rt *returnTable) prune(key callKey, top, sp, cfa, ret uint64) {
 		}
 	}
 	rt.setPending(key, kept)
-	for _, c := range dead {
-		rt.release(c)
+	return rt.releaseAll(dead)
+}
+
+// releaseAll releases calls, all of them even when removing a trap fails;
+// the first error is returned.
+func (rt *returnTable) releaseAll(calls []*pendingCall) error {
+	var first error
+	for _, c := range calls {
+		if err := rt.release(c); err != nil && first == nil {
+			first = err
+		}
 	}
+	return first
 }
 
 func (rt *returnTable) setPending(key callKey, list []*pendingCall) {
@@ -205,36 +217,44 @@ func (rt *returnTable) setPending(key callKey, list []*pendingCall) {
 	}
 }
 
-// release forgets one pending call; its return trap goes with its last call.
-func (rt *returnTable) release(c *pendingCall) {
+// release forgets one pending call; its return trap goes with its last
+// call. An error says a trap could not be taken out of the code.
+func (rt *returnTable) release(c *pendingCall) error {
 	rt.count--
 	tr := rt.traps[c.ret]
 	if tr == nil {
-		return
+		return nil
 	}
 	if tr.refs--; tr.refs > 0 {
-		return
+		return nil
 	}
 	delete(rt.traps, c.ret)
 	p := tr.p
-	if err := p.removeSiteUser(c.ret, tr); err == nil && p.sites[c.ret] == nil {
+	err := p.removeSiteUser(c.ret, tr)
+	if err != nil {
+		err = fmt.Errorf("remove return trap at %#x: %w", uint64(c.ret), err)
 	}
 	if rt.count == 0 {
-		p.removeCutTraps()
+		if cerr := p.removeCutTraps(); err == nil {
+			err = cerr
+		}
 	}
+	return err
 }
 
 // pruneThreads drops the pending calls of C threads that have exited.
-func (p *Process) pruneThreads() {
+func (p *Process) pruneThreads() error {
 	rt := p.rets
+	var first error
 	for key, list := range rt.pending {
 		if key.tid != 0 && p.threads[key.tid] == nil {
 			delete(rt.pending, key)
-			for _, c := range list {
-				rt.release(c)
+			if err := rt.releaseAll(list); err != nil && first == nil {
+				first = err
 			}
 		}
 	}
+	return first
 }
 
 func (tr *returnTrap) siteHit(t *Thread, s *site) ([]*Event, error) {
@@ -244,7 +264,7 @@ func (tr *returnTrap) siteHit(t *Thread, s *site) ([]*Event, error) {
 	if err != nil {
 		return nil, err
 	}
-	key, top := p.stackOf(t, r.Rsp)
+	key, top := p.stackOf(t)
 	sp := r.Rsp
 	list := rt.pending[key]
 	kept := list[:0]
@@ -265,11 +285,11 @@ func (tr *returnTrap) siteHit(t *Thread, s *site) ([]*Event, error) {
 		}
 	}
 	rt.setPending(key, kept)
-	for _, c := range gone {
-		rt.release(c)
+	err = rt.releaseAll(gone)
+	if perr := p.pruneThreads(); err == nil {
+		err = perr
 	}
-	p.pruneThreads()
-	return evs, nil
+	return evs, err
 }
 
 func (ct *cutTrap) siteHit(t *Thread, s *site) ([]*Event, error) {
@@ -282,22 +302,18 @@ func (ct *cutTrap) siteHit(t *Thread, s *site) ([]*Event, error) {
 	if err != nil {
 		return nil, err
 	}
-	key, top := p.stackOf(t, r.Rsp)
+	key, top := p.stackOf(t)
 	if ct.exit {
 		list := rt.pending[key]
 		delete(rt.pending, key)
-		for _, c := range list {
-			rt.release(c)
-		}
-		return nil, nil
+		return nil, rt.releaseAll(list)
 	}
 	// At a function's first instruction: CFA = rsp+8, return address [rsp].
 	ret, err := p.readU64(Addr(r.Rsp))
 	if err != nil {
 		return nil, err
 	}
-	rt.prune(key, top, r.Rsp, r.Rsp+8, ret)
-	return nil, nil
+	return nil, rt.prune(key, top, r.Rsp, r.Rsp+8, ret)
 }
 
 // cutFuncs are where pending calls of a Go goroutine may die unreturned.
@@ -328,13 +344,18 @@ func (p *Process) insertCutTraps() error {
 	return nil
 }
 
-func (p *Process) removeCutTraps() {
+// removeCutTraps takes the cut traps out, all of them even when one
+// fails; the first error is returned.
+func (p *Process) removeCutTraps() error {
 	rt := p.rets
+	var first error
 	for _, ct := range rt.cuts {
-		if err := p.removeSiteUser(ct.addr, ct); err == nil && p.sites[ct.addr] == nil {
+		if err := p.removeSiteUser(ct.addr, ct); err != nil && first == nil {
+			first = fmt.Errorf("remove trap at %#x: %w", uint64(ct.addr), err)
 		}
 	}
 	rt.cuts = nil
+	return first
 }
 
 // staleTrap recognises a SIGTRAP from an int3 the engine removed while the
@@ -354,43 +375,12 @@ func (p *Process) staleTrap(t *Thread, r *Regs) bool {
 	return true
 }
 
-// stackOf names the stack t runs on at sp and its top: for a goroutine its
-// id and g.stack.hi (the Go internal ABI keeps g in r14; the runtime's TLS
-// slot at fs_base-8 serves where r14 may not hold it); otherwise the thread
-// and 0, so that top - CFA orders frames the same way.
-func (p *Process) stackOf(t *Thread, sp uint64) (callKey, uint64) {
-	if p.bin.IsGo() {
-		if d, err := p.DebugInfo(); err == nil {
-			if o, err := d.GoroutineOffsets(); err == nil {
-				r, _ := t.Regs()
-				for _, g := range []uint64{r.R14, 0} {
-					if g == 0 && r.Fs_base != 0 {
-						g, _ = p.readU64(Addr(r.Fs_base - 8))
-					}
-					if g == 0 {
-						continue
-					}
-					var st [16]byte
-					if p.ReadMemory(Addr(g+uint64(o.StackLo)), st[:]) != nil {
-						continue
-					}
-					lo, hi := le64(st[:8]), le64(st[8:])
-					if o.StackHi != o.StackLo+8 {
-						if hi, _ = p.readU64(Addr(g + uint64(o.StackHi))); hi == 0 {
-							continue
-						}
-					}
-					if sp < lo || sp >= hi {
-						continue
-					}
-					goid, err := p.readU64(Addr(g + uint64(o.Goid)))
-					if err != nil || goid == 0 {
-						break // a system stack (g0): key by thread
-					}
-					return callKey{goid: int64(goid)}, hi
-				}
-			}
-		}
+// stackOf names the stack t runs on and its top: for a goroutine its id
+// and g.stack.hi (Thread.goroutineStack); otherwise (a C program, a system
+// stack) the thread and 0, so that top - CFA orders frames the same way.
+func (p *Process) stackOf(t *Thread) (callKey, uint64) {
+	if goid, hi, ok := t.goroutineStack(); ok && goid != 0 {
+		return callKey{goid: goid}, hi
 	}
 	return callKey{tid: t.tid}, 0
 }

@@ -2,7 +2,11 @@ package engine
 
 import (
 	"fmt"
+	"os"
+	"runtime"
+	"strings"
 	"testing"
+	"unsafe"
 
 	"github.com/godbg/godbg/internal/fixture"
 )
@@ -203,35 +207,18 @@ func TestFibReturns(t *testing.T) {
 	}
 	sim(n)
 	for _, name := range []string{"c-O0", "go-Nl"} {
-		prog := authTargets(t)[name]
-		fn := "fib"
-		if isGoTarget(name) {
-			fn = "main.fib"
-		}
-		p, out := launch(t, prog, false, "fib", fmt.Sprint(n))
-		bp := watch(t, p, fn)
+		p, out, bp := launchRecursion(t, name, "fib", fmt.Sprint(n))
 		var stack []uint64
 		got := map[uint64]int{}
 		bad := 0
-		runToExit(t, p, func(ev *Event) (bool, error) {
-			if ev.Bp != bp {
-				return false, nil
+		runToExit(t, p, recursionHook(bp, isGoTarget(name), &stack, func(k uint64, r *Regs) bool {
+			got[k]++
+			if r.Rax != fibv(int(k)) && bad < 5 {
+				bad++
+				t.Errorf("%s: fib(%d) returned %d, want %d", name, k, r.Rax, fibv(int(k)))
 			}
-			r, _ := ev.Thread.Regs()
-			switch ev.Kind {
-			case EventBreakpoint:
-				stack = append(stack, firstArg(r, isGoTarget(name)))
-			case EventReturn:
-				k := stack[len(stack)-1]
-				stack = stack[:len(stack)-1]
-				got[k]++
-				if r.Rax != fibv(int(k)) && bad < 5 {
-					bad++
-					t.Errorf("%s: fib(%d) returned %d, want %d", name, k, r.Rax, fibv(int(k)))
-				}
-			}
-			return false, nil
-		})
+			return false
+		}))
 		total := 0
 		for k, c := range wantCalls {
 			total += c
@@ -251,42 +238,57 @@ func TestFibReturns(t *testing.T) {
 	}
 }
 
+// launchRecursion launches the auth target name running its recursive
+// function fn (main.fn in Go) with args, its returns watched.
+func launchRecursion(t *testing.T, name, fn string, args ...string) (*Process, func() string, *Breakpoint) {
+	t.Helper()
+	p, out := launch(t, authTargets(t)[name], false, append([]string{fn}, args...)...)
+	if isGoTarget(name) {
+		fn = "main." + fn
+	}
+	return p, out, watch(t, p, fn)
+}
+
+// recursionHook follows the calls of bp: each hit pushes the call's first
+// argument on stack, each return pops it and gives it to ret with the
+// registers at the return; ret's true stops.
+func recursionHook(bp *Breakpoint, goABI bool, stack *[]uint64, ret func(k uint64, r *Regs) bool) Hook {
+	return func(ev *Event) (bool, error) {
+		if ev.Bp != bp {
+			return false, nil
+		}
+		r, _ := ev.Thread.Regs()
+		switch ev.Kind {
+		case EventBreakpoint:
+			*stack = append(*stack, firstArg(r, goABI))
+		case EventReturn:
+			k := (*stack)[len(*stack)-1]
+			*stack = (*stack)[:len(*stack)-1]
+			return ret(k, r), nil
+		}
+		return false, nil
+	}
+}
+
 // TestDeepRecursionStackGrowth: 2,001 nested calls of a 4 KiB frame make
 // the Go runtime copy the stack again and again; every call returns once.
 func TestDeepRecursionStackGrowth(t *testing.T) {
 	for _, name := range []string{"go-Nl", "go", "c-O0"} {
-		prog := authTargets(t)[name]
-		fn := "deep"
-		if isGoTarget(name) {
-			fn = "main.deep"
-		}
-		p, out := launch(t, prog, false, "deep", "2000")
-		bp := watch(t, p, fn)
+		p, out, bp := launchRecursion(t, name, "deep", "2000")
 		var stack []uint64
 		sps := map[uint64]bool{}
 		returns := 0
-		runToExit(t, p, func(ev *Event) (bool, error) {
-			if ev.Bp != bp {
-				return false, nil
+		runToExit(t, p, recursionHook(bp, isGoTarget(name), &stack, func(k uint64, r *Regs) bool {
+			if k == 2000 {
+				sps[r.Rsp] = true
 			}
-			r, _ := ev.Thread.Regs()
-			switch ev.Kind {
-			case EventBreakpoint:
-				stack = append(stack, firstArg(r, isGoTarget(name)))
-			case EventReturn:
-				k := stack[len(stack)-1]
-				stack = stack[:len(stack)-1]
-				if k == 2000 {
-					sps[r.Rsp] = true
-				}
-				if want := (k + 1) / 2; r.Rax != want {
-					t.Errorf("%s: deep(%d) returned %d, want %d", name, k, r.Rax, want)
-					return true, nil
-				}
-				returns++
+			if want := (k + 1) / 2; r.Rax != want {
+				t.Errorf("%s: deep(%d) returned %d, want %d", name, k, r.Rax, want)
+				return true
 			}
-			return false, nil
-		})
+			returns++
+			return false
+		}))
 		if returns != 2001 || len(stack) != 0 {
 			t.Errorf("%s: %d returns, %d unreturned; want 2001 and 0", name, returns, len(stack))
 		}
@@ -456,4 +458,39 @@ func TestReturnsAcrossGoroutines(t *testing.T) {
 	if p.PendingReturns() != 0 {
 		t.Errorf("%d pending returns left", p.PendingReturns())
 	}
+}
+
+// TestReturnTrapRemovalError: a return trap or cut trap that cannot be
+// taken out of the code is an error of the release, not dropped. The
+// "tracee" is this test process read through process_vm_readv(2), with a
+// read-only memory file so that writing the saved byte back fails.
+func TestReturnTrapRemovalError(t *testing.T) {
+	code := []byte{int3, int3}
+	ret, cut := Addr(uintptr(unsafe.Pointer(&code[0]))), Addr(uintptr(unsafe.Pointer(&code[1])))
+	mem, err := os.Open(os.DevNull)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer mem.Close()
+	p := &Process{pid: os.Getpid(), mem: mem, sites: map[Addr]*site{}}
+	rt := p.returns()
+	tr := &returnTrap{p: p, addr: ret, refs: 1}
+	ct := &cutTrap{p: p, addr: cut}
+	rt.traps[ret] = tr
+	rt.cuts = []*cutTrap{ct}
+	p.sites[ret] = &site{addr: ret, inserted: true, saved: 0x55, users: []siteUser{tr}}
+	p.sites[cut] = &site{addr: cut, inserted: true, saved: 0x56, users: []siteUser{ct}}
+	c := &pendingCall{ret: ret}
+	rt.pending[callKey{tid: 1}] = []*pendingCall{c}
+	rt.count = 1
+	err = rt.release(c)
+	if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("remove return trap at %#x", uint64(ret))) {
+		t.Errorf("release = %v, want the return trap's removal error", err)
+	}
+	rt.cuts = []*cutTrap{ct}
+	err = p.removeCutTraps()
+	if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("remove trap at %#x", uint64(cut))) {
+		t.Errorf("removeCutTraps = %v, want the cut trap's removal error", err)
+	}
+	runtime.KeepAlive(code)
 }

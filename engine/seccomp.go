@@ -30,13 +30,15 @@ package engine
 // alive after the program's own exit.
 
 import (
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"sort"
 	"syscall"
 
+	"github.com/godbg/godbg/engine/internal/ptrace"
 	"golang.org/x/sys/unix"
+
+	"github.com/godbg/godbg/engine/syscalls"
 )
 
 // ErrSeccompDetach is Detach's answer once a seccomp filter is installed.
@@ -45,10 +47,8 @@ var ErrSeccompDetach = errors.New("refused in seccomp mode (godbg run --seccomp)
 	"run without --seccomp to be able to detach")
 
 type seccompState struct {
-	seccomp     bool         // LaunchOptions.Seccomp
-	filters     int          // filters installed
-	filtered    map[int]bool // the call numbers some filter traces
-	filteredAll bool         // a filter traces every call
+	seccomp  bool              // LaunchOptions.Seccomp
+	filtered syscalls.Filtered // what the installed filters trace
 	// pendingFilter: calls asked for while no thread could run the
 	// installation; the current thread does it at its syscall exit.
 	pendingFilter bool
@@ -68,68 +68,10 @@ func (p *Process) ptraceOptions() int {
 // SeccompMode tells whether syscall hooks use seccomp filters.
 func (p *Process) SeccompMode() bool { return p.sys.seccomp }
 
-// Classic BPF opcodes (linux/bpf_common.h) and struct seccomp_data offsets
-// (linux/seccomp.h).
-const (
-	bpfLdAbsW   = unix.BPF_LD | unix.BPF_W | unix.BPF_ABS
-	bpfJeqK     = unix.BPF_JMP | unix.BPF_JEQ | unix.BPF_K
-	bpfRetK     = unix.BPF_RET | unix.BPF_K
-	seccompNr   = 0
-	seccompArch = 4
-	bpfMaxInsns = 4096 // BPF_MAXINSNS
-)
-
-// seccompProgram is the filter tracing nrs (every call with all) of the
-// x86-64 ABI, and every call of the i386 ABI (int 0x80: rare in a 64-bit
-// program, and their numbers differ; the engine matches them to the hooks
-// by name, and resumes at once those no hook wants); other ABIs are
-// allowed. Each JEQ of the numbers jumps one instruction at most, so any
-// number of calls fits the 8-bit offsets.
-func seccompProgram(all bool, nrs []int) []unix.SockFilter {
-	prog := []unix.SockFilter{
-		{Code: bpfLdAbsW, K: seccompArch},
-		{Code: bpfJeqK, Jt: 3, Jf: 0, K: unix.AUDIT_ARCH_X86_64},
-		{Code: bpfJeqK, Jt: 0, Jf: 1, K: unix.AUDIT_ARCH_I386},
-		{Code: bpfRetK, K: unix.SECCOMP_RET_TRACE},
-		{Code: bpfRetK, K: unix.SECCOMP_RET_ALLOW},
-	}
-	if all {
-		return append(prog, unix.SockFilter{Code: bpfRetK, K: unix.SECCOMP_RET_TRACE})
-	}
-	prog = append(prog, unix.SockFilter{Code: bpfLdAbsW, K: seccompNr})
-	for _, nr := range nrs {
-		prog = append(prog,
-			unix.SockFilter{Code: bpfJeqK, Jt: 0, Jf: 1, K: uint32(nr)},
-			unix.SockFilter{Code: bpfRetK, K: unix.SECCOMP_RET_TRACE})
-	}
-	return append(prog, unix.SockFilter{Code: bpfRetK, K: unix.SECCOMP_RET_ALLOW})
-}
-
-// unfiltered is what the catches ask for that no filter traces yet.
-func (p *Process) unfiltered() (all bool, nrs []int) {
-	if p.sys.filteredAll {
-		return false, nil
-	}
-	seen := map[int]bool{}
-	for _, c := range p.sys.catches {
-		if c.All {
-			return true, nil
-		}
-		for nr := range c.Nrs {
-			if !p.sys.filtered[nr] && !seen[nr] {
-				seen[nr] = true
-				nrs = append(nrs, nr)
-			}
-		}
-	}
-	sort.Ints(nrs)
-	return false, nrs
-}
-
 // syncFilter installs a filter for the calls the catches want and no
 // filter traces yet. It may run from a hook while other threads run.
 func (p *Process) syncFilter() error {
-	all, nrs := p.unfiltered()
+	all, nrs := p.sys.catches.Unfiltered(&p.sys.filtered)
 	if !all && len(nrs) == 0 {
 		return nil
 	}
@@ -142,7 +84,7 @@ func (p *Process) syncFilter() error {
 		// the filter at its exit stop.
 		p.sys.pendingFilter = true
 		if c := p.current; c != nil {
-			c.sys.wantExit = true
+			c.sys.WantExit = true
 		}
 		return restart()
 	}
@@ -157,7 +99,7 @@ func (p *Process) syncFilter() error {
 // thread was inside a call; t is at a syscall-exit stop now.
 func (p *Process) installPending(t *Thread) error {
 	p.sys.pendingFilter = false
-	all, nrs := p.unfiltered()
+	all, nrs := p.sys.catches.Unfiltered(&p.sys.filtered)
 	if !all && len(nrs) == 0 {
 		return nil
 	}
@@ -184,7 +126,7 @@ func (p *Process) installPending(t *Thread) error {
 // writes over the code at the thread's pc.
 func (p *Process) filterThread() (*Thread, func() error, error) {
 	safe := func(t *Thread, held map[int]bool) bool {
-		return t != nil && p.threads[t.tid] == t && !t.running && !t.sys.inCall && !held[t.tid]
+		return t != nil && p.threads[t.tid] == t && !t.running && !t.sys.InCall && !held[t.tid]
 	}
 	if p.scratch.base != 0 && safe(p.current, heldTids(p.deferred)) {
 		return p.current, func() error { return nil }, nil
@@ -217,26 +159,16 @@ func (p *Process) installFilter(t *Thread, all bool, nrs []int) error {
 			return errors.New("seccomp filter: no scratch area in the tracee")
 		}
 	}
-	prog := seccompProgram(all, nrs)
+	prog := syscalls.Program(all, nrs)
 	at, room := p.scratch.dataArea()
-	const fprogSize = 16 // struct sock_fprog: u16 len, padding, the pointer
-	if len(prog) > bpfMaxInsns || fprogSize+8*len(prog) > room {
+	buf := syscalls.Encode(prog, uint64(at))
+	if len(prog) > syscalls.MaxInsns || len(buf) > room {
 		return fmt.Errorf("seccomp filter: %d instructions do not fit", len(prog))
-	}
-	buf := make([]byte, fprogSize, fprogSize+8*len(prog))
-	binary.LittleEndian.PutUint16(buf, uint16(len(prog)))
-	binary.LittleEndian.PutUint64(buf[8:], uint64(at+fprogSize))
-	for _, in := range prog {
-		var b [8]byte
-		binary.LittleEndian.PutUint16(b[0:], in.Code)
-		b[2], b[3] = in.Jt, in.Jf
-		binary.LittleEndian.PutUint32(b[4:], in.K)
-		buf = append(buf, b[:]...)
 	}
 	if err := p.writeRaw(at, buf); err != nil {
 		return fmt.Errorf("seccomp filter: write it at %#x: %w", at, err)
 	}
-	if p.sys.filters == 0 {
+	if p.sys.filtered.Installed() == 0 {
 		// Unprivileged filters need no_new_privs (seccomp(2)); TSYNC gives
 		// it to every thread it syncs.
 		r, err := p.injectSyscall(t, unix.SYS_PRCTL, unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
@@ -257,26 +189,16 @@ func (p *Process) installFilter(t *Thread, all bool, nrs []int) error {
 		// TSYNC: the thread that could not be synced (seccomp(2)).
 		return fmt.Errorf("seccomp filter: thread %d has a seccomp filter of its own; the filter cannot cover every thread", e)
 	}
-	p.sys.filters++
-	if all {
-		p.sys.filteredAll = true
-	}
-	if p.sys.filtered == nil {
-		p.sys.filtered = map[int]bool{}
-	}
-	for _, nr := range nrs {
-		p.sys.filtered[nr] = true
-	}
+	p.sys.filtered.Add(all, nrs)
 	return nil
 }
 
 // seccompStop handles PTRACE_EVENT_SECCOMP: a filter stopped a call at
 // its entry.
 func (p *Process) seccompStop(t *Thread) (*Event, error) {
-	t.sys.atEntry = false
-	info, err := ptraceSyscallInfo(t.tid)
-	if err != nil {
-		return nil, p.vanished(t, fmt.Errorf("syscall info of thread %d: %w", t.tid, err))
+	info, err := p.syscallInfo(t)
+	if info == nil {
+		return nil, err // nil: the thread vanished (p.vanished)
 	}
 	if info.Op != syscallInfoSeccomp || !p.sys.seccomp {
 		return nil, p.resume(t)
@@ -286,7 +208,7 @@ func (p *Process) seccompStop(t *Thread) (*Event, error) {
 
 // keepChildren tells whether fork children must stay traced: they carry a
 // filter of ours.
-func (p *Process) keepChildren() bool { return p.sys.filters > 0 }
+func (p *Process) keepChildren() bool { return p.sys.filtered.Installed() > 0 }
 
 // keepPassive resumes a fork child at its first stop and keeps it traced.
 func (p *Process) keepPassive(child int) error {
@@ -384,32 +306,4 @@ func (p *Process) ReleaseChildren() []int {
 }
 
 // detachPassive stops a passive task and detaches it; false when it is gone.
-func detachPassive(pid, tid int) bool {
-	if err := tgkill(pid, tid, unix.SIGSTOP); err != nil {
-		return false
-	}
-	var resend []syscall.Signal
-	for {
-		ws, err := wait4(tid, false)
-		if err != nil || ws.status.Exited() || ws.status.Signaled() {
-			return false
-		}
-		if !ws.status.Stopped() {
-			continue
-		}
-		sig := ws.status.StopSignal()
-		if sig == unix.SIGSTOP && ws.status.TrapCause() <= 0 {
-			unix.PtraceDetach(tid)
-			for _, s := range resend {
-				tgkill(pid, tid, s)
-			}
-			return true
-		}
-		if ws.status.TrapCause() <= 0 && sig != unix.SIGTRAP|0x80 {
-			resend = append(resend, sig)
-		}
-		if err := ptraceCont(tid, 0); err != nil {
-			return false
-		}
-	}
-}
+func detachPassive(pid, tid int) bool { return ptrace.StopAndDetach(pid, tid) }

@@ -9,8 +9,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/godbg/godbg/internal/fixture"
 	"golang.org/x/sys/unix"
+
+	"github.com/godbg/godbg/engine/syscalls"
+	"github.com/godbg/godbg/internal/fixture"
 )
 
 // sysMode is how syscall stops are made: PTRACE_SYSCALL or a seccomp filter.
@@ -34,74 +36,19 @@ var sysModes = []sysMode{modePtrace, modeSeccomp}
 // launchSys is launch with the syscall stop mode chosen.
 func launchSys(t *testing.T, prog string, mode sysMode, args ...string) (*Process, func() string) {
 	t.Helper()
-	lockThread(t)
-	out, err := os.CreateTemp(t.TempDir(), "stdout")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := Launch(prog, LaunchOptions{Args: args, Stdout: out, Seccomp: bool(mode)})
-	if err != nil {
-		t.Fatalf("Launch(%s): %v", prog, err)
-	}
-	t.Cleanup(func() {
-		if !p.Exited() {
-			p.Kill()
-		}
-	})
-	return p, func() string {
-		b, _ := os.ReadFile(out.Name())
-		return string(b)
-	}
+	return launchWith(t, prog, LaunchOptions{Args: args, Seccomp: bool(mode)})
 }
 
-func TestSeccompProgram(t *testing.T) {
-	const x32 = 0x40000000
-	tests := []struct {
-		all   bool
-		nrs   []int
-		arch  uint32
-		nr    int
-		trace bool
-	}{
-		{false, []int{257}, unix.AUDIT_ARCH_X86_64, 257, true},
-		{false, []int{257}, unix.AUDIT_ARCH_X86_64, 39, false},
-		{false, []int{0, 1, 257}, unix.AUDIT_ARCH_X86_64, 0, true},
-		{false, []int{0, 1, 257}, unix.AUDIT_ARCH_X86_64, 1, true},
-		{false, []int{0, 1, 257}, unix.AUDIT_ARCH_X86_64, 2, false},
-		{false, []int{0, 1, 257}, unix.AUDIT_ARCH_X86_64, x32 | 257, false},
-		{false, []int{257}, unix.AUDIT_ARCH_I386, 257, true}, // int 0x80: every call
-		{false, []int{257}, unix.AUDIT_ARCH_I386, 20, true},
-		{false, []int{257}, unix.AUDIT_ARCH_AARCH64, 257, false},
-		{true, nil, unix.AUDIT_ARCH_X86_64, 39, true},
-		{true, nil, unix.AUDIT_ARCH_X86_64, -1, true},
-		{true, nil, unix.AUDIT_ARCH_I386, 39, true},
-	}
-	for _, tt := range tests {
-		got, err := runSeccompProgram(seccompProgram(tt.all, tt.nrs), tt.arch, tt.nr)
-		want := uint32(unix.SECCOMP_RET_ALLOW)
-		if tt.trace {
-			want = unix.SECCOMP_RET_TRACE
-		}
-		if err != nil || got != want {
-			t.Errorf("all=%v nrs=%v arch=%#x nr=%d: got %#x, %v; want %#x", tt.all, tt.nrs, tt.arch, tt.nr, got, err, want)
-		}
-	}
-	// Every call of the table at once: the jumps stay short.
+// TestSeccompFilterFits: a filter of every call of the table fits the
+// room the scratch area reserves for it (syscalls.Encode's bytes).
+func TestSeccompFilterFits(t *testing.T) {
 	var nrs []int
 	for _, name := range SyscallNames() {
 		nr, _ := SyscallNumber(name)
 		nrs = append(nrs, nr)
 	}
-	prog := seccompProgram(false, nrs)
-	if len(prog) > bpfMaxInsns {
-		t.Fatalf("%d instructions for %d calls", len(prog), len(nrs))
-	}
-	for _, nr := range nrs {
-		if got, err := runSeccompProgram(prog, unix.AUDIT_ARCH_X86_64, nr); err != nil || got != unix.SECCOMP_RET_TRACE {
-			t.Errorf("all names, nr %d: got %#x, %v", nr, got, err)
-		}
-	}
-	if _, room := (&scratchArea{base: 0x1000}).dataArea(); 16+8*len(prog) > room {
+	prog := syscalls.Program(false, nrs)
+	if _, room := (&scratchArea{base: 0x1000}).dataArea(); len(syscalls.Encode(prog, 0x1000)) > room {
 		t.Errorf("a filter of every call (%d instructions) does not fit the %d bytes reserved", len(prog), room)
 	}
 }
@@ -305,35 +252,4 @@ func TestSeccompKillChildren(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	t.Errorf("child %d still runs: %s", child, st)
-}
-
-// runSeccompProgram interprets prog for one call as the kernel would
-// (for the tests: only the opcodes seccompProgram emits).
-func runSeccompProgram(prog []unix.SockFilter, arch uint32, nr int) (uint32, error) {
-	var acc uint32
-	for pc := 0; pc < len(prog); pc++ {
-		in := prog[pc]
-		switch in.Code {
-		case bpfLdAbsW:
-			switch in.K {
-			case seccompNr:
-				acc = uint32(nr)
-			case seccompArch:
-				acc = arch
-			default:
-				return 0, fmt.Errorf("load of offset %d", in.K)
-			}
-		case bpfJeqK:
-			if acc == in.K {
-				pc += int(in.Jt)
-			} else {
-				pc += int(in.Jf)
-			}
-		case bpfRetK:
-			return in.K, nil
-		default:
-			return 0, fmt.Errorf("opcode %#x", in.Code)
-		}
-	}
-	return 0, errors.New("fell off the end")
 }

@@ -35,6 +35,9 @@ import (
 
 	"golang.org/x/arch/x86/x86asm"
 	"golang.org/x/sys/unix"
+
+	"github.com/godbg/godbg/engine/internal/hwdebug"
+	"github.com/godbg/godbg/engine/syscalls"
 )
 
 const (
@@ -150,7 +153,7 @@ func (p *Process) probeDebugRegs(t *Thread) (bool, error) {
 		return false, err
 	}
 	saved := *r
-	dr7, err := dr7Slot(0, 1, WatchReadWrite)
+	dr7, err := hwdebug.SlotBits(0, 1, WatchReadWrite)
 	if err != nil {
 		return false, err
 	}
@@ -244,7 +247,7 @@ func (p *Process) setSoftWatch(wp *Watchpoint) error {
 			p.watch.soft.pages[pg] = &softPage{prot: m.prot, cur: m.prot}
 		}
 	}
-	wp.slot = 4 + slot
+	wp.slot = hwdebug.NumSlots + slot
 	wp.Kind = WatchSoftware
 	p.watch.soft.wps[slot] = wp
 	if err := p.reprotect(); err != nil {
@@ -259,7 +262,7 @@ func (p *Process) setSoftWatch(wp *Watchpoint) error {
 
 // clearSoftWatch removes wp and gives its pages their protection back.
 func (p *Process) clearSoftWatch(wp *Watchpoint) error {
-	i := wp.slot - 4
+	i := wp.slot - hwdebug.NumSlots
 	if i >= 0 && i < maxSoftWatch && p.watch.soft.wps[i] == wp {
 		p.watch.soft.wps[i] = nil
 	}
@@ -330,7 +333,7 @@ func (p *Process) mprotect(pg Addr, prot int) error {
 // stoppedThread is a thread able to run an injected call: the current one
 // when stopped and not inside a system call, else any such.
 func (p *Process) stoppedThread() *Thread {
-	ok := func(t *Thread) bool { return t != nil && !t.running && !t.sys.inCall }
+	ok := func(t *Thread) bool { return t != nil && !t.running && !t.sys.InCall }
 	if ok(p.current) {
 		return p.current
 	}
@@ -496,12 +499,12 @@ func (p *Process) softSyscallStops() bool { return p.watch.soft.active() }
 // rewound onto its `syscall` instruction (rax = the call's number; the
 // kernel keeps the argument registers) and resumed; it runs the call again
 // through the event loop, so that a blocking call blocks nobody but itself
-// (no thread is held) and signals come as they would. ts.softRetry marks
+// (no thread is held) and signals come as they would. ts.SoftRetry marks
 // it: its second entry is not reported again, and its exit closes the pages
 // and reports as hits the watched bytes the call changed (fired). retried
 // is true when t was rewound: the exit is not to be reported.
-func (p *Process) softSyscallExit(t *Thread, ts *threadSyscall, nr int, ret int64) (fired uint64, retried bool, err error) {
-	if ts.softRetry {
+func (p *Process) softSyscallExit(t *Thread, ts *syscalls.Thread, nr int, ret int64) (fired uint64, retried bool, err error) {
+	if ts.SoftRetry {
 		before := p.watch.soft.retries[t.tid]
 		delete(p.watch.soft.retries, t.tid)
 		for i, wp := range p.watch.soft.wps {
@@ -511,7 +514,7 @@ func (p *Process) softSyscallExit(t *Thread, ts *threadSyscall, nr int, ret int6
 		}
 		return fired, false, p.closePages(t, before.pages)
 	}
-	if ret != -int64(unix.EFAULT) || !p.watch.soft.active() || !p.softPointerArgs(nr, ts.args) {
+	if ret != -int64(unix.EFAULT) || !p.watch.soft.active() || !p.softPointerArgs(nr, ts.Args) {
 		return 0, false, nil
 	}
 	r, err := t.Regs()
@@ -543,7 +546,7 @@ func (p *Process) softSyscallExit(t *Thread, ts *threadSyscall, nr int, ret int6
 	r.Rip -= 2
 	r.Rax = uint64(nr)
 	t.regsDirty = true
-	*ts = threadSyscall{inCall: true, nr: nr, args: ts.args, entered: ts.entered, softRetry: true}
+	*ts = syscalls.Thread{InCall: true, Nr: nr, Args: ts.Args, Entered: ts.Entered, SoftRetry: true}
 	return 0, true, nil
 }
 

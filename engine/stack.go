@@ -85,9 +85,17 @@ func (t *Thread) frameRegs() (frameRegs, error) {
 // GoroutineID reads the id of the goroutine running on t (Go programs);
 // ok is false elsewhere or when t runs no goroutine.
 func (t *Thread) GoroutineID() (id int64, ok bool) {
+	id, _, ok = t.goroutineStack()
+	return id, ok
+}
+
+// goroutineStack is the goroutine t runs and the top of its stack
+// (g.stack.hi); ok is false where GoroutineID's is. A g0 (a system stack)
+// has id 0.
+func (t *Thread) goroutineStack() (id int64, hi uint64, ok bool) {
 	p := t.p
 	if !p.bin.IsGo() {
-		return 0, false
+		return 0, 0, false
 	}
 	if p.goids == nil && p.goidsErr == nil {
 		d, err := p.bin.DWARF()
@@ -101,13 +109,13 @@ func (t *Thread) GoroutineID() (id int64, ok bool) {
 		p.goidsErr = err
 	}
 	if p.goids == nil {
-		return 0, false
+		return 0, 0, false
 	}
 	fr, err := t.frameRegs()
 	if err != nil {
-		return 0, false
+		return 0, 0, false
 	}
-	return p.goids.GoroutineID(memory{p}, fr)
+	return p.goids.GoroutineStack(memory{p}, fr)
 }
 
 // GoroutineIDsError says why a Go program's events will carry no goroutine
@@ -229,4 +237,53 @@ func (p *Process) Goroutines() ([]debuginfo.Goroutine, error) {
 		}
 	}
 	return d.GoroutinesWithThreads(memory{p}, regs)
+}
+
+// frameDebug returns the debug information and registers of frame f (one of
+// Backtrace's or GoroutineBacktrace's): a library's own DWARF when the
+// frame is in a library that has it, else the program's.
+func (p *Process) frameDebug(f debuginfo.Frame) (*debuginfo.Info, debuginfo.Registers, error) {
+	regs := f.Registers()
+	if regs == nil {
+		return nil, nil, fmt.Errorf("frame at %#x was not unwound", f.PC)
+	}
+	if o := p.objectForUnwind(Addr(f.PC)); o != nil && o.file.bin.HasDWARF() {
+		if d := p.objectDebugInfo(o); d != nil {
+			return d, regs, nil
+		}
+		return nil, nil, fmt.Errorf("debug info of %s: %w", o.Name(), o.dbgE)
+	}
+	if !p.bin.HasDWARF() {
+		return nil, nil, fmt.Errorf("no debug info (DWARF) in %s: build with -g (C) or without -ldflags=-w (Go)", p.bin.Path())
+	}
+	d, err := p.DebugInfo()
+	return d, regs, err
+}
+
+// FrameArgs reads the arguments of frame f (any frame of a thread's or a
+// goroutine's backtrace).
+func (p *Process) FrameArgs(f debuginfo.Frame) ([]debuginfo.Value, error) {
+	d, regs, err := p.frameDebug(f)
+	if err != nil {
+		return nil, err
+	}
+	return d.Args(memory{p}, regs)
+}
+
+// FrameLocals reads the local variables in scope in frame f.
+func (p *Process) FrameLocals(f debuginfo.Frame) ([]debuginfo.Value, error) {
+	d, regs, err := p.frameDebug(f)
+	if err != nil {
+		return nil, err
+	}
+	return d.Locals(memory{p}, regs)
+}
+
+// FrameEval evaluates an expression in frame f's scope.
+func (p *Process) FrameEval(f debuginfo.Frame, expr string) (debuginfo.Value, error) {
+	d, regs, err := p.frameDebug(f)
+	if err != nil {
+		return debuginfo.Value{}, err
+	}
+	return d.Eval(memory{p}, regs, expr)
 }

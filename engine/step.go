@@ -6,10 +6,32 @@ package engine
 // instruction.
 
 import (
+	"errors"
 	"fmt"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/godbg/godbg/engine/syscalls"
 )
+
+// steppingThread is the thread StepInstruction, Next and Finish (op, the
+// prefix of the message) move: the current one, once the process may be
+// resumed (canResume).
+func (p *Process) steppingThread(op string) (*Thread, error) {
+	if err := p.canResume(); err != nil {
+		return nil, err
+	}
+	if p.current == nil {
+		if op == "" {
+			return nil, errors.New("no current thread")
+		}
+		return nil, fmt.Errorf("%s: no current thread", op)
+	}
+	if err := p.stepsHere(); err != nil {
+		return nil, err
+	}
+	return p.current, nil
+}
 
 // StepInstruction executes one instruction of the current thread; over a
 // trap it executes the saved instruction. Other threads stay stopped.
@@ -30,15 +52,9 @@ import (
 // A trap at the pc not reported yet is hit instead (its event is returned,
 // the instruction not run): hook does not see breakpoint hits.
 func (p *Process) StepInstruction(hook Hook) (*Event, error) {
-	if err := p.canResume(); err != nil {
+	t, err := p.steppingThread("")
+	if err != nil {
 		return nil, err
-	}
-	if err := p.stepsHere(); err != nil {
-		return nil, err
-	}
-	t := p.current
-	if t == nil {
-		return nil, fmt.Errorf("no current thread")
 	}
 	if ev, done, err := p.stepSyscall(t, hook); err != nil || ev != nil {
 		return ev, err
@@ -162,9 +178,9 @@ func (p *Process) stepHook(hook Hook, ev *Event) (*Event, bool, error) {
 // call with no stop at all (PTRACE_SINGLESTEP clears the syscall tracing,
 // ptrace(2)) or leave a thread that was at the entry without its exit stop.
 func (p *Process) stepSyscall(t *Thread, hook Hook) (ev *Event, done bool, err error) {
-	hooked := p.sys.on || p.sys.filters > 0
+	hooked := p.sys.on || p.sys.filtered.Installed() > 0
 	entered := false
-	if t.sys.inCall || t.sys.atEntry {
+	if t.sys.InCall || t.sys.AtEntry {
 		// t.sys can be stale (resumed with PTRACE_CONT after its catch
 		// went): the kernel says where t stands.
 		info, err := ptraceSyscallInfo(t.tid)
@@ -251,7 +267,7 @@ func (p *Process) stepSyscall(t *Thread, hook Hook) (ev *Event, done bool, err e
 					// The seccomp stop that follows reports the entry, if
 					// a filter traces the call (ptrace(2): since Linux 4.8
 					// it comes after the syscall-entry-stop).
-					t.sys = threadSyscall{}
+					t.sys = syscalls.Thread{}
 					continue
 				}
 				sev = p.syscallEntryEvent(t, info, false)

@@ -14,15 +14,6 @@ func stepsysProg(t *testing.T) string {
 	return fixture.C(t, "stepsys.c", "-O2", "-fcf-protection=none")
 }
 
-func rawSym(t *testing.T, p *Process, name string) Addr {
-	t.Helper()
-	s, ok := p.Binary().LookupSym(name)
-	if !ok {
-		t.Fatalf("no symbol %s", name)
-	}
-	return s.Addr + p.Bias()
-}
-
 // sysLog records the getpid stops of one thread and checks that they
 // alternate entry, exit.
 type sysLog struct {
@@ -70,7 +61,7 @@ func TestStepSyscall(t *testing.T) {
 func testStepSyscall(t *testing.T, prog string, mode sysMode) {
 	p, out := launchSys(t, prog, mode, "4")
 	catchNames(t, p, "getpid")
-	fn := rawSym(t, p, "my_getpid")
+	fn := symAddr(t, p, "my_getpid")
 	insn := fn + 5 // mov $39, %eax; syscall; ret
 	ret := fn + 7
 	pid := fmt.Sprintf("exit=%d", p.Pid())
@@ -187,12 +178,12 @@ func testStepSyscall(t *testing.T, prog string, mode sysMode) {
 func bumpWatched(t *testing.T, prog string, noDisplaced bool, rounds string, kind WatchKind) (*Process, func() string, Addr, *Breakpoint, *Watchpoint) {
 	t.Helper()
 	p, out := launch(t, prog, noDisplaced, rounds)
-	fn := rawSym(t, p, "bump")
+	fn := symAddr(t, p, "bump")
 	bp, err := p.SetBreakpoint(fn, "bump")
 	if err != nil {
 		t.Fatal(err)
 	}
-	wp, err := p.SetWatchpoint(dataSym(t, p, "counter"), 8, WatchWrite)
+	wp, err := p.SetWatchpoint(symAddr(t, p, "counter"), 8, WatchWrite)
 	if err != nil {
 		t.Fatal(err)
 	}

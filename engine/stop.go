@@ -51,14 +51,12 @@ func (p *Process) handleStatus(ws waitStatus) (*Event, error) {
 	}
 	t.running = false
 	t.regsValid = false
-	if ws.watch != 0 {
-		return p.watchHit(t, ws.watch)
+	for _, c := range p.features() {
+		if ev, ok, err := c.classify(t, ws); ok {
+			return ev, err
+		}
 	}
 	sig := st.StopSignal()
-	if sig == unix.SIGTRAP|0x80 {
-		// PTRACE_O_TRACESYSGOOD marks syscall stops (ptrace(2)).
-		return p.syscallStop(t)
-	}
 	if sig == unix.SIGTRAP && st.TrapCause() > 0 {
 		return p.handlePtraceEvent(t, st.TrapCause())
 	}
@@ -167,8 +165,6 @@ func (p *Process) handlePtraceEvent(t *Thread, cause int) (*Event, error) {
 			return &Event{Kind: EventFork, Thread: t, Tid: int(msg), Pid: int(msg), Parent: p.pid}, nil
 		}
 		return nil, nil
-	case unix.PTRACE_EVENT_SECCOMP:
-		return p.seccompStop(t)
 	case unix.PTRACE_EVENT_EXEC:
 		if t.vforkOf != nil {
 			if p.fam != nil {

@@ -23,9 +23,8 @@ package engine
 
 import (
 	"fmt"
-	"sort"
-	"syscall"
-	"time"
+
+	"github.com/godbg/godbg/engine/syscalls"
 )
 
 // Syscall is one system call stop, entry or exit.
@@ -45,45 +44,44 @@ type Syscall struct {
 
 // SyscallCatch asks for the entry and exit stops of some system calls
 // (gdb's catch syscall).
-type SyscallCatch struct {
-	ID  int
-	All bool         // every system call
-	Nrs map[int]bool // else these
-	// Data is the owner's payload (the bindings keep the Lua callback here).
-	Data any
+type SyscallCatch = syscalls.Catch
 
-	deleted bool
-}
+// The system call tables (engine/syscalls), for the engine's users.
+type (
+	ArgKind      = syscalls.ArgKind
+	SyscallParam = syscalls.Param
+	SyscallSig   = syscalls.Sig
+)
 
-// Deleted tells whether the catch was cleared.
-func (c *SyscallCatch) Deleted() bool { return c.deleted }
+const (
+	ArgInt  = syscalls.ArgInt
+	ArgUint = syscalls.ArgUint
+	ArgPtr  = syscalls.ArgPtr
+	ArgFD   = syscalls.ArgFD
+)
 
-func (c *SyscallCatch) wants(nr int) bool { return c.All || c.Nrs[nr] }
+// SyscallName is the name of x86-64 system call nr ("openat"), or "" when
+// the number is not in the table.
+func SyscallName(nr int) string { return syscalls.Name(nr) }
+
+// SyscallName32 is the name of i386 system call nr (int 0x80), or "".
+func SyscallName32(nr int) string { return syscalls.Name32(nr) }
+
+// SyscallNumber is the number of the named x86-64 system call.
+func SyscallNumber(name string) (int, bool) { return syscalls.Number(name) }
+
+// SyscallNames lists every known system call name, sorted.
+func SyscallNames() []string { return syscalls.Names() }
+
+// SyscallSignature is the prototype of x86-64 system call nr, nil for a
+// number the table does not know. The result is shared: do not modify it.
+func SyscallSignature(nr int) *SyscallSig { return syscalls.Signature(nr) }
 
 type syscallState struct {
-	catches []*SyscallCatch
-	nextID  int
+	catches syscalls.Set
 	on      bool // resume with PTRACE_SYSCALL
 
 	seccompState // seccomp mode (seccomp.go)
-}
-
-// threadSyscall is where a thread is in a system call.
-type threadSyscall struct {
-	atEntry bool // stopped at an entry stop now (SkipSyscall is allowed)
-	inCall  bool // an entry was seen and its exit not yet
-	nr      int
-	args    [6]uint64
-	compat  bool // an i386 call (int 0x80)
-	skip    bool // SkipSyscall: rax must read ret at the exit
-	ret     int64
-	entered time.Time
-	// wantExit: resume with PTRACE_SYSCALL (seccomp mode: the exit stop
-	// of a call that was reported at its seccomp stop).
-	wantExit bool
-	// softRetry: the call is made again after an EFAULT from a software
-	// watchpoint's page (softSyscallExit); its second entry is silent.
-	softRetry bool
 }
 
 // CatchSyscall reports the entry and exit of the system calls nrs (or all
@@ -93,16 +91,10 @@ func (p *Process) CatchSyscall(all bool, nrs []int) (*SyscallCatch, error) {
 	if p.exited {
 		return nil, ErrExited
 	}
-	c := &SyscallCatch{All: all, Nrs: map[int]bool{}}
-	for _, nr := range nrs {
-		c.Nrs[nr] = true
-	}
-	p.sys.nextID++
-	c.ID = p.sys.nextID
-	p.sys.catches = append(p.sys.catches, c)
+	c := p.sys.catches.Add(all, nrs)
 	if p.sys.seccomp {
 		if err := p.syncFilter(); err != nil {
-			p.sys.catches = p.sys.catches[:len(p.sys.catches)-1]
+			p.sys.catches.Remove(c)
 			return nil, err
 		}
 		return c, nil
@@ -121,70 +113,22 @@ func (p *Process) CatchSyscall(all bool, nrs []int) (*SyscallCatch, error) {
 // In seccomp mode the filter stays (a filter cannot be removed): the calls
 // it still stops are resumed at once.
 func (p *Process) ClearSyscallCatch(c *SyscallCatch) error {
-	if c.deleted {
+	if !p.sys.catches.Remove(c) {
 		return nil
 	}
-	c.deleted = true
-	for i, x := range p.sys.catches {
-		if x == c {
-			p.sys.catches = append(p.sys.catches[:i], p.sys.catches[i+1:]...)
-			break
-		}
-	}
-	p.sys.on = len(p.sys.catches) > 0 && !p.sys.seccomp
+	p.sys.on = p.sys.catches.Len() > 0 && !p.sys.seccomp
 	return nil
 }
 
 // SyscallCatches lists the catches, by id.
 func (p *Process) SyscallCatches() []*SyscallCatch {
-	cs := append([]*SyscallCatch(nil), p.sys.catches...)
-	sort.Slice(cs, func(i, j int) bool { return cs[i].ID < cs[j].ID })
-	return cs
-}
-
-// auditArchI386 is AUDIT_ARCH_I386 (linux/audit.h), the arch
-// PTRACE_GET_SYSCALL_INFO reports for an int 0x80 call.
-const auditArchI386 = 0x40000003
-
-// catchesForCall is catchesFor for a call of either ABI: an i386 call is
-// wanted by the catches of the x86-64 call of the same name (getpid, 20
-// there, is 39 here), and by those of every call.
-func (p *Process) catchesForCall(nr int, compat bool) []*SyscallCatch {
-	if !compat {
-		return p.catchesFor(nr)
-	}
-	nr64, ok := SyscallNumber(SyscallName32(nr))
-	var cs []*SyscallCatch
-	for _, c := range p.sys.catches {
-		if c.All || (ok && c.Nrs[nr64]) {
-			cs = append(cs, c)
-		}
-	}
-	return cs
-}
-
-// syscallName is the name of call nr of its ABI.
-func syscallName(nr int, compat bool) string {
-	if compat {
-		return SyscallName32(nr)
-	}
-	return SyscallName(nr)
-}
-
-func (p *Process) catchesFor(nr int) []*SyscallCatch {
-	var cs []*SyscallCatch
-	for _, c := range p.sys.catches {
-		if c.wants(nr) {
-			cs = append(cs, c)
-		}
-	}
-	return cs
+	return p.sys.catches.List()
 }
 
 // SkipSyscall makes the system call t is entering not run: it returns ret
 // (a negative errno for a failure). t must be stopped at a syscall entry.
 func (p *Process) SkipSyscall(t *Thread, ret int64) error {
-	if !t.sys.atEntry || t.running {
+	if !t.sys.AtEntry || t.running {
 		return fmt.Errorf("thread %d is not stopped at a system call entry", t.tid)
 	}
 	r, err := t.Regs()
@@ -194,26 +138,25 @@ func (p *Process) SkipSyscall(t *Thread, ret int64) error {
 	r.Orig_rax = ^uint64(0)
 	r.Rax = uint64(ret)
 	t.regsDirty = true
-	t.sys.skip, t.sys.ret = true, ret
+	t.sys.Skip, t.sys.Ret = true, ret
 	return nil
 }
 
 // syscallStop handles a syscall-entry or -exit stop (PTRACE_SYSCALL).
 func (p *Process) syscallStop(t *Thread) (*Event, error) {
-	t.sys.atEntry = false
-	info, err := ptraceSyscallInfo(t.tid)
-	if err != nil {
-		return nil, p.vanished(t, fmt.Errorf("syscall info of thread %d: %w", t.tid, err))
+	info, err := p.syscallInfo(t)
+	if info == nil {
+		return nil, err // nil: the thread vanished (p.vanished)
 	}
 	switch info.Op {
 	case syscallInfoEntry:
-		if t.sys.softRetry {
+		if t.sys.SoftRetry {
 			return nil, p.resume(t) // made again: reported once already
 		}
 		if p.sys.seccomp {
 			// A PTRACE_SYSCALL resume that found no exit to stop at (the
 			// call ended in a single-step): the filter reports the entries.
-			t.sys = threadSyscall{}
+			t.sys = syscalls.Thread{}
 			return nil, p.resume(t)
 		}
 		return p.syscallEntry(t, info, false)
@@ -221,6 +164,18 @@ func (p *Process) syscallStop(t *Thread) (*Event, error) {
 		return p.syscallExit(t, Addr(info.IP), int64(info.Nr), info.Arch)
 	}
 	return nil, p.resume(t)
+}
+
+// syscallInfo reads what t is stopped at in a call (a syscall or seccomp
+// stop), which leaves it no longer at an entry stop SkipSyscall may change.
+// It is nil when the read failed, with a nil error when t vanished.
+func (p *Process) syscallInfo(t *Thread) (*syscallInfo, error) {
+	t.sys.AtEntry = false
+	info, err := ptraceSyscallInfo(t.tid)
+	if err != nil {
+		return nil, p.vanished(t, fmt.Errorf("syscall info of thread %d: %w", t.tid, err))
+	}
+	return info, nil
 }
 
 // syscallEntry reports the entry of the call info describes (a syscall
@@ -237,31 +192,28 @@ func (p *Process) syscallEntry(t *Thread, info *syscallInfo, seccomp bool) (*Eve
 // its event; nil when no catch wants the call.
 func (p *Process) syscallEntryEvent(t *Thread, info *syscallInfo, seccomp bool) *Event {
 	nr := int(int64(info.Nr))
-	compat := info.Arch == auditArchI386
+	compat := syscalls.IsCompat(info.Arch)
 	ts := &t.sys
-	if ts.softRetry && ts.nr == nr {
+	if ts.SoftRetry && ts.Nr == nr {
 		return nil // made again (softSyscallExit): reported once already
 	}
-	*ts = threadSyscall{inCall: true, nr: nr, args: info.Args, compat: compat}
-	cs := p.catchesForCall(nr, compat)
+	*ts = syscalls.Thread{InCall: true, Nr: nr, Args: info.Args, Compat: compat}
+	cs := p.sys.catches.For(nr, compat)
 	if len(cs) == 0 {
 		if seccomp {
 			// No hook wants it (deleted): it runs, with no exit stop.
-			*ts = threadSyscall{}
+			*ts = syscalls.Thread{}
 		}
 		return nil
 	}
-	ts.atEntry = true
-	ts.wantExit = seccomp
-	ts.entered = now()
+	ts.AtEntry = true
+	ts.WantExit = seccomp
+	ts.Entered = now()
 	return &Event{Kind: EventSyscall, Thread: t, Tid: t.tid, Addr: Addr(info.IP),
-		Syscall: &Syscall{Nr: nr, Name: syscallName(nr, compat), Args: info.Args, Compat: compat, Catches: cs}}
+		Syscall: &Syscall{Nr: nr, Name: syscalls.NameOf(nr, compat), Args: info.Args, Compat: compat, Catches: cs}}
 }
 
-// syscallExit reports an exit stop. Its number is orig_rax (execve(2) may
-// have replaced the thread that entered), or the entry's when orig_rax is
-// -1: a skipped call, or rt_sigreturn(2), which restores orig_rax = -1 from
-// the signal frame (arch/x86/kernel/signal.c) so that nothing is restarted.
+// syscallExit reports an exit stop (its number: syscalls.Thread.ExitNr).
 // arch is the stop's PTRACE_GET_SYSCALL_INFO arch (i386 for int 0x80).
 func (p *Process) syscallExit(t *Thread, pc Addr, ret int64, arch uint32) (*Event, error) {
 	ev, err := p.syscallExitEvent(t, pc, ret, arch)
@@ -278,7 +230,7 @@ func (p *Process) syscallExit(t *Thread, pc Addr, ret int64, arch uint32) (*Even
 // event; nil when no catch wants the call.
 func (p *Process) syscallExitEvent(t *Thread, pc Addr, ret int64, arch uint32) (*Event, error) {
 	ts := t.sys
-	t.sys = threadSyscall{}
+	t.sys = syscalls.Thread{}
 	if p.scratchAtExit {
 		// execve's exit (exec_linux.go).
 		p.scratchAtExit = false
@@ -296,18 +248,14 @@ func (p *Process) syscallExitEvent(t *Thread, pc Addr, ret int64, arch uint32) (
 	if err != nil {
 		return nil, err
 	}
-	nr := int(int64(r.Orig_rax))
-	if nr < 0 && ts.inCall {
-		nr = ts.nr
-	}
-	if ts.skip {
-		nr, ret = ts.nr, ts.ret
-		if r.Rax != uint64(ts.ret) {
-			r.Rax = uint64(ts.ret)
+	nr, ret := ts.ExitNr(r.Orig_rax, ret)
+	if ts.Skip {
+		if r.Rax != uint64(ts.Ret) {
+			r.Rax = uint64(ts.Ret)
 			t.regsDirty = true
 		}
 	}
-	if !ts.skip {
+	if !ts.Skip {
 		// A kernel write into a software watchpoint's page fails with
 		// EFAULT: the call is made again with the page open; its exit
 		// comes later and is the one reported.
@@ -322,37 +270,18 @@ func (p *Process) syscallExitEvent(t *Thread, pc Addr, ret int64, arch uint32) (
 		}
 		t.watchFired |= fired
 	}
-	compat := arch == auditArchI386
-	cs := p.catchesForCall(nr, compat)
+	compat := syscalls.IsCompat(arch)
+	cs := p.sys.catches.For(nr, compat)
 	if len(cs) == 0 {
 		return nil, nil
 	}
-	sc := &Syscall{Nr: nr, Name: syscallName(nr, compat), Exit: true, Ret: ret, Compat: compat, Catches: cs}
+	sc := &Syscall{Nr: nr, Name: syscalls.NameOf(nr, compat), Exit: true, Ret: ret, Compat: compat, Catches: cs}
 	ev := &Event{Kind: EventSyscall, Thread: t, Tid: t.tid, Addr: pc, Syscall: sc}
-	if ts.inCall && ts.nr == nr && ts.compat == compat {
-		sc.Args = ts.args
-		if !ts.entered.IsZero() {
-			ev.Elapsed = now().Sub(ts.entered)
+	if ts.Entry(nr, compat) {
+		sc.Args = ts.Args
+		if !ts.Entered.IsZero() {
+			ev.Elapsed = now().Sub(ts.Entered)
 		}
 	}
 	return ev, nil
-}
-
-// resumeRequest resumes a thread: PTRACE_CONT, or PTRACE_SYSCALL while
-// syscall stops are wanted. Every resume comes here, so this is where a
-// thread gets the current debug registers (a thread born after a watch
-// was set has none: clone(2) does not copy them).
-func (p *Process) resumeRequest(tid int, sig syscall.Signal) error {
-	if t := p.threads[tid]; t != nil && t.drGen != p.watch.gen {
-		if err := p.writeDebugRegs(t); err != nil {
-			return err
-		}
-	}
-	if p.sys.on || p.softSyscallStops() {
-		return ptraceSyscall(tid, sig)
-	}
-	if t := p.threads[tid]; t != nil && t.sys.wantExit {
-		return ptraceSyscall(tid, sig)
-	}
-	return ptraceCont(tid, sig)
 }

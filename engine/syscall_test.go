@@ -41,20 +41,6 @@ func catchNames(t *testing.T, p *Process, names ...string) *SyscallCatch {
 	return c
 }
 
-func TestSyscallNames(t *testing.T) {
-	for name, nr := range map[string]int{"read": 0, "openat": 257, "getpid": 39, "execve": 59, "exit_group": 231} {
-		if got, ok := SyscallNumber(name); !ok || got != nr {
-			t.Errorf("SyscallNumber(%q) = %d, %v; want %d", name, got, ok, nr)
-		}
-		if got := SyscallName(nr); got != name {
-			t.Errorf("SyscallName(%d) = %q, want %q", nr, got, name)
-		}
-	}
-	if SyscallName(-1) != "" || SyscallName(100000) != "" {
-		t.Error("unknown numbers should have no name")
-	}
-}
-
 // TestSyscallSkipGo makes the Go program's openat of its config file fail
 // with ENOENT without running: it prints its own "no config".
 func TestSyscallSkipGo(t *testing.T) {
@@ -208,39 +194,5 @@ func testSyscallAllThreadsGo(t *testing.T, prog string, mode sysMode) {
 	}
 	if n < 100 || len(in) < 2 {
 		t.Errorf("%s: %d syscall stops on %d threads: too few", mode, n, len(in))
-	}
-}
-
-// int 0x80 calls (i386 ABI): named by the i386 table and wanted by the
-// catches of the x86-64 call of the same name, not of the same number.
-func TestSyscallCompat(t *testing.T) {
-	for nr, name := range map[int]string{1: "exit", 3: "read", 4: "write", 20: "getpid", 252: "exit_group", 102: "socketcall"} {
-		if got := SyscallName32(nr); got != name {
-			t.Errorf("SyscallName32(%d) = %q, want %q", nr, got, name)
-		}
-	}
-	p := &Process{}
-	getpid := &SyscallCatch{ID: 1, Nrs: map[int]bool{39: true}}
-	writev := &SyscallCatch{ID: 2, Nrs: map[int]bool{20: true}}
-	all := &SyscallCatch{ID: 3, All: true}
-	p.sys.catches = []*SyscallCatch{getpid, writev, all}
-	for _, tt := range []struct {
-		nr     int
-		compat bool
-		want   []*SyscallCatch
-	}{
-		{20, true, []*SyscallCatch{getpid, all}},  // i386 getpid
-		{20, false, []*SyscallCatch{writev, all}}, // x86-64 writev
-		{39, false, []*SyscallCatch{getpid, all}},
-		{102, true, []*SyscallCatch{all}}, // socketcall: no x86-64 call
-		{100000, true, []*SyscallCatch{all}},
-	} {
-		got := p.catchesForCall(tt.nr, tt.compat)
-		if fmt.Sprint(got) != fmt.Sprint(tt.want) {
-			t.Errorf("catchesForCall(%d, %v) = %v, want %v", tt.nr, tt.compat, got, tt.want)
-		}
-	}
-	if syscallName(20, true) != "getpid" || syscallName(20, false) != "writev" {
-		t.Errorf("syscallName(20) = %q (i386), %q (x86-64)", syscallName(20, true), syscallName(20, false))
 	}
 }

@@ -17,42 +17,21 @@ import (
 	"sort"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/godbg/godbg/engine/internal/hwdebug"
 )
 
-// debugRegOffset is offsetof(struct user, u_debugreg) on x86-64
-// (sys/user.h): DRn is at debugRegOffset + 8*n.
-const debugRegOffset = 848
-
-// WatchMode is the access a watchpoint traps on. Its values are DR7's R/W
-// field encodings (SDM vol. 3B 17.2.4): x86 has no read-only data
-// breakpoint, so reads are watched together with writes.
-type WatchMode uint64
+// WatchMode is the access a watchpoint traps on: DR7's R/W encoding
+// (hwdebug.Mode).
+type WatchMode = hwdebug.Mode
 
 const (
-	WatchWrite     WatchMode = 0b01 // data writes only
-	WatchReadWrite WatchMode = 0b11 // data reads or writes
+	WatchWrite     = hwdebug.Write     // data writes only
+	WatchReadWrite = hwdebug.ReadWrite // data reads or writes
 )
 
-func (m WatchMode) String() string {
-	switch m {
-	case WatchWrite:
-		return "w"
-	case WatchReadWrite:
-		return "rw"
-	}
-	return fmt.Sprintf("WatchMode(%d)", uint64(m))
-}
-
 // ParseWatchMode reads "w" or "rw".
-func ParseWatchMode(s string) (WatchMode, error) {
-	switch s {
-	case "w":
-		return WatchWrite, nil
-	case "rw":
-		return WatchReadWrite, nil
-	}
-	return 0, fmt.Errorf("watch mode %q: want \"w\" (writes) or \"rw\" (reads and writes)", s)
-}
+func ParseWatchMode(s string) (WatchMode, error) { return hwdebug.ParseMode(s) }
 
 // Watchpoint is a watchpoint on every thread: hardware (a debug register)
 // or software (page protection, softwatch.go).
@@ -74,8 +53,8 @@ type Watchpoint struct {
 func (wp *Watchpoint) Deleted() bool { return wp.deleted }
 
 type watchState struct {
-	slots  [4]*Watchpoint
-	gen    int // bumped at every change; threads with another drGen are rewritten
+	slots  hwdebug.Slots[*Watchpoint] // DR0-DR3
+	gen    int                        // bumped at every change; threads with another drGen are rewritten
 	nextID int
 	soft   softState // software watchpoints (softwatch.go)
 	hw     hwProbe   // whether the debug registers fire here
@@ -89,67 +68,11 @@ func (p *Process) SetDefaultWatchKind(kind WatchKind) { p.watch.kind = kind }
 
 // wpAt is the watchpoint of bit n of a fired mask.
 func (p *Process) wpAt(n int) *Watchpoint {
-	if n < 4 {
-		return p.watch.slots[n]
+	if n < hwdebug.NumSlots {
+		return p.watch.slots.At(n)
 	}
 	if n-4 < maxSoftWatch {
 		return p.watch.soft.wps[n-4]
-	}
-	return nil
-}
-
-// dr7Len is DR7's LEN field for a size (SDM vol. 3B 17.2.5: 10b is 8 bytes).
-func dr7Len(size int) (uint64, bool) {
-	switch size {
-	case 1:
-		return 0b00, true
-	case 2:
-		return 0b01, true
-	case 4:
-		return 0b11, true
-	case 8:
-		return 0b10, true
-	}
-	return 0, false
-}
-
-// dr7Slot is DR7's bits for slot n watching size bytes on mode: the local
-// enable bit Ln (bit 2n), R/Wn at bits 16+4n and LENn at bits 18+4n.
-func dr7Slot(n, size int, mode WatchMode) (uint64, error) {
-	if n < 0 || n > 3 {
-		return 0, fmt.Errorf("debug register %d: only DR0-DR3 watch addresses", n)
-	}
-	if mode != WatchWrite && mode != WatchReadWrite {
-		return 0, fmt.Errorf("watch mode %v: want w or rw", mode)
-	}
-	l, ok := dr7Len(size)
-	if !ok {
-		return 0, fmt.Errorf("watch size %d: want 1, 2, 4 or 8", size)
-	}
-	return 1<<(2*n) | uint64(mode)<<(16+4*n) | l<<(18+4*n), nil
-}
-
-// encodeDR7 is the DR7 value for the occupied slots.
-func encodeDR7(slots [4]*Watchpoint) uint64 {
-	var v uint64
-	for n, wp := range slots {
-		if wp != nil {
-			b, _ := dr7Slot(n, wp.Size, wp.Mode)
-			v |= b
-		}
-	}
-	return v
-}
-
-// checkWatch validates a watchpoint's address, size and alignment.
-func checkWatch(addr Addr, size int) error {
-	if _, ok := dr7Len(size); !ok {
-		return fmt.Errorf("watch %#x: size %d: want 1, 2, 4 or 8", uint64(addr), size)
-	}
-	if uint64(addr)%uint64(size) != 0 {
-		// The CPU masks the low address bits (SDM vol. 3B 17.2.5): a
-		// misaligned watch would cover other bytes than asked.
-		return fmt.Errorf("watch %#x: address not aligned to its size %d", uint64(addr), size)
 	}
 	return nil
 }
@@ -166,7 +89,7 @@ func (p *Process) SetWatchpointKind(addr Addr, size int, mode WatchMode, kind Wa
 	if p.exited {
 		return nil, ErrExited
 	}
-	if err := checkWatch(addr, size); err != nil {
+	if err := hwdebug.Check(uint64(addr), size); err != nil {
 		return nil, err
 	}
 	if mode != WatchWrite && mode != WatchReadWrite {
@@ -175,13 +98,7 @@ func (p *Process) SetWatchpointKind(addr Addr, size int, mode WatchMode, kind Wa
 	if kind == WatchAuto {
 		kind = p.watch.kind
 	}
-	slot := -1
-	for n, wp := range p.watch.slots {
-		if wp == nil {
-			slot = n
-			break
-		}
-	}
+	slot := p.watch.slots.Free()
 	if kind != WatchSoftware {
 		fires, err := p.HardwareWatchWorks()
 		if err != nil {
@@ -207,10 +124,11 @@ func (p *Process) SetWatchpointKind(addr Addr, size int, mode WatchMode, kind Wa
 		return wp, nil
 	}
 	p.watch.nextID++
-	wp := &Watchpoint{ID: p.watch.nextID, Addr: addr, Size: size, Mode: mode, Kind: WatchHardware, slot: slot}
-	p.watch.slots[slot] = wp
+	wp := &Watchpoint{ID: p.watch.nextID, Addr: addr, Size: size, Mode: mode, Kind: WatchHardware}
+	// slot >= 0 here (checked above), so Alloc takes it.
+	wp.slot, _ = p.watch.slots.Alloc(wp, hwdebug.Spec{Addr: uint64(addr), Size: size, Mode: mode})
 	if err := p.applyDebugRegs(); err != nil {
-		p.watch.slots[slot] = nil
+		p.watch.slots.Release(wp.slot, wp)
 		p.applyDebugRegs()
 		return nil, fmt.Errorf("watch %#x: %w", uint64(addr), err)
 	}
@@ -226,9 +144,7 @@ func (p *Process) ClearWatchpoint(wp *Watchpoint) error {
 	if wp.Kind == WatchSoftware {
 		return p.clearSoftWatch(wp)
 	}
-	if p.watch.slots[wp.slot] == wp {
-		p.watch.slots[wp.slot] = nil
-	}
+	p.watch.slots.Release(wp.slot, wp)
 	if p.exited {
 		return nil
 	}
@@ -238,7 +154,7 @@ func (p *Process) ClearWatchpoint(wp *Watchpoint) error {
 // Watchpoints lists the watchpoints, by id.
 func (p *Process) Watchpoints() []*Watchpoint {
 	var wps []*Watchpoint
-	for n := 0; n < 4+maxSoftWatch; n++ {
+	for n := 0; n < hwdebug.NumSlots+maxSoftWatch; n++ {
 		if wp := p.wpAt(n); wp != nil {
 			wps = append(wps, wp)
 		}
@@ -279,16 +195,14 @@ func (p *Process) writeDebugRegs(t *Thread) error {
 	if t.drGen == p.watch.gen {
 		return nil
 	}
-	dr7 := encodeDR7(p.watch.slots)
+	dr7 := p.watch.slots.DR7()
 	if err := pokeDebugReg(t.tid, 7, 0); err != nil {
 		return p.vanished(t, fmt.Errorf("write DR7 of thread %d: %w", t.tid, err))
 	}
-	for n, wp := range p.watch.slots {
-		if wp == nil {
-			continue
-		}
-		if err := pokeDebugReg(t.tid, n, uint64(wp.Addr)); err != nil {
-			return p.vanished(t, fmt.Errorf("write DR%d of thread %d (%#x): %w", n, t.tid, uint64(wp.Addr), err))
+	ns, specs := p.watch.slots.Used()
+	for i, n := range ns {
+		if err := pokeDebugReg(t.tid, n, specs[i].Addr); err != nil {
+			return p.vanished(t, fmt.Errorf("write DR%d of thread %d (%#x): %w", n, t.tid, specs[i].Addr, err))
 		}
 	}
 	if dr7 != 0 {
@@ -301,11 +215,11 @@ func (p *Process) writeDebugRegs(t *Thread) error {
 }
 
 func pokeDebugReg(tid, n int, v uint64) error {
-	return ptracePokeUser(tid, uintptr(debugRegOffset+8*n), v)
+	return ptracePokeUser(tid, hwdebug.UserOffset(n), v)
 }
 
 func peekDebugReg(tid, n int) (uint64, error) {
-	return ptracePeekUser(tid, uintptr(debugRegOffset+8*n))
+	return ptracePeekUser(tid, hwdebug.UserOffset(n))
 }
 
 // DebugReg reads debug register n (0-7) of t, for tests and diagnostics.
@@ -341,7 +255,7 @@ func (p *Process) takeWatchTrap(t *Thread) (uint64, error) {
 	if err != nil {
 		return 0, fmt.Errorf("read DR6 of thread %d: %w", t.tid, err)
 	}
-	fired := dr6 & 0xf
+	fired := hwdebug.Fired(dr6)
 	if fired == 0 {
 		return 0, nil
 	}
@@ -376,7 +290,7 @@ func (p *Process) watchEvents(t *Thread, fired uint64) (*Event, error) {
 		pc = p.RealPC(pc-1) + 1
 	}
 	var ev *Event
-	for n := 0; n < 4+maxSoftWatch; n++ {
+	for n := 0; n < hwdebug.NumSlots+maxSoftWatch; n++ {
 		wp := p.wpAt(n)
 		if wp == nil || fired&(1<<n) == 0 {
 			continue
@@ -404,12 +318,9 @@ func (p *Process) clearDebugRegs() error {
 		}
 	}
 	first := p.reprotect()
-	for _, wp := range p.watch.slots {
-		if wp != nil {
-			wp.deleted = true
-		}
+	for _, wp := range p.watch.slots.Reset() {
+		wp.deleted = true
 	}
-	p.watch.slots = [4]*Watchpoint{}
 	p.watch.gen++
 	for _, t := range p.threads {
 		for _, n := range []int{7, 6} {

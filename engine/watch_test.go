@@ -9,59 +9,7 @@ import (
 	"github.com/godbg/godbg/internal/fixture"
 )
 
-// TestDR7 checks the encoding against Intel SDM vol. 3B 17.2.4 and 17.2.5:
-// Ln at bit 2n, R/Wn at 16+4n (01 write, 11 read/write), LENn at 18+4n
-// (00 1 byte, 01 2, 11 4, 10 8).
-func TestDR7(t *testing.T) {
-	tests := []struct {
-		slot, size int
-		mode       WatchMode
-		want       uint64
-	}{
-		{0, 1, WatchWrite, 0x1 | 0b01<<16},
-		{0, 8, WatchWrite, 0x1 | 0b01<<16 | 0b10<<18},
-		{1, 4, WatchReadWrite, 0x4 | 0b11<<20 | 0b11<<22},
-		{2, 2, WatchWrite, 0x10 | 0b01<<24 | 0b01<<26},
-		{3, 8, WatchReadWrite, 0x40 | 0b11<<28 | 0b10<<30},
-	}
-	for _, tt := range tests {
-		got, err := dr7Slot(tt.slot, tt.size, tt.mode)
-		if err != nil || got != tt.want {
-			t.Errorf("dr7Slot(%d, %d, %v) = %#x, %v; want %#x", tt.slot, tt.size, tt.mode, got, err, tt.want)
-		}
-	}
-	for _, bad := range []struct {
-		slot, size int
-		mode       WatchMode
-	}{{4, 8, WatchWrite}, {0, 3, WatchWrite}, {0, 16, WatchWrite}, {0, 4, 0}, {0, 4, 0b10}} {
-		if _, err := dr7Slot(bad.slot, bad.size, bad.mode); err == nil {
-			t.Errorf("dr7Slot(%d, %d, %v): want an error", bad.slot, bad.size, bad.mode)
-		}
-	}
-	slots := [4]*Watchpoint{{Size: 8, Mode: WatchWrite}, nil, nil, {Size: 1, Mode: WatchReadWrite}}
-	if got, want := encodeDR7(slots), uint64(0x1|0b01<<16|0b10<<18|0x40|0b11<<28); got != want {
-		t.Errorf("encodeDR7 = %#x, want %#x", got, want)
-	}
-	for _, tt := range []struct {
-		addr Addr
-		size int
-		ok   bool
-	}{{0x1000, 8, true}, {0x1004, 4, true}, {0x1004, 8, false}, {0x1001, 2, false}, {0x1001, 1, true}, {0x1000, 5, false}} {
-		if err := checkWatch(tt.addr, tt.size); (err == nil) != tt.ok {
-			t.Errorf("checkWatch(%#x, %d) = %v, want ok=%v", uint64(tt.addr), tt.size, err, tt.ok)
-		}
-	}
-	for s, want := range map[string]WatchMode{"w": WatchWrite, "rw": WatchReadWrite} {
-		if got, err := ParseWatchMode(s); got != want || err != nil {
-			t.Errorf("ParseWatchMode(%q) = %v, %v", s, got, err)
-		}
-	}
-	if _, err := ParseWatchMode("r"); err == nil {
-		t.Error(`ParseWatchMode("r"): want an error`)
-	}
-}
-
-func dataSym(t *testing.T, p *Process, name string) Addr {
+func symAddr(t *testing.T, p *Process, name string) Addr {
 	t.Helper()
 	s, ok := p.Binary().LookupSym(name)
 	if !ok {
@@ -80,7 +28,7 @@ type watchHit struct {
 func watchRun(t *testing.T, prog, sym string, mode WatchMode, kind WatchKind) ([]watchHit, string, *Process) {
 	t.Helper()
 	p, out := launch(t, prog, false)
-	wp, err := p.SetWatchpoint(dataSym(t, p, sym), 8, mode)
+	wp, err := p.SetWatchpoint(symAddr(t, p, sym), 8, mode)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -169,7 +117,7 @@ func TestWatchLimitsAndDelete(t *testing.T) { eachWatchKind(t, testWatchLimitsAn
 func testWatchLimitsAndDelete(t *testing.T, kind WatchKind) {
 	prog := fixture.C(t, "watchme.c", "-O0", "-g")
 	p, out := launch(t, prog, false)
-	base := dataSym(t, p, "counter")
+	base := symAddr(t, p, "counter")
 	if _, err := p.SetWatchpoint(base+1, 8, WatchWrite); err == nil || !strings.Contains(err.Error(), "not aligned") {
 		t.Errorf("misaligned watch: got %v", err)
 	}
@@ -232,7 +180,7 @@ func TestWatchDetach(t *testing.T) { eachWatchKind(t, testWatchDetach) }
 func testWatchDetach(t *testing.T, kind WatchKind) {
 	prog := fixture.C(t, "watchme.c", "-O0", "-g")
 	p, out := launch(t, prog, false)
-	wp, err := p.SetWatchpoint(dataSym(t, p, "counter"), 8, WatchWrite)
+	wp, err := p.SetWatchpoint(symAddr(t, p, "counter"), 8, WatchWrite)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -281,7 +229,7 @@ func testWatchFromHookGo(t *testing.T, kind WatchKind) {
 			}
 			// The breakpoint stays: deleting it here while other threads
 			// may have hit it already is another matter (see the report).
-			wp, err = p.SetWatchpoint(dataSym(t, p, "main.total"), 8, WatchWrite)
+			wp, err = p.SetWatchpoint(symAddr(t, p, "main.total"), 8, WatchWrite)
 			return err != nil, err
 		case EventWatch:
 			tids[ev.Tid] = true

@@ -78,7 +78,7 @@ func TestWatchHardwareProbe(t *testing.T) {
 	fires := hardwareWatchFires(t)
 	prog := fixture.C(t, "watchme.c", "-O0", "-g")
 	p, out := launch(t, prog, false)
-	wp, err := p.SetWatchpointKind(dataSym(t, p, "counter"), 8, WatchWrite, WatchHardware)
+	wp, err := p.SetWatchpointKind(symAddr(t, p, "counter"), 8, WatchWrite, WatchHardware)
 	if !fires {
 		if err == nil || !strings.Contains(err.Error(), "do not fire on this machine") {
 			t.Fatalf("hardware watch where the debug registers do not fire: got %v, want a refusal", err)

@@ -34,3 +34,8 @@ int main(void)
 	struct point p = {3, 4, "pt", 1.5};
 	return cfunc(5, 2.5, "hello", &p, p) == 0;
 }
+
+/* An enum for the expression tests (after main: line numbers above are
+ * used by other tests): its enumerators read by name. */
+enum color { RED, GREEN = 5, BLUE };
+enum color shade = BLUE;

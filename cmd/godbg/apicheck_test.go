@@ -86,6 +86,10 @@ func badLiveCalls() []apiCall {
 		"disas(code, 0/0)", "disas(code, 1/0)", `disas(code, "x")`, "disas(code, {})", "disas(code, true)", `disas("nosuchfunc")`,
 		`disas("hello.c:0")`)
 	add("", "bt(-1)", "bt(0)", "bt(1.5)", `bt("x")`, "bt({})", "bt(0/0)", "bt(1/0)", "bt(2^62)", "bt(1e9)", "bt(true)", "bt(10, 1)")
+	add("", "frame(-1)", "frame(1.5)", `frame("x")`, "frame({})", "frame(0/0)", "frame(1e9)", "frame(99)", "frame(0, 0)",
+		"frame(0, 1.5)", `frame(0, "1")`, "frame(0, 1)")
+	add("frame", "frame().nosuch")
+	add("fr:", "frame():var()", "frame():var(5)", `frame():var("nosuchvar")`, "frame().args({})", "frame().locals(1)")
 	add("", "var()", "var(nil)", "var(123)", "var({})", "var(true)", `var("")`, `var("nosuchvar")`, `var("a +")`, `var("(((")`)
 	add("regs", "regs.nosuch", "regs[1]", "regs[true]", "regs.rax = nil", "regs.nosuch = 1", "regs.rip = -2^63-2^12")
 	add("", "watch()", "watch(0, 8, \"w\")", "watch(8, 8, \"w\")", "watch(a, 3, \"w\")", "watch(a, 16, \"w\")",
@@ -118,7 +122,7 @@ func badEndedCalls() []apiCall {
 		}
 	}
 	add("", "cont()", "step()", "finish()", "kill()", "detach()", "mem(a, 4)", "mem.u8(a)", "mem.u8(a, 1)", "mem.cstr(a)",
-		"mem.f64(a)", "bt()", "disas()", "disas(code, 2)", "args()", "locals()", `var("counter")`, `brk("add")`,
+		"mem.f64(a)", "bt()", "disas()", "disas(code, 2)", "args()", "locals()", `var("counter")`, "frame()", `brk("add")`,
 		`watch(a, 4, "w")`, `sys("read")`, "sys_return(0)", "force_return(0)", "retval()", "rets()")
 	add("regs", "regs.rax", "regs.rax = 1")
 	add("delete", "bp:delete()")

@@ -173,7 +173,14 @@ func TestDebugTimeoutAtPrompt(t *testing.T) {
 		t.Fatalf("godbg debug --timeout 1s still waits after a minute")
 	}
 	r := result{out.String(), errb.String(), cmd.ProcessState.ExitCode(), 0}
-	check(t, r, 124, "breakpoint 1 at "+hexAddr.FindString(r.stdout)+" main.BreakMe (0 hits)\n", "godbg: timed out after 1s\n")
+	// On a loaded machine the second can pass before godbg has read the
+	// command: then nothing is printed, and the timeout must still end the
+	// prompt's wait the same way.
+	want := ""
+	if r.stdout != "" {
+		want = "breakpoint 1 at " + hexAddr.FindString(r.stdout) + " main.BreakMe (0 hits)\n"
+	}
+	check(t, r, 124, want, "godbg: timed out after 1s\n")
 	noProcessLeft(t, prog)
 }
 

@@ -14,6 +14,26 @@
 // Threading rule: an Info is built once per program and is safe for use
 // from one goroutine at a time (its lazily filled caches are not locked).
 //
+// # Design note: Eval's expressions
+//
+// Eval parses with the standard library's go/parser (ParseExpr) and folds
+// untyped constants with go/constant, exact as the Go compiler does
+// (integer division, shifts, overflow checks on conversion), instead of a
+// hand-written parser: the syntax Delve's print takes is Go's, and these
+// two packages are its reference. What is written here is the walk over
+// go/ast (eval.go; selection in evalselect.go, indexing, slicing and
+// builtins in evalindex.go), the typed operators with wrapping at the
+// type's width (evalops.go, evalbinary.go, evalequal.go for ==), and the
+// name lookups (evalnames.go: functions, DWARF constants, types, and
+// package names from DW_AT_go_package_name and the current file's
+// imports, parsed with parser.ImportsOnly). go/types is not
+// used: it type-checks source, and here the types are the binary's DWARF.
+// Delve's pkg/proc evaluator was not taken: it is bound to its Target and
+// Variable types (thousands of lines around a live process). C's `->` and
+// casts such as `(int *)p`, which Go's grammar lacks, are rewritten before
+// parsing (evalc.go): `->` to `.`, a cast to the unary `<-` (which a
+// debugger never needs) recorded with its type.
+//
 // # Design note: Delve's dwarf packages vs debug/dwarf
 //
 // The standard library's debug/dwarf reads DIEs, line tables and ranges
@@ -45,4 +65,11 @@
 // runtime type, swiss-table maps of Go 1.24+), the expression parser of
 // Eval, and the goroutine walk, whose runtime.g offsets come from the
 // binary's own DWARF rather than a per-version table.
+//
+// Outer frames and other goroutines' frames (frames.go): the unwinder keeps
+// each frame's recovered registers in the Frame, and Frame.Registers feeds
+// them to the same Args, Locals and Eval, rather than a second, per-frame
+// evaluator as Delve's EvalScope is; the only differences a frame makes,
+// the call's pc for scopes and location lists, the inlined call it shows
+// and the registers a call does not preserve, are decided in scopeAt.
 package debuginfo

@@ -2,243 +2,405 @@ package debuginfo
 
 import (
 	"debug/dwarf"
-	"errors"
 	"fmt"
-	"strconv"
+	"go/ast"
+	"go/constant"
+	"go/parser"
+	"go/token"
 	"strings"
 
 	"github.com/go-delve/delve/pkg/dwarf/godwarf"
 )
 
-// Eval evaluates a small expression in the scope of regs.PC(): a name (a
-// local, an argument, or a global such as main.counter, or counter in the
-// current function's package), then any of `.field`, `[n]`, `->field`, and
-// a leading `*p`; a pointer before `.field` or `[n]` of a Go value is
-// dereferenced as Go does. `m["k"]` and `m[3]` look a key up in a Go map
-// (string and integer keys). Arithmetic is not supported.
+// Eval evaluates an expression as Delve's print takes it, in the scope of
+// regs.PC(): names (locals, arguments, globals as pkg.Var or in the
+// current package, constants, functions), `.field` (through pointers and
+// interfaces, promoted fields too), `[i]` on arrays, slices, strings and
+// maps, `s[a:b]`, `*p`, `&x`, conversions `T(x)` and `(*T)(addr)`,
+// `len`/`cap`, Go's arithmetic, comparison and logical operators with its
+// rules for types, untyped constants and overflow. In C code `p->f` and
+// casts `(T *)p` are taken too. The syntax is Go's (go/parser).
 func (i *Info) Eval(mem Memory, regs Registers, expr string) (Value, error) {
 	s, err := i.scopeAt(mem, regs)
 	if err != nil && !errorsIsNoFunc(err) {
 		return Value{}, err
 	}
-	p := &parser{src: expr, i: i, mem: mem, s: s}
-	o, err := p.unary()
-	if err == nil {
-		p.skipSpace()
-		if p.pos < len(p.src) {
-			err = fmt.Errorf("unexpected %q at %d", p.src[p.pos:], p.pos)
-		}
+	e := &evaluator{i: i, mem: mem, s: s, fset: token.NewFileSet()}
+	if s != nil && s.fn.isGo() {
+		e.pkg = goPackage(s.fn.name)
 	}
+	v, err := e.evalString(expr)
 	if err != nil {
 		return Value{}, fmt.Errorf("eval %q: %w", expr, err)
 	}
-	v := i.decode(mem, o, 0)
-	v.Name = expr
-	return v, nil
+	out, err := e.result(v)
+	if err != nil {
+		return Value{}, fmt.Errorf("eval %q: %w", expr, err)
+	}
+	out.Name = expr
+	return out, nil
 }
 
 func errorsIsNoFunc(err error) bool {
 	return err != nil && strings.HasPrefix(err.Error(), "no debug information for pc")
 }
 
-type parser struct {
-	src string
-	pos int
-	i   *Info
-	mem Memory
-	s   *scope // nil outside any function: globals only
+// evaluator holds one evaluation's context.
+type evaluator struct {
+	i    *Info
+	mem  Memory
+	s    *scope // nil outside any function: globals only
+	pkg  string // the current Go function's package path, "" in C
+	fset *token.FileSet
+	// C casts rewritten before parsing: offset of the `<-` -> type, and
+	// type names that C spells with spaces, by placeholder identifier.
+	casts  map[int]godwarf.Type
+	ctypes map[string]godwarf.Type
 }
 
-func (p *parser) skipSpace() {
-	for p.pos < len(p.src) && p.src[p.pos] == ' ' {
-		p.pos++
+// evalue is one intermediate value: a typed object (in memory or made of
+// bytes), an untyped constant, a function value, or nil.
+type evalue struct {
+	o      *object
+	c      constant.Value // untyped constant when o == nil
+	rune   bool           // c came from a rune literal: its default type is int32
+	fn     string         // a function value by name
+	fnPC   uint64
+	fnType string
+	isNil  bool
+}
+
+// isGo: Go's rules in a Go function (a C function of a cgo program gets
+// C's), and outside any function in a Go program.
+func (e *evaluator) isGo() bool {
+	if e.s != nil {
+		return e.s.fn.isGo()
 	}
+	return e.i.isGo
 }
 
-func (p *parser) peek(tok string) bool {
-	p.skipSpace()
-	return strings.HasPrefix(p.src[p.pos:], tok)
-}
+// maxExprLen bounds an expression's length, and so the evaluator's
+// recursion.
+const maxExprLen = 4096
 
-func isIdent(c byte, first bool) bool {
-	return c == '_' || c == '/' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || !first && c >= '0' && c <= '9' || c >= 0x80
-}
-
-func (p *parser) ident() (string, error) {
-	p.skipSpace()
-	start := p.pos
-	for p.pos < len(p.src) && isIdent(p.src[p.pos], p.pos == start) {
-		p.pos++
+func (e *evaluator) evalString(expr string) (*evalue, error) {
+	if len(expr) > maxExprLen {
+		return nil, fmt.Errorf("expression of %d bytes is over the limit of %d", len(expr), maxExprLen)
 	}
-	if start == p.pos {
-		return "", fmt.Errorf("name expected at %d", start)
+	src := expr
+	if !e.isGo() {
+		src = e.cRewrite(src)
 	}
-	return p.src[start:p.pos], nil
+	x, err := parser.ParseExprFrom(e.fset, "", src, 0)
+	if err != nil {
+		return nil, fmt.Errorf("syntax: %w", err)
+	}
+	return e.eval(x)
 }
 
-func (p *parser) unary() (*object, error) {
-	if p.peek("*") {
-		p.pos++
-		o, err := p.unary()
+func (e *evaluator) eval(x ast.Expr) (*evalue, error) {
+	switch x := x.(type) {
+	case *ast.BasicLit:
+		if x.Kind == token.IMAG {
+			return nil, fmt.Errorf("complex constants are not supported")
+		}
+		c := constant.MakeFromLiteral(x.Value, x.Kind, 0)
+		if c.Kind() == constant.Unknown {
+			return nil, fmt.Errorf("bad literal %s", x.Value)
+		}
+		return &evalue{c: c, rune: x.Kind == token.CHAR}, nil
+	case *ast.ParenExpr:
+		return e.eval(x.X)
+	case *ast.Ident:
+		switch x.Name {
+		case "true", "false":
+			if !e.hasVar(x.Name) {
+				return &evalue{c: constant.MakeBool(x.Name == "true")}, nil
+			}
+		case "nil":
+			if !e.hasVar(x.Name) {
+				return &evalue{isNil: true}, nil
+			}
+		}
+		return e.evalName([]string{x.Name})
+	case *ast.SelectorExpr:
+		if parts, ok := dotted(x); ok && !e.hasVar(parts[0]) {
+			return e.evalName(parts)
+		}
+		if lit, ok := x.X.(*ast.BasicLit); ok && lit.Kind == token.STRING {
+			// Delve's "import/path".Name for a package the file does not import.
+			path := constant.StringVal(constant.MakeFromLiteral(lit.Value, lit.Kind, 0))
+			for _, name := range []string{path + "." + x.Sel.Name, pathToPrefix(path) + "." + x.Sel.Name} {
+				if g, ok := e.global(name); ok {
+					return g, nil
+				}
+			}
+			return nil, fmt.Errorf("no %s in package %q", x.Sel.Name, path)
+		}
+		v, err := e.eval(x.X)
 		if err != nil {
 			return nil, err
 		}
-		return p.i.deref(p.mem, o)
+		return e.selector(v, x.Sel.Name)
+	case *ast.StarExpr:
+		v, err := e.eval(x.X)
+		if err != nil {
+			return nil, err
+		}
+		o, err := e.obj(v, "*")
+		if err != nil {
+			return nil, err
+		}
+		d, err := e.i.deref(e.mem, o)
+		if err != nil {
+			return nil, err
+		}
+		return &evalue{o: d}, nil
+	case *ast.UnaryExpr:
+		if x.Op == token.ARROW {
+			if t, ok := e.casts[e.fset.Position(x.OpPos).Offset]; ok {
+				v, err := e.eval(x.X)
+				if err != nil {
+					return nil, err
+				}
+				return e.convert(v, t)
+			}
+			return nil, fmt.Errorf("channel receive is not supported")
+		}
+		if x.Op == token.AND {
+			v, err := e.eval(x.X)
+			if err != nil {
+				return nil, err
+			}
+			return e.addressOf(v, x.X)
+		}
+		v, err := e.eval(x.X)
+		if err != nil {
+			return nil, err
+		}
+		return e.unary(x.Op, v)
+	case *ast.BinaryExpr:
+		return e.binary(x)
+	case *ast.IndexExpr:
+		v, err := e.eval(x.X)
+		if err != nil {
+			return nil, err
+		}
+		k, err := e.eval(x.Index)
+		if err != nil {
+			return nil, err
+		}
+		return e.index(v, k, exprSrc(x.Index))
+	case *ast.SliceExpr:
+		return e.slice(x)
+	case *ast.CallExpr:
+		return e.call(x)
+	case *ast.TypeAssertExpr:
+		return e.typeAssert(x)
 	}
-	return p.postfix()
+	return nil, fmt.Errorf("%s expressions are not supported", strings.TrimPrefix(fmt.Sprintf("%T", x), "*ast."))
 }
 
-func (p *parser) postfix() (*object, error) {
-	var o *object
+// exprSrc renders a small operand back for messages and names.
+func exprSrc(x ast.Expr) string {
+	switch t := x.(type) {
+	case *ast.BasicLit:
+		return t.Value
+	case *ast.UnaryExpr:
+		return t.Op.String() + exprSrc(t.X)
+	}
+	return exprString(x)
+}
+
+// dotted is a chain of identifiers a.b.c, which may be a qualified name.
+func dotted(x ast.Expr) ([]string, bool) {
+	switch t := x.(type) {
+	case *ast.Ident:
+		return []string{t.Name}, true
+	case *ast.SelectorExpr:
+		p, ok := dotted(t.X)
+		return append(p, t.Sel.Name), ok
+	}
+	return nil, false
+}
+
+func (e *evaluator) hasVar(name string) bool {
+	return e.s != nil && (e.i.lookupVar(e.s, name) != nil || e.i.lookupVar(e.s, "&"+name) != nil)
+}
+
+// evalName resolves a.b.c: a variable in scope (innermost first) then
+// fields, else the longest prefix naming a global variable, a constant or a
+// function (as written, in the current package, or through an import or
+// package name), then fields.
+func (e *evaluator) evalName(parts []string) (*evalue, error) {
+	var v *evalue
+	rest := parts[1:]
+	if e.s != nil {
+		if n := e.i.lookupVar(e.s, parts[0]); n != nil {
+			v = &evalue{o: e.i.varObject(e.mem, e.s, n)}
+		} else if n := e.i.lookupVar(e.s, "&"+parts[0]); n != nil {
+			// A Go variable moved to the heap (captured by an escaping
+			// closure, or its address escaped): its DWARF name is &x, a
+			// pointer to it (cmd/compile/internal/dwarfgen), read as x.
+			d, err := e.i.deref(e.mem, e.i.varObject(e.mem, e.s, n))
+			if err != nil {
+				return nil, err
+			}
+			d.name = parts[0]
+			v = &evalue{o: d}
+		}
+	}
+	for k := len(parts); v == nil && k >= 1; k-- {
+		name := strings.Join(parts[:k], ".")
+		for _, c := range e.qualifiedNames(name) {
+			if g, ok := e.global(c); ok {
+				v, rest = g, parts[k:]
+				break
+			}
+		}
+	}
+	if v == nil {
+		return nil, fmt.Errorf("no variable %q in scope", parts[0])
+	}
 	var err error
-	if p.peek("(") {
-		p.pos++
-		if o, err = p.unary(); err != nil {
+	for _, f := range rest {
+		if v, err = e.selector(v, f); err != nil {
 			return nil, err
 		}
-		if !p.peek(")") {
-			return nil, fmt.Errorf("')' expected at %d", p.pos)
-		}
-		p.pos++
-	} else if o, err = p.name(); err != nil {
-		return nil, err
 	}
-	for {
-		switch {
-		case p.peek("->"):
-			p.pos += 2
-			fallthrough
-		case p.peek("."):
-			if p.src[p.pos] == '.' {
-				p.pos++
-			}
-			f, err := p.ident()
-			if err != nil {
-				return nil, err
-			}
-			if o, err = p.i.field(p.mem, o, f); err != nil {
-				return nil, err
-			}
-		case p.peek("["):
-			p.pos++
-			k, err := p.indexKey()
-			if err != nil {
-				return nil, err
-			}
-			if mt := mapTypeOf(o.typ); mt != nil {
-				o, err = p.i.mapIndex(p.mem, o, mt, k)
-			} else if k.isStr || k.big {
-				err = fmt.Errorf("index %s of %s (%s): only integer constants", k.src, o.name, typeString(o.typ))
-			} else {
-				o, err = p.i.index(p.mem, o, k.n)
-			}
-			if err != nil {
-				return nil, err
-			}
-		default:
-			return o, nil
-		}
-	}
+	return v, nil
 }
 
-// indexKey is the constant between [ and ]: a Go string literal
-// ("one", `one`) or an integer (decimal, 0x.., negative).
-type indexKey struct {
-	src   string
-	isStr bool
-	str   string
-	n     int64
-	big   bool   // above MaxInt64: only u holds it
-	u     uint64 // n as unsigned, for n >= 0 or big
+// global is a package variable, constant or function by linker name.
+func (e *evaluator) global(name string) (*evalue, bool) {
+	e.i.names() // builds the globals' index in the same pass
+	if o, ok := e.i.globalObject(name); ok {
+		o.name = name
+		return &evalue{o: o}, true
+	}
+	if v, ok := e.constant(name); ok {
+		return v, true
+	}
+	if e.isGo() {
+		return e.funcValue(name, false)
+	}
+	return nil, false
 }
 
-// indexKey parses the key and the closing ']'.
-func (p *parser) indexKey() (indexKey, error) {
-	p.skipSpace()
-	rest := p.src[p.pos:]
-	var k indexKey
-	if strings.HasPrefix(rest, `"`) || strings.HasPrefix(rest, "`") {
-		lit, err := strconv.QuotedPrefix(rest)
-		if err != nil {
-			return k, fmt.Errorf("string key at %d: %w", p.pos, err)
-		}
-		k.src, k.isStr = lit, true
-		k.str, _ = strconv.Unquote(lit)
-		p.pos += len(lit)
-	} else {
-		end := strings.IndexByte(rest, ']')
-		if end < 0 {
-			return k, fmt.Errorf("']' expected")
-		}
-		k.src = strings.TrimSpace(rest[:end])
-		if n, err := strconv.ParseInt(k.src, 0, 64); err == nil {
-			k.n, k.u = n, uint64(n)
-		} else if u, err := strconv.ParseUint(k.src, 0, 64); err == nil {
-			k.u, k.big = u, true
-		} else {
-			return k, fmt.Errorf("index %q: only integer and string constants", k.src)
-		}
-		p.pos += end
+// constant reads a DW_TAG_constant: a Go package constant, untyped when
+// its type is a default type (constTwo + i8 is an int8, as in Go), typed
+// otherwise.
+func (e *evaluator) constant(name string) (*evalue, bool) {
+	off, ok := e.i.names().consts[name]
+	if !ok {
+		return nil, false
 	}
-	if !p.peek("]") {
-		return k, fmt.Errorf("']' expected at %d", p.pos)
+	t := e.i.tree(off)
+	if t == nil {
+		return nil, false
 	}
-	p.pos++
-	return k, nil
+	if t.Tag == dwarf.TagEnumerator { // a C enumerator: an int constant
+		if n, ok := t.Val(dwarf.AttrConstValue).(int64); ok {
+			return &evalue{c: constant.MakeInt64(n)}, true
+		}
+		return nil, false
+	}
+	typ, err := treeType(t, e.i.dw, e.i.typeCache)
+	if err != nil {
+		return nil, false
+	}
+	var c constant.Value
+	switch cv := t.Val(dwarf.AttrConstValue).(type) {
+	case int64:
+		c = constant.MakeInt64(cv)
+		if _, unsigned := resolve(typ).(*godwarf.UintType); unsigned {
+			c = constant.MakeUint64(uint64(cv))
+		}
+	case uint64:
+		c = constant.MakeUint64(cv)
+	case string:
+		c = constant.MakeString(cv)
+	default:
+		return nil, false
+	}
+	// Go's DWARF gives an untyped constant its default type; any other type
+	// was written in the declaration (const c uint64 = ...).
+	switch typeString(typ) {
+	case "int", "int32", "float64", "string", "bool":
+		return &evalue{c: c, rune: typeString(typ) == "int32"}, true
+	}
+	v, err := e.convert(&evalue{c: c}, typ)
+	if err != nil {
+		return nil, false
+	}
+	v.o.name = name
+	return v, true
 }
 
-// name resolves the leading name: a variable in scope (innermost first),
-// else the longest dotted prefix naming a global, tried as written and
-// qualified with the current function's package.
-func (p *parser) name() (*object, error) {
-	first, err := p.ident()
+// obj is v as a typed object; an untyped constant takes its default type
+// (Go spec "Constants"): int, int32 for a rune, float64, bool.
+func (e *evaluator) obj(v *evalue, what string) (*object, error) {
+	if v.o != nil {
+		return v.o, nil
+	}
+	if v.isNil {
+		return nil, fmt.Errorf("%snil: nil has no type", what)
+	}
+	if v.fn != "" {
+		return nil, fmt.Errorf("%s%s: a function value", what, v.fn)
+	}
+	t, err := e.defaultType(v)
 	if err != nil {
 		return nil, err
 	}
-	if p.s != nil {
-		if n := p.i.lookupVar(p.s, first); n != nil {
-			return p.i.varObject(p.mem, p.s, n), nil
-		}
+	c, err := e.convert(v, t)
+	if err != nil {
+		return nil, err
 	}
-	// Collect the dotted parts that follow, for a qualified global name.
-	parts := []string{first}
-	ends := []int{p.pos}
-	for save := p.pos; ; {
-		if !p.peek(".") {
-			break
-		}
-		p.pos++
-		id, err := p.ident()
-		if err != nil {
-			p.pos = save
-			break
-		}
-		parts = append(parts, id)
-		ends = append(ends, p.pos)
-		save = p.pos
-	}
-	pkg := ""
-	if p.s != nil && p.s.fn.isGo() {
-		pkg = goPackage(p.s.fn.name)
-	}
-	for k := len(parts); k >= 1; k-- {
-		name := strings.Join(parts[:k], ".")
-		cands := []string{name}
-		if pkg != "" {
-			cands = append(cands, pkg+"."+name)
-		}
-		for _, c := range cands {
-			if o, ok := p.i.globalObject(c); ok {
-				p.pos = ends[k-1]
-				return o, nil
-			}
-		}
-	}
-	return nil, fmt.Errorf("no variable %q in scope", first)
+	return c.o, nil
 }
 
-// goPackage is the package path of a Go function name:
-// "github.com/a/b.(*T).M" -> "github.com/a/b".
+func (e *evaluator) defaultType(v *evalue) (godwarf.Type, error) {
+	name := ""
+	switch v.c.Kind() {
+	case constant.Int:
+		name = "int"
+		if v.rune {
+			name = "int32"
+		}
+	case constant.Float:
+		name = "float64"
+	case constant.Bool:
+		name = "bool"
+	default:
+		return nil, fmt.Errorf("constant %s has no place in the tracee's memory", v.c)
+	}
+	if t, ok := e.typeNamed(name); ok {
+		return t, nil
+	}
+	return basicTypes[name](), nil
+}
+
+// result turns the final value into a Value.
+func (e *evaluator) result(v *evalue) (Value, error) {
+	switch {
+	case v.o != nil:
+		return e.i.decode(e.mem, v.o, 0), nil
+	case v.isNil:
+		return Value{Kind: Nil, Type: "nil"}, nil
+	case v.fn != "":
+		return Value{Kind: Func, Type: v.fnType, Str: v.fn, Addr: v.fnPC}, nil
+	case v.c.Kind() == constant.String:
+		s := constant.StringVal(v.c)
+		return Value{Kind: String, Type: "string", Str: s, Len: int64(len(s))}, nil
+	}
+	o, err := e.obj(v, "")
+	if err != nil {
+		return Value{}, err
+	}
+	return e.i.decode(e.mem, o, 0), nil
+}
+
 func goPackage(fn string) string {
 	slash := strings.LastIndex(fn, "/")
 	dot := strings.Index(fn[slash+1:], ".")
@@ -328,9 +490,6 @@ func (i *Info) field(mem Memory, o *object, name string) (*object, error) {
 	return nil, fmt.Errorf("%s (%s) has no field %s", o.name, typeString(o.typ), name)
 }
 
-// promoted finds name among the fields of st's embedded structs (DWARF's
-// DW_AT_go_embedded_field), breadth first; ByteOffset is from st's start.
-// Embedded pointers are not followed: their fields are elsewhere in memory.
 func promoted(st *godwarf.StructType, name string, depth int) (godwarf.StructField, bool) {
 	if depth > 8 {
 		return godwarf.StructField{}, false
@@ -361,7 +520,6 @@ func promoted(st *godwarf.StructType, name string, depth int) (godwarf.StructFie
 	return godwarf.StructField{}, false
 }
 
-// byteType is Go's byte, the element of a string indexed by str[i].
 var byteType = &godwarf.UintType{BasicType: godwarf.BasicType{CommonType: godwarf.CommonType{ByteSize: 1, Name: "uint8"}, BitSize: 8}}
 
 func (i *Info) index(mem Memory, o *object, n int64) (*object, error) {
@@ -398,7 +556,6 @@ func (i *Info) index(mem Memory, o *object, n int64) (*object, error) {
 	return nil, fmt.Errorf("%s (%s) cannot be indexed", o.name, typeString(o.typ))
 }
 
-// mapTypeOf is the Go map type of t, through typedefs; nil for others.
 func mapTypeOf(t godwarf.Type) *godwarf.MapType {
 	if mt, ok := t.(*godwarf.MapType); ok {
 		return mt
@@ -407,96 +564,6 @@ func mapTypeOf(t godwarf.Type) *godwarf.MapType {
 	return mt
 }
 
-// mapIndex finds key k in the Go map o by reading every full slot of every
-// group, not only the entries decode shows; a missing key is an error (a
-// debugger asked for m[k] wants to know, where Go would give the zero
-// value). Keys are compared in the tracee's bytes: strings by length and
-// then content, integers by value.
-func (i *Info) mapIndex(mem Memory, o *object, t *godwarf.MapType, k indexKey) (*object, error) {
-	name := o.name + "[" + k.src + "]"
-	kt := resolve(t.KeyType)
-	switch kt.(type) {
-	case *godwarf.StringType:
-		if !k.isStr {
-			return nil, fmt.Errorf("%s: key %s is not a string (%s)", o.name, k.src, typeString(t.KeyType))
-		}
-	case *godwarf.IntType, *godwarf.UintType, *godwarf.CharType, *godwarf.UcharType:
-		if k.isStr {
-			return nil, fmt.Errorf("%s: key %s is not an integer (%s)", o.name, k.src, typeString(t.KeyType))
-		}
-	default:
-		return nil, fmt.Errorf("%s: keys of type %s cannot be looked up", o.name, typeString(t.KeyType))
-	}
-	mp, l, err := i.readMap(mem, o, t)
-	if err != nil {
-		return nil, err
-	}
-	if mp == 0 {
-		return nil, fmt.Errorf("%s is a nil map: no key %s", o.name, k.src)
-	}
-	var found *object
-	var kerr error
-	err = i.eachSlot(mem, l, func(ka, ea uint64) bool {
-		ko := i.slotObject(mem, "key", l.keyT, t.KeyType, ka)
-		eq, err := i.keyEquals(mem, ko, kt, k)
-		if err != nil {
-			kerr = err
-			return false
-		}
-		if eq {
-			found = i.slotObject(mem, name, l.elemT, t.ElemType, ea)
-			found.name = name
-			return false
-		}
-		return true
-	})
-	if e := firstErr(err, kerr); e != nil {
-		return nil, fmt.Errorf("%s: map at %#x: %w", name, mp, e)
-	}
-	if found == nil {
-		return nil, fmt.Errorf("%s: no key %s in the map (%d entries)", o.name, k.src, l.used)
-	}
-	return found, nil
-}
-
-// keyEquals compares the map key ko, of resolved type kt, with k.
-func (i *Info) keyEquals(mem Memory, ko *object, kt godwarf.Type, k indexKey) (bool, error) {
-	if _, ok := kt.(*godwarf.StringType); ok {
-		ptr, err1 := i.word(mem, ko, 0)
-		n, err2 := i.word(mem, ko, 8)
-		if e := firstErr(err1, err2); e != nil {
-			return false, e
-		}
-		if n != uint64(len(k.str)) {
-			return false, nil
-		}
-		if n == 0 {
-			return true, nil
-		}
-		b := make([]byte, n)
-		if err := mem.ReadMemory(ptr, b); err != nil {
-			return false, fmt.Errorf("read key at %#x: %w", ptr, err)
-		}
-		return string(b) == k.str, nil
-	}
-	signed := false
-	switch kt.(type) {
-	case *godwarf.IntType, *godwarf.CharType:
-		signed = true
-	}
-	v := i.decodeInt(mem, ko, kt.Size(), signed, Value{})
-	switch v.Kind {
-	case Int:
-		return !k.big && v.Int == k.n, nil
-	case Uint:
-		return (k.big || k.n >= 0) && v.Uint == k.u, nil
-	}
-	return false, errors.New(v.Err)
-}
-
-// indexHeader reads the data pointer of the slice or string header at o
-// (pointer, length: the first two words of both) and checks index n
-// against its length.
 func (i *Info) indexHeader(mem Memory, o *object, n int64) (uint64, error) {
 	ptr, err1 := i.word(mem, o, 0)
 	ln, err2 := i.word(mem, o, 8)

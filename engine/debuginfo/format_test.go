@@ -27,6 +27,8 @@ func show(v Value) string {
 		return s
 	case Nil:
 		return "nil"
+	case Func:
+		return "func " + v.Str
 	case Pointer:
 		if len(v.Fields) == 1 {
 			return "&" + show(v.Fields[0])

@@ -126,3 +126,9 @@ func structMembers(r *dieReader) (map[string]member, error) {
 func (g *GoidReader) GoroutineID(mem Memory, regs Registers) (int64, bool) {
 	return goroutineID(mem, regs, g.goid, g.stackLo)
 }
+
+// GoroutineStack is GoroutineID with the goroutine's stack.hi, the top of
+// the stack it runs on (a g0's goid is 0).
+func (g *GoidReader) GoroutineStack(mem Memory, regs Registers) (id int64, hi uint64, ok bool) {
+	return goroutineStack(mem, regs, g.goid, g.stackLo)
+}

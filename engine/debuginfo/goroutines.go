@@ -250,9 +250,18 @@ func (i *Info) GoroutineID(mem Memory, regs Registers) (int64, bool) {
 // goroutineID reads the goid of the g a thread runs, given g's goid and
 // stack.lo offsets (stack.hi follows lo).
 func goroutineID(mem Memory, regs Registers, goidOff, stackLoOff int64) (int64, bool) {
+	id, _, ok := goroutineStack(mem, regs, goidOff, stackLoOff)
+	return id, ok
+}
+
+// goroutineStack is the one reader of "which goroutine and stack is this
+// thread on": the goid of the g a thread runs and that g's stack.hi. The g
+// is r14's, else the one at fs_base-8, whichever has the stack pointer
+// inside its stack; a g0 (a system stack) has goid 0.
+func goroutineStack(mem Memory, regs Registers, goidOff, stackLoOff int64) (id int64, hi uint64, ok bool) {
 	if g, ok := regs.Reg(regR14); ok && g != 0 {
-		if id, ok := goidAt(mem, g, regs.SP(), goidOff, stackLoOff); ok {
-			return id, true
+		if id, hi, ok := goidAt(mem, g, regs.SP(), goidOff, stackLoOff); ok {
+			return id, hi, true
 		}
 	}
 	if fs, ok := regs.Reg(regFSBase); ok && fs != 0 {
@@ -260,23 +269,23 @@ func goroutineID(mem Memory, regs Registers, goidOff, stackLoOff int64) (int64, 
 			return goidAt(mem, g, regs.SP(), goidOff, stackLoOff)
 		}
 	}
-	return 0, false
+	return 0, 0, false
 }
 
-func goidAt(mem Memory, g, sp uint64, goidOff, stackLoOff int64) (int64, bool) {
+func goidAt(mem Memory, g, sp uint64, goidOff, stackLoOff int64) (int64, uint64, bool) {
 	var st [16]byte
 	if err := mem.ReadMemory(g+uint64(stackLoOff), st[:]); err != nil {
-		return 0, false
+		return 0, 0, false
 	}
 	lo, hi := binary.LittleEndian.Uint64(st[:]), binary.LittleEndian.Uint64(st[8:])
 	if sp < lo || sp >= hi {
-		return 0, false
+		return 0, 0, false
 	}
 	id, err := readU64(mem, g+uint64(goidOff))
 	if err != nil {
-		return 0, false
+		return 0, 0, false
 	}
-	return int64(id), true
+	return int64(id), hi, true
 }
 
 // typeByName finds a named type among the DWARF types.

@@ -20,7 +20,7 @@ import (
 // stop. The test goroutine stays locked to its OS thread, the tracer
 // (ptrace(2): a tracee is attached to one tracer thread).
 type tracee struct {
-	t    *testing.T
+	t    testing.TB
 	cmd  *exec.Cmd
 	pid  int
 	tid  int // the thread of the last stop
@@ -35,7 +35,7 @@ type tracee struct {
 // hit on any thread of a Go program stops it instead of killing it.
 const ptraceOTraceClone = 0x8
 
-func launch(t *testing.T, path string, args ...string) *tracee {
+func launch(t testing.TB, path string, args ...string) *tracee {
 	t.Helper()
 	runtime.LockOSThread()
 	cmd := exec.Command(path, args...)
@@ -143,7 +143,7 @@ func (tr *tracee) lineAddr(src, marker string) uint64 {
 	return pc
 }
 
-func markerLine(t *testing.T, src, marker string) int {
+func markerLine(t testing.TB, src, marker string) int {
 	t.Helper()
 	b, err := os.ReadFile(src)
 	if err != nil {

@@ -87,6 +87,7 @@ type Info struct {
 	goff       *GOffsets
 	goffErr    error
 	namedTypes map[string]godwarf.Type
+	nidx       *nameIndex // Eval's functions, constants, types and packages
 	dataSyms   map[string]uint64
 }
 

@@ -24,6 +24,8 @@ type Frame struct {
 	File        string
 	Line        int
 	Inlined     bool
+
+	state *frameState // for Registers: the unwound registers
 }
 
 // stackEnds are the functions where a stack begins: a goroutine's
@@ -120,7 +122,7 @@ func UnwindAcross(mem Memory, regs Registers, max int, infoFor func(pc uint64) *
 		if err != nil && depth == 0 {
 			cfa = 0
 		}
-		frames = i.appendFrames(frames, pc, lookup, rs.val[regRSP], cfa, depth, max)
+		frames = i.appendFrames(frames, pc, lookup, rs, cfa, depth, max)
 		last := frames[len(frames)-1].Func
 		if err != nil || caller == nil || stackEnds[last] || (last == "main" && !i.isGoPC(lookup)) {
 			break // C: gdb stops at main too ("backtrace past-main" off)
@@ -192,21 +194,25 @@ func CallerOf(mem Memory, regs Registers, infoFor func(pc uint64) *Info) (Caller
 
 // appendFrames adds the frames of one physical frame: the inlined calls at
 // pc, innermost first, then the function they were inlined into.
-func (i *Info) appendFrames(frames []Frame, pc, lookup, sp, cfa uint64, depth, max int) []Frame {
+func (i *Info) appendFrames(frames []Frame, pc, lookup uint64, rs *regSet, cfa uint64, depth, max int) []Frame {
 	file, line := i.PCToLine(lookup)
 	fp := lookup - i.bias
 	fn := i.funcAt(fp)
+	sp := rs.val[regRSP]
+	state := func(inl int) *frameState {
+		return &frameState{rs: rs, caller: depth > 0, inl: inl, isGo: i.isGoPC(lookup)}
+	}
 	if fn == nil {
-		return append(frames, Frame{PC: pc, SP: sp, CFA: cfa, Func: i.FuncName(lookup), File: file, Line: line})
+		return append(frames, Frame{PC: pc, SP: sp, CFA: cfa, Func: i.FuncName(lookup), File: file, Line: line, state: state(-1)})
 	}
 	chain := i.inlineChain(fn, fp)
 	for k := len(chain) - 1; k >= 0 && len(frames) < max; k-- {
 		n := chain[k]
-		frames = append(frames, Frame{PC: pc, SP: sp, CFA: cfa, Func: i.dieName(n), File: file, Line: line, Inlined: true})
+		frames = append(frames, Frame{PC: pc, SP: sp, CFA: cfa, Func: i.dieName(n), File: file, Line: line, Inlined: true, state: state(k)})
 		file, line = i.callSite(fn, n)
 	}
 	if len(frames) < max {
-		frames = append(frames, Frame{PC: pc, SP: sp, CFA: cfa, Func: fn.name, File: file, Line: line})
+		frames = append(frames, Frame{PC: pc, SP: sp, CFA: cfa, Func: fn.name, File: file, Line: line, state: state(-1)})
 	}
 	return frames
 }

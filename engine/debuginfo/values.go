@@ -29,9 +29,10 @@ const (
 	Map       // Fields are key, value, key, value...; Len the entry count
 	Interface // Type is the dynamic type; Fields[0] the dynamic value; Str an error's message
 	Nil       // a nil pointer, interface, map, chan or func
+	Func      // a Go func value: Str the function's name, Addr its entry
 )
 
-var kindNames = [...]string{"unreadable", "int", "uint", "float", "bool", "string", "pointer", "struct", "array", "map", "interface", "nil"}
+var kindNames = [...]string{"unreadable", "int", "uint", "float", "bool", "string", "pointer", "struct", "array", "map", "interface", "nil", "func"}
 
 func (k Kind) String() string {
 	if int(k) < len(kindNames) {
@@ -221,7 +222,9 @@ func (i *Info) decode(mem Memory, o *object, depth int) Value {
 		}
 	case *godwarf.PtrType:
 		return i.decodePointer(mem, o, tt, v, depth)
-	case *godwarf.FuncType, *godwarf.ChanType:
+	case *godwarf.FuncType:
+		return i.decodeFunc(mem, o, v)
+	case *godwarf.ChanType:
 		p, err := o.bytesOf(mem, 8)
 		if err != nil {
 			return unreadable(o.name, typeName, err)
@@ -242,6 +245,14 @@ func (i *Info) decode(mem Memory, o *object, depth int) Value {
 func typeString(t godwarf.Type) string {
 	if t == nil {
 		return ""
+	}
+	// A Go type (one with DW_AT_go_kind) is named by the linker as Go
+	// writes it (cmd/link/internal/ld/dwarf.go: the runtime type's
+	// string): "*struct { A int; B int }", "func(int) string", where
+	// godwarf would rebuild "*struct struct {...}" and list a func's
+	// results as parameters before a "void".
+	if c := t.Common(); c.ReflectKind != 0 && c.Name != "" {
+		return c.Name
 	}
 	// An anonymous Go struct's DWARF name is already its Go spelling,
 	// "struct { X int; Y string }".
@@ -465,6 +476,11 @@ func (i *Info) decodeInterface(mem Memory, o *object, t *godwarf.InterfaceType, 
 			return unreadable(o.name, v.Type, fmt.Errorf("read itab at %#x: %w", w0, err))
 		}
 		rtype = rt
+	}
+	if rtype == 0 {
+		// An itab without a type: not an interface value (a dead
+		// variable's stale slot in optimized code).
+		return unreadable(o.name, v.Type, fmt.Errorf("interface with itab %#x and no type", w0))
 	}
 	v.Kind, v.Addr = Interface, data
 	dt, err := i.runtimeType(rtype)

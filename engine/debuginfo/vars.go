@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/go-delve/delve/pkg/dwarf/godwarf"
 	"github.com/go-delve/delve/pkg/dwarf/op"
@@ -30,6 +31,10 @@ func (i *Info) scopeAt(mem Memory, regs Registers) (*scope, error) {
 		return nil, errNoDWARF
 	}
 	pc := regs.PC()
+	fr, isFrame := regs.(frameRegisters)
+	if isFrame && fr.st.caller {
+		pc-- // a return address: the scope, lines and locations of the call
+	}
 	fp := pc - i.bias
 	fn := i.funcAt(fp)
 	if fn == nil && i.dwErr != nil {
@@ -44,7 +49,14 @@ func (i *Info) scopeAt(mem Memory, regs Registers) (*scope, error) {
 	}
 	s := &scope{pc: fp, fn: fn, fnDIE: t}
 	s.file, s.line = i.PCToLine(pc)
-	if chain := i.inlineChain(fn, fp); len(chain) > 0 {
+	if chain := i.inlineChain(fn, fp); isFrame {
+		// One frame of a backtrace: the inlined call it shows, or the
+		// function itself at the line of its outermost inlined call.
+		if k := fr.st.inl; k >= 0 && k < len(chain) {
+			s.fnDIE = chain[k]
+		}
+		s.file, s.line = fr.f.File, fr.f.Line
+	} else if len(chain) > 0 {
 		s.fnDIE = chain[len(chain)-1]
 	}
 	s.path = []*godwarf.Tree{s.fnDIE}
@@ -64,7 +76,13 @@ func (i *Info) scopeAt(mem Memory, regs Registers) (*scope, error) {
 	}
 
 	rs := regsFrom(regs)
-	cfa, _, _, err := i.unwindOne(mem, rs, pc)
+	var cfa uint64
+	var err error
+	if isFrame && fr.f.CFA != 0 {
+		cfa = fr.f.CFA
+	} else {
+		cfa, _, _, err = i.unwindOne(mem, rs, pc)
+	}
 	dr := rs.dwarfRegs(i.bias)
 	if err == nil {
 		dr.CFA = int64(cfa)
@@ -131,6 +149,12 @@ func (i *Info) visible(s *scope, v *godwarf.Tree) bool {
 	if !s.fn.isGo() {
 		return true
 	}
+	// The compiler's temporaries (.autotmp_5, and ~r0.ptr, the pieces of
+	// an inlined call's result) are no source variables: Delve hides
+	// them too.
+	if name, _ := v.Val(dwarf.AttrName).(string); strings.HasPrefix(name, ".") || strings.HasPrefix(name, "~") {
+		return false
+	}
 	decl, ok := v.Val(dwarf.AttrDeclLine).(int64)
 	return !ok || s.line == 0 || int(decl) <= s.line
 }
@@ -162,8 +186,38 @@ func (i *Info) varObject(mem Memory, s *scope, n *godwarf.Tree) *object {
 		o.addr, o.inMem = uint64(addr), true
 		return o
 	}
+	if s.fn.isGo() && emptyPiece(instr) {
+		// Go's compiler gives a part it no longer has (a slice's length
+		// after its last use) a piece with no location; read as zero it
+		// would show a wrong value.
+		o.err = errors.New("optimized out in part")
+		return o
+	}
 	o.buf, o.err = i.assemble(mem, s.regs, pieces, typ.Size())
 	return o
+}
+
+// emptyPiece tells whether a location expression has a piece with no
+// location: a DW_OP_piece first, or right after another piece (DWARF 5,
+// 2.6.1.2: that part of the object is not available). Delve's op gives
+// such a piece as the immediate 0, which is no value at all; its
+// PrettyPrint knows every opcode's operands, so the scan reads its
+// listing rather than a second operand table.
+func emptyPiece(instr []byte) bool {
+	var b strings.Builder
+	op.PrettyPrint(&b, instr, nil)
+	prev := ""
+	for _, tok := range strings.Fields(b.String()) {
+		if !strings.HasPrefix(tok, "DW_OP_") {
+			continue // an operand
+		}
+		isPiece := tok == "DW_OP_piece" || tok == "DW_OP_bit_piece"
+		if isPiece && (prev == "" || prev == "DW_OP_piece" || prev == "DW_OP_bit_piece") {
+			return true
+		}
+		prev = tok
+	}
+	return false
 }
 
 // locationExpr returns the DWARF expression locating n at the scope's pc:
@@ -179,6 +233,12 @@ func (i *Info) locationExpr(s *scope, n *godwarf.Tree) ([]byte, error) {
 	}
 	switch v := f.Val.(type) {
 	case []byte:
+		if len(v) == 0 {
+			// An empty location description: the variable exists in
+			// the source but not in the program (DWARF 5, 2.6.1.1.1;
+			// Go gives one to a constant-folded local).
+			return nil, errors.New("optimized out")
+		}
 		return v, nil
 	case int64:
 		cu := s.fn.cu
@@ -209,6 +269,9 @@ func (i *Info) locationExpr(s *scope, n *godwarf.Tree) ([]byte, error) {
 		}
 		if entry == nil {
 			return nil, fmt.Errorf("not available at pc %#x", s.pc+i.bias)
+		}
+		if len(entry) == 0 {
+			return nil, errors.New("optimized out")
 		}
 		return entry, nil
 	}

@@ -1,4 +1,4 @@
-package engine
+package syscalls
 
 import (
 	"fmt"
@@ -6,12 +6,12 @@ import (
 )
 
 func TestSyscallParamDecode(t *testing.T) {
-	i32 := SyscallParam{Size: 4, Signed: true}
-	u32 := SyscallParam{Size: 4}
-	u16 := SyscallParam{Size: 2}
-	i64 := SyscallParam{Size: 8, Signed: true}
+	i32 := Param{Size: 4, Signed: true}
+	u32 := Param{Size: 4}
+	u16 := Param{Size: 2}
+	i64 := Param{Size: 8, Signed: true}
 	tests := []struct {
-		p         SyscallParam
+		p         Param
 		raw, want uint64
 	}{
 		{i32, 0xffffff9c, uint64(0xffffffffffffff9c)},         // AT_FDCWD as glibc leaves it: -100
@@ -23,7 +23,7 @@ func TestSyscallParamDecode(t *testing.T) {
 		{u16, 0x81a4, 0x81a4}, // umode_t 0100644
 		{u16, 0xffff0000000001a4, 0x1a4},
 		{i64, 0xfffffffffffffffe, 0xfffffffffffffffe},
-		{SyscallParam{Size: 8}, 1 << 63, 1 << 63},
+		{Param{Size: 8}, 1 << 63, 1 << 63},
 	}
 	for _, tt := range tests {
 		if got := tt.p.Decode(tt.raw); got != tt.want {
@@ -58,11 +58,11 @@ func TestSyscallSignatures(t *testing.T) {
 		{"uselib", "sys_ni_syscall", "int", nil},
 	}
 	for _, tt := range tests {
-		nr, ok := SyscallNumber(tt.name)
+		nr, ok := Number(tt.name)
 		if !ok {
 			t.Fatalf("no number for %s", tt.name)
 		}
-		s := SyscallSignature(nr)
+		s := Signature(nr)
 		if s == nil {
 			t.Errorf("%s: no signature", tt.name)
 			continue
@@ -80,8 +80,8 @@ func TestSyscallSignatures(t *testing.T) {
 // Every call of the name table has a prototype; a number without a call
 // (sys_ni_syscall) has no parameters.
 func TestSyscallSignaturesCoverNames(t *testing.T) {
-	for nr, name := range syscallNames {
-		s := SyscallSignature(nr)
+	for nr, name := range names {
+		s := Signature(nr)
 		if s == nil {
 			t.Errorf("%d %s: no signature", nr, name)
 			continue
@@ -98,7 +98,7 @@ func TestSyscallSignaturesCoverNames(t *testing.T) {
 			t.Errorf("%s: %d parameters", name, len(s.Params))
 		}
 	}
-	if SyscallSignature(-1) != nil || SyscallSignature(100000) != nil {
+	if Signature(-1) != nil || Signature(100000) != nil {
 		t.Errorf("signature of a number out of range")
 	}
 }

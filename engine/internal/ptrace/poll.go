@@ -1,4 +1,4 @@
-package engine
+package ptrace
 
 // How Continue waits for the next stop. A hit is a ping-pong between a
 // tracee thread and the ptrace thread; when they run on different CPUs of an
@@ -12,7 +12,11 @@ package engine
 // polling, a window blocking (two clock reads each), then the faster way for
 // a long stretch, and again.
 
-import "time"
+import (
+	"time"
+
+	"golang.org/x/sys/unix"
+)
 
 const (
 	pollTries  = 50      // WNOHANG calls before blocking (about 10 us)
@@ -20,7 +24,9 @@ const (
 	pollRun    = 1 << 15 // waits done the faster way before measuring again
 )
 
-type poller struct {
+// Poller waits for the next stop of any tracee thread, polling or blocking
+// (see above). Its zero value is ready.
+type Poller struct {
 	waits   int // in the current phase
 	phase   int // 0: measuring polling, 1: measuring blocking, 2: running
 	start   time.Time
@@ -28,8 +34,8 @@ type poller struct {
 	usePoll bool
 }
 
-// wait returns the next wait status of any tracee thread.
-func (pl *poller) wait() (waitStatus, error) {
+// Wait returns the next wait status of any tracee thread.
+func (pl *Poller) Wait() (int, unix.WaitStatus, error) {
 	if pl.waits == 0 {
 		pl.start = time.Now()
 	}
@@ -55,10 +61,10 @@ func (pl *poller) wait() (waitStatus, error) {
 	}
 	if poll {
 		for i := 0; i < pollTries; i++ {
-			if ws, err := wait4(-1, true); err != nil || ws.tid != 0 {
-				return ws, err
+			if tid, ws, err := Wait4(-1, true); err != nil || tid != 0 {
+				return tid, ws, err
 			}
 		}
 	}
-	return wait4(-1, false)
+	return Wait4(-1, false)
 }
