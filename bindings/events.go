@@ -38,8 +38,14 @@ func (m *Module) on(L *glua.LState) int {
 // m.cbErr and returned as a Go error, so it never unwinds engine frames.
 func (m *Module) hook(ev *engine.Event) (stop bool, err error) {
 	defer m.out.Flush() // a callback's lines come out before the tracee's next ones
+	// Probe records come first: their hits happened before this stop.
+	if err := m.drainProbes(); err != nil {
+		return true, err
+	}
 	m.stop = ev
 	switch ev.Kind {
+	case engine.EventProbe:
+		return false, nil // drained above
 	case engine.EventBreakpoint:
 		// The engine calls the hook once for each breakpoint of a stop.
 		stop, err := m.callBreakpoint(ev)
@@ -304,6 +310,10 @@ func (m *Module) RunExitHandlers(ev *engine.Event) error {
 		return nil
 	}
 	m.exitHandled = true
+	// The last records (the ring is shared memory: readable after the exit).
+	if err := m.drainProbes(); err != nil {
+		return err
+	}
 	m.stop = ev
 	hs := m.handlers["exit"]
 	t := m.eventTable(ev)
@@ -338,6 +348,9 @@ func (m *Module) RunEndHandlers(how string) error {
 		return nil
 	}
 	m.ended = how
+	if err := m.drainProbes(); err != nil {
+		return err
+	}
 	hs := m.handlers["end"]
 	if len(hs) == 0 {
 		return nil

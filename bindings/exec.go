@@ -42,6 +42,15 @@ func (m *Module) runWith(run func(engine.Hook) (*engine.Event, error)) (*engine.
 		m.resuming(false)
 	}
 	m.stop = nil
+	if err == nil && m.cbErr == nil && !m.detached {
+		// Every thread is stopped: the records of hits up to now.
+		if derr := m.drainProbes(); derr != nil {
+			m.cbErr, _ = derr.(*glua.ApiError)
+			if m.cbErr == nil {
+				err = derr
+			}
+		}
+	}
 	if m.cbErr != nil {
 		return nil, m.cbErr
 	}

@@ -64,6 +64,8 @@ type Module struct {
 
 	sampler *sampler // sample(): the one periodic sampler
 
+	probeEvMeta *glua.LTable // probe events of Go programs: goid on demand
+
 	// epoch is when the session started: the zero of timeline.now() and
 	// of the events' time fields.
 	epoch time.Time
@@ -175,6 +177,7 @@ func (m *Module) registerTypes() {
 	m.registerProfile()
 	m.registerTimeline()
 	registerHandle(m, samplerHandle)
+	m.registerProbeType()
 	m.eventMeta = m.L.NewTable()
 	m.eventMeta.RawSetString("__index", m.L.NewFunction(m.eventIndex))
 	m.eventMeta.RawSetString("__tostring", m.L.NewFunction(m.describeEvent))

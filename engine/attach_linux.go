@@ -40,9 +40,11 @@ func Attach(pid int) (*Process, error) {
 		pid:      pid,
 		bin:      bin,
 		attached: true,
-		threads:  map[int]*Thread{},
-		sites:    map[Addr]*site{},
-		nextID:   1,
+		// Only an attached program outlives godbg (jumpsite.go).
+		jumpSites: true,
+		threads:   map[int]*Thread{},
+		sites:     map[Addr]*site{},
+		nextID:    1,
 	}
 	// Seize until no new task shows up: a thread created between the
 	// listing and the seize of its creator is caught by the next listing

@@ -76,17 +76,31 @@ func BenchmarkHit(b *testing.B) {
 	for _, tc := range []struct {
 		name, prog, fn string
 		noDisplaced    bool
-		follow         bool
+		follow         bool // FollowForks with one process (follow.go)
+		jump           bool // a jump site, as an attached program's (killsafe.go)
 	}{
-		{"C", fixture.C(b, "hotloop.c", "-O2", "-g"), "hot", false, false},
-		{"C-follow", fixture.C(b, "hotloop.c", "-O2", "-g"), "hot", false, true},
-		{"Go", fixture.Go(b, "hotloop"), "main.hot", false, false},
-		{"C-nodisplaced", fixture.C(b, "hotloop.c", "-O2", "-g"), "hot", true, false},
+		{"C", fixture.C(b, "hotloop.c", "-O2", "-g"), "hot", false, false, false},
+		{"C-follow", fixture.C(b, "hotloop.c", "-O2", "-g"), "hot", false, true, false},
+		{"Go", fixture.Go(b, "hotloop"), "main.hot", false, false, false},
+		{"C-nodisplaced", fixture.C(b, "hotloop.c", "-O2", "-g"), "hot", true, false, false},
+		{"C-jump", fixture.C(b, "hotloop.c", "-O2", "-g"), "hot", false, false, true},
+		{"Go-jump", fixture.Go(b, "hotloop"), "main.hot", false, false, true},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
 			p, bp := hitRun(b, tc.prog, tc.fn, tc.noDisplaced, b.N)
 			if tc.follow {
 				p.FollowForks()
+			}
+			if tc.jump {
+				addr := bp.Addr
+				if err := p.ClearBreakpoint(bp); err != nil {
+					b.Fatal(err)
+				}
+				p.jumpSites = true
+				var err error
+				if bp, err = p.SetBreakpoint(addr, tc.fn); err != nil || p.sites[addr].jump == nil {
+					b.Fatalf("no jump site at %#x: %v", uint64(addr), err)
+				}
 			}
 			var before, after runtime.MemStats
 			runtime.ReadMemStats(&before)

@@ -20,6 +20,7 @@ type site struct {
 	bps      []*Breakpoint // users, in creation order
 	users    []siteUser    // the engine's own users (return traps, ...)
 	plan     stepPlan      // how to execute the saved instruction out of line
+	jump     *jumpSite     // the site is a jump site (killsafe.go), not an int3
 	spare    *Event        // the hit event reused while no hook keeps it (hitSiteEvent)
 }
 
@@ -143,6 +144,17 @@ func (p *Process) syncSite(s *site) error {
 	want := s.enabledUsers() > 0
 	switch {
 	case want && !s.inserted:
+		if err := p.downgradeJumpsAt(s.addr); err != nil {
+			return err
+		}
+		if js := p.breakJump(s); js != nil {
+			s.jump = js
+			s.saved = js.orig[0]
+			s.inserted = true
+			s.plan = stepPlan{}
+			p.sites[s.addr] = s
+			break
+		}
 		var b [1]byte
 		if err := p.ReadMemory(s.addr, b[:]); err != nil {
 			return err
@@ -260,6 +272,9 @@ func (p *Process) removeAllTraps() error {
 // corrupt the new instruction. The breakpoint stopped hitting when the trap
 // went, as in gdb.
 func (p *Process) restoreSaved(s *site) error {
+	if s.jump != nil {
+		return p.restoreJump(s)
+	}
 	var b [1]byte
 	if err := p.ReadMemory(s.addr, b[:]); err != nil {
 		return err

@@ -49,6 +49,20 @@ func (p *Process) Continue(hook Hook) (*Event, error) {
 	p.tick.armed.Store(true)
 	defer p.tick.armed.Store(false)
 	for {
+		if p.probes.due && len(p.deferred) == 0 && hook != nil {
+			// The ring passed half full (probe.go): the hook drains it;
+			// no thread stops for it.
+			p.probes.due = false
+			if _, _, err := p.callHook(hook, &Event{Kind: EventProbe, Time: now()}); err != nil || p.Exited() {
+				if p.Exited() {
+					return p.exit, err
+				}
+				if serr := p.stopFamily(); serr != nil {
+					return nil, serr
+				}
+				return nil, err
+			}
+		}
 		if p.tick.due && !p.hasDeferred() {
 			ev, err := p.takeTick(hook)
 			if ev != nil || err != nil {

@@ -12,9 +12,9 @@ package engine
 
 import (
 	"bytes"
-	"encoding/binary"
 	"fmt"
 
+	"github.com/godbg/godbg/engine/internal/oolstep"
 	"github.com/godbg/godbg/engine/internal/ptrace"
 	"golang.org/x/arch/x86/x86asm"
 	"golang.org/x/sys/unix"
@@ -205,7 +205,8 @@ func (p *Process) singleStep(t *Thread) error {
 			}
 			return nil
 		}
-		if sig == unix.SIGSTOP && (t.stopWanted || t.newborn || p.tickWoken(t)) {
+		if sig == unix.SIGSTOP && (t.stopWanted || t.newborn || p.tickWoken(t)) ||
+			isStopRequest(ws.status) && (t.stopWanted || t.newborn) {
 			t.stopWanted, t.newborn = false, false
 			continue
 		}
@@ -259,9 +260,13 @@ func (p *Process) singleStep(t *Thread) error {
 	}
 }
 
-// RealPC maps a pc inside the scratch area back to its breakpoint site.
+// RealPC maps a pc inside the scratch area back to its breakpoint site,
+// and one inside a jump site's trampoline back to the site (jumpsite.go).
 func (p *Process) RealPC(pc Addr) Addr {
 	if !p.scratch.contains(pc) {
+		if js := p.jumpSiteAt(pc); js != nil {
+			return js.realPC(pc)
+		}
 		return pc
 	}
 	slot := pc &^ (slotSize - 1)
@@ -278,6 +283,11 @@ func (p *Process) RealPC(pc Addr) Addr {
 
 // makePlan decides how s's saved instruction is run.
 func (p *Process) makePlan(t *Thread, s *site) error {
+	if s.jump != nil {
+		// The trampoline's copy of the replaced instructions.
+		s.plan = stepPlan{kind: planDisplaced, slot: s.jump.body, length: len(s.jump.orig)}
+		return nil
+	}
 	var code [maxInstLen]byte
 	if err := p.ReadOriginal(s.addr, code[:]); err != nil {
 		// The instruction may end near the end of a mapping: read less.
@@ -301,7 +311,7 @@ func (p *Process) makePlan(t *Thread, s *site) error {
 		pl.kind = planCall
 	case inst.Op == x86asm.JMP && isRel:
 		pl.kind, pl.target = planJump, next+Addr(int64(rel))
-	case isRel && isJcc(inst.Op):
+	case isRel && oolstep.IsJcc(inst.Op):
 		pl.kind = planDisplaced
 	case isRel || inst.Op == x86asm.LOOP || inst.Op == x86asm.LOOPE || inst.Op == x86asm.LOOPNE:
 		pl.kind = planSingle
@@ -321,17 +331,8 @@ func (p *Process) makePlan(t *Thread, s *site) error {
 	return nil
 }
 
-func isJcc(op x86asm.Op) bool {
-	switch op {
-	case x86asm.JA, x86asm.JAE, x86asm.JB, x86asm.JBE, x86asm.JE, x86asm.JG, x86asm.JGE,
-		x86asm.JL, x86asm.JLE, x86asm.JNE, x86asm.JNO, x86asm.JNP, x86asm.JNS, x86asm.JO,
-		x86asm.JP, x86asm.JS:
-		return true
-	}
-	return false
-}
-
-// fillSlot writes the relocated copy of inst and the jump back into a slot.
+// fillSlot writes the relocated copy of inst and the jump back into a slot
+// (oolstep does the relocation).
 func (p *Process) fillSlot(s *site, pl *stepPlan, code []byte, inst x86asm.Inst) bool {
 	slot := s.plan.slot
 	if slot == 0 {
@@ -341,98 +342,25 @@ func (p *Process) fillSlot(s *site, pl *stepPlan, code []byte, inst x86asm.Inst)
 		slot = p.scratch.next
 		p.scratch.next += slotSize
 	}
-	next := s.addr + Addr(inst.Len)
-	var buf []byte
-	if isJcc(inst.Op) {
-		// jcc rel32 to a far jump to the target; fall through to the jump back.
-		target := next + Addr(int64(inst.Args[0].(x86asm.Rel)))
-		cc := code[inst.PCRelOff-1] & 0x0f
-		buf = append(buf, 0x0f, 0x80|cc, 0, 0, 0, 0)
-		buf = appendJump(buf, slot, next)
-		binary.LittleEndian.PutUint32(buf[2:6], uint32(len(buf)-6))
-		buf = appendJump(buf, slot, target)
-	} else {
-		buf = append(buf, code...)
-		if off, ok := ripDispOffset(code, inst); ok {
-			disp := int64(int32(binary.LittleEndian.Uint32(code[off:])))
-			nd := disp + int64(s.addr) - int64(slot)
-			if nd != int64(int32(nd)) {
-				return false
-			}
-			binary.LittleEndian.PutUint32(buf[off:], uint32(int32(nd)))
-		} else if off < 0 {
-			return false
-		}
-		buf = appendJump(buf, slot, next)
-	}
-	if len(buf) > slotSize {
+	a := &oolstep.Asm{Base: uint64(slot)}
+	in := oolstep.Inst{Addr: uint64(s.addr), Code: code, Inst: inst}
+	if err := a.RelocateRun(oolstep.Run{Insts: []oolstep.Inst{in}, Len: inst.Len}); err != nil {
 		return false
 	}
-	if err := p.writeRaw(slot, buf); err != nil {
+	if len(a.B) > slotSize {
+		return false
+	}
+	if err := p.writeRaw(slot, a.B); err != nil {
 		return false
 	}
 	pl.slot = slot
 	return true
 }
 
-// appendJump appends a jump to target for code placed at base: jmp rel32
-// when it reaches, else jmp [rip+0] followed by the absolute address.
-func appendJump(buf []byte, base, target Addr) []byte {
-	from := int64(base) + int64(len(buf)) + 5
-	d := int64(target) - from
-	if d == int64(int32(d)) {
-		var b [5]byte
-		b[0] = 0xe9
-		binary.LittleEndian.PutUint32(b[1:], uint32(int32(d)))
-		return append(buf, b[:]...)
-	}
-	var b [14]byte
-	b[0], b[1] = 0xff, 0x25
-	binary.LittleEndian.PutUint64(b[6:], uint64(target))
-	return append(buf, b[:]...)
-}
-
-// ripDispOffset finds where inst's RIP-relative displacement sits in code.
-// x86asm does not say, so each place holding the displacement's bytes is
-// tried: changing it must change the decoded displacement and nothing else.
-// off < 0 with ok false means a RIP-relative operand whose place was not
-// found; off == 0 with ok false means none.
-func ripDispOffset(code []byte, inst x86asm.Inst) (off int, ok bool) {
-	var mem x86asm.Mem
-	found := false
-	for _, a := range inst.Args {
-		if m, isMem := a.(x86asm.Mem); isMem && m.Base == x86asm.RIP {
-			mem, found = m, true
-		}
-	}
-	if !found {
-		return 0, false
-	}
-	want := uint32(int32(mem.Disp))
-	trial := make([]byte, len(code))
-	for i := len(code) - 4; i >= 1; i-- {
-		if binary.LittleEndian.Uint32(code[i:]) != want {
-			continue
-		}
-		copy(trial, code)
-		binary.LittleEndian.PutUint32(trial[i:], want+0x10)
-		d, err := x86asm.Decode(trial, 64)
-		if err != nil || d.Len != inst.Len || d.Op != inst.Op {
-			continue
-		}
-		for _, a := range d.Args {
-			if m, isMem := a.(x86asm.Mem); isMem && m.Base == x86asm.RIP && m.Disp == mem.Disp+0x10 {
-				return i, true
-			}
-		}
-	}
-	return -1, false
-}
-
 // stepOver executes the saved instruction of the site t is stopped at and
 // resumes t (cont) or leaves it stopped after the instruction (!cont).
 func (p *Process) stepOver(t *Thread, s *site, cont bool) error {
-	if s.plan.kind != planNone && s.plan.kind != planSingle {
+	if s.plan.kind != planNone && s.plan.kind != planSingle && s.jump == nil {
 		changed, err := p.codeChanged(t, s)
 		if err != nil {
 			return err
@@ -480,7 +408,7 @@ func (p *Process) stepOver(t *Thread, s *site, cont bool) error {
 			if err := t.flushRegs(); err != nil {
 				return err
 			}
-			for p.scratch.contains(Addr(r.Rip)) {
+			for p.inOOL(Addr(r.Rip)) {
 				if err := p.singleStep(t); err != nil {
 					return err
 				}

@@ -81,3 +81,28 @@ package engine
 // One-frame unwinding is debuginfo.CallerOf (frame.go), the goroutine and
 // stack a thread runs on is debuginfo's goroutineStack (Thread.GoroutineID,
 // stackOf), the SSE registers have one reader (fpregs.go over ptrace.GetFPRegs).
+
+// Jump sites and probes (jumpsite.go, probe.go; issue 13). A probe replaces
+// the instructions covering 5 bytes with a jmp rel32 into a trampoline in a
+// jump area mapped within +-2 GiB (code: anonymous, r-x; data: a memfd mapped
+// shared by the tracee and godbg, so counters and records are read as plain
+// memory, also after the process is gone). The trampoline counts with a
+// locked add, optionally writes a record into a ring in the shared data,
+// runs the relocated instructions (engine/internal/oolstep, shared with
+// out-of-line stepping) and jumps back: no stop. What a jump cannot replace
+// safely (branches into the bytes, too short, not relocatable, no room) is
+// refused with a reason, and the probe falls back to a trap. Signals inside
+// a trampoline are delivered after the thread leaves it (leaveScratch).
+
+// godbg killed while attached (killsafe.go, alive.go; issue 11). The
+// kernel detaches the tracees of a dead tracer and resumes them: an INT3
+// left in their code then kills them with SIGTRAP, and a thread held in a
+// SIGTRAP or SIGSTOP stop gets that signal. So, in an attached program, a
+// breakpoint site is a jump site whose trampoline first tests a liveness
+// word, set dead by the kernel itself when godbg's tracer thread exits (a
+// robust futex list entry: exit_robust_list runs before exit_notify
+// detaches the tracees), and otherwise stops the thread with a SIGURG it
+// sends itself, which godbg rewinds into an ordinary site hit; threads
+// are held with PTRACE_INTERRUPT, not SIGSTOP. No watchdog process: the
+// kernel's own exit path is the one thing that cannot be killed first. No
+// library does either (Delve and gdb leave INT3s; uprobes need root).

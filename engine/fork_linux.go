@@ -179,6 +179,11 @@ func (p *Process) releaseChild(child int) error {
 				f.WriteAt([]byte{s.saved}, int64(s.addr))
 			}
 		}
+		// Jump sites (jumpsite.go, killsafe.go): every replaced byte, after
+		// any trap on top of the jmp.
+		for _, js := range p.jumps.sites {
+			f.WriteAt(js.orig, int64(js.addr))
+		}
 	}
 	if f != nil {
 		f.Close()

@@ -116,6 +116,8 @@ func (p *Process) afterExec() error {
 		p.bias = Addr(entry - uint64(p.bin.Entry()))
 	}
 	p.scratch = scratchArea{}
+	p.dropLiveWord() // the exec unmapped the tracee's side
+	p.tramps, p.trampList = nil, nil
 	p.lowAddr = ^Addr(0)
 	for _, pr := range p.bin.ELF().Progs {
 		if pr.Type == elf.PT_LOAD && Addr(pr.Vaddr) < p.lowAddr {

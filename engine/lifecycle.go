@@ -52,6 +52,7 @@ func (p *Process) killNow() {
 			if p.exit == nil {
 				p.exit = &Event{Kind: EventExit, ExitSignal: unix.SIGKILL}
 			}
+			p.dropLiveWord()
 			break
 		}
 		if ws.status.Exited() || ws.status.Signaled() {
@@ -101,9 +102,13 @@ func (p *Process) Detach() error {
 			return nil
 		}
 	}
+	p.stopProbeWatch()
 	if err := p.stopAll(nil); err != nil {
 		return err
 	}
+	// From now on a thread in a trampoline runs the original instructions
+	// and leaves it (killsafe.go).
+	p.live.markDead()
 	// Stops collected meanwhile: a trap hit is undone (rip back on the
 	// instruction, which runs again once the trap is gone); a signal is
 	// delivered at detach.
@@ -121,6 +126,11 @@ func (p *Process) Detach() error {
 			continue
 		}
 		sig := ws.status.StopSignal()
+		if r, err := t.Regs(); err == nil && (sig == unix.SIGURG || sig == unix.SIGTRAP) {
+			if _, ok := p.tramps[Addr(r.Rip)]; ok {
+				continue // its own stop in a trampoline: it runs on through the copy
+			}
+		}
 		if sig == unix.SIGTRAP {
 			if r, err := t.Regs(); err == nil {
 				if s := p.sites[Addr(r.Rip-1)]; s != nil && s.inserted {
@@ -136,19 +146,29 @@ func (p *Process) Detach() error {
 	p.releaseBorn(born) // before the traps go: a fork child gets its bytes back by them
 	p.drainStops()
 	for _, t := range p.threads {
-		if r, err := t.Regs(); err == nil && p.scratch.contains(Addr(r.Rip)) {
+		if r, err := t.Regs(); err == nil && p.inOOL(Addr(r.Rip)) {
 			p.leaveScratch(t, 0)
 		}
 	}
 	err := p.removeAllTraps()
+	if jerr := p.removeAllJumps(); err == nil {
+		err = jerr
+	}
+	if jerr := p.unmapJumpAreas(); err == nil {
+		err = jerr
+	}
 	for _, c := range p.features() {
 		if ferr := c.teardown(); err == nil {
 			err = ferr
 		}
 	}
+	if uerr := p.unmapLiveWord(); err == nil {
+		err = uerr
+	}
 	if uerr := p.unmapScratch(); err == nil {
 		err = uerr
 	}
+	p.dropLiveWord()
 	for _, t := range p.threads {
 		t.flushRegs()
 		sig := t.pendingSig

@@ -45,6 +45,14 @@ func (p *Process) ReadOriginal(addr Addr, buf []byte) error {
 func (p *Process) patchSaved(addr Addr, buf []byte) {
 	end := addr + Addr(len(buf))
 	for a, s := range p.sites {
+		if s.inserted && s.jump != nil {
+			for i, c := range s.jump.orig {
+				if at := a + Addr(i); at >= addr && at < end {
+					buf[at-addr] = c
+				}
+			}
+			continue
+		}
 		// A trap the program wrote over (self-modifying code) shows the
 		// program's byte.
 		if s.inserted && a >= addr && a < end && buf[a-addr] == int3 {
@@ -61,6 +69,14 @@ func (p *Process) WriteMemory(addr Addr, data []byte) error {
 		return ErrExited
 	}
 	end := addr + Addr(len(data))
+	for a, s := range p.sites {
+		// A write over a jump's bytes: the site becomes an int3 first.
+		if s.jump != nil && a+Addr(len(s.jump.orig)) > addr && a < end {
+			if err := p.unJump(s); err != nil {
+				return err
+			}
+		}
+	}
 	var touched []*site
 	buf := data
 	for a, s := range p.sites {

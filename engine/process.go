@@ -48,6 +48,16 @@ type Process struct {
 
 	mem     *os.File // /proc/PID/mem, reopened after exec
 	scratch scratchArea
+	jumps   jumpState  // jump sites and their trampolines (jumpsite.go)
+	probes  probeState // stopless probes (probe.go)
+	live    livePage   // the liveness word (alive.go)
+
+	// jumpSites: breakpoint sites become jump sites where they can
+	// (killsafe.go); tramps maps their trampolines' stop pcs to the site.
+	jumpSites bool
+	tramps    map[Addr]trampRef
+	trampList []trampRef
+	jumpCount int // breakpoint sites that took a jump
 
 	// deferred holds wait statuses collected while stopping every thread;
 	// Continue handles them before waiting again, so no hit is lost.
@@ -115,7 +125,7 @@ type Thread struct {
 	regsDirty  bool
 	running    bool
 	newborn    bool // its first (SIGSTOP) stop is still to come
-	stopWanted bool // we sent it SIGSTOP and have not seen the stop yet
+	stopWanted bool // we asked it to stop (requestStop) and have not seen the stop yet
 	pendingSig syscall.Signal
 	// atSite is the address of the trap this thread has reported and not
 	// yet executed: resuming it there steps over the trap instead of hitting

@@ -103,7 +103,7 @@ func (p *Process) stopAll(except *Thread) error {
 			continue
 		}
 		if !t.stopWanted && !t.newborn {
-			if err := tgkill(t.tgid(), t.tid, unix.SIGSTOP); err != nil {
+			if err := p.requestStop(t); err != nil {
 				continue // ESRCH: it is exiting; wait4 reports that
 			}
 			t.stopWanted = true
@@ -147,14 +147,40 @@ func (p *Process) stopAll(except *Thread) error {
 		wasRunning := t.running && t != except
 		t.running = false
 		t.regsValid = false
-		if st.StopSignal() == unix.SIGSTOP && (t.stopWanted || t.newborn) && st.TrapCause() <= 0 {
+		if isStopRequest(st) && (t.stopWanted || t.newborn) {
 			t.stopWanted, t.newborn = false, false
 		} else {
 			p.deferred = append(p.deferred, ws)
+			if p.attached {
+				// Any ptrace stop takes a pending PTRACE_INTERRUPT with it
+				// (kernel/signal.c, ptrace_stop: "any trap clears pending
+				// STOP trap"), where a SIGSTOP would stay pending.
+				t.stopWanted = false
+			}
 		}
 		if wasRunning {
 			waiting--
 		}
 	}
 	return nil
+}
+
+// requestStop asks running thread t to stop. An attached (seized) thread
+// gets PTRACE_INTERRUPT: its stop (PTRACE_EVENT_STOP) leaves no signal to
+// deliver, where a SIGSTOP stop would deliver SIGSTOP, and stop the whole
+// program, should godbg die while holding it (killsafe.go). A launched
+// program dies with godbg: it gets the SIGSTOP as before.
+func (p *Process) requestStop(t *Thread) error {
+	if p.attached {
+		return ptraceInterrupt(t.tid)
+	}
+	return tgkill(t.tgid(), t.tid, unix.SIGSTOP)
+}
+
+// isStopRequest tells whether a stop is the kind requestStop asks for.
+func isStopRequest(st unix.WaitStatus) bool {
+	if st.StopSignal() == unix.SIGTRAP && st.TrapCause() == unix.PTRACE_EVENT_STOP {
+		return true
+	}
+	return st.StopSignal() == unix.SIGSTOP && st.TrapCause() <= 0
 }

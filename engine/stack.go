@@ -94,8 +94,20 @@ func (t *Thread) GoroutineID() (id int64, ok bool) {
 // has id 0.
 func (t *Thread) goroutineStack() (id int64, hi uint64, ok bool) {
 	p := t.p
-	if !p.bin.IsGo() {
+	if !p.goidReader() {
 		return 0, 0, false
+	}
+	fr, err := t.frameRegs()
+	if err != nil {
+		return 0, 0, false
+	}
+	return p.goids.GoroutineStack(memory{p}, fr)
+}
+
+// goidReader makes p.goids once; false when there is none (not Go).
+func (p *Process) goidReader() bool {
+	if !p.bin.IsGo() {
+		return false
 	}
 	if p.goids == nil && p.goidsErr == nil {
 		d, err := p.bin.DWARF()
@@ -108,14 +120,7 @@ func (t *Thread) goroutineStack() (id int64, hi uint64, ok bool) {
 		}
 		p.goidsErr = err
 	}
-	if p.goids == nil {
-		return 0, 0, false
-	}
-	fr, err := t.frameRegs()
-	if err != nil {
-		return 0, 0, false
-	}
-	return p.goids.GoroutineStack(memory{p}, fr)
+	return p.goids != nil
 }
 
 // GoroutineIDsError says why a Go program's events will carry no goroutine

@@ -292,6 +292,9 @@ func (p *Process) stepSyscall(t *Thread, hook Hook) (ev *Event, done bool, err e
 				p.releaseVforkUntraced(int(msg))
 			}
 			continue
+		case isStopRequest(st) && st.TrapCause() > 0 && (t.stopWanted || t.newborn):
+			t.stopWanted, t.newborn = false, false // requestStop's
+			continue
 		case st.TrapCause() > 0:
 			// A ptrace event inside the call (clone, exec): the loop
 			// takes it later, as singleStep does.

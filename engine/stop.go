@@ -72,6 +72,24 @@ func (p *Process) handleStatus(ws waitStatus) (*Event, error) {
 			return nil, err // a tick's wake-up (ticks.go)
 		}
 	}
+	if sig == unix.SIGURG && p.probeWake(t) {
+		return nil, p.resume(t) // the probe watcher's wake-up (probe.go)
+	}
+	if sig == unix.SIGURG && len(p.jumps.sites) > 0 {
+		// A probe's full ring: its thread sent itself SIGURG (probe.go).
+		r, err := t.Regs()
+		if err != nil {
+			return nil, p.vanished(t, err)
+		}
+		if js := p.jumpSiteAt(Addr(r.Rip)); js != nil && js.trap != nil && js.isTrap(Addr(r.Rip)) {
+			return js.trap(t, Addr(r.Rip))
+		}
+	}
+	if (sig == unix.SIGURG || sig == unix.SIGTRAP) && len(p.tramps) > 0 {
+		if ev, ok, err := p.trampolineStop(t, sig); ok || err != nil {
+			return ev, err
+		}
+	}
 	if sig == unix.SIGTRAP {
 		r, err := t.Regs()
 		if err != nil {
@@ -79,6 +97,9 @@ func (p *Process) handleStatus(ws waitStatus) (*Event, error) {
 		}
 		if s := p.sites[Addr(r.Rip-1)]; s != nil && s.inserted {
 			return p.hitSiteEvent(t, s, true)
+		}
+		if js := p.jumpSiteAt(Addr(r.Rip - 1)); js != nil && js.trap != nil {
+			return js.trap(t, Addr(r.Rip-1))
 		}
 		if p.staleTrap(t, r) {
 			return nil, p.resume(t)
@@ -100,6 +121,8 @@ func (p *Process) exitEvent(st unix.WaitStatus) *Event {
 	}
 	p.exit = ev
 	p.stopTicker()
+	p.stopProbeWatch()
+	p.dropLiveWord()
 	p.threads = map[int]*Thread{}
 	if p.mem != nil {
 		p.mem.Close()
@@ -301,7 +324,24 @@ func (p *Process) signalStop(t *Thread, sig syscall.Signal) (*Event, error) {
 		return nil, p.vanished(t, err)
 	}
 	pc := Addr(r.Rip)
-	if p.scratch.contains(pc) {
+	if ref, off, ok := p.trampAt(pc); ok && off >= trampCopy && sig == unix.SIGURG {
+		// In a breakpoint trampoline's relocated code: a Go preemption
+		// request (or a C program's SIGURG) is delivered there. Go's
+		// handler declines an unknown pc (isAsyncSafePoint), and no
+		// single-step is made whose SIGTRAP stop would kill the program
+		// if godbg died meanwhile (killsafe.go).
+	} else if ok && off <= trampTrap {
+		// In a trampoline before its copy: back onto the site, where
+		// the signal is delivered and the site hit again after it.
+		if err := p.rewindTramp(t, r, ref); err != nil {
+			return nil, err
+		}
+		pc = ref.site
+	} else if sig == unix.SIGURG && p.jumpSiteAt(pc) != nil {
+		// In a probe's trampoline: delivered there too, for the same
+		// reasons (probe.go); the signal event reports the site.
+		pc = p.RealPC(pc)
+	} else if p.inOOL(pc) {
 		if err := p.leaveScratch(t, sig); err != nil {
 			return nil, err
 		}
@@ -329,6 +369,22 @@ func (p *Process) signalStop(t *Thread, sig syscall.Signal) (*Event, error) {
 	return ev, nil
 }
 
+// clearPushedTF clears the trap flag (bit 8) in the flags word on top of
+// t's stack.
+func (p *Process) clearPushedTF(t *Thread) error {
+	r, err := t.Regs()
+	if err != nil {
+		return err
+	}
+	v, err := p.readU64(Addr(r.Rsp))
+	if err != nil || v&0x100 == 0 {
+		return err
+	}
+	var b [8]byte
+	putLE64(b[:], v&^0x100)
+	return p.writeRaw(Addr(r.Rsp), b[:])
+}
+
 // leaveScratch gets a thread that stopped for a signal inside the scratch
 // area back into the program's code before the signal is delivered: the Go
 // runtime's handlers inspect the interrupted pc and must not see a scratch
@@ -338,7 +394,7 @@ func (p *Process) signalStop(t *Thread, sig syscall.Signal) (*Event, error) {
 func (p *Process) leaveScratch(t *Thread, sig syscall.Signal) error {
 	r, _ := t.Regs()
 	slot := Addr(r.Rip) &^ (slotSize - 1)
-	if Addr(r.Rip) == slot && (sig == unix.SIGSEGV || sig == unix.SIGBUS || sig == unix.SIGFPE || sig == unix.SIGILL) {
+	if p.scratch.contains(slot) && Addr(r.Rip) == slot && (sig == unix.SIGSEGV || sig == unix.SIGBUS || sig == unix.SIGFPE || sig == unix.SIGILL) {
 		r.Rip = uint64(p.RealPC(slot))
 		t.regsDirty = true
 		return t.flushRegs()
@@ -349,11 +405,54 @@ func (p *Process) leaveScratch(t *Thread, sig syscall.Signal) error {
 		if err != nil {
 			return err
 		}
-		if !p.scratch.contains(Addr(r.Rip)) {
+		if !p.inOOL(Addr(r.Rip)) {
 			break
+		}
+		if js := p.jumpSiteAt(Addr(r.Rip)); js != nil && (sig == unix.SIGSEGV || sig == unix.SIGBUS || sig == unix.SIGFPE || sig == unix.SIGILL) {
+			// A fault of a relocated instruction: reported at the
+			// original one, whose state it is (faults leave no effect).
+			if at := js.realPC(Addr(r.Rip)); at != js.addr || Addr(r.Rip) == js.body {
+				r.Rip = uint64(at)
+				t.regsDirty = true
+				break
+			}
+		}
+		if js := p.jumpSiteAt(Addr(r.Rip)); js != nil && js.unstick != nil && js.isTrap(Addr(r.Rip)) {
+			// The owner's int3 (a full buffer): let it make room first,
+			// else the step would loop on it.
+			if err := js.unstick(t); err != nil {
+				return err
+			}
+		}
+		if err := t.flushRegs(); err != nil {
+			return err
+		}
+		var op [1]byte
+		pushf := p.ReadMemory(Addr(r.Rip), op[:]) == nil && op[0] == 0x9c
+		if op[0] == 0x9d {
+			// popfq is emulated: the kernel takes a stepped popf for the
+			// program setting TF itself, and the trap flag would stay
+			// set after the steps (arch/x86/kernel/step.c,
+			// enable_single_step), into the program.
+			v, err := p.readU64(Addr(r.Rsp))
+			if err != nil {
+				return err
+			}
+			r.Eflags = v &^ 0x100
+			r.Rsp += 8
+			r.Rip++
+			t.regsDirty = true
+			continue
 		}
 		if err := p.singleStep(t); err != nil {
 			return err
+		}
+		if pushf {
+			// pushfq under a single-step pushes TF set: popfq would then
+			// trap after the next instruction, into the program.
+			if err := p.clearPushedTF(t); err != nil {
+				return err
+			}
 		}
 	}
 	t.pendingSig = keep

@@ -199,6 +199,9 @@ func (p *Process) syscallEntryEvent(t *Thread, info *syscallInfo, seccomp bool) 
 	}
 	*ts = syscalls.Thread{InCall: true, Nr: nr, Args: info.Args, Compat: compat}
 	cs := p.sys.catches.For(nr, compat)
+	if p.inTrampPrefix(Addr(info.IP)) {
+		cs = nil // a breakpoint trampoline's gettid or tkill (killsafe.go)
+	}
 	if len(cs) == 0 {
 		if seccomp {
 			// No hook wants it (deleted): it runs, with no exit stop.
@@ -272,7 +275,7 @@ func (p *Process) syscallExitEvent(t *Thread, pc Addr, ret int64, arch uint32) (
 	}
 	compat := syscalls.IsCompat(arch)
 	cs := p.sys.catches.For(nr, compat)
-	if len(cs) == 0 {
+	if len(cs) == 0 || p.inTrampPrefix(pc) {
 		return nil, nil
 	}
 	sc := &Syscall{Nr: nr, Name: syscalls.NameOf(nr, compat), Exit: true, Ret: ret, Compat: compat, Catches: cs}

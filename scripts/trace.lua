@@ -13,6 +13,9 @@
 --                     or thread's row, Chrome trace-event JSON: open FILE in
 --                     ui.perfetto.dev or chrome://tracing (calls still running
 --                     at the end are not in it)
+--   -a probe=1        stopless probes instead of breakpoints (no stop a call:
+--                     the same output, the lines of different threads in
+--                     another interleaving; not with timeline=)
 --
 -- Example:
 --   godbg run -a pattern='main.*' trace ./prog
@@ -20,6 +23,10 @@
 
 local pattern = params.pattern or "main.*"
 local quiet = params.quiet == "1"
+local useProbe = params.probe == "1"
+if useProbe and params.timeline then
+	error("trace: probe=1 cannot time calls (timeline=): a probe sees no return")
+end
 
 -- spans(name): the on_return options that put each call of name on the
 -- timeline, or nil without one.
@@ -47,7 +54,7 @@ for _, s in ipairs(syms(pattern)) do
 	if s.kind == "func" and counts[s.name] == nil then
 		local name = s.name
 		counts[name] = 0
-		brk(name, function(ev)
+		local function hit(ev)
 			counts[name] = counts[name] + 1
 			if not quiet then
 				if ev.goid then
@@ -56,7 +63,12 @@ for _, s in ipairs(syms(pattern)) do
 					printf("%s tid=%d", name, ev.tid)
 				end
 			end
-		end, spans(name))
+		end
+		if useProbe then
+			probe(name, hit)
+		else
+			brk(name, hit, spans(name))
+		end
 		traced = traced + 1
 	end
 end

@@ -92,7 +92,7 @@ func TestGoValsFrames(t *testing.T) {
 		"mapiface map[string]int nil fullmapiface map[string]int one=1\n" +
 		"anonptr *struct { A int; B int } pointer number:ADDR\n" +
 		"anonstruct struct { X int; Y string } struct {}\n" +
-		"fn func(int) string pointer number:ADDR\n" +
+		"fn func(int) string func string:strconv.Itoa\n" + // a func value reads as its function's name (var())
 		"fnany func(int) string interface {type=func(int) string}\n" +
 		"fnnil func() nil nil:nil\n" +
 		"nch chan int nil nil:nil\n" +

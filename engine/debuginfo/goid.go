@@ -15,6 +15,9 @@ type GoidReader struct {
 	goid, stackLo int64
 }
 
+// GoidOffset is the offset of goid in runtime.g.
+func (g *GoidReader) GoidOffset() int64 { return g.goid }
+
 // NewGoidReader finds runtime.g's goid and stack.lo in d (a Go program's).
 func NewGoidReader(d *dwarf.Data) (g *GoidReader, err error) {
 	if d == nil {
@@ -131,4 +134,52 @@ func (g *GoidReader) GoroutineID(mem Memory, regs Registers) (int64, bool) {
 // the stack it runs on (a g0's goid is 0).
 func (g *GoidReader) GoroutineStack(mem Memory, regs Registers) (id int64, hi uint64, ok bool) {
 	return goroutineStack(mem, regs, g.goid, g.stackLo)
+}
+
+// RuntimeFieldOffsets finds the offsets of fields of a struct of package
+// runtime (runtime.g, runtime.m) in d; an error names what is missing.
+func RuntimeFieldOffsets(d *dwarf.Data, structName string, fields ...string) (offs []int64, err error) {
+	if d == nil {
+		return nil, errors.New("no DWARF")
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			offs, err = nil, fmt.Errorf("%s: malformed DWARF: %v", structName, p)
+		}
+	}()
+	r := &dieReader{Reader: d.Reader()}
+	for {
+		e, err := r.Next()
+		if err != nil {
+			return nil, err
+		}
+		if e == nil {
+			return nil, fmt.Errorf("no %s in DWARF", structName)
+		}
+		switch {
+		case e.Tag == dwarf.TagCompileUnit:
+			if name, _ := e.Val(dwarf.AttrName).(string); name != "runtime" {
+				r.SkipChildren()
+			}
+			continue
+		case e.Tag == dwarf.TagStructType:
+			if name, _ := e.Val(dwarf.AttrName).(string); name == structName {
+				members, err := structMembers(r)
+				if err != nil {
+					return nil, err
+				}
+				for _, f := range fields {
+					m, ok := members[f]
+					if !ok {
+						return nil, fmt.Errorf("%s has no %s", structName, f)
+					}
+					offs = append(offs, m.off)
+				}
+				return offs, nil
+			}
+		}
+		if e.Children {
+			r.SkipChildren()
+		}
+	}
 }

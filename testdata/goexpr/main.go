@@ -54,17 +54,17 @@ type square struct{ side int }
 func (s square) Area() int { return s.side * s.side }
 
 var (
-	globalInt         = 7
-	globalU64  uint64 = 1<<64 - 1
-	globalStr         = "global"
-	globalS           = []int{5, 6, 7, 8}
-	globalM           = map[string]int{"x": 24, "y": 25}
-	globalP           = &astruct{A: 31, B: 32}
-	globalIf   any    = &astruct{A: 41, B: 42}
-	globalCh          = make(chan int, 4)
-	globalFn          = afunc
-	globalBase        = derived{base: base{val: 51, name: "gb"}, extra: 52}
-	globalClosure     func() int
+	globalInt            = 7
+	globalU64     uint64 = 1<<64 - 1
+	globalStr            = "global"
+	globalS              = []int{5, 6, 7, 8}
+	globalM              = map[string]int{"x": 24, "y": 25}
+	globalP              = &astruct{A: 31, B: 32}
+	globalIf      any    = &astruct{A: 41, B: 42}
+	globalCh             = make(chan int, 4)
+	globalFn             = afunc
+	globalBase           = derived{base: base{val: 51, name: "gb"}, extra: 52}
+	globalClosure func() int
 )
 
 //go:noinline

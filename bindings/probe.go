@@ -1,0 +1,200 @@
+package bindings
+
+import (
+	"strings"
+
+	"github.com/godbg/godbg/engine"
+	glua "github.com/yuin/gopher-lua"
+)
+
+func init() {
+	exports["probe"] = (*Module).probe
+}
+
+const (
+	probeType     = "godbg.Probe"
+	probeRegsType = "godbg.ProbeRegs"
+)
+
+// prData is what a probe carries for the bindings (engine Probe.Data).
+type prData struct {
+	fn *glua.LFunction
+	ud *glua.LUserData
+}
+
+// probe(loc [, fn] [, opts]) -> pr: a stopless probe at loc (as for brk:
+// a function name is after its prologue; opts.entry at its first byte).
+// The code jumps to a trampoline in the tracee that counts the hit and,
+// with fn, records it; fn(ev) runs later, once per hit, in hit order per
+// thread: ev = {reason="probe", pr=, tid=, addr=, time=, regs=, goid=}
+// (regs: the read-only snapshot of the hit). fn's result is ignored.
+// opts.lossy: a full buffer drops records (pr.lost) instead of making the
+// hitting thread wait. pr.hits, pr.lost, pr.kind ("jump" or "trap"),
+// pr.reason (why "trap"), pr:delete().
+func (m *Module) probe(L *glua.LState) int {
+	var fn *glua.LFunction
+	var opts *glua.LTable
+	switch v := L.Get(2).(type) {
+	case *glua.LFunction, *glua.LNilType:
+		fn = optFunction(L, 2)
+		if L.Get(3) != glua.LNil {
+			opts = checkTable(L, 3)
+		}
+	case *glua.LTable:
+		opts = v
+	default:
+		argError(L, 2, "function or options table expected, got %s", typeName(v))
+	}
+	entry, lossy := false, false
+	if opts != nil {
+		opts.ForEach(func(k, v glua.LValue) {
+			switch key, _ := k.(glua.LString); key {
+			case "entry":
+				entry = boolOption(L, "entry", v)
+			case "lossy":
+				lossy = boolOption(L, "lossy", v)
+			default:
+				apiError(L, "unknown option %s (want entry, lossy)", L.ToStringMeta(k).String())
+			}
+		})
+	}
+	if m.p == nil || m.exit != nil || m.p.Exited() {
+		L.RaiseError("probe: the process has exited")
+	}
+	addr, loc := m.location(L, 1, entry)
+	pr, err := m.p.SetProbe(addr, loc, engine.ProbeOptions{Record: fn != nil, Lossy: lossy})
+	if err != nil {
+		L.RaiseError("probe %s: %v", loc, err)
+	}
+	d := &prData{fn: fn}
+	pr.Data = d
+	d.ud = L.NewUserData()
+	d.ud.Value = pr
+	L.SetMetatable(d.ud, L.GetTypeMetatable(probeType))
+	L.Push(d.ud)
+	return 1
+}
+
+// drainProbes calls each probe's fn for the records waiting: at every
+// event the hook handles (before its own callbacks), at the end.
+func (m *Module) drainProbes() error {
+	if m.p == nil || !m.p.ProbesPending() {
+		return nil
+	}
+	L := m.L
+	return m.p.DrainProbes(func(r *engine.ProbeRecord) error {
+		d, _ := r.Probe.Data.(*prData)
+		if d == nil || d.fn == nil {
+			return nil
+		}
+		t := L.CreateTable(0, 7)
+		t.RawSetString("reason", glua.LString("probe"))
+		t.RawSetString("pr", d.ud)
+		t.RawSetString("tid", glua.LNumber(r.Tid))
+		t.RawSetString("addr", AddrNumber(uint64(r.Probe.Addr)))
+		t.RawSetString("time", glua.LNumber(m.sessionTime(r.Time)))
+		regs := L.NewUserData()
+		rc := *r
+		regs.Value = &rc
+		L.SetMetatable(regs, L.GetTypeMetatable(probeRegsType))
+		t.RawSetString("regs", regs)
+		if m.isGo {
+			L.SetMetatable(t, m.probeEvMeta) // goid, read on demand
+		}
+		_, err := m.call(d.fn, t)
+		return err
+	})
+}
+
+func checkProbe(L *glua.LState, n int) *engine.Probe {
+	if ud, ok := L.Get(n).(*glua.LUserData); ok {
+		if pr, ok := ud.Value.(*engine.Probe); ok {
+			return pr
+		}
+	}
+	typeError(L, n, "probe")
+	return nil
+}
+
+func (m *Module) registerProbeType() {
+	L := m.L
+	mt := L.NewTypeMetatable(probeType)
+	del := m.api("pr:delete", func(L *glua.LState) int {
+		pr := checkProbe(L, 1)
+		if m.p == nil || m.p.Exited() {
+			return 0 // the bytes went with the process
+		}
+		// Records of the hits so far come first.
+		if err := m.drainProbes(); err != nil {
+			L.RaiseError("pr:delete: %v", err)
+		}
+		if err := m.p.DeleteProbe(pr); err != nil {
+			apiError(L, "%v", err)
+		}
+		return 0
+	})
+	L.SetField(mt, "__index", m.api("pr", func(L *glua.LState) int {
+		pr := checkProbe(L, 1)
+		switch k := L.Get(2).String(); k {
+		case "id":
+			L.Push(glua.LNumber(pr.ID))
+		case "addr":
+			L.Push(AddrNumber(uint64(pr.Addr)))
+		case "loc":
+			L.Push(glua.LString(pr.Loc))
+		case "hits":
+			L.Push(glua.LNumber(pr.Hits()))
+		case "lost":
+			L.Push(glua.LNumber(pr.Lost()))
+		case "kind":
+			L.Push(glua.LString(pr.Kind))
+		case "reason":
+			if pr.Reason == "" {
+				L.Push(glua.LNil)
+			} else {
+				L.Push(glua.LString(pr.Reason))
+			}
+		case "delete":
+			L.Push(del)
+		default:
+			L.Push(glua.LNil)
+		}
+		return 1
+	}))
+	L.SetField(mt, "__tostring", L.NewFunction(func(L *glua.LState) int {
+		pr := checkProbe(L, 1)
+		L.Push(glua.LString("probe " + pr.Loc + " (" + pr.Kind + ")"))
+		return 1
+	}))
+	m.probeEvMeta = L.NewTable()
+	m.probeEvMeta.RawSetString("__index", L.NewFunction(func(L *glua.LState) int {
+		t := L.CheckTable(1)
+		ud, ok := t.RawGetString("regs").(*glua.LUserData)
+		if L.CheckString(2) != "goid" || !ok {
+			return 0
+		}
+		id, ok := m.p.Goid(ud.Value.(*engine.ProbeRecord))
+		if !ok {
+			return 0
+		}
+		t.RawSetString("goid", glua.LNumber(id))
+		L.Push(glua.LNumber(id))
+		return 1
+	}))
+	rt := L.NewTypeMetatable(probeRegsType)
+	L.SetField(rt, "__index", m.api("ev.regs", func(L *glua.LState) int {
+		ud := L.CheckUserData(1)
+		r := ud.Value.(*engine.ProbeRecord)
+		name := regName(L)
+		v, ok := r.Regs.Get(name)
+		if !ok {
+			L.RaiseError("ev.regs.%s: unknown register (known: %s)", name, strings.Join(regNames(), " "))
+		}
+		L.Push(SignedNumber(v))
+		return 1
+	}))
+	L.SetField(rt, "__newindex", m.api("ev.regs", func(L *glua.LState) int {
+		L.RaiseError("ev.regs.%s: a probe's registers are a snapshot, read only", L.Get(2).String())
+		return 0
+	}))
+}
