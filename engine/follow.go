@@ -333,11 +333,11 @@ func (p *Process) newChild(pid int, execed bool) (*Process, error) {
 			if !s.inserted {
 				continue
 			}
-			ns := &site{addr: s.addr, saved: s.saved, inserted: true, plan: s.plan}
+			ns := &site{addr: s.addr, saved: s.saved, inserted: true, plan: s.plan, jump: s.jump}
 			for _, bp := range s.bps {
 				ns.bps = append(ns.bps, bp)
 			}
-			if len(ns.bps) == 0 {
+			if len(ns.bps) == 0 && s.jump == nil {
 				// Only the engine's own users: not followed into the child.
 				f.WriteAt([]byte{s.saved}, int64(s.addr))
 				continue
