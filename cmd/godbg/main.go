@@ -380,6 +380,10 @@ func lookPath(name string) (string, error) {
 	if err == nil {
 		return p, nil
 	}
+	if strings.HasPrefix(name, "-") {
+		// godbg run count -a func=x ./prog: flags after the script.
+		return "", fmt.Errorf("program %s: not found; godbg's own flags go before the script or recipe (godbg run -a KEY=VALUE SCRIPT PROGRAM)", name)
+	}
 	if st, serr := os.Stat(name); serr == nil && !st.IsDir() {
 		return "", fmt.Errorf("program %s: not found on PATH (for the file in this folder, write ./%s)", name, name)
 	}
