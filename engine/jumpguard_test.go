@@ -188,7 +188,8 @@ func TestJumpGuardGoroutines(t *testing.T) {
 }
 
 // BenchmarkResumeScan: the install scan of a Go program with 1,000 parked
-// goroutines (gomany), for a range nothing holds.
+// goroutines (gomany), for a range nothing holds; cpu-ns/op is the tracer
+// thread's own CPU time.
 func BenchmarkResumeScan(b *testing.B) {
 	p, bp := hitRun(b, fixture.Go(b, "gomany"), "main.checkpoint", false, 1000)
 	ev, err := p.Continue(func(ev *Event) (bool, error) { return ev.Kind == EventBreakpoint && ev.Bp == bp, nil })
@@ -201,9 +202,11 @@ func BenchmarkResumeScan(b *testing.B) {
 	if err != nil || len(gs) < 1000 {
 		b.Fatalf("%d goroutines, %v", len(gs), err)
 	}
+	cpu := threadCPU(b)
 	for b.Loop() {
 		if where, err := p.resumeInside(lo, lo+4); err != nil || where != "" {
 			b.Fatalf("resumeInside = %q, %v", where, err)
 		}
 	}
+	b.ReportMetric(float64(threadCPU(b)-cpu)/float64(b.N), "cpu-ns/op")
 }
