@@ -72,6 +72,21 @@ func (p *Process) resumeInside(lo, hi Addr) (string, error) {
 		}
 		return 0
 	}
+	// The goroutines first: a word on a goroutine's stack is named by its
+	// goroutine, not by a thread whose stack mapping holds that stack too.
+	if p.bin.IsGo() {
+		d, err := p.DebugInfo()
+		if err != nil {
+			return "", fmt.Errorf("read the goroutines: %w", err)
+		}
+		gs, err := d.Goroutines(memory{p})
+		if err != nil {
+			return "", fmt.Errorf("read the goroutines: %w", err)
+		}
+		if where := goroutinesInside(gs, lo, hi, scan); where != "" {
+			return where, nil
+		}
+	}
 	for _, t := range p.Threads() {
 		if t.running {
 			continue
@@ -96,18 +111,7 @@ func (p *Process) resumeInside(lo, hi Addr) (string, error) {
 			}
 		}
 	}
-	if !p.bin.IsGo() {
-		return "", nil
-	}
-	d, err := p.DebugInfo()
-	if err != nil {
-		return "", fmt.Errorf("read the goroutines: %w", err)
-	}
-	gs, err := d.Goroutines(memory{p})
-	if err != nil {
-		return "", fmt.Errorf("read the goroutines: %w", err)
-	}
-	return goroutinesInside(gs, lo, hi, scan), nil
+	return "", nil
 }
 
 // callInside finds a call that is not the last instruction of a run: the
