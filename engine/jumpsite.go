@@ -8,10 +8,11 @@ package engine
 // Planning refuses, with a reason (*JumpRefused), what a jump cannot
 // replace safely: an address outside a known function, a function too
 // short, a direct branch of the function into the replaced bytes (past
-// their first), an instruction that cannot be relocated, a breakpoint or
-// another jump inside the bytes, no room within +-2 GiB. Installing stops
-// every thread and steps out each one whose pc is inside the replaced bytes
-// (past the first). Trampolines live in jump areas, mapped near the code
+// their first), a call before the last replaced instruction, an instruction
+// that cannot be relocated, a breakpoint or another jump inside the bytes,
+// no room within +-2 GiB. Installing stops every thread, steps out each one
+// whose pc is inside the replaced bytes (past the first), and refuses when a
+// stack or a goroutine holds an address inside them (jumpguard.go). Trampolines live in jump areas, mapped near the code
 // they serve (a gap of the process's mappings within reach) and never
 // reused while the process lives: a thread still inside a removed site's
 // trampoline runs on into the restored code. A signal stopping a thread
@@ -211,6 +212,9 @@ func (p *Process) planJump(addr Addr) (*jumpPlan, error) {
 	}
 	if Addr(run.Len) > end-addr {
 		return nil, refuse("the replaced instructions pass the end of %s", fn.Sym.Name)
+	}
+	if at, ok := callInside(run); ok {
+		return nil, refuse("the call at %#x is not the last replaced instruction (a return from it would land inside the jump)", at)
 	}
 	last := addr + Addr(run.Len)
 	for a := addr + 1; a < last; a++ {
@@ -455,10 +459,6 @@ func (p *Process) installJump(pl *jumpPlan, emit func(a *oolstep.Asm) error) (*j
 	for len(jmp.B) < len(orig) {
 		jmp.Bytes(int3) // never run: no branch lands there
 	}
-	if err := p.writeRaw(js.tramp, a.B); err != nil {
-		return nil, err
-	}
-	area.codeNext = Addr(a.PC())
 	restart, err := p.holdOthers(p.current)
 	if err != nil {
 		return nil, err
@@ -467,6 +467,18 @@ func (p *Process) installJump(pl *jumpPlan, emit func(a *oolstep.Asm) error) (*j
 		restart()
 		return nil, err
 	}
+	if where, err := p.resumeInside(pl.addr+1, pl.addr+Addr(len(orig))); err != nil || where != "" {
+		restart()
+		if err != nil {
+			where = err.Error()
+		}
+		return nil, &JumpRefused{Addr: pl.addr, Reason: ReasonResumeInside + " (" + where + ")"}
+	}
+	if err := p.writeRaw(js.tramp, a.B); err != nil {
+		restart()
+		return nil, err
+	}
+	area.codeNext = Addr(a.PC())
 	// A trap already at addr keeps its place: it is the jump's first byte
 	// now, and its step-over runs the jump.
 	if s := p.sites[pl.addr]; s != nil && s.inserted {

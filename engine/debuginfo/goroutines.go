@@ -39,6 +39,7 @@ type Goroutine struct {
 	StartFunc string
 	GoPC      uint64 // the go statement that created it
 	G         uint64 // address of the runtime.g
+	StackHi   uint64 // g.stack.hi: the top of its stack
 	BP        uint64 // g.sched.bp (the thread's rbp when running)
 	// WaitReason is why a waiting goroutine waits (g.waitreason, named by
 	// the runtime's waitReasonStrings): "chan receive", "sleep", ...
@@ -199,6 +200,7 @@ func (i *Info) Goroutines(mem Memory) ([]Goroutine, error) {
 			continue
 		}
 		gr.BP = u64(o.SchedBP)
+		gr.StackHi = u64(o.StackHi)
 		if gr.Status == "waiting" {
 			gr.WaitReason = i.waitReason(mem, gbuf[o.WaitReason])
 		}
