@@ -215,6 +215,15 @@ func (p *Process) ensureRing(area *jumpArea) error {
 
 // setJumpProbe plans and installs pr's jump, or says why not (*JumpRefused).
 func (p *Process) setJumpProbe(pr *Probe) error {
+	if pr.Opts.Record && p.isGoCode(pr.Addr) {
+		// testdata/gostress found it: a thread stopped by Go's preemption
+		// SIGURG inside the long recording trampoline gets the signal
+		// delivered there; Go declines an unknown pc and sends it again
+		// sooner than a ptrace round trip, and the thread makes no
+		// progress. Until a SIGURG there is deferred to the trampoline's
+		// exit, a recording probe in Go code is a trap site.
+		return &JumpRefused{Addr: pr.Addr, Reason: "a recording probe in Go code is a trap site for now (Go's preemption signals could livelock a thread inside the recording trampoline)"}
+	}
 	pl, err := p.planJump(pr.Addr)
 	if err != nil {
 		return err
