@@ -16,11 +16,20 @@ const (
 	probeRegsType = "godbg.ProbeRegs"
 )
 
-// prData is what a probe carries for the bindings (engine Probe.Data).
+// prData is what a probe carries for the bindings (engine Probe.Data):
+// its callback, its userdata and its address as a Lua value, boxed once.
 type prData struct {
-	fn *glua.LFunction
-	ud *glua.LUserData
+	fn   *glua.LFunction
+	ud   *glua.LUserData
+	addr glua.LValue
 }
+
+// probeSlab is how many events' regs (a record and its userdata) are
+// allocated at once: a drain allocates a slab, not two objects a record.
+const probeSlab = 256
+
+// reasonProbe is ev.reason, boxed once.
+var reasonProbe glua.LValue = glua.LString("probe")
 
 // probe(loc [, fn] [, opts]) -> pr: a stopless probe at loc (as for brk:
 // a function name is after its prologue; opts.entry at its first byte).
@@ -66,7 +75,7 @@ func (m *Module) probe(L *glua.LState) int {
 	if err != nil {
 		L.RaiseError("probe %s: %v", loc, err)
 	}
-	d := &prData{fn: fn}
+	d := &prData{fn: fn, addr: AddrNumber(uint64(pr.Addr))}
 	pr.Data = d
 	d.ud = L.NewUserData()
 	d.ud.Value = pr
@@ -82,21 +91,38 @@ func (m *Module) drainProbes() error {
 		return nil
 	}
 	L := m.L
+	regsMeta := L.GetTypeMetatable(probeRegsType)
+	var (
+		recs  []engine.ProbeRecord
+		uds   []glua.LUserData
+		tid   = -1
+		ltid  glua.LValue
+		evCap = 6
+	)
+	if m.isGo {
+		evCap = 7
+	}
 	return m.p.DrainProbes(func(r *engine.ProbeRecord) error {
 		d, _ := r.Probe.Data.(*prData)
 		if d == nil || d.fn == nil {
 			return nil
 		}
-		t := L.CreateTable(0, 7)
-		t.RawSetString("reason", glua.LString("probe"))
+		if len(recs) == 0 {
+			recs, uds = make([]engine.ProbeRecord, probeSlab), make([]glua.LUserData, probeSlab)
+		}
+		rc, regs := &recs[0], &uds[0]
+		recs, uds = recs[1:], uds[1:]
+		*rc = *r
+		regs.Value, regs.Env, regs.Metatable = rc, L.Env, regsMeta
+		if r.Tid != tid {
+			tid, ltid = r.Tid, glua.LNumber(r.Tid)
+		}
+		t := L.CreateTable(0, evCap)
+		t.RawSetString("reason", reasonProbe)
 		t.RawSetString("pr", d.ud)
-		t.RawSetString("tid", glua.LNumber(r.Tid))
-		t.RawSetString("addr", AddrNumber(uint64(r.Probe.Addr)))
+		t.RawSetString("tid", ltid)
+		t.RawSetString("addr", d.addr)
 		t.RawSetString("time", glua.LNumber(m.sessionTime(r.Time)))
-		regs := L.NewUserData()
-		rc := *r
-		regs.Value = &rc
-		L.SetMetatable(regs, L.GetTypeMetatable(probeRegsType))
 		t.RawSetString("regs", regs)
 		if m.isGo {
 			L.SetMetatable(t, m.probeEvMeta) // goid, read on demand
