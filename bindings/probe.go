@@ -77,9 +77,7 @@ func (m *Module) probe(L *glua.LState) int {
 	}
 	d := &prData{fn: fn, addr: AddrNumber(uint64(pr.Addr))}
 	pr.Data = d
-	d.ud = L.NewUserData()
-	d.ud.Value = pr
-	L.SetMetatable(d.ud, L.GetTypeMetatable(probeType))
+	d.ud = newHandle(m, probeHandle, pr)
 	L.Push(d.ud)
 	return 1
 }
@@ -133,65 +131,53 @@ func (m *Module) drainProbes() error {
 }
 
 func checkProbe(L *glua.LState, n int) *engine.Probe {
-	if ud, ok := L.Get(n).(*glua.LUserData); ok {
-		if pr, ok := ud.Value.(*engine.Probe); ok {
-			return pr
-		}
-	}
-	typeError(L, n, "probe")
-	return nil
+	return checkHandle[*engine.Probe](L, n, "probe")
+}
+
+// probeHandle is the probes' Lua type (handle.go).
+var probeHandle = &handleType[*engine.Probe]{
+	meta:   probeType,
+	what:   "probe",
+	prefix: "pr",
+	fields: map[string]func(*glua.LState, *engine.Probe) glua.LValue{
+		"id":   func(_ *glua.LState, pr *engine.Probe) glua.LValue { return glua.LNumber(pr.ID) },
+		"addr": func(_ *glua.LState, pr *engine.Probe) glua.LValue { return AddrNumber(uint64(pr.Addr)) },
+		"loc":  func(_ *glua.LState, pr *engine.Probe) glua.LValue { return glua.LString(pr.Loc) },
+		"hits": func(_ *glua.LState, pr *engine.Probe) glua.LValue { return glua.LNumber(pr.Hits()) },
+		"lost": func(_ *glua.LState, pr *engine.Probe) glua.LValue { return glua.LNumber(pr.Lost()) },
+		"kind": func(_ *glua.LState, pr *engine.Probe) glua.LValue { return glua.LString(pr.Kind) },
+		"reason": func(_ *glua.LState, pr *engine.Probe) glua.LValue {
+			if pr.Reason == "" {
+				return glua.LNil
+			}
+			return glua.LString(pr.Reason)
+		},
+		"deleted": func(_ *glua.LState, pr *engine.Probe) glua.LValue { return glua.LBool(pr.Deleted()) },
+	},
+	methods: map[string]func(*Module, *glua.LState) int{
+		// pr:delete(): the original bytes back; the records of the hits
+		// so far are handed to fn first.
+		"delete": func(m *Module, L *glua.LState) int {
+			pr := checkProbe(L, 1)
+			if m.p == nil || m.p.Exited() {
+				return 0 // the bytes went with the process
+			}
+			if err := m.drainProbes(); err != nil {
+				apiError(L, "%v", err)
+			}
+			if err := m.p.DeleteProbe(pr); err != nil {
+				apiError(L, "%v", err)
+			}
+			return 0
+		},
+	},
+	deleted:  func(pr *engine.Probe) (int, bool) { return pr.ID, pr.Deleted() },
+	tostring: func(pr *engine.Probe) string { return "probe " + pr.Loc + " (" + pr.Kind + ")" },
 }
 
 func (m *Module) registerProbeType() {
 	L := m.L
-	mt := L.NewTypeMetatable(probeType)
-	del := m.api("pr:delete", func(L *glua.LState) int {
-		pr := checkProbe(L, 1)
-		if m.p == nil || m.p.Exited() {
-			return 0 // the bytes went with the process
-		}
-		// Records of the hits so far come first.
-		if err := m.drainProbes(); err != nil {
-			L.RaiseError("pr:delete: %v", err)
-		}
-		if err := m.p.DeleteProbe(pr); err != nil {
-			apiError(L, "%v", err)
-		}
-		return 0
-	})
-	L.SetField(mt, "__index", m.api("pr", func(L *glua.LState) int {
-		pr := checkProbe(L, 1)
-		switch k := L.Get(2).String(); k {
-		case "id":
-			L.Push(glua.LNumber(pr.ID))
-		case "addr":
-			L.Push(AddrNumber(uint64(pr.Addr)))
-		case "loc":
-			L.Push(glua.LString(pr.Loc))
-		case "hits":
-			L.Push(glua.LNumber(pr.Hits()))
-		case "lost":
-			L.Push(glua.LNumber(pr.Lost()))
-		case "kind":
-			L.Push(glua.LString(pr.Kind))
-		case "reason":
-			if pr.Reason == "" {
-				L.Push(glua.LNil)
-			} else {
-				L.Push(glua.LString(pr.Reason))
-			}
-		case "delete":
-			L.Push(del)
-		default:
-			L.Push(glua.LNil)
-		}
-		return 1
-	}))
-	L.SetField(mt, "__tostring", L.NewFunction(func(L *glua.LState) int {
-		pr := checkProbe(L, 1)
-		L.Push(glua.LString("probe " + pr.Loc + " (" + pr.Kind + ")"))
-		return 1
-	}))
+	registerHandle(m, probeHandle)
 	m.probeEvMeta = L.NewTable()
 	m.probeEvMeta.RawSetString("__index", L.NewFunction(func(L *glua.LState) int {
 		t := L.CheckTable(1)

@@ -87,6 +87,9 @@ func (pr *Probe) Hits() uint64 {
 	return pr.trapHits
 }
 
+// Deleted tells whether pr was deleted.
+func (pr *Probe) Deleted() bool { return pr.deleted }
+
 // Lost counts the records dropped (Opts.Lossy, ring full).
 func (pr *Probe) Lost() uint64 {
 	if pr.lost != nil {
