@@ -142,6 +142,23 @@ func TestProbeRegsEqualBrk(t *testing.T) {
 		{fixture.GoDebug(t, "gomulti"), "main.Work"},
 	} {
 		p, _ := launch(t, c.prog, false, "1", "200")
+		if c.fn == "work" {
+			// C, once glibc has set up the TLS: the trampoline reads
+			// the tid from glibc's struct pthread, no gettid.
+			mb, err := p.SetBreakpoint(mustSym(t, p, "main"), "main")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ev, err := p.Continue(func(ev *Event) (bool, error) { return ev.Kind == EventBreakpoint, nil }); err != nil || ev.Bp != mb {
+				t.Fatalf("to main: %v %v", ev, err)
+			}
+			if err := p.ClearBreakpoint(mb); err != nil {
+				t.Fatal(err)
+			}
+			if !p.glibcTid() {
+				t.Fatalf("glibc's tid at fs:%#x not found", glibcTidOff)
+			}
+		}
 		addr := mustSym(t, p, c.fn)
 		bp, err := p.SetBreakpoint(addr, c.fn)
 		if err != nil {
