@@ -25,6 +25,8 @@ package engine
 
 import (
 	"os"
+	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 	"unsafe"
@@ -346,21 +348,52 @@ func (p *Process) isGoCode(addr Addr) bool {
 	return false
 }
 
-// emitCount: lock add qword [cnt], 1, flags saved unless dead.
+// emitCount: lock add qword [cnt], 1, flags saved unless dead. The status
+// flags are saved with lahf and seto and restored with add al, 0x7f
+// (OF) and sahf, rax on the stack: popfq is microcoded (tens of cycles);
+// pushfq/popfq where the CPU lacks lahf in 64-bit mode.
 func emitCount(a *oolstep.Asm, flagsDead bool, red int32, cnt Addr) {
+	fast := hasLahf()
 	if !flagsDead {
 		if red != 0 {
 			a.LeaRSP(-red)
 		}
-		a.Bytes(0x9c) // pushfq
+		if fast {
+			a.Bytes(0x50)             // push rax
+			a.Bytes(0x9f)             // lahf
+			a.Bytes(0x0f, 0x90, 0xc0) // seto al
+		} else {
+			a.Bytes(0x9c) // pushfq
+		}
 	}
 	a.RipRel([]byte{0xf0, 0x48, 0x83}, 0, uint64(cnt), 1)
 	if !flagsDead {
-		a.Bytes(0x9d) // popfq
+		if fast {
+			a.Bytes(0x04, 0x7f) // add al, 0x7f: OF = the saved OF
+			a.Bytes(0x9e)       // sahf
+			a.Bytes(0x58)       // pop rax
+		} else {
+			a.Bytes(0x9d) // popfq
+		}
 		if red != 0 {
 			a.LeaRSP(red)
 		}
 	}
+}
+
+var lahfOnce struct {
+	sync.Once
+	ok bool
+}
+
+// hasLahf tells whether the CPU has lahf/sahf in 64-bit mode (CPUID
+// 0x80000001 ECX bit 0, "lahf_lm" in /proc/cpuinfo).
+func hasLahf() bool {
+	lahfOnce.Do(func() {
+		b, err := os.ReadFile("/proc/cpuinfo")
+		lahfOnce.ok = err == nil && strings.Contains(string(b), " lahf_lm")
+	})
+	return lahfOnce.ok
 }
 
 // emitRecord emits a recording trampoline; it returns the address of its
