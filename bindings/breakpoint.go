@@ -85,14 +85,14 @@ func (m *Module) brk(L *glua.LState) int {
 	}
 	var bp *engine.Breakpoint
 	if name, ok := L.Get(1).(glua.LString); ok && pendingWanted(string(name), pending) && !m.defined(L, string(name)) {
-		b, err := m.p.SetPendingBreakpoint(string(name), entry)
+		b, err := m.proc().SetPendingBreakpoint(string(name), entry)
 		if err != nil {
 			L.RaiseError("brk %s: %v", string(name), err)
 		}
 		bp = b
 	} else {
 		addrs, loc := m.locations(L, 1, entry)
-		b, err := m.p.SetBreakpointAt(addrs, loc)
+		b, err := m.proc().SetBreakpointAt(addrs, loc)
 		if err != nil {
 			L.RaiseError("brk %s: %v", loc, err)
 		}

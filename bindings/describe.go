@@ -117,13 +117,13 @@ func (m *Module) DescribePC(pc engine.Addr, note string) string {
 	var file string
 	var line int
 	if m.p != nil {
-		if ref, ok := m.p.SymAt(pc); ok {
+		if ref, ok := m.proc().SymAt(pc); ok {
 			if off := pc - ref.Addr; off == 0 {
 				loc = ref.Sym.Name + "()"
 			} else {
 				loc = fmt.Sprintf("%s()+%d", ref.Sym.Name, off)
 			}
-			if f, l, ok := m.p.PCToLine(pc); ok {
+			if f, l, ok := m.proc().PCToLine(pc); ok {
 				file, line = f, l
 				loc = fmt.Sprintf("%s() %s:%d", ref.Sym.Name, filepath.Base(f), l)
 			}

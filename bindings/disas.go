@@ -45,13 +45,13 @@ func (ps procSymbols) PCToLine(pc uint64) (string, int, bool) {
 // liveCode reads the tracee as the listing wants it: original bytes.
 func (m *Module) liveCode() *disasm.Listing {
 	return &disasm.Listing{
-		Syms: procSymbols{m.p},
+		Syms: procSymbols{m.proc()},
 		Read: func(addr uint64, n int) ([]byte, error) {
 			buf := make([]byte, n)
 			// Shrink to what is mapped: a function near the end of the text
 			// segment must still disassemble.
 			for n > 0 {
-				if err := m.p.ReadOriginal(engine.Addr(addr), buf[:n]); err == nil {
+				if err := m.proc().ReadOriginal(engine.Addr(addr), buf[:n]); err == nil {
 					return buf[:n], nil
 				} else if n <= 16 {
 					return nil, err
@@ -90,9 +90,9 @@ func (m *Module) disas(L *glua.LState) int {
 		start = uint64(pc)
 	case glua.LString:
 		a, _ := m.location(L, 1, true)
-		if ref, ok := m.p.LookupSym(string(v)); ok && ref.IFunc && ref.Addr == a {
+		if ref, ok := m.proc().LookupSym(string(v)); ok && ref.IFunc && ref.Addr == a {
 			// An indirect function: its implementation, as sym() gives it.
-			if impl, err := m.p.ResolveIFunc(ref); err == nil {
+			if impl, err := m.proc().ResolveIFunc(ref); err == nil {
 				a = impl
 			}
 		}

@@ -11,12 +11,14 @@ import (
 )
 
 // handlerKinds are the events on() accepts.
-var handlerKinds = []string{"exit", "signal", "thread", "exec", "end"}
+var handlerKinds = []string{"exit", "signal", "thread", "exec", "fork", "end"}
 
-// on(event, fn): run fn(ev) on "exit" (the tracee is gone), "signal" (a
-// signal other than the silent ones; fn returning true suppresses it),
-// "thread" (a new thread, ev.tid) or "end" (once, whatever ends the
-// session: ev.how). Handlers run in the order registered.
+// on(event, fn): run fn(ev) on "exit" (the tracee is gone; with -f also
+// each followed child, ev.pid), "signal" (a signal other than the silent
+// ones; fn returning true suppresses it), "thread" (a new thread, ev.tid),
+// "fork" (with -f, a followed child is born: ev.pid, ev.parent) or "end"
+// (once, whatever ends the session: ev.how). Handlers run in the order
+// registered.
 func (m *Module) on(L *glua.LState) int {
 	kind := checkString(L, 1)
 	known := false
@@ -69,6 +71,12 @@ func (m *Module) hook(ev *engine.Event) (stop bool, err error) {
 		return false, err
 	case engine.EventExec:
 		_, err := m.callHandlers("exec", ev)
+		return false, err
+	case engine.EventFork:
+		_, err := m.callHandlers("fork", ev)
+		return false, err
+	case engine.EventProcessExit:
+		_, err := m.callHandlers("exit", ev)
 		return false, err
 	case engine.EventReturn:
 		return m.callReturn(ev)
@@ -152,9 +160,11 @@ func (m *Module) eventTable(ev *engine.Event) *glua.LTable {
 	L := m.L
 	t := L.CreateTable(0, 8)
 	t.RawSetString("reason", glua.LString(eventReason(ev.Kind)))
-	if ev.Kind != engine.EventExit {
+	exit := ev.Kind == engine.EventExit || ev.Kind == engine.EventProcessExit
+	if !exit {
 		t.RawSetString("tid", glua.LNumber(ev.Tid))
 	}
+	t.RawSetString("pid", glua.LNumber(m.eventPid(ev)))
 	switch ev.Kind {
 	case engine.EventBreakpoint, engine.EventReturn:
 		t.RawSetString("addr", AddrNumber(uint64(ev.Addr)))
@@ -195,14 +205,16 @@ func (m *Module) eventTable(ev *engine.Event) *glua.LTable {
 			t.RawSetString("reloaded", glua.LBool(e.Reloaded))
 			t.RawSetString("dropped", glua.LNumber(e.Dropped))
 		}
-	case engine.EventExit:
+	case engine.EventFork:
+		t.RawSetString("parent", glua.LNumber(ev.Parent))
+	case engine.EventExit, engine.EventProcessExit:
 		if ev.ExitSignal != 0 {
 			t.RawSetString("signal", glua.LString(SignalName(ev.ExitSignal)))
 		} else {
 			t.RawSetString("code", glua.LNumber(ev.ExitCode))
 		}
 	}
-	if ev.Thread != nil && m.isGo && ev.Kind != engine.EventExit {
+	if ev.Thread != nil && !exit && (m.isGo || ev.Thread.Process().Binary().IsGo()) {
 		m.curEv, m.curTab = ev, t
 		L.SetMetatable(t, m.eventMeta)
 	} else {
@@ -211,8 +223,22 @@ func (m *Module) eventTable(ev *engine.Event) *glua.LTable {
 	return t
 }
 
+// eventPid is the process of an event: the one it names, else its
+// thread's, else the first process.
+func (m *Module) eventPid(ev *engine.Event) int {
+	switch {
+	case ev.Pid != 0:
+		return ev.Pid
+	case ev.Thread != nil:
+		return ev.Thread.Pid()
+	case m.p != nil:
+		return m.p.Pid()
+	}
+	return 0
+}
+
 func (m *Module) setSym(t *glua.LTable, addr engine.Addr) {
-	if s, ok := m.p.FuncAt(addr); ok { // the program's, or a library's (puts)
+	if s, ok := m.proc().FuncAt(addr); ok { // the program's, or a library's (puts)
 		t.RawSetString("sym", glua.LString(s.Sym.Name))
 	}
 }
@@ -242,6 +268,12 @@ func eventReason(k engine.EventKind) string {
 	}
 	if k == engine.EventTick {
 		return "sample"
+	}
+	if k == engine.EventFork {
+		return "fork"
+	}
+	if k == engine.EventProcessExit {
+		return "exit"
 	}
 	return k.String()
 }

@@ -38,14 +38,14 @@ func (m *Module) frame(L *glua.LState) int {
 	if L.GetTop() >= 2 && L.Get(2) != glua.LNil {
 		goid = checkInt(L, 2, "goid", 1, math.MaxInt64)
 		m.checkLive(L, "frame")
-		gs, gerr := m.p.Goroutines()
+		gs, gerr := m.proc().Goroutines()
 		if gerr != nil {
 			apiError(L, "%v", gerr)
 		}
 		found := false
 		for _, g := range gs {
 			if g.ID == goid {
-				frames, err = m.p.GoroutineBacktrace(g, n+1)
+				frames, err = m.proc().GoroutineBacktrace(g, n+1)
 				found = true
 				break
 			}
@@ -168,7 +168,7 @@ var frameHandle = &handleType[*luaFrame]{
 		sym := fr.f.Func
 		if sym == "" {
 			sym = "??"
-			if s, ok := fr.m.p.FuncAt(engine.Addr(fr.f.PC)); ok {
+			if s, ok := fr.m.proc().FuncAt(engine.Addr(fr.f.PC)); ok {
 				sym = s.Sym.Name
 			}
 		}

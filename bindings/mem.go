@@ -29,14 +29,14 @@ func (m *Module) mem(L *glua.LState) int {
 		n := int(checkInt(L, 2, "byte count", 0, memMax))
 		m.checkMem(L)
 		buf := make([]byte, n)
-		if err := m.p.ReadMemory(addr, buf); err != nil {
+		if err := m.proc().ReadMemory(addr, buf); err != nil {
 			L.RaiseError("mem(%#x, %d): %v", uint64(addr), n, err)
 		}
 		L.Push(glua.LString(buf))
 		return 1
 	case glua.LString:
 		m.checkMem(L)
-		if err := m.p.WriteMemory(addr, []byte(v)); err != nil {
+		if err := m.proc().WriteMemory(addr, []byte(v)); err != nil {
 			L.RaiseError("mem(%#x, <%d bytes>): %v", uint64(addr), len(v), err)
 		}
 		return 0
@@ -69,13 +69,13 @@ func (m *Module) memInt(name string, size int, signed bool) glua.LGFunction {
 			}
 			m.checkMem(L)
 			binary.LittleEndian.PutUint64(buf[:], v)
-			if err := m.p.WriteMemory(addr, buf[:size]); err != nil {
+			if err := m.proc().WriteMemory(addr, buf[:size]); err != nil {
 				apiError(L, "%v", err)
 			}
 			return 0
 		}
 		m.checkMem(L)
-		if err := m.p.ReadMemory(addr, buf[:size]); err != nil {
+		if err := m.proc().ReadMemory(addr, buf[:size]); err != nil {
 			apiError(L, "%v", err)
 		}
 		v := binary.LittleEndian.Uint64(buf[:])
@@ -120,13 +120,13 @@ func (m *Module) memFloat(size int) glua.LGFunction {
 			} else {
 				binary.LittleEndian.PutUint64(buf[:], math.Float64bits(f))
 			}
-			if err := m.p.WriteMemory(addr, buf[:size]); err != nil {
+			if err := m.proc().WriteMemory(addr, buf[:size]); err != nil {
 				apiError(L, "%v", err)
 			}
 			return 0
 		}
 		m.checkMem(L)
-		if err := m.p.ReadMemory(addr, buf[:size]); err != nil {
+		if err := m.proc().ReadMemory(addr, buf[:size]); err != nil {
 			apiError(L, "%v", err)
 		}
 		if size == 4 {
@@ -150,7 +150,7 @@ func (m *Module) memCstr(L *glua.LState) int {
 		// an unmapped page reads fine.
 		n := min(256, int(4096-uint64(addr)%4096), max-len(out))
 		buf := make([]byte, n)
-		if err := m.p.ReadMemory(addr, buf); err != nil {
+		if err := m.proc().ReadMemory(addr, buf); err != nil {
 			L.RaiseError("mem.cstr(%#x): %v", uint64(addr), err)
 		}
 		if i := bytes.IndexByte(buf, 0); i >= 0 {
@@ -170,7 +170,7 @@ func (m *Module) memGostr(L *glua.LState) int {
 	addr := engine.Addr(checkU64(L, 1))
 	m.checkMem(L)
 	var hdr [16]byte
-	if err := m.p.ReadMemory(addr, hdr[:]); err != nil {
+	if err := m.proc().ReadMemory(addr, hdr[:]); err != nil {
 		L.RaiseError("mem.gostr(%#x): %v", uint64(addr), err)
 	}
 	ptr := binary.LittleEndian.Uint64(hdr[:8])
@@ -180,7 +180,7 @@ func (m *Module) memGostr(L *glua.LState) int {
 	}
 	buf := make([]byte, n)
 	if n > 0 {
-		if err := m.p.ReadMemory(engine.Addr(ptr), buf); err != nil {
+		if err := m.proc().ReadMemory(engine.Addr(ptr), buf); err != nil {
 			L.RaiseError("mem.gostr(%#x): bytes at %#x: %v", uint64(addr), ptr, err)
 		}
 	}

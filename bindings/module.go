@@ -131,6 +131,11 @@ var exports = map[string]func(*Module, *glua.LState) int{
 // New makes the Module for L and p (p may be nil: then only the functions
 // that need no tracee work) and installs its globals in L. L must have the
 // string library open.
+// proc is the process whose address space memory, symbols and new
+// breakpoints refer to: the first process, or (godbg run -f) the followed
+// child whose event is being handled (engine.Process.Focus).
+func (m *Module) proc() *engine.Process { return m.p.Focus() }
+
 func New(L *glua.LState, p *engine.Process, out *Output) *Module {
 	m := &Module{
 		L:        L,

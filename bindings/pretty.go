@@ -194,7 +194,7 @@ func (m *Module) memDump(L *glua.LState) int {
 		L.RaiseError("mem.dump: no process")
 	}
 	buf := make([]byte, n)
-	if err := m.p.ReadMemory(engine.Addr(addr), buf); err != nil {
+	if err := m.proc().ReadMemory(engine.Addr(addr), buf); err != nil {
 		L.RaiseError("mem.dump(%#x, %d): %v", addr, n, err)
 	}
 	var b strings.Builder

@@ -321,7 +321,7 @@ func (m *Module) profileWrite(L *glua.LState) int {
 func (pr *prof) setMappings() {
 	var objs []*engine.Object
 	if pr.m.p != nil {
-		objs = pr.m.p.Objects()
+		objs = pr.m.proc().Objects()
 	}
 	pr.p.Mapping = nil
 	of := map[*profile.Location]*engine.Object{}

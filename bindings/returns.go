@@ -117,12 +117,12 @@ func (m *Module) returnSafe(t *engine.Thread) string {
 		return err.Error()
 	}
 	pc := engine.Addr(r.Rip)
-	fn, ok := m.p.FuncAt(pc)
+	fn, ok := m.proc().FuncAt(pc)
 	if ok && pc == fn.Addr {
 		return ""
 	}
 	if ok {
-		if after, err := m.p.FirstPCAfterPrologue(fn); err == nil && pc == after {
+		if after, err := m.proc().FirstPCAfterPrologue(fn); err == nil && pc == after {
 			return ""
 		}
 		return fmt.Sprintf("%s; %#x is %s+%#x, inside the function: returning from there skips what it has begun (locks, deferred calls)",

@@ -19,17 +19,17 @@ import (
 // lookupSym finds name in the program, then its libraries (mapping them
 // first when they are not yet).
 func (m *Module) lookupSym(L *glua.LState, name string) (engine.SymbolRef, bool) {
-	ref, ok := m.p.LookupSym(name)
+	ref, ok := m.proc().LookupSym(name)
 	if ok && !(ref.Object.Loader && !strings.Contains(name, ":")) {
 		return ref, true
 	}
-	if !m.p.LibrariesPending() {
+	if !m.proc().LibrariesPending() {
 		return ref, ok
 	}
 	// The loader comes after the libraries it has not mapped yet: with its
 	// separate debug file it defines strlen, memcpy... of its own.
 	m.loadLibraries(L)
-	return m.p.LookupSym(name)
+	return m.proc().LookupSym(name)
 }
 
 // loadLibraries runs the program to its entry point (engine LoadLibraries),
@@ -62,7 +62,7 @@ func (m *Module) libLocation(L *glua.LState, name string, entry bool) (engine.Ad
 		// An indirect function (strlen): the implementation the loader's
 		// call to the resolver chose, at its first instruction (glibc's
 		// are assembly: no frame set-up to skip); entry traps the resolver.
-		a, err := m.p.ResolveIFunc(ref)
+		a, err := m.proc().ResolveIFunc(ref)
 		if err != nil {
 			apiError(L, "%v (brk(%q, {entry=true}) traps its resolver)", err, name)
 		}
@@ -71,7 +71,7 @@ func (m *Module) libLocation(L *glua.LState, name string, entry bool) (engine.Ad
 	if entry || ref.Sym.Kind != symtab.Func {
 		return ref.Addr, true
 	}
-	a, err := m.p.FirstPCAfterPrologue(ref)
+	a, err := m.proc().FirstPCAfterPrologue(ref)
 	if err != nil {
 		apiError(L, "%v", err)
 	}
@@ -92,7 +92,7 @@ func pendingWanted(name string, opt bool) bool {
 // unknownHint completes an unknown-symbol error in a dynamically linked
 // program: how to wait for a library that dlopen will load.
 func (m *Module) unknownHint(err error, name string) error {
-	if !m.p.Dynamic() {
+	if !m.proc().Dynamic() {
 		return err
 	}
 	return fmt.Errorf("%w; not in its libraries either (for a library dlopen will load: brk(%q, {pending=true}))", err, name)
@@ -104,7 +104,7 @@ func (m *Module) defined(L *glua.LState, name string) bool {
 	if locspec.IsFileLine(name) {
 		return true // a source line: not a pending candidate
 	}
-	if _, ok := m.p.Binary().LookupSym(name); ok {
+	if _, ok := m.proc().Binary().LookupSym(name); ok {
 		return true
 	}
 	_, ok := m.lookupSym(L, name)

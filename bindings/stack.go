@@ -59,7 +59,7 @@ func (m *Module) goroutineBt(L *glua.LState, max int, goid int64) int {
 	if m.p == nil || m.p.Exited() {
 		L.RaiseError("bt: the process has exited")
 	}
-	gs, err := m.p.Goroutines()
+	gs, err := m.proc().Goroutines()
 	if err != nil {
 		L.RaiseError("bt: %v", err)
 	}
@@ -67,7 +67,7 @@ func (m *Module) goroutineBt(L *glua.LState, max int, goid int64) int {
 		if g.ID != goid {
 			continue
 		}
-		frames, err := m.p.GoroutineBacktrace(g, max)
+		frames, err := m.proc().GoroutineBacktrace(g, max)
 		if err != nil {
 			L.RaiseError("bt: %v", err)
 		}
@@ -90,7 +90,7 @@ func (m *Module) unwoundFrame(f debuginfo.Frame, caller bool) *glua.LTable {
 	t := L.CreateTable(0, 7)
 	t.RawSetString("pc", AddrNumber(f.PC))
 	t.RawSetString("sp", AddrNumber(f.SP))
-	s, ok := m.p.FuncAt(engine.Addr(f.PC))
+	s, ok := m.proc().FuncAt(engine.Addr(f.PC))
 	if f.Func != "" {
 		t.RawSetString("sym", glua.LString(f.Func))
 	} else if ok {
@@ -108,7 +108,7 @@ func (m *Module) unwoundFrame(f debuginfo.Frame, caller bool) *glua.LTable {
 		if caller {
 			look--
 		}
-		f.File, f.Line, _ = m.p.PCToLine(look)
+		f.File, f.Line, _ = m.proc().PCToLine(look)
 	}
 	if f.File != "" {
 		t.RawSetString("file", glua.LString(f.File))
@@ -135,7 +135,7 @@ func (m *Module) framePointerWalk(L *glua.LState, th *engine.Thread, max int) []
 	fp, _ := r.Get("rbp")
 	var buf [16]byte
 	for len(frames) < max && fp != 0 {
-		if err := m.p.ReadMemory(engine.Addr(fp), buf[:]); err != nil {
+		if err := m.proc().ReadMemory(engine.Addr(fp), buf[:]); err != nil {
 			break // the chain left mapped memory: the walk ends there
 		}
 		next := binary.LittleEndian.Uint64(buf[:8])
@@ -143,7 +143,7 @@ func (m *Module) framePointerWalk(L *glua.LState, th *engine.Thread, max int) []
 		if ret == 0 {
 			break
 		}
-		if _, ok := m.p.FuncAt(ret - 1); !ok {
+		if _, ok := m.proc().FuncAt(ret - 1); !ok {
 			break
 		}
 		frames = append(frames, frame{pc: ret, sp: engine.Addr(fp + 16)})
@@ -166,11 +166,11 @@ func (m *Module) frameTable(f frame, caller bool) *glua.LTable {
 	if caller {
 		look--
 	}
-	if s, ok := m.p.FuncAt(look); ok {
+	if s, ok := m.proc().FuncAt(look); ok {
 		t.RawSetString("sym", glua.LString(s.Sym.Name))
 		t.RawSetString("off", glua.LNumber(f.pc-s.Addr))
 	}
-	if file, line, ok := m.p.PCToLine(look); ok {
+	if file, line, ok := m.proc().PCToLine(look); ok {
 		t.RawSetString("file", glua.LString(file))
 		t.RawSetString("line", glua.LNumber(line))
 	}

@@ -20,7 +20,7 @@ func (m *Module) sym(L *glua.LState) int {
 	}
 	addr := ref.Addr
 	if ref.IFunc {
-		a, err := m.p.ResolveIFunc(ref)
+		a, err := m.proc().ResolveIFunc(ref)
 		if err != nil {
 			L.RaiseError("sym: %v", err)
 		}
@@ -35,15 +35,15 @@ func (m *Module) sym(L *glua.LState) int {
 // at run time; "libc.so.6:mall*" lists a shared library's instead.
 func (m *Module) syms(L *glua.LState) int {
 	glob := optString(L, 1, "*")
-	bin, bias := m.p.Binary(), m.p.Bias()
+	bin, bias := m.proc().Binary(), m.proc().Bias()
 	if q, rest, ok := locspec.SplitLib(glob); ok {
-		if m.p.LibrariesPending() {
+		if m.proc().LibrariesPending() {
 			m.loadLibraries(L)
 		}
-		o := m.p.ObjectNamed(q)
+		o := m.proc().ObjectNamed(q)
 		if o == nil {
-			m.p.RefreshObjects()
-			if o = m.p.ObjectNamed(q); o == nil {
+			m.proc().RefreshObjects()
+			if o = m.proc().ObjectNamed(q); o == nil {
 				argError(L, 1, "no library %s is loaded", q)
 			}
 		}
@@ -72,7 +72,7 @@ func (m *Module) syms(L *glua.LState) int {
 // without debug info); nil when no symbol contains it.
 func (m *Module) where(L *glua.LState) int {
 	addr := engine.Addr(checkU64(L, 1))
-	ref, ok := m.p.SymAt(addr)
+	ref, ok := m.proc().SymAt(addr)
 	if !ok {
 		L.Push(glua.LNil)
 		return 1
@@ -83,7 +83,7 @@ func (m *Module) where(L *glua.LState) int {
 	if !ref.Object.Main {
 		t.RawSetString("obj", glua.LString(ref.Object.Name()))
 	}
-	if file, line, ok := m.p.PCToLine(addr); ok {
+	if file, line, ok := m.proc().PCToLine(addr); ok {
 		t.RawSetString("file", glua.LString(file))
 		t.RawSetString("line", glua.LNumber(line))
 	}
@@ -97,11 +97,11 @@ func (m *Module) where(L *glua.LState) int {
 func (m *Module) locations(L *glua.LState, n int, entry bool) ([]engine.Addr, string) {
 	if s, ok := L.Get(n).(glua.LString); ok {
 		if spec := locspec.Parse(string(s)); spec.Kind == locspec.FileLine {
-			addrs, err := m.p.LineLocations(spec.File, spec.Line)
-			if err != nil && m.p.LibrariesPending() {
+			addrs, err := m.proc().LineLocations(spec.File, spec.Line)
+			if err != nil && m.proc().LibrariesPending() {
 				// Perhaps a library's file: map them and look again.
 				m.loadLibraries(L)
-				addrs, err = m.p.LineLocations(spec.File, spec.Line)
+				addrs, err = m.proc().LineLocations(spec.File, spec.Line)
 			}
 			if err != nil {
 				apiError(L, "%v", err)
@@ -128,19 +128,19 @@ func (m *Module) location(L *glua.LState, n int, entry bool) (engine.Addr, strin
 		return engine.Addr(a), Hex(a)
 	case glua.LString:
 		name := string(v)
-		if _, mine := m.p.Binary().LookupSym(name); !mine && !locspec.IsFileLine(name) {
+		if _, mine := m.proc().Binary().LookupSym(name); !mine && !locspec.IsFileLine(name) {
 			if a, ok := m.libLocation(L, name, entry); ok {
 				return a, name
 			}
 		}
-		a, err := locspec.Resolve(m.p.Binary(), name, entry)
+		a, err := locspec.Resolve(m.proc().Binary(), name, entry)
 		if err != nil {
 			if !locspec.IsFileLine(name) {
 				err = m.unknownHint(err, name)
 			}
 			apiError(L, "%v", err)
 		}
-		return a + m.p.Bias(), name
+		return a + m.proc().Bias(), name
 	default:
 		argError(L, n, "address, function name or file:line expected, got %s", typeName(v))
 	}

@@ -87,7 +87,7 @@ func (m *Module) timelineNew(L *glua.LState) int {
 	name := "godbg"
 	if m.p != nil {
 		tl.pid = m.p.Pid()
-		if b := m.p.Binary(); b != nil {
+		if b := m.proc().Binary(); b != nil {
 			name = filepath.Base(b.Path())
 		}
 	}

@@ -51,7 +51,7 @@ func (m *Module) goroutines(L *glua.LState) int {
 	if m.p == nil || m.p.Exited() {
 		L.RaiseError("goroutines: the process has exited")
 	}
-	gs, err := m.p.Goroutines()
+	gs, err := m.proc().Goroutines()
 	if err != nil {
 		L.RaiseError("goroutines: %s", strings.TrimPrefix(err.Error(), "goroutines: "))
 	}
@@ -70,7 +70,7 @@ func (m *Module) goroutines(L *glua.LState) int {
 		if g.WaitReason != "" {
 			e.RawSetString("wait", glua.LString(g.WaitReason))
 		}
-		if frames, err := m.p.GoroutineBacktrace(g, 30); err == nil {
+		if frames, err := m.proc().GoroutineBacktrace(g, 30); err == nil {
 			if f, ok := debuginfo.UserFrame(frames); ok {
 				e.RawSetString("user", m.locTable(f.PC, f.Func, f.File, f.Line))
 			}
@@ -79,14 +79,14 @@ func (m *Module) goroutines(L *glua.LState) int {
 			// The go statement: the call to newproc before the return
 			// address gopc (as runtime/traceback.go and Delve back up).
 			look := engine.Addr(g.GoPC)
-			if s, ok := m.p.FuncAt(look); ok && look > s.Addr {
+			if s, ok := m.proc().FuncAt(look); ok && look > s.Addr {
 				look--
 			}
 			name := ""
-			if s, ok := m.p.FuncAt(look); ok {
+			if s, ok := m.proc().FuncAt(look); ok {
 				name = strings.TrimSuffix(s.Sym.Name, ".abi0") // as bt names it
 			}
-			file, line, _ := m.p.PCToLine(look)
+			file, line, _ := m.proc().PCToLine(look)
 			e.RawSetString("gopc", m.locTable(g.GoPC, name, file, line))
 		}
 		t.Append(e)

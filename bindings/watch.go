@@ -51,7 +51,7 @@ func (m *Module) watch(L *glua.LState) int {
 	m.checkLive(L, "watch")
 	// A watchpoint on unmapped memory would never fire: refuse it as brk
 	// refuses one on no code.
-	if err := m.p.ReadMemory(engine.Addr(addr), make([]byte, size)); err != nil {
+	if err := m.proc().ReadMemory(engine.Addr(addr), make([]byte, size)); err != nil {
 		apiError(L, "no memory is mapped at %s", Hex(addr))
 	}
 	wp, err := m.p.SetWatchpointKind(engine.Addr(addr), size, mode, kind)

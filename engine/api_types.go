@@ -63,6 +63,10 @@ type Event struct {
 
 	Exec *ExecInfo // EventExec
 
+	// Pid is the process (0: the thread's, Thread.Pid); Parent, for
+	// EventFork, the process that forked (follow.go).
+	Pid, Parent int
+
 	more []*Event
 }
 
@@ -76,6 +80,9 @@ type Breakpoint struct {
 	Addrs []Addr
 	Loc   string // as the user wrote it
 	Hits  int
+	// owner is the process whose sites the breakpoint's sites are (a
+	// followed child's copies are found by address: follow.go).
+	owner *Process
 	Once  bool // deleted after its first hit
 	// Goroutine, when not 0, limits the hits to that goroutine (Go): other
 	// goroutines pass without a hit being counted or reported.

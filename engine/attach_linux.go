@@ -84,7 +84,7 @@ func Attach(pid int) (*Process, error) {
 	}
 	p.current = p.threads[pid]
 	if p.current == nil {
-		p.current = p.Threads()[0]
+		p.current = p.ownThreads()[0]
 	}
 	if err := p.afterExec(); err != nil {
 		p.Detach()

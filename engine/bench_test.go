@@ -70,21 +70,27 @@ func countTo(tb testing.TB, p *Process, bp *Breakpoint) int {
 // ns/hit (ns/op), allocs/hit (the whole Go process, from MemStats) and
 // stops/hit. Placement matters more than anything here: compare
 // `taskset -c 0 go test -bench Hit` (tracer and tracee on one CPU) with the
-// default.
+// default. C-follow is C with FollowForks (one process: what following
+// costs the loop).
 func BenchmarkHit(b *testing.B) {
 	for _, tc := range []struct {
 		name, prog, fn string
 		noDisplaced    bool
+		follow         bool // FollowForks with one process (follow.go)
 		jump           bool // a jump site, as an attached program's (killsafe.go)
 	}{
-		{"C", fixture.C(b, "hotloop.c", "-O2", "-g"), "hot", false, false},
-		{"Go", fixture.Go(b, "hotloop"), "main.hot", false, false},
-		{"C-nodisplaced", fixture.C(b, "hotloop.c", "-O2", "-g"), "hot", true, false},
-		{"C-jump", fixture.C(b, "hotloop.c", "-O2", "-g"), "hot", false, true},
-		{"Go-jump", fixture.Go(b, "hotloop"), "main.hot", false, true},
+		{"C", fixture.C(b, "hotloop.c", "-O2", "-g"), "hot", false, false, false},
+		{"C-follow", fixture.C(b, "hotloop.c", "-O2", "-g"), "hot", false, true, false},
+		{"Go", fixture.Go(b, "hotloop"), "main.hot", false, false, false},
+		{"C-nodisplaced", fixture.C(b, "hotloop.c", "-O2", "-g"), "hot", true, false, false},
+		{"C-jump", fixture.C(b, "hotloop.c", "-O2", "-g"), "hot", false, false, true},
+		{"Go-jump", fixture.Go(b, "hotloop"), "main.hot", false, false, true},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
 			p, bp := hitRun(b, tc.prog, tc.fn, tc.noDisplaced, b.N)
+			if tc.follow {
+				p.FollowForks()
+			}
 			if tc.jump {
 				addr := bp.Addr
 				if err := p.ClearBreakpoint(bp); err != nil {

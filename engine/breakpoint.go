@@ -96,7 +96,11 @@ func (p *Process) SetBreakpointAt(addrs []Addr, loc string) (*Breakpoint, error)
 			return nil, err // it names the address and why
 		}
 	}
-	bp := &Breakpoint{ID: p.nextID, Addr: addrs[0], Addrs: addrs, Loc: loc, Enabled: true}
+	ids := p // breakpoint ids are the family's (follow.go)
+	if p.fam != nil {
+		ids = p.fam.root
+	}
+	bp := &Breakpoint{ID: ids.nextID, Addr: addrs[0], Addrs: addrs, Loc: loc, Enabled: true, owner: p}
 	for _, addr := range addrs {
 		s := p.sites[addr]
 		if s == nil {
@@ -109,7 +113,7 @@ func (p *Process) SetBreakpointAt(addrs []Addr, loc string) (*Breakpoint, error)
 			return nil, fmt.Errorf("insert breakpoint at %#x: %w", uint64(addr), err)
 		}
 	}
-	p.nextID++
+	ids.nextID++
 	p.bps = append(p.bps, bp)
 	return bp, nil
 }
@@ -182,6 +186,9 @@ func (p *Process) syncSite(s *site) error {
 
 // ClearBreakpoint deletes bp; each trap goes with its last user.
 func (p *Process) ClearBreakpoint(bp *Breakpoint) error {
+	if o := bp.owner; o != nil && o != p && p.fam != nil {
+		return o.ClearBreakpoint(bp)
+	}
 	if bp.pending != nil {
 		p.dropPending(bp)
 		return nil
@@ -196,7 +203,11 @@ func (p *Process) ClearBreakpoint(bp *Breakpoint) error {
 		}
 	}
 	bp.Enabled = false
-	return p.dropUser(bp)
+	err := p.dropUser(bp)
+	if cerr := p.copiesSync(bp, true); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 // EnableBreakpoint puts bp's traps back.
@@ -210,10 +221,16 @@ func (p *Process) DisableBreakpoint(bp *Breakpoint) error {
 }
 
 func (p *Process) setEnabled(bp *Breakpoint, on bool) error {
+	if o := bp.owner; o != nil && o != p && p.fam != nil {
+		return o.setEnabled(bp, on)
+	}
 	if bp.sites == nil && bp.pending == nil {
 		return fmt.Errorf("breakpoint %d was deleted", bp.ID)
 	}
 	bp.Enabled = on
+	if err := p.copiesSync(bp, false); err != nil {
+		return err
+	}
 	if p.exited {
 		return nil
 	}

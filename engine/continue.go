@@ -30,7 +30,9 @@ const EventExec EventKind = 101
 
 // Notice tells the events that inform and never stop the tracee: a new
 // thread, an exec.
-func (e *Event) Notice() bool { return e.Kind == EventThread || e.Kind == EventExec }
+func (e *Event) Notice() bool {
+	return e.Kind == EventThread || e.Kind == EventExec || e.Kind == EventFork || e.Kind == EventProcessExit
+}
 
 // Continue resumes every thread and runs until the hook asks to stop, a
 // signal stops with a nil hook, or the process exits. Threads run on while
@@ -41,7 +43,7 @@ func (p *Process) Continue(hook Hook) (*Event, error) {
 		return nil, err
 	}
 	quietChildStops.Do(noChildStopSignals)
-	if err := p.resumeAll(); err != nil {
+	if err := p.resumeFamily(); err != nil {
 		return nil, err
 	}
 	p.tick.armed.Store(true)
@@ -51,17 +53,17 @@ func (p *Process) Continue(hook Hook) (*Event, error) {
 			// The ring passed half full (probe.go): the hook drains it;
 			// no thread stops for it.
 			p.probes.due = false
-			if _, _, err := p.callHook(hook, &Event{Kind: EventProbe, Time: now()}); err != nil || p.exited {
-				if p.exited {
+			if _, _, err := p.callHook(hook, &Event{Kind: EventProbe, Time: now()}); err != nil || p.Exited() {
+				if p.Exited() {
 					return p.exit, err
 				}
-				if serr := p.stopAll(nil); serr != nil {
+				if serr := p.stopFamily(); serr != nil {
 					return nil, serr
 				}
 				return nil, err
 			}
 		}
-		if p.tick.due && len(p.deferred) == 0 {
+		if p.tick.due && !p.hasDeferred() {
 			ev, err := p.takeTick(hook)
 			if ev != nil || err != nil {
 				return ev, err
@@ -70,10 +72,8 @@ func (p *Process) Continue(hook Hook) (*Event, error) {
 		// The stops collected while stopping every thread come first, in
 		// the order seen. They stay in p.deferred until handled, where a
 		// hook's Kill or Detach finds them (a trap hit to undo).
-		var ws waitStatus
-		if len(p.deferred) > 0 {
-			ws, p.deferred = p.deferred[0], p.deferred[1:]
-		} else {
+		ws, ok := p.takeDeferred()
+		if !ok {
 			if p.interrupted.Load() {
 				return nil, p.interruptStop()
 			}
@@ -84,7 +84,11 @@ func (p *Process) Continue(hook Hook) (*Event, error) {
 			ws = waitStatus{tid: tid, status: st}
 			p.stops++
 		}
-		ev, err := p.handleStatus(ws)
+		q := p // the process the status is for (follow.go)
+		if p.fam != nil {
+			q = p.fam.route(ws.tid)
+		}
+		ev, err := q.handleStatus(ws)
 		if err != nil {
 			return nil, err
 		}
@@ -92,20 +96,27 @@ func (p *Process) Continue(hook Hook) (*Event, error) {
 			continue
 		}
 		if ev.Kind == EventExit {
-			return ev, nil
+			switch {
+			case q != p:
+				ev = p.childExited(q, ev) // a notice; the others run on
+			case p.liveChildren() > 0:
+				continue // the first process is gone: its children are followed to their end
+			default:
+				return ev, nil
+			}
 		}
 		stop := true
 		first := ev
 		if hook != nil {
-			p.current = ev.Thread
+			p.setCurrent(ev.Thread)
 			stop, ev, err = p.callHook(hook, ev)
-			if p.exited {
-				p.unpool(first)
+			if p.Exited() {
+				p.unpoolAny(first)
 				return p.exit, err
 			}
 			if err != nil {
-				p.unpool(first)
-				if serr := p.stopAll(nil); serr != nil {
+				p.unpoolAny(first)
+				if serr := p.stopFamily(); serr != nil {
 					return nil, serr
 				}
 				return nil, err
@@ -114,17 +125,20 @@ func (p *Process) Continue(hook Hook) (*Event, error) {
 			stop = false
 		}
 		if stop && !ev.Notice() {
-			p.unpool(first)
-			if err := p.stopAll(nil); err != nil {
+			p.unpoolAny(first)
+			if err := p.stopFamily(); err != nil {
 				return nil, err
 			}
-			p.current = ev.Thread
+			p.setCurrent(ev.Thread)
 			return ev, nil
 		}
-		if t := ev.Thread; t != nil && !t.running && p.threads[t.tid] == t {
-			if err := p.resume(t); err != nil {
+		if t := ev.Thread; t != nil && !t.running && t.p.threads[t.tid] == t {
+			if err := t.p.resume(t); err != nil {
 				return nil, err
 			}
+		}
+		if p.exited && p.liveChildren() == 0 {
+			return p.exit, nil // the last child ended after the first process
 		}
 	}
 }
@@ -162,7 +176,7 @@ func noChildStopSignals() {
 // canResume tells whether a resuming call may run: the process lives and
 // no hook is running (ErrInHook).
 func (p *Process) canResume() error {
-	if p.exited {
+	if p.Exited() {
 		return ErrExited
 	}
 	if p.inHook > 0 {
@@ -179,13 +193,13 @@ func (p *Process) callHook(hook Hook, ev *Event) (bool, *Event, error) {
 	p.inHook++
 	defer func() { p.inHook-- }()
 	stop, err := hook(ev)
-	if err != nil || p.exited {
+	if err != nil || p.Exited() {
 		return true, ev, err
 	}
 	first := ev
 	for _, e := range ev.more {
 		s, err := hook(e)
-		if err != nil || p.exited {
+		if err != nil || p.Exited() {
 			return true, e, err
 		}
 		if s && !stop {
@@ -197,7 +211,7 @@ func (p *Process) callHook(hook Hook, ev *Event) (bool, *Event, error) {
 
 func (p *Process) interruptStop() error {
 	p.interrupted.Store(false)
-	if err := p.stopAll(nil); err != nil {
+	if err := p.stopFamily(); err != nil {
 		return err
 	}
 	return ErrInterrupted

@@ -117,7 +117,7 @@ func (p *Process) unmapScratch() error {
 	if p.scratch.base == 0 {
 		return nil
 	}
-	for _, t := range p.Threads() {
+	for _, t := range p.ownThreads() {
 		if t.running || t.sys.InCall || t.sys.AtEntry || t.vforkOf != nil || p.vforkHeld(t) {
 			continue
 		}

@@ -21,6 +21,20 @@ package engine
 // virtual machines accept them and never raise the trap. Their hits share
 // one 64-bit mask: bits 0-3 are DR0-DR3, the software ones follow.
 
+// Following processes (follow.go, FollowForks): one event loop over every
+// traced process, on the one tracer thread, rather than a loop (or a
+// tracer thread) per process: ptrace ties each tracee to the thread that
+// attached it, and the auto-attached children of PTRACE_O_TRACEFORK are the
+// parent's tracer's, so the first process's Continue waits for any task
+// (wait4(-1, __WALL), as before) and hands each status to the Process that
+// owns the task. The per address space state (sites and their saved bytes,
+// the scratch area, symbols, syscall catches, the memory file) is one
+// Process object per process; a fork child's is a copy of its parent's
+// (its code is a copy, traps and scratch included), sharing the Breakpoint
+// and SyscallCatch objects, so that hits and callbacks stay one. Nothing in
+// go.mod follows processes (Delve follows only exec'd children, with a
+// target group of its own design; its loop is not a library), hence this.
+
 // The map (issue 12, in progress). engine/internal/ptrace is the Linux
 // backend: every ptrace request, wait4 and the poller, the register sets
 // (one FXSAVE reader), with the tracer-thread check; it imports nothing of

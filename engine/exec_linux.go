@@ -10,6 +10,9 @@ import (
 // ExecInfo tells the owner of a Process that it called execve(2).
 type ExecInfo struct {
 	Path string // the program now running (/proc/PID/exe)
+	// Pid is the process that exec'd; Child: a followed child (follow.go).
+	Pid   int
+	Child bool
 	// Reloaded: it is another program. Its symbols were loaded in place of
 	// the old ones, and the breakpoints, which named addresses of the old
 	// program, were deleted (Dropped of them).
@@ -36,7 +39,7 @@ func (p *Process) execed(t *Thread) (ExecInfo, error) {
 		s.plan = stepPlan{}
 	}
 	exe := fmt.Sprintf("/proc/%d/exe", p.pid)
-	info := ExecInfo{Path: exe}
+	info := ExecInfo{Path: exe, Pid: p.pid, Child: p.parent != 0}
 	if path, err := os.Readlink(exe); err == nil {
 		info.Path = path
 	}
@@ -47,8 +50,11 @@ func (p *Process) execed(t *Thread) (ExecInfo, error) {
 		}
 	}
 	if !same {
-		info.Dropped = len(p.bps)
 		for _, bp := range p.bps {
+			if bp.owner != nil && bp.owner != p {
+				continue // a followed child's copy: the breakpoint lives on in its owner
+			}
+			info.Dropped++
 			bp.sites = nil
 			bp.Enabled = false
 		}
@@ -60,7 +66,10 @@ func (p *Process) execed(t *Thread) (ExecInfo, error) {
 		if bin, err := symtab.Open(info.Path); err != nil {
 			info.Err = err
 		} else {
-			p.bin.Close()
+			if !p.binShared {
+				p.bin.Close()
+			}
+			p.binShared = false
 			p.bin = bin
 			p.bias = 0
 			p.dbg, p.dbgErr = nil, nil
@@ -88,8 +97,15 @@ func (p *Process) execed(t *Thread) (ExecInfo, error) {
 		}
 	}
 	// The new image has one thread: a good moment for the scratch area, as
-	// at launch. Without it, steps over traps stop the other threads.
-	p.ensureScratch(t)
+	// at launch. Without it, steps over traps stop the other threads. A
+	// thread that will stop at execve's exit maps it there: the injected
+	// call, run now, would finish the execve without that stop, and the
+	// hooks would never see the call return.
+	if p.sys.on || t.sys.WantExit {
+		p.scratchAtExit = true
+	} else {
+		p.ensureScratch(t)
+	}
 	if p.onExec != nil {
 		p.onExec(info)
 	}

@@ -196,3 +196,26 @@ func (p *Process) releaseChild(child int) error {
 	}
 	return nil
 }
+
+// releaseBorn lets go, at a detach, the tasks whose fork, vfork or clone
+// event was still to be handled: each is auto-attached and stops at birth,
+// and left traced it would stay stopped once godbg is gone. A new thread is
+// detached; a child process is released clean (releaseChild).
+func (p *Process) releaseBorn(born []int) {
+	for _, tid := range born {
+		if !p.forks[tid] {
+			for {
+				ws, err := wait4(tid, false)
+				if err != nil || !ws.status.Continued() {
+					break // stopped at birth, or gone
+				}
+			}
+		}
+		delete(p.forks, tid)
+		if tgidOf(tid) == p.pid {
+			unix.PtraceDetach(tid) // ESRCH: gone
+			continue
+		}
+		p.releaseChild(tid) // its error: the child is gone
+	}
+}

@@ -12,7 +12,7 @@ import (
 // Kill ends the process with SIGKILL and reaps every thread; it returns the
 // exit event (signal SIGKILL).
 func (p *Process) Kill() (*Event, error) {
-	if p.exited {
+	if p.Exited() {
 		return p.exit, nil
 	}
 	p.killNow()
@@ -26,6 +26,7 @@ func (p *Process) Kill() (*Event, error) {
 // no zombie is left.
 func (p *Process) killNow() {
 	p.killPassive()
+	left := p.killChildren() // followed children (follow.go): reaped below
 	var vforks []int
 	for _, t := range p.threads {
 		if t.vforkOf != nil {
@@ -34,14 +35,16 @@ func (p *Process) killNow() {
 			vforks = append(vforks, t.tid)
 		}
 	}
-	unix.Kill(p.pid, unix.SIGKILL)
+	if !p.exited {
+		unix.Kill(p.pid, unix.SIGKILL)
+	}
 	for _, ws := range p.deferred {
 		if ws.tid == p.pid && (ws.status.Exited() || ws.status.Signaled()) {
 			p.exitEvent(ws.status)
 		}
 	}
 	p.deferred = nil
-	for !p.exited {
+	for !p.exited || len(left) > 0 {
 		ws, err := wait4(-1, false)
 		if err != nil {
 			// ECHILD: nothing left to reap.
@@ -52,8 +55,11 @@ func (p *Process) killNow() {
 			p.dropLiveWord()
 			break
 		}
-		if ws.tid == p.pid && (ws.status.Exited() || ws.status.Signaled()) {
-			p.exitEvent(ws.status)
+		if ws.status.Exited() || ws.status.Signaled() {
+			if ws.tid == p.pid && !p.exited {
+				p.exitEvent(ws.status)
+			}
+			delete(left, ws.tid)
 		}
 	}
 	for _, tid := range vforks {
@@ -75,12 +81,25 @@ func (p *Process) killNow() {
 // scratch area finish their copied instruction, unmaps the area, and
 // releases every thread running, with the signal it stopped with.
 func (p *Process) Detach() error {
-	if p.exited {
+	if p.Exited() {
 		return ErrExited
 	}
 	for _, c := range p.features() {
 		if err := c.prepareDetach(); err != nil {
 			return err
+		}
+	}
+	if p.fam != nil && p.fam.root == p {
+		// The followed children first, each as a process of its own.
+		for _, q := range append([]*Process(nil), p.fam.procs...) {
+			if err := q.Detach(); err != nil {
+				return fmt.Errorf("detach child %d: %w", q.pid, err)
+			}
+			p.fam.procs = p.fam.procs[1:]
+		}
+		p.fam.focus = nil
+		if p.exited {
+			return nil
 		}
 	}
 	p.stopProbeWatch()
@@ -93,10 +112,18 @@ func (p *Process) Detach() error {
 	// Stops collected meanwhile: a trap hit is undone (rip back on the
 	// instruction, which runs again once the trap is gone); a signal is
 	// delivered at detach.
+	var born []int // tasks made by a fork or clone event not handled yet
 	for _, ws := range p.deferred {
 		t := p.threads[ws.tid]
 		if t == nil || !ws.status.Stopped() || ws.watch != 0 {
 			continue // a made-up watch stop: the thread simply runs on
+		}
+		switch ws.status.TrapCause() {
+		case unix.PTRACE_EVENT_FORK, unix.PTRACE_EVENT_VFORK, unix.PTRACE_EVENT_CLONE:
+			if msg, err := ptraceEventMsg(t.tid); err == nil && p.threads[int(msg)] == nil {
+				born = append(born, int(msg))
+			}
+			continue
 		}
 		sig := ws.status.StopSignal()
 		if r, err := t.Regs(); err == nil && (sig == unix.SIGURG || sig == unix.SIGTRAP) {
@@ -116,6 +143,7 @@ func (p *Process) Detach() error {
 		}
 	}
 	p.deferred = nil
+	p.releaseBorn(born) // before the traps go: a fork child gets its bytes back by them
 	p.drainStops()
 	for _, t := range p.threads {
 		if r, err := t.Regs(); err == nil && p.inOOL(Addr(r.Rip)) {
@@ -186,7 +214,7 @@ var now = time.Now
 func (p *Process) drainStops() {
 	for round := 0; round < 4; round++ {
 		drained := false
-		for _, t := range p.Threads() {
+		for _, t := range p.ownThreads() {
 			if p.vforkHeld(t) {
 				// Resumed, it would wait for its vfork child, stopped.
 				continue

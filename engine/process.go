@@ -94,6 +94,17 @@ type Process struct {
 
 	onExec func(ExecInfo) // OnExec (exec_linux.go)
 
+	// fam is the family of followed processes (follow.go), nil unless
+	// FollowForks; parent is the pid this one was forked from. binShared:
+	// bin and the libraries' files are the parent's (not closed here).
+	// scratchAtExit: the scratch area is mapped at the exit stop of the
+	// execve that made the new image (exec_linux.go).
+	scratchAtExit bool
+
+	fam       *family
+	parent    int
+	binShared bool
+
 	dbg    *debuginfo.Info
 	dbgErr error
 	// goids reads goroutine ids from runtime.g's layout alone (cheaper to
@@ -137,8 +148,11 @@ func (p *Process) Pid() int               { return p.pid }
 func (p *Process) Binary() *symtab.Binary { return p.bin }
 
 // Bias is the load bias: runtime address = file address + Bias (0 unless PIE).
-func (p *Process) Bias() Addr        { return p.bias }
-func (p *Process) Exited() bool      { return p.exited }
+func (p *Process) Bias() Addr { return p.bias }
+
+// Exited tells whether the process is gone (with FollowForks: it and every
+// followed child).
+func (p *Process) Exited() bool      { return p.exited && p.liveChildren() == 0 }
 func (p *Process) Attached() bool    { return p.attached }
 func (p *Process) ExitEvent() *Event { return p.exit }
 
@@ -146,8 +160,17 @@ func (p *Process) ExitEvent() *Event { return p.exit }
 // divide it by the hits.
 func (p *Process) Stops() uint64 { return p.stops }
 
-// Threads lists the live threads, by tid.
+// Threads lists the live threads, by tid (with FollowForks, those of every
+// followed process).
 func (p *Process) Threads() []*Thread {
+	if p.fam != nil {
+		return p.allThreads()
+	}
+	return p.ownThreads()
+}
+
+// ownThreads lists the process's own live threads, by tid.
+func (p *Process) ownThreads() []*Thread {
 	ts := make([]*Thread, 0, len(p.threads))
 	for _, t := range p.threads {
 		ts = append(ts, t)
@@ -156,14 +179,30 @@ func (p *Process) Threads() []*Thread {
 	return ts
 }
 
-// CurrentThread is the thread whose stop is being handled.
-func (p *Process) CurrentThread() *Thread { return p.current }
+// CurrentThread is the thread whose stop is being handled (a followed
+// child's during its events).
+func (p *Process) CurrentThread() *Thread {
+	if p.fam != nil && p.fam.focus != nil {
+		return p.fam.focus
+	}
+	return p.current
+}
 
 // SetCurrentThread selects the thread that regs, step and the stack refer to.
-func (p *Process) SetCurrentThread(t *Thread) { p.current = t }
+func (p *Process) SetCurrentThread(t *Thread) { p.setCurrent(t) }
 
-// Thread returns the thread with that tid, or nil.
-func (p *Process) Thread(tid int) *Thread { return p.threads[tid] }
+// Thread returns the thread with that tid (of any followed process), or nil.
+func (p *Process) Thread(tid int) *Thread {
+	if t := p.threads[tid]; t != nil || p.fam == nil {
+		return t
+	}
+	for _, q := range p.fam.procs {
+		if t := q.threads[tid]; t != nil {
+			return t
+		}
+	}
+	return nil
+}
 
 func (p *Process) addThread(tid int) *Thread {
 	t := &Thread{p: p, tid: tid}

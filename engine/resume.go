@@ -53,7 +53,7 @@ func (p *Process) resumeRaw(t *Thread) error {
 }
 
 // resumeAll continues every stopped thread that has no deferred stop.
-func (p *Process) resumeAll() error { return p.resumeHeld(p.Threads()) }
+func (p *Process) resumeAll() error { return p.resumeHeld(p.ownThreads()) }
 
 // resumeHeld continues each of ts that is still a thread of p, stopped, and
 // has no deferred stop: the one way back from stopAll.
@@ -116,6 +116,10 @@ func (p *Process) stopAll(except *Thread) error {
 			return err
 		}
 		p.stops++
+		if o := p.otherOwner(ws.tid); o != nil {
+			o.foreignStop(ws) // another followed process's (follow.go)
+			continue
+		}
 		t := p.threads[ws.tid]
 		st := ws.status
 		if st.Exited() || st.Signaled() {

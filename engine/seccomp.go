@@ -136,7 +136,7 @@ func (p *Process) filterThread() (*Thread, func() error, error) {
 		return nil, restart, err
 	}
 	held := heldTids(p.deferred)
-	cands := p.Threads()
+	cands := p.ownThreads()
 	if safe(p.current, held) {
 		cands = append([]*Thread{p.current}, cands...)
 	}

@@ -337,7 +337,7 @@ func (p *Process) stoppedThread() *Thread {
 	if ok(p.current) {
 		return p.current
 	}
-	for _, t := range p.Threads() {
+	for _, t := range p.ownThreads() {
 		if ok(t) {
 			return t
 		}

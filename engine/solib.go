@@ -553,6 +553,7 @@ func (p *Process) resolvePending() error {
 		}
 		s.bps = append(s.bps, bp)
 		bp.sites = []*site{s}
+		bp.owner = p
 		bp.Addr, bp.Addrs = addr, []Addr{addr}
 		bp.pending = nil
 		if err := p.syncSite(s); err != nil && first == nil {

@@ -236,7 +236,7 @@ func (p *Process) Goroutines() ([]debuginfo.Goroutine, error) {
 	}
 	// A running goroutine's pc is in its thread's registers, not in its g.
 	var regs []debuginfo.Registers
-	for _, t := range p.Threads() {
+	for _, t := range p.ownThreads() {
 		if fr, err := t.frameRegs(); err == nil {
 			regs = append(regs, fr)
 		}

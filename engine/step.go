@@ -27,6 +27,9 @@ func (p *Process) steppingThread(op string) (*Thread, error) {
 		}
 		return nil, fmt.Errorf("%s: no current thread", op)
 	}
+	if err := p.stepsHere(); err != nil {
+		return nil, err
+	}
 	return p.current, nil
 }
 

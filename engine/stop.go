@@ -16,7 +16,17 @@ func (p *Process) handleStatus(ws waitStatus) (*Event, error) {
 	t := p.threads[ws.tid]
 	if st.Exited() || st.Signaled() {
 		if t != nil && t.vforkOf != nil {
-			return nil, p.vforkChildGone(t)
+			if err := p.vforkChildGone(t); err != nil || p.fam == nil {
+				return nil, err
+			}
+			// A followed vfork child that ended before any exec.
+			ev := &Event{Kind: EventProcessExit, Pid: t.tid, Parent: p.pid}
+			if st.Signaled() {
+				ev.ExitSignal = st.Signal()
+			} else {
+				ev.ExitCode = st.ExitStatus()
+			}
+			return ev, nil
 		}
 		if t != nil {
 			delete(p.threads, ws.tid)
@@ -139,6 +149,13 @@ func (p *Process) handlePtraceEvent(t *Thread, cause int) (*Event, error) {
 		}
 		tid := int(msg)
 		if p.threads[tid] == nil {
+			if tg := tgidOf(tid); tg != 0 && tg != p.pid {
+				// clone without CLONE_THREAD: a child process, as from
+				// fork (its first stop not seen yet, or seen: p.forks).
+				return p.childBorn(t, tid)
+			}
+		}
+		if p.threads[tid] == nil {
 			nt := p.addThread(tid)
 			nt.newborn = true
 			nt.running = true
@@ -157,19 +174,25 @@ func (p *Process) handlePtraceEvent(t *Thread, cause int) (*Event, error) {
 		if err != nil {
 			return nil, p.vanished(t, err)
 		}
-		if err := p.forkChildBorn(int(msg)); err != nil {
-			return nil, err
-		}
-		return nil, p.resume(t)
+		return p.childBorn(t, int(msg))
 	case unix.PTRACE_EVENT_VFORK:
 		msg, err := ptraceEventMsg(t.tid)
 		if err != nil {
 			return nil, p.vanished(t, err)
 		}
 		// t stays stopped here until the child execs or exits (resume).
-		return nil, p.vforkChildBorn(t, int(msg))
+		if err := p.vforkChildBorn(t, int(msg)); err != nil {
+			return nil, err
+		}
+		if p.fam != nil {
+			return &Event{Kind: EventFork, Thread: t, Tid: int(msg), Pid: int(msg), Parent: p.pid}, nil
+		}
+		return nil, nil
 	case unix.PTRACE_EVENT_EXEC:
 		if t.vforkOf != nil {
+			if p.fam != nil {
+				return p.adoptVforkChild(t)
+			}
 			return nil, p.vforkChildExeced(t)
 		}
 		for tid := range p.threads {

@@ -234,6 +234,13 @@ func (p *Process) syscallExit(t *Thread, pc Addr, ret int64, arch uint32) (*Even
 func (p *Process) syscallExitEvent(t *Thread, pc Addr, ret int64, arch uint32) (*Event, error) {
 	ts := t.sys
 	t.sys = syscalls.Thread{}
+	if p.scratchAtExit {
+		// execve's exit (exec_linux.go).
+		p.scratchAtExit = false
+		if err := p.ensureScratch(t); err != nil {
+			return nil, err
+		}
+	}
 	if p.sys.pendingFilter {
 		// t was inside a call when sys() asked for more (seccomp.go).
 		if err := p.installPending(t); err != nil {

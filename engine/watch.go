@@ -169,7 +169,7 @@ func (p *Process) Watchpoints() []*Watchpoint {
 // others run). The stopped threads are written now, so that an error shows.
 func (p *Process) applyDebugRegs() error {
 	p.watch.gen++
-	for _, t := range p.Threads() {
+	for _, t := range p.ownThreads() {
 		if !t.running {
 			if err := p.writeDebugRegs(t); err != nil {
 				return err

@@ -49,6 +49,9 @@ type Config struct {
 	// Seccomp: run: syscall hooks through a seccomp filter
 	// (engine.LaunchOptions.Seccomp).
 	Seccomp bool
+	// FollowForks: run, attach: the program's children are traced too
+	// (engine.Process.FollowForks).
+	FollowForks bool
 	// WatchKind: what watch() uses by default: "auto" or "" (the debug
 	// registers where they fire, else software watchpoints), "hardware",
 	// "software" (CheckWatchKind).
@@ -112,7 +115,10 @@ func Run(cfg Config) int {
 		}
 	}
 
-	p.OnExec(func(e engine.ExecInfo) { reportExec(cfg.Stderr, p.Pid(), e) })
+	if cfg.FollowForks {
+		p.FollowForks()
+	}
+	p.OnExec(func(e engine.ExecInfo) { reportExec(cfg.Stderr, e.Pid, e) })
 	if err := p.GoroutineIDsError(); err != nil {
 		fmt.Fprintf(cfg.Stderr, "godbg: warning: %v: events carry no goid\n", err)
 	}
@@ -356,6 +362,9 @@ func describe(err error, cb *glua.ApiError) string {
 // reportExec says on stderr that the tracee became another program: the
 // script's symbols and breakpoints now refer to it.
 func reportExec(w io.Writer, pid int, e engine.ExecInfo) {
+	if e.Child && e.Err == nil && e.Dropped == 0 {
+		return // a followed child's exec is its own business (strace -f's shells)
+	}
 	switch {
 	case e.Err != nil:
 		fmt.Fprintf(w, "godbg: process %d exec'd %s, whose symbols cannot be read (%v); %d breakpoints deleted\n", pid, e.Path, e.Err, e.Dropped)

@@ -9,7 +9,7 @@
 -- FILE` (a flame graph) open.
 --
 -- Parameters:
---   -a func=GLOB    functions to count (default main.*); * ? [...] as in syms()
+--   -a func=GLOB    functions to count (default main.*); * ? [...] as in syms(); a plain name also in libraries not loaded yet
 --   -a pprof=FILE   also write the calls as a gzipped pprof profile
 --   -a depth=N      frames kept of each stack (default 64)
 --   -a probe=1      refused: a stopless probe records the registers at the
@@ -29,30 +29,21 @@ local depth = tonumber(params.depth or "64") or error("count: depth must be a nu
 local pr = profile.new({ types = { "calls/count" } })
 
 local counts, order = {}, {}
-local traced = 0
-local seen = {}
-for _, s in ipairs(syms(glob)) do
-	if s.kind == "func" and not seen[s.name] then
-		seen[s.name] = true
-		brk(s.name, function()
-			local stack = bt(depth)
-			pr:add(stack, 1)
-			local names = {}
-			for i = #stack, 1, -1 do
-				names[#names + 1] = stack[i].sym or hex(stack[i].pc)
-			end
-			local key = table.concat(names, ";")
-			if counts[key] == nil then
-				counts[key] = 0
-				order[#order + 1] = key
-			end
-			counts[key] = counts[key] + 1
-		end)
-		traced = traced + 1
-	end
-end
-if traced == 0 then
-	error("count: no function matches " .. glob)
+for _, name in ipairs(require("funcs").match(glob, "count")) do
+	brk(name, function()
+		local stack = bt(depth)
+		pr:add(stack, 1)
+		local names = {}
+		for i = #stack, 1, -1 do
+			names[#names + 1] = stack[i].sym or hex(stack[i].pc)
+		end
+		local key = table.concat(names, ";")
+		if counts[key] == nil then
+			counts[key] = 0
+			order[#order + 1] = key
+		end
+		counts[key] = counts[key] + 1
+	end)
 end
 
 on("end", function()

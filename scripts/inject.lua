@@ -7,7 +7,7 @@
 -- program's exit, Ctrl-C, --timeout or a detach).
 --
 -- Parameters:
---   -a func=GLOB    functions to force (required); * ? [...] as in syms()
+--   -a func=GLOB    functions to force (required); * ? [...] as in syms(); a plain name also in libraries not loaded yet
 --   -a value=V      the result to return (default 0; true/false count as 1/0)
 --   -a every=N      force one call in N: the Nth, 2Nth, ... (default 1: every call)
 --   -a float=1      return value as a double (xmm0) instead of an integer
@@ -36,26 +36,20 @@ else
 end
 
 local calls, forced, names = {}, {}, {}
-for _, s in ipairs(syms(glob)) do
-	if s.kind == "func" and calls[s.name] == nil then
-		local name = s.name
-		calls[name], forced[name] = 0, 0
-		names[#names + 1] = name
-		brk(name, function(ev)
-			calls[name] = calls[name] + 1
-			if calls[name] % every ~= 0 then
-				return
-			end
-			forced[name] = forced[name] + 1
-			force_return(value)
-			if not quiet then
-				printf("inject %s -> %s (call %d)", name, raw, calls[name])
-			end
-		end)
-	end
-end
-if #names == 0 then
-	error("inject: no function matches " .. glob)
+for _, name in ipairs(require("funcs").match(glob, "inject")) do
+	calls[name], forced[name] = 0, 0
+	names[#names + 1] = name
+	brk(name, function(ev)
+		calls[name] = calls[name] + 1
+		if calls[name] % every ~= 0 then
+			return
+		end
+		forced[name] = forced[name] + 1
+		force_return(value)
+		if not quiet then
+			printf("inject %s -> %s (call %d)", name, raw, calls[name])
+		end
+	end)
 end
 
 on("end", function()

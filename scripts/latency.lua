@@ -8,7 +8,7 @@
 -- histogram in powers of two, as bpftrace's hist() prints it.
 --
 -- Parameters:
---   -a func=GLOB    functions to time (default main.*); * ? [...] as in syms()
+--   -a func=GLOB    functions to time (default main.*); * ? [...] as in syms(); a plain name also in libraries not loaded yet
 --   -a unit=U       histogram unit: ns, us (default) or ms
 --   -a each=1       also print every call's time (`NAME VALUE`), in call order
 --   -a timeline=FILE  also write each call as a span on its goroutine's (Go) or
@@ -36,35 +36,29 @@ local rows = {}
 local pr = params.pprof and profile.new({ types = { "calls/count", "time/nanoseconds" }, default = "time" })
 
 local samples, names = {}, {}
-for _, s in ipairs(syms(glob)) do
-	if s.kind == "func" and samples[s.name] == nil then
-		local name = s.name
-		local list = {}
-		samples[name] = list
-		names[#names + 1] = name
-		brk(name, {
-			on_return = function(ev)
-				list[#list + 1] = ev.elapsed * scale
-				if tl then
-					local row = ev.goid or ev.tid
-					if not rows[row] then
-						rows[row] = true
-						tl:track(row, (ev.goid and "goroutine " or "thread ") .. row)
-					end
-					tl:span(name, ev.start, ev.elapsed, { track = row })
+for _, name in ipairs(require("funcs").match(glob, "latency")) do
+	local list = {}
+	samples[name] = list
+	names[#names + 1] = name
+	brk(name, {
+		on_return = function(ev)
+			list[#list + 1] = ev.elapsed * scale
+			if tl then
+				local row = ev.goid or ev.tid
+				if not rows[row] then
+					rows[row] = true
+					tl:track(row, (ev.goid and "goroutine " or "thread ") .. row)
 				end
-				if pr then
-					-- Back in the caller: its stack, under the function's own frame.
-					local stack = bt()
-					table.insert(stack, 1, name)
-					pr:add(stack, { 1, math.floor(ev.elapsed * 1e9 + 0.5) })
-				end
-			end,
-		})
-	end
-end
-if #names == 0 then
-	error("latency: no function matches " .. glob)
+				tl:span(name, ev.start, ev.elapsed, { track = row })
+			end
+			if pr then
+				-- Back in the caller: its stack, under the function's own frame.
+				local stack = bt()
+				table.insert(stack, 1, name)
+				pr:add(stack, { 1, math.floor(ev.elapsed * 1e9 + 0.5) })
+			end
+		end,
+	})
 end
 
 -- bucket(v): -1 for values below 1, else k with 2^k <= v < 2^(k+1).

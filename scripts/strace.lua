@@ -9,7 +9,8 @@
 -- time the call took in the kernel <seconds>. The decoding is the sysfmt
 -- module's (require("sysfmt"), docs/lua-api.md), run only for the calls
 -- the filter keeps. Threads other than the first are prefixed with
--- [pid TID]. exit and exit_group, which never return, are written at their
+-- [pid TID]; with godbg run -f (children followed), while more than one
+-- process is traced every line is, as strace -f writes them. exit and exit_group, which never return, are written at their
 -- entry with = ?; a signal the program gets (not the silent ones, such as
 -- SIGCHLD and SIGURG) as --- SIGSEGV {si_signo=SIGSEGV, si_code=
 -- SEGV_MAPERR, si_addr=NULL} ---, its end as +++ exited with 0 +++ or
@@ -36,6 +37,7 @@ for g in string.gmatch(filter, "[^,%s]+") do
 end
 
 local first_tid
+local procs = 1 -- processes traced now (on("fork"), on("exit") with -f)
 local pending = {} -- tid -> the text of a call decoded at its entry (sysfmt.at_entry)
 local counts, errors, times = {}, {}, {}
 
@@ -43,7 +45,7 @@ local function prefix(tid)
 	if first_tid == nil then
 		first_tid = tid
 	end
-	if tid == first_tid then
+	if tid == first_tid and procs == 1 then
 		return ""
 	end
 	return string.format("[pid %d] ", tid)
@@ -92,11 +94,19 @@ if not summary then
 	on("signal", function(ev)
 		print(prefix(ev.tid) .. sysfmt.signal_line(ev))
 	end)
+	on("fork", function()
+		procs = procs + 1
+	end)
 	on("exit", function(ev)
+		local pfx = ""
+		if procs > 1 then
+			pfx = string.format("[pid %d] ", ev.pid)
+		end
+		procs = procs - 1
 		if ev.signal then
-			printf("+++ killed by %s +++", ev.signal)
+			printf("%s+++ killed by %s +++", pfx, ev.signal)
 		else
-			printf("+++ exited with %d +++", ev.code)
+			printf("%s+++ exited with %d +++", pfx, ev.code)
 		end
 	end)
 else

@@ -7,7 +7,7 @@
 -- of calls, most called first.
 --
 -- Parameters:
---   -a pattern=GLOB   functions to trace (default main.*); * ? [...] as in syms()
+--   -a pattern=GLOB   functions to trace (default main.*); * ? [...] as in syms(); a plain name also in libraries not loaded yet
 --   -a quiet=1        print only the counts at the end
 --   -a timeline=FILE  also write each call as a span on its goroutine's (Go)
 --                     or thread's row, Chrome trace-event JSON: open FILE in
@@ -49,31 +49,23 @@ local function spans(name)
 end
 
 local counts = {}
-local traced = 0
-for _, s in ipairs(syms(pattern)) do
-	if s.kind == "func" and counts[s.name] == nil then
-		local name = s.name
-		counts[name] = 0
-		local function hit(ev)
-			counts[name] = counts[name] + 1
-			if not quiet then
-				if ev.goid then
-					printf("%s goroutine=%d", name, ev.goid)
-				else
-					printf("%s tid=%d", name, ev.tid)
-				end
+for _, name in ipairs(require("funcs").match(pattern, "trace")) do
+	counts[name] = 0
+	local function hit(ev)
+		counts[name] = counts[name] + 1
+		if not quiet then
+			if ev.goid then
+				printf("%s goroutine=%d", name, ev.goid)
+			else
+				printf("%s tid=%d", name, ev.tid)
 			end
 		end
-		if useProbe then
-			probe(name, hit)
-		else
-			brk(name, hit, spans(name))
-		end
-		traced = traced + 1
 	end
-end
-if traced == 0 then
-	error("no function matches " .. pattern)
+	if useProbe then
+		probe(name, hit)
+	else
+		brk(name, hit, spans(name))
+	end
 end
 
 on("end", function()

@@ -42,6 +42,8 @@ func TestProgramOnPath(t *testing.T) {
 	check(t, r, 1, "", "godbg: program tgnotonpath: not found on PATH (for the file in this folder, write ./tgnotonpath)\n")
 	r = run(here, "debug", "tgnosuch")
 	check(t, r, 1, "", "godbg: program tgnosuch: not found on PATH\n")
+	r = run(here, "run", "count", "-a", "func=main.*", "tgnosuch")
+	check(t, r, 1, "", "godbg: program -a: not found; godbg's own flags go before the script or recipe (godbg run -a KEY=VALUE SCRIPT PROGRAM)\n")
 }
 
 func TestVersionAndSuggestion(t *testing.T) {

@@ -72,6 +72,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 var sessionFlags = []cli.Flag{
 	&cli.StringSliceFlag{Name: "a", Usage: "set params.KEY = \"VALUE\" for the script (repeatable)", Value: nil},
 	&cli.StringFlag{Name: "o", Usage: "write the script's output to `FILE` instead of stdout"},
+	&cli.BoolFlag{Name: "follow-forks", Aliases: []string{"f"}, Usage: "trace the children the program makes (fork, vfork, clone without CLONE_THREAD) too, with the same breakpoints and hooks; without it they run untraced"},
 	&cli.DurationFlag{Name: "timeout", Usage: "stop after `DURATION` (e.g. 30s): the tracee is killed (or detached), godbg exits 124"},
 	&cli.StringFlag{Name: "watch", Value: "auto", Usage: "how watch() watches by default: `KIND` auto (the CPU's debug registers where they fire, else page protection), hardware or software"},
 	debugDirFlag,
@@ -255,7 +256,8 @@ func unknownCommand(c *cli.Context) error {
 
 // session reads the flags shared by run and attach.
 func session(c *cli.Context) (lua.Config, func(), error) {
-	cfg := lua.Config{Params: map[string]string{}, Out: c.App.Writer, Stderr: c.App.ErrWriter, Timeout: c.Duration("timeout"), NoDisplacedStep: c.Bool("no-displaced"), Seccomp: c.Bool("seccomp")}
+	cfg := lua.Config{Params: map[string]string{}, Out: c.App.Writer, Stderr: c.App.ErrWriter, Timeout: c.Duration("timeout"), NoDisplacedStep: c.Bool("no-displaced"), Seccomp: c.Bool("seccomp"),
+		FollowForks: c.Bool("follow-forks")}
 	if err := lua.CheckWatchKind(c.String("watch")); err != nil {
 		return cfg, nil, usagef("--watch: %v", err)
 	}
@@ -377,6 +379,10 @@ func lookPath(name string) (string, error) {
 	p, err := exec.LookPath(name)
 	if err == nil {
 		return p, nil
+	}
+	if strings.HasPrefix(name, "-") {
+		// godbg run count -a func=x ./prog: flags after the script.
+		return "", fmt.Errorf("program %s: not found; godbg's own flags go before the script or recipe (godbg run -a KEY=VALUE SCRIPT PROGRAM)", name)
 	}
 	if st, serr := os.Stat(name); serr == nil && !st.IsDir() {
 		return "", fmt.Errorf("program %s: not found on PATH (for the file in this folder, write ./%s)", name, name)

@@ -108,6 +108,24 @@ func TestCountRecipe(t *testing.T) {
 	if r.status != 1 || !strings.Contains(r.stderr, "count: no function matches main.Nothing*") {
 		t.Errorf("count without a match: status %d, stderr %s", r.status, r.stderr)
 	}
+
+	// A plain name of a library function not mapped yet at the launch (libc's
+	// puts) is counted as brk would resolve it; the recipes share the rule
+	// (scripts/funcs).
+	lib := target(t, fixture.C(t, "libcalls.c", "-O0", "-g"))
+	out := filepath.Join(t.TempDir(), "out")
+	r = godbg(t, "run", "-a", "func=puts", "-o", out, "count", lib)
+	if b, _ := os.ReadFile(out); r.status != 0 || string(b) != "main;_IO_puts 5\n" {
+		t.Errorf("count -a func=puts: status %d, output %q, stderr %s", r.status, b, r.stderr)
+	}
+	r = godbg(t, "run", "-a", "pattern=puts", "-a", "quiet=1", "-o", out, "trace", lib)
+	if b, _ := os.ReadFile(out); r.status != 0 || string(b) != "       5 puts\n" {
+		t.Errorf("trace -a pattern=puts: status %d, output %q, stderr %s", r.status, b, r.stderr)
+	}
+	r = godbg(t, "run", "-a", "func=putz", "count", lib)
+	if r.status != 1 || !strings.Contains(r.stderr, "count.lua:26: brk: unknown symbol putz") {
+		t.Errorf("count -a func=putz: status %d, stderr %s", r.status, r.stderr)
+	}
 }
 
 // spanCount checks the timeline at path against the trace-event format and

@@ -102,3 +102,10 @@ func (s *Set) Unfiltered(f *Filtered) (all bool, nrs []int) {
 	sort.Ints(nrs)
 	return false, nrs
 }
+
+// Clone is a set of the same catches (the same *Catch objects, so that a
+// hit in either counts on one) that grows apart from s: a followed fork
+// child's (engine/follow.go).
+func (s *Set) Clone() Set {
+	return Set{catches: append([]*Catch(nil), s.catches...), nextID: s.nextID}
+}

@@ -90,3 +90,16 @@ func (f *Filtered) Add(all bool, nrs []int) {
 
 // Installed is the number of filters installed.
 func (f *Filtered) Installed() int { return f.n }
+
+// Clone is a copy of f that grows apart from it: a fork child inherits the
+// filters installed so far, not those installed in its parent later.
+func (f *Filtered) Clone() Filtered {
+	c := Filtered{n: f.n, all: f.all}
+	if f.nrs != nil {
+		c.nrs = map[int]bool{}
+		for nr, v := range f.nrs {
+			c.nrs[nr] = v
+		}
+	}
+	return c
+}

@@ -686,6 +686,35 @@ types.out_fds = out(function(v)
 	local s = read(v, 8)
 	return s and fmt("[%d, %d]", le(s, 0, 4, true), le(s, 4, 4, true)) or hx(v)
 end)
+-- wait4's status, as strace writes it: [{WIFEXITED(s) && WEXITSTATUS(s)
+-- == 0}]; read when a child was reaped (a result above 0).
+types.out_wstatus = out(function(v, ev)
+	if ev.ret == nil or ev.ret <= 0 then
+		return hx(v)
+	end
+	local s = read(v, 4)
+	if s == nil then
+		return hx(v)
+	end
+	local st = le(s, 0, 4)
+	local sig = st % 128
+	local d
+	if sig == 0 then
+		d = fmt("WIFEXITED(s) && WEXITSTATUS(s) == %d", math.floor(st / 256) % 256)
+	elseif st % 256 == 0x7f then
+		d = fmt("WIFSTOPPED(s) && WSTOPSIG(s) == %s", signame(math.floor(st / 256) % 256))
+	elseif st == 0xffff then
+		d = "WIFCONTINUED(s)"
+	else
+		d = fmt("WIFSIGNALED(s) && WTERMSIG(s) == %s", signame(sig))
+		if st % 256 >= 128 then
+			d = d .. " && WCOREDUMP(s)"
+		end
+	end
+	return "[{" .. d .. "}]"
+end)
+local wait_flags = {{"WNOHANG", 1}, {"WUNTRACED", 2}, {"WCONTINUED", 8}, {"__WNOTHREAD", 0x20000000}, {"__WALL", 0x40000000}, {"__WCLONE", 0x80000000}}
+function types.wait_flags(v) return flags(v, wait_flags) end
 function types.fd_flags(v) return flags(v, C.open_flags) end
 function types.timer_flags(v) return flags(v, C.timer_flags) end
 -- socket's protocol: named for the IP families, as strace does.
@@ -875,6 +904,7 @@ M.calls = {
 	dup3 = {"fd", "fd", "fd_flags"},
 	pipe2 = {"out_fds", "fd_flags"},
 	pipe = {"out_fds"},
+	wait4 = {"int", "out_wstatus", "wait_flags", "ptr"},
 	socket = {"socket_family", "socket_type", "socket_protocol"},
 	getsockname = {"fd", "out_sockaddr", "socklen"},
 	getpeername = {"fd", "out_sockaddr", "socklen"},

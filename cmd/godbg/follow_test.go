@@ -1,0 +1,299 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/godbg/godbg/internal/fixture"
+)
+
+// straceRandom is getrandom's bytes, which differ from run to run.
+var straceRandom = regexp.MustCompile(`^getrandom\("(?:[^"\\]|\\.)*"`)
+
+// straceByPid splits strace -f's output (every line "PID ...") or the
+// strace recipe's ("[pid N] ..." while several processes are traced,
+// nothing before: the first process's, the one that clones) into each process's calls, normalized as
+// straceLines does, with every pid of the run read as PID. strace's
+// SIGCHLD lines go: the recipe passes SIGCHLD silently, as godbg does;
+// so do the handler's rt_sigreturn and WNOHANG wait4 calls, whose number
+// timing decides, and getrandom's bytes.
+func straceByPid(out, first string) map[string][]string {
+	pidPfx := regexp.MustCompile(`^(?:(\d+) +|\[pid +(\d+)\] )`)
+	type line struct{ pid, text string }
+	var ls []line
+	pids := map[string]bool{}
+	for _, l := range strings.Split(strings.TrimRight(out, "\n"), "\n") {
+		pid := ""
+		if m := pidPfx.FindStringSubmatch(l); m != nil {
+			pid = m[1] + m[2]
+			l = l[len(m[0]):]
+			if first == "" && strings.HasPrefix(l, "clone(") {
+				first = pid // the shell makes the children
+			}
+			pids[pid] = true
+		}
+		ls = append(ls, line{pid, l})
+	}
+	for i := range ls {
+		if ls[i].pid == "" {
+			ls[i].pid = first
+		}
+	}
+	unfinished := map[string]string{}
+	by := map[string][]string{}
+	for _, x := range ls {
+		pid, l := x.pid, x.text
+		if strings.HasPrefix(l, "--- SIGCHLD ") {
+			continue
+		}
+		if r, ok := strings.CutSuffix(l, " <unfinished ...>"); ok {
+			unfinished[pid] = r
+			continue
+		}
+		if strings.HasPrefix(l, "<... ") {
+			if i := strings.Index(l, " resumed>"); i >= 0 {
+				l = unfinished[pid] + l[i+len(" resumed>"):]
+				delete(unfinished, pid)
+			}
+		}
+		if strings.HasPrefix(l, "rt_sigreturn(") || strings.HasPrefix(l, "wait4(") && strings.Contains(l, "WNOHANG") {
+			// The shell's SIGCHLD handler: how often it runs, and so
+			// how many returns and non-blocking reaps it makes, is up to
+			// when each child's end lands, from run to run.
+			continue
+		}
+		l = straceDuration.ReplaceAllString(l, "")
+		l = stracePad.ReplaceAllString(l, ") = ")
+		l = straceAddr.ReplaceAllString(l, "ADDR")
+		for p := range pids {
+			l = regexp.MustCompile(`\b`+p+`\b`).ReplaceAllString(l, "PID")
+		}
+		l = straceTidRet.ReplaceAllString(l, "${1}TID")
+		l = straceRandom.ReplaceAllString(l, `getrandom("RANDOM"`)
+		by[pid] = append(by[pid], l)
+	}
+	return by
+}
+
+// With -f the strace recipe follows a shell pipeline as strace -f does:
+// the shell and each child (cat, wc, their execve included) make the same
+// calls with the same decoded arguments and results, and end the same;
+// pids and addresses aside, every line reads the same.
+func TestFollowForksStraceLikeStraceF(t *testing.T) {
+	for _, tool := range []string{"strace", "setarch"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Fatalf("this test compares with strace(1) run under setarch -R: %v", err)
+		}
+	}
+	sh, err := exec.LookPath("sh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := writeFile(t, "in.txt", "hello\n")
+	argv := []string{sh, "-c", "cat " + in + " | wc -c; echo x"}
+	straceOut := filepath.Join(t.TempDir(), "strace.out")
+	cmd := exec.Command("setarch", append([]string{"x86_64", "-R", "strace", "-f", "-o", straceOut}, argv...)...)
+	var sout bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &sout, &sout
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("strace: %v\n%s", err, sout.String())
+	}
+	sb, _ := os.ReadFile(straceOut)
+	recipeOut := filepath.Join(t.TempDir(), "recipe.out")
+	res := godbg(t, append([]string{"run", "-f", "-o", recipeOut, "strace"}, argv...)...)
+	check(t, res, 0, "6\nx\n", "")
+	gb, _ := os.ReadFile(recipeOut)
+
+	firstPid := strings.Fields(string(sb))[0]
+	want := straceByPid(string(sb), firstPid)
+	want[firstPid] = want[firstPid][1:] // the recipe starts after the first execve
+	got := straceByPid(string(gb), "")
+	seqs := func(by map[string][]string) []string {
+		var s []string
+		for _, ls := range by {
+			s = append(s, strings.Join(ls, "\n"))
+		}
+		sort.Strings(s)
+		return s
+	}
+	w, g := seqs(want), seqs(got)
+	if len(w) != 3 || len(g) != 3 {
+		t.Fatalf("processes: strace %d, recipe %d (want 3: sh, cat, wc)\nrecipe:\n%s\nstrace:\n%s", len(w), len(g), gb, sb)
+	}
+	for i := range w {
+		if w[i] != g[i] {
+			wl, gl := strings.Split(w[i], "\n"), strings.Split(g[i], "\n")
+			for j := 0; j < len(wl) || j < len(gl); j++ {
+				var a, b string
+				if j < len(wl) {
+					a = wl[j]
+				}
+				if j < len(gl) {
+					b = gl[j]
+				}
+				if a != b {
+					t.Errorf("process %d line %d: strace %q, recipe %q", i, j+1, a, b)
+					break
+				}
+			}
+		}
+	}
+	if t.Failed() {
+		t.Logf("recipe:\n%s\nstrace:\n%s", gb, sb)
+	}
+}
+
+// forkServerScript counts the hits of handle() by process and prints, at
+// each process's exit, its status and hits; on("fork") names each child.
+const forkServerScript = `
+local hits, forks = {}, 0
+brk("handle", function(ev) hits[ev.pid] = (hits[ev.pid] or 0) + 1 end)
+on("fork", function(ev)
+	forks = forks + 1
+	assert(ev.parent == first_pid, "parent " .. tostring(ev.parent))
+	assert(ev.tid == ev.pid)
+end)
+on("exit", function(ev)
+	if ev.pid == first_pid then
+		printf("first: code %d hits %d forks %d", ev.code, hits[ev.pid] or 0, forks)
+	else
+		printf("child: code %d hits %d", ev.code, hits[ev.pid] or 0)
+	end
+end)
+`
+
+// A forking server's 4 workers each handle their requests under the
+// parent's breakpoint, counted with each worker's pid: worker k exits with
+// k after k+2 hits; the parent makes none.
+func TestFollowForksServerHitsByPid(t *testing.T) {
+	prog := target(t, fixture.C(t, "forkserver.c", "-O0", "-g"))
+	script := "first_pid = threads()[1]\n" + forkServerScript
+	res := godbg(t, "run", "-f", "-e", script, prog)
+	lines := strings.Split(strings.TrimRight(res.stdout, "\n"), "\n")
+	sort.Strings(lines)
+	want := []string{"child: code 0 hits 2", "child: code 1 hits 3", "child: code 2 hits 4", "child: code 3 hits 5",
+		"first: code 0 hits 0 forks 4", "workers ok 4"}
+	if res.status != 0 || res.stderr != "" || strings.Join(lines, "\n") != strings.Join(want, "\n") {
+		t.Errorf("status %d, stderr %q, stdout (sorted):\n%s\nwant:\n%s", res.status, res.stderr, strings.Join(lines, "\n"), strings.Join(want, "\n"))
+	}
+	noProcessLeft(t, prog)
+
+	// Without -f the workers run untraced, the traps taken out of their
+	// copy of the code: no hit, no fork event, and they work.
+	res = godbg(t, "run", "-e", script, prog)
+	check(t, res, 0, "workers ok 4\nfirst: code 0 hits 0 forks 0\n", "")
+	noProcessLeft(t, prog)
+}
+
+// kill() from a worker's hit ends every process: the parent and the four
+// workers, none left behind, a zombie included; godbg's status is the
+// first process's (killed).
+func TestFollowForksKillAll(t *testing.T) {
+	prog := target(t, fixture.C(t, "forkserver.c", "-O0", "-g"))
+	res := godbg(t, "run", "-f", "-e", `
+local first = threads()[1]
+brk("handle", function(ev)
+	if ev.pid ~= first then
+		printf("threads %d", #threads())
+		kill()
+	end
+end)
+on("end", function(ev) printf("end %s", ev.how) end)`, prog)
+	if res.status != 137 || !strings.HasSuffix(res.stdout, "end kill\n") || !strings.HasPrefix(res.stdout, "threads ") {
+		t.Errorf("status %d, stdout %q, stderr %q", res.status, res.stdout, res.stderr)
+	}
+	noProcessLeft(t, prog)
+}
+
+// A child that execs a Go program gets that program's symbols: main.main,
+// set from on("exec") in the child, hits in the child with goroutine 1.
+func TestFollowForksExecGoChild(t *testing.T) {
+	goprog := target(t, fixture.Go(t, "gocalls"))
+	sh, err := exec.LookPath("sh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := godbg(t, "run", "-f", "-e", fmt.Sprintf(`
+local first = threads()[1]
+on("exec", function(ev)
+	if ev.path == %q then
+		printf("exec child=%%s reloaded=%%s", tostring(ev.pid ~= first), tostring(ev.reloaded))
+		brk("main.main", function(e)
+			printf("main.main child=%%s same=%%s goid=%%d sym=%%s", tostring(e.pid ~= first), tostring(e.pid == ev.pid), e.goid, e.sym)
+		end)
+	end
+end)`, goprog), sh, "-c", goprog+"; echo done")
+	check(t, res, 0, "exec child=true reloaded=true\nmain.main child=true same=true goid=1 sym=main.main\nsum=45\ndone\n", "")
+	noProcessLeft(t, goprog)
+}
+
+// vfork children (and posix_spawn's clone(CLONE_VM|CLONE_VFORK)) are
+// followed too: 10 vfork children hit mark() with their own pid, the 5
+// that exec and the 2 spawned ones report their exec and execve's return,
+// and each of the 12 reports its exit.
+func TestFollowForksVforkChildren(t *testing.T) {
+	prog := target(t, fixture.C(t, "vforker.c", "-O0", "-g"))
+	res := godbg(t, "run", "-f", "-e", `
+local first = threads()[1]
+local c = {}
+local function inc(k) c[k] = (c[k] or 0) + 1 end
+brk("mark", function(ev) inc(ev.pid == first and "mark-parent" or "mark-child") end)
+on("fork", function(ev) inc("fork") assert(ev.parent == first) end)
+on("exec", function(ev) inc("exec") end)
+sys("execve", function(ev) if ev.phase == "exit" and ev.ret == 0 then inc("execve-ok") end end)
+on("exit", function(ev) if ev.pid ~= first then inc("exit-" .. ev.code) else inc("first-exit") end end)
+on("end", function()
+	local ks = {}
+	for k, v in pairs(c) do ks[#ks + 1] = k .. "=" .. v end
+	table.sort(ks)
+	print(table.concat(ks, " "))
+end)`, prog, "10")
+	check(t, res, 0, "vforked 10/10 ok, parent marks 10, spawned 2/2 ok\nexec=7 execve-ok=7 exit-0=12 first-exit=1 fork=12 mark-child=10 mark-parent=10\n", "")
+	noProcessLeft(t, prog)
+}
+
+// detach() from a worker's hit lets every process go clean: the parent and
+// the workers run on without traps (no SIGTRAP death) and all four workers
+// finish their requests.
+func TestFollowForksDetachAll(t *testing.T) {
+	prog := target(t, fixture.C(t, "forkserver.c", "-O0", "-g"))
+	res := godbg(t, "run", "-f", "-e", `
+local first = threads()[1]
+brk("handle", function(ev)
+	if ev.pid ~= first then
+		printf("threads %d", #threads())
+		detach()
+	end
+end)
+on("end", function(ev) printf("end %s", ev.how) end)`, prog)
+	lines := strings.Split(strings.TrimRight(res.stdout, "\n"), "\n")
+	sort.Strings(lines)
+	if got := strings.Join(lines, "|"); res.status != 0 || res.stderr != "" || got != "end detach|threads 5|workers ok 4" {
+		t.Errorf("status %d, stdout %q, stderr %q", res.status, res.stdout, res.stderr)
+	}
+	// No noProcessLeft: the detached program outlives godbg, and its end
+	// is reaped by init, when init gets to it.
+}
+
+// A successful execve's exit stop reaches sys() (= 0), in the first
+// process as in a child: mapping the new image's scratch area used to
+// finish the call without that stop.
+func TestExecveExitReported(t *testing.T) {
+	sh, err := exec.LookPath("sh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	script := `sys("execve", function(ev) if ev.phase == "exit" then printf("execve %s = %d", ev.pid == threads()[1] and "first" or "child", ev.ret) end end)`
+	res := godbg(t, "run", "-e", script, sh, "-c", "exec /bin/true")
+	notice := regexp.MustCompile(`^godbg: process \d+ exec'd \S*/true: its symbols are loaded, 0 breakpoints of the old program deleted\n$`)
+	if res.status != 0 || res.stdout != "execve first = 0\n" || !notice.MatchString(res.stderr) {
+		t.Errorf("status %d, stdout %q, stderr %q", res.status, res.stdout, res.stderr)
+	}
+}
