@@ -45,6 +45,8 @@ func TestHandles(t *testing.T) {
 		dbp = brk("main"); dbp:delete()
 		dwp = watch(sym("counter"), 4, "rw"); dwp:delete()
 		dhook = sys("read"); dhook:delete()
+		prb = probe("add", {entry = true})
+		dprb = probe("main", {entry = true}); dprb:delete()
 	`); err != nil {
 		t.Fatalf("setup: %v", err)
 	}
@@ -76,6 +78,11 @@ func TestHandles(t *testing.T) {
 		{"hook.names[1]", "write"},
 		{"hook.deleted", "false"},
 		{"dhook.deleted", "true"},
+		{"prb.loc", "add"},
+		{"prb.hits", "0"},
+		{"prb.deleted", "false"},
+		{"dprb.deleted", "true"},
+		{"tostring(prb) == 'probe add (' .. prb.kind .. ')'", "true"},
 		{"pr.samples", "0"},
 		{"pr.types[1]", "calls/count"},
 		{"tl.events", "1"},
@@ -103,6 +110,10 @@ func TestHandles(t *testing.T) {
 		{"return wp.nosuch", `wp: no field "nosuch" (watchpoint fields: addr, deleted, hits, id, kind, mode, size; methods: delete)`},
 		{"wp.size = 8", `wp: field "size" is read-only`},
 		{"return hook.name", `hook: no field "name" (sys hook fields: deleted, id, names; methods: delete)`},
+		{"return prb.hitz", `pr: no field "hitz" (probe fields: addr, deleted, hits, id, kind, loc, lost, reason; methods: delete)`},
+		{"prb.hits = 1", `pr: field "hits" is read-only`},
+		{"dprb:delete()", "pr:delete: probe " + addr("dprb.id") + " was deleted"},
+		{"prb.delete(bp)", "bad argument #1 to 'pr:delete' (probe expected, got userdata)"},
 		{"return pr.nosuch", `profile: no field "nosuch" (profile fields: samples, types; methods: add, write)`},
 		{"return tl.nosuch", `timeline: no field "nosuch" (timeline fields: events; methods: counter, instant, span, track, write)`},
 		{"smp.hz = 1", `sampler: field "hz" is read-only`},
@@ -129,10 +140,10 @@ func TestHandles(t *testing.T) {
 		}
 	}
 	// A sampler's delete() may be repeated; the others' methods still run.
-	if err := L.DoString(`smp:delete(); smp:delete(); bp:disable(); bp:enable(); wp:delete(); hook:delete()`); err != nil {
+	if err := L.DoString(`smp:delete(); smp:delete(); bp:disable(); bp:enable(); wp:delete(); hook:delete(); prb:delete()`); err != nil {
 		t.Errorf("methods of live handles: %v", err)
 	}
-	if got := addr("tostring(smp.deleted) .. tostring(wp.deleted) .. tostring(hook.deleted)"); got != "truetruetrue" {
+	if got := addr("tostring(smp.deleted) .. tostring(wp.deleted) .. tostring(hook.deleted) .. tostring(prb.deleted)"); got != "truetruetruetrue" {
 		t.Errorf("deleted after delete(): %s", got)
 	}
 	// After the process ends, a breakpoint's methods say so first.

@@ -16,11 +16,20 @@ const (
 	probeRegsType = "godbg.ProbeRegs"
 )
 
-// prData is what a probe carries for the bindings (engine Probe.Data).
+// prData is what a probe carries for the bindings (engine Probe.Data):
+// its callback, its userdata and its address as a Lua value, boxed once.
 type prData struct {
-	fn *glua.LFunction
-	ud *glua.LUserData
+	fn   *glua.LFunction
+	ud   *glua.LUserData
+	addr glua.LValue
 }
+
+// probeSlab is how many events' regs (a record and its userdata) are
+// allocated at once: a drain allocates a slab, not two objects a record.
+const probeSlab = 256
+
+// reasonProbe is ev.reason, boxed once.
+var reasonProbe glua.LValue = glua.LString("probe")
 
 // probe(loc [, fn] [, opts]) -> pr: a stopless probe at loc (as for brk:
 // a function name is after its prologue; opts.entry at its first byte).
@@ -66,11 +75,9 @@ func (m *Module) probe(L *glua.LState) int {
 	if err != nil {
 		L.RaiseError("probe %s: %v", loc, err)
 	}
-	d := &prData{fn: fn}
+	d := &prData{fn: fn, addr: AddrNumber(uint64(pr.Addr))}
 	pr.Data = d
-	d.ud = L.NewUserData()
-	d.ud.Value = pr
-	L.SetMetatable(d.ud, L.GetTypeMetatable(probeType))
+	d.ud = newHandle(m, probeHandle, pr)
 	L.Push(d.ud)
 	return 1
 }
@@ -82,21 +89,38 @@ func (m *Module) drainProbes() error {
 		return nil
 	}
 	L := m.L
+	regsMeta := L.GetTypeMetatable(probeRegsType)
+	var (
+		recs  []engine.ProbeRecord
+		uds   []glua.LUserData
+		tid   = -1
+		ltid  glua.LValue
+		evCap = 6
+	)
+	if m.isGo {
+		evCap = 7
+	}
 	return m.p.DrainProbes(func(r *engine.ProbeRecord) error {
 		d, _ := r.Probe.Data.(*prData)
 		if d == nil || d.fn == nil {
 			return nil
 		}
-		t := L.CreateTable(0, 7)
-		t.RawSetString("reason", glua.LString("probe"))
+		if len(recs) == 0 {
+			recs, uds = make([]engine.ProbeRecord, probeSlab), make([]glua.LUserData, probeSlab)
+		}
+		rc, regs := &recs[0], &uds[0]
+		recs, uds = recs[1:], uds[1:]
+		*rc = *r
+		regs.Value, regs.Env, regs.Metatable = rc, L.Env, regsMeta
+		if r.Tid != tid {
+			tid, ltid = r.Tid, glua.LNumber(r.Tid)
+		}
+		t := L.CreateTable(0, evCap)
+		t.RawSetString("reason", reasonProbe)
 		t.RawSetString("pr", d.ud)
-		t.RawSetString("tid", glua.LNumber(r.Tid))
-		t.RawSetString("addr", AddrNumber(uint64(r.Probe.Addr)))
+		t.RawSetString("tid", ltid)
+		t.RawSetString("addr", d.addr)
 		t.RawSetString("time", glua.LNumber(m.sessionTime(r.Time)))
-		regs := L.NewUserData()
-		rc := *r
-		regs.Value = &rc
-		L.SetMetatable(regs, L.GetTypeMetatable(probeRegsType))
 		t.RawSetString("regs", regs)
 		if m.isGo {
 			L.SetMetatable(t, m.probeEvMeta) // goid, read on demand
@@ -107,65 +131,53 @@ func (m *Module) drainProbes() error {
 }
 
 func checkProbe(L *glua.LState, n int) *engine.Probe {
-	if ud, ok := L.Get(n).(*glua.LUserData); ok {
-		if pr, ok := ud.Value.(*engine.Probe); ok {
-			return pr
-		}
-	}
-	typeError(L, n, "probe")
-	return nil
+	return checkHandle[*engine.Probe](L, n, "probe")
+}
+
+// probeHandle is the probes' Lua type (handle.go).
+var probeHandle = &handleType[*engine.Probe]{
+	meta:   probeType,
+	what:   "probe",
+	prefix: "pr",
+	fields: map[string]func(*glua.LState, *engine.Probe) glua.LValue{
+		"id":   func(_ *glua.LState, pr *engine.Probe) glua.LValue { return glua.LNumber(pr.ID) },
+		"addr": func(_ *glua.LState, pr *engine.Probe) glua.LValue { return AddrNumber(uint64(pr.Addr)) },
+		"loc":  func(_ *glua.LState, pr *engine.Probe) glua.LValue { return glua.LString(pr.Loc) },
+		"hits": func(_ *glua.LState, pr *engine.Probe) glua.LValue { return glua.LNumber(pr.Hits()) },
+		"lost": func(_ *glua.LState, pr *engine.Probe) glua.LValue { return glua.LNumber(pr.Lost()) },
+		"kind": func(_ *glua.LState, pr *engine.Probe) glua.LValue { return glua.LString(pr.Kind) },
+		"reason": func(_ *glua.LState, pr *engine.Probe) glua.LValue {
+			if pr.Reason == "" {
+				return glua.LNil
+			}
+			return glua.LString(pr.Reason)
+		},
+		"deleted": func(_ *glua.LState, pr *engine.Probe) glua.LValue { return glua.LBool(pr.Deleted()) },
+	},
+	methods: map[string]func(*Module, *glua.LState) int{
+		// pr:delete(): the original bytes back; the records of the hits
+		// so far are handed to fn first.
+		"delete": func(m *Module, L *glua.LState) int {
+			pr := checkProbe(L, 1)
+			if m.p == nil || m.p.Exited() {
+				return 0 // the bytes went with the process
+			}
+			if err := m.drainProbes(); err != nil {
+				apiError(L, "%v", err)
+			}
+			if err := m.p.DeleteProbe(pr); err != nil {
+				apiError(L, "%v", err)
+			}
+			return 0
+		},
+	},
+	deleted:  func(pr *engine.Probe) (int, bool) { return pr.ID, pr.Deleted() },
+	tostring: func(pr *engine.Probe) string { return "probe " + pr.Loc + " (" + pr.Kind + ")" },
 }
 
 func (m *Module) registerProbeType() {
 	L := m.L
-	mt := L.NewTypeMetatable(probeType)
-	del := m.api("pr:delete", func(L *glua.LState) int {
-		pr := checkProbe(L, 1)
-		if m.p == nil || m.p.Exited() {
-			return 0 // the bytes went with the process
-		}
-		// Records of the hits so far come first.
-		if err := m.drainProbes(); err != nil {
-			L.RaiseError("pr:delete: %v", err)
-		}
-		if err := m.p.DeleteProbe(pr); err != nil {
-			apiError(L, "%v", err)
-		}
-		return 0
-	})
-	L.SetField(mt, "__index", m.api("pr", func(L *glua.LState) int {
-		pr := checkProbe(L, 1)
-		switch k := L.Get(2).String(); k {
-		case "id":
-			L.Push(glua.LNumber(pr.ID))
-		case "addr":
-			L.Push(AddrNumber(uint64(pr.Addr)))
-		case "loc":
-			L.Push(glua.LString(pr.Loc))
-		case "hits":
-			L.Push(glua.LNumber(pr.Hits()))
-		case "lost":
-			L.Push(glua.LNumber(pr.Lost()))
-		case "kind":
-			L.Push(glua.LString(pr.Kind))
-		case "reason":
-			if pr.Reason == "" {
-				L.Push(glua.LNil)
-			} else {
-				L.Push(glua.LString(pr.Reason))
-			}
-		case "delete":
-			L.Push(del)
-		default:
-			L.Push(glua.LNil)
-		}
-		return 1
-	}))
-	L.SetField(mt, "__tostring", L.NewFunction(func(L *glua.LState) int {
-		pr := checkProbe(L, 1)
-		L.Push(glua.LString("probe " + pr.Loc + " (" + pr.Kind + ")"))
-		return 1
-	}))
+	registerHandle(m, probeHandle)
 	m.probeEvMeta = L.NewTable()
 	m.probeEvMeta.RawSetString("__index", L.NewFunction(func(L *glua.LState) int {
 		t := L.CheckTable(1)

@@ -142,6 +142,23 @@ func TestProbeRegsEqualBrk(t *testing.T) {
 		{fixture.GoDebug(t, "gomulti"), "main.Work"},
 	} {
 		p, _ := launch(t, c.prog, false, "1", "200")
+		if c.fn == "work" {
+			// C, once glibc has set up the TLS: the trampoline reads
+			// the tid from glibc's struct pthread, no gettid.
+			mb, err := p.SetBreakpoint(mustSym(t, p, "main"), "main")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ev, err := p.Continue(func(ev *Event) (bool, error) { return ev.Kind == EventBreakpoint, nil }); err != nil || ev.Bp != mb {
+				t.Fatalf("to main: %v %v", ev, err)
+			}
+			if err := p.ClearBreakpoint(mb); err != nil {
+				t.Fatal(err)
+			}
+			if !p.glibcTid() {
+				t.Fatalf("glibc's tid at fs:%#x not found", glibcTidOff)
+			}
+		}
 		addr := mustSym(t, p, c.fn)
 		bp, err := p.SetBreakpoint(addr, c.fn)
 		if err != nil {
@@ -191,5 +208,28 @@ func TestProbeRegsEqualBrk(t *testing.T) {
 				t.Fatalf("%s: hit %d: flags %#x, brk saw %#x", c.fn, i, b.Eflags, a.Eflags)
 			}
 		}
+	}
+}
+
+// TestProbeCountKeepsFlags: a counting probe where the status flags are
+// live (between a cmp and a pushfq, testdata/flagsprobe.c) leaves every
+// one of them (OF SF ZF AF PF CF) as it was: the program prints the same.
+func TestProbeCountKeepsFlags(t *testing.T) {
+	prog := fixture.C(t, "flagsprobe.c", "-O0", "-g")
+	p, stdout := launch(t, prog, false, "3000")
+	at := mustSym(t, p, "flagbits") + 3
+	if pl, err := p.planJump(at); err != nil || pl.flagsDead {
+		t.Fatalf("the flags are dead at flags_live (%v)", err)
+	}
+	pr, err := p.SetProbe(at, "flags_live", ProbeOptions{})
+	if err != nil || pr.Kind != "jump" {
+		t.Fatalf("SetProbe: %v %s %s", err, pr.Kind, pr.Reason)
+	}
+	ev, err := p.Continue(nil)
+	if err != nil || ev.Kind != EventExit || ev.ExitCode != 0 {
+		t.Fatalf("Continue = %+v, %v", ev, err)
+	}
+	if want := "calls=3000 flags=0x8d5 x=a49ace70bac74a0d\n"; stdout() != want || pr.Hits() != 3000 {
+		t.Errorf("output %q, hits %d; want %q, 3000", stdout(), pr.Hits(), want)
 	}
 }

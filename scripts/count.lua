@@ -12,11 +12,18 @@
 --   -a func=GLOB    functions to count (default main.*); * ? [...] as in syms(); a plain name also in libraries not loaded yet
 --   -a pprof=FILE   also write the calls as a gzipped pprof profile
 --   -a depth=N      frames kept of each stack (default 64)
+--   -a probe=1      refused: a stopless probe records the registers at the
+--                   hit, not its stack (its fn runs later), so it cannot
+--                   count by stack; `trace -a probe=1 -a quiet=1` counts the
+--                   calls without stopping
 --
 -- Example:
 --   godbg run -a func='main.Leaf' -a pprof=leaf.pb.gz count ./prog
 --   go tool pprof -top leaf.pb.gz
 
+if params.probe ~= nil then
+	error("count: probe=1 cannot count by calling stack: a probe records the registers at the hit, not its stack (fn runs later); trace -a probe=1 -a quiet=1 counts calls without stopping")
+end
 local glob = params.func or "main.*"
 local depth = tonumber(params.depth or "64") or error("count: depth must be a number, got " .. params.depth)
 local pr = profile.new({ types = { "calls/count" } })

@@ -16,11 +16,17 @@
 --   -a pprof=FILE   also write the time by calling stack as a gzipped pprof
 --                   profile (calls/count, time/nanoseconds; `go tool pprof
 --                   -top FILE`): the function's frame on its caller's stack
+--   -a probe=1      refused: a stopless probe sees a call's entry only, never
+--                   its return, so it cannot time it; `trace -a probe=1`
+--                   logs and counts the calls without stopping
 --
 -- Example:
 --   godbg run -a func='main.Handle*' -a unit=us latency ./server
 --   godbg run -a func='main.Handle*' -a pprof=handle.pb.gz -a timeline=handle.json latency ./server
 
+if params.probe ~= nil then
+	error("latency: probe=1 cannot time calls: a probe sees the entry only, never the return; trace -a probe=1 counts calls without stopping")
+end
 local glob = params.func or "main.*"
 local unit = params.unit or "us"
 local scale = ({ ns = 1e9, us = 1e6, ms = 1e3 })[unit] or error("latency: unit must be ns, us or ms, got " .. unit)

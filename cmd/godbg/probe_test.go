@@ -271,4 +271,14 @@ func TestTraceRecipeProbe(t *testing.T) {
 	if r.status != 1 || !strings.Contains(r.stderr, "probe=1 cannot time calls") {
 		t.Errorf("probe=1 with timeline: %d %q", r.status, r.stderr)
 	}
+	// count needs the stack at the hit, latency the return: no probe.
+	for _, c := range []struct{ recipe, want string }{
+		{"count", "count: probe=1 cannot count by calling stack"},
+		{"latency", "latency: probe=1 cannot time calls"},
+	} {
+		r := godbg(t, "run", "-a", "probe=1", c.recipe, target(t, fixture.GoDebug(t, "break")))
+		if r.status != 1 || !strings.Contains(r.stderr, c.want) || !strings.Contains(r.stderr, "trace -a probe=1") || r.stdout != "" {
+			t.Errorf("%s -a probe=1: %d %q %q", c.recipe, r.status, r.stdout, r.stderr)
+		}
+	}
 }
