@@ -45,12 +45,12 @@ func TestProbeGoStress(t *testing.T) {
 		{"-N -l", target(t, fixture.GoDebug(t, "gostress"))},
 		{"optimized", target(t, fixture.Go(t, "gostress"))},
 	} {
-		plain, calls := stressCalls(t, build.prog, "8", "2000")
+		plain, calls := stressCalls(t, build.prog, "8", "600")
 		for _, c := range []struct{ what, script, want string }{
 			{"count-only probe", `local c = probe("main.Work")
 on("exit", function() printf("kind=%s hits=%d", c.kind, c.hits) end)`, "kind=jump hits=" + calls + "\n"},
 		} {
-			r := godbg(t, "run", "-e", c.script, build.prog, "8", "2000")
+			r := godbg(t, "run", "-e", c.script, build.prog, "8", "600")
 			if want := plain + c.want; r.status != 0 || r.stderr != "" || sortedLines(r.stdout) != sortedLines(want) {
 				t.Errorf("%s, %s: status %d, stdout %q, stderr %q; want %q", build.name, c.what, r.status, r.stdout, r.stderr, want)
 			}
