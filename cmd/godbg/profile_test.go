@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -123,7 +124,7 @@ func TestCountRecipe(t *testing.T) {
 		t.Errorf("trace -a pattern=puts: status %d, output %q, stderr %s", r.status, b, r.stderr)
 	}
 	r = godbg(t, "run", "-a", "func=putz", "count", lib)
-	if r.status != 1 || !strings.Contains(r.stderr, "count.lua:26: brk: unknown symbol putz") {
+	if r.status != 1 || !regexp.MustCompile(`^count\.lua:\d+: brk: unknown symbol putz;`).MatchString(r.stderr) {
 		t.Errorf("count -a func=putz: status %d, stderr %s", r.status, r.stderr)
 	}
 }
