@@ -130,68 +130,47 @@ func isZeroConst(c constant.Value) bool {
 	return c != nil && (c.Kind() == constant.Int || c.Kind() == constant.Float) && constant.Sign(c) == 0
 }
 
+// intArith is a op b on two integers of one signedness, wrapping as Go does.
+func intArith[T int64 | uint64](op token.Token, x, y T) (T, error) {
+	switch op {
+	case token.ADD:
+		return x + y, nil
+	case token.SUB:
+		return x - y, nil
+	case token.MUL:
+		return x * y, nil
+	case token.QUO, token.REM:
+		if y == 0 {
+			return 0, fmt.Errorf("integer divide by zero")
+		}
+		if op == token.QUO {
+			return x / y, nil
+		}
+		return x % y, nil
+	case token.AND:
+		return x & y, nil
+	case token.OR:
+		return x | y, nil
+	case token.XOR:
+		return x ^ y, nil
+	case token.AND_NOT:
+		return x &^ y, nil
+	}
+	return 0, fmt.Errorf("invalid operation: operator %s", op)
+}
+
 // arith is a op b on two scalars of one type.
 func arith(op token.Token, a, b num) (num, error) {
 	r := num{k: a.k}
 	switch a.k {
 	case nInt:
-		x, y := a.i, b.i
-		switch op {
-		case token.ADD:
-			r.i = x + y
-		case token.SUB:
-			r.i = x - y
-		case token.MUL:
-			r.i = x * y
-		case token.QUO, token.REM:
-			if y == 0 {
-				return r, fmt.Errorf("integer divide by zero")
-			}
-			if op == token.QUO {
-				r.i = x / y
-			} else {
-				r.i = x % y
-			}
-		case token.AND:
-			r.i = x & y
-		case token.OR:
-			r.i = x | y
-		case token.XOR:
-			r.i = x ^ y
-		case token.AND_NOT:
-			r.i = x &^ y
-		default:
-			return r, fmt.Errorf("invalid operation: operator %s", op)
-		}
+		var err error
+		r.i, err = intArith(op, a.i, b.i)
+		return r, err
 	case nUint:
-		x, y := a.u, b.u
-		switch op {
-		case token.ADD:
-			r.u = x + y
-		case token.SUB:
-			r.u = x - y
-		case token.MUL:
-			r.u = x * y
-		case token.QUO, token.REM:
-			if y == 0 {
-				return r, fmt.Errorf("integer divide by zero")
-			}
-			if op == token.QUO {
-				r.u = x / y
-			} else {
-				r.u = x % y
-			}
-		case token.AND:
-			r.u = x & y
-		case token.OR:
-			r.u = x | y
-		case token.XOR:
-			r.u = x ^ y
-		case token.AND_NOT:
-			r.u = x &^ y
-		default:
-			return r, fmt.Errorf("invalid operation: operator %s", op)
-		}
+		var err error
+		r.u, err = intArith(op, a.u, b.u)
+		return r, err
 	case nFloat:
 		x, y := a.f, b.f
 		switch op {
