@@ -146,6 +146,12 @@ func (p *Process) Detach() error {
 	p.releaseBorn(born) // before the traps go: a fork child gets its bytes back by them
 	p.drainStops()
 	for _, t := range p.threads {
+		if !t.regsDirty {
+			// Read afresh: a cached rip outside a trampoline can be stale
+			// after the stops above, and a thread left inside one would
+			// run into unmapped memory (TestStopSignalsDetachAttached).
+			t.regsValid = false
+		}
 		if r, err := t.Regs(); err == nil && p.inOOL(Addr(r.Rip)) {
 			p.leaveScratch(t, 0)
 		}
