@@ -28,34 +28,17 @@ local glob = params.func or "main.*"
 local depth = tonumber(params.depth or "64") or error("count: depth must be a number, got " .. params.depth)
 local pr = profile.new({ types = { "calls/count" } })
 
-local counts, order = {}, {}
+local folded = require("folded").new()
 for _, name in ipairs(require("funcs").match(glob, "count")) do
 	brk(name, function()
 		local stack = bt(depth)
 		pr:add(stack, 1)
-		local names = {}
-		for i = #stack, 1, -1 do
-			names[#names + 1] = stack[i].sym or hex(stack[i].pc)
-		end
-		local key = table.concat(names, ";")
-		if counts[key] == nil then
-			counts[key] = 0
-			order[#order + 1] = key
-		end
-		counts[key] = counts[key] + 1
+		folded:add(stack)
 	end)
 end
 
 on("end", function()
-	table.sort(order, function(a, b)
-		if counts[a] ~= counts[b] then
-			return counts[a] > counts[b]
-		end
-		return a < b
-	end)
-	for _, key in ipairs(order) do
-		printf("%s %d", key, counts[key])
-	end
+	folded:print()
 	if params.pprof then
 		pr:write(params.pprof)
 	end

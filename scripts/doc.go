@@ -19,5 +19,5 @@ var FS embed.FS
 // constants (require("sysfmt.consts")) are Go tables of the lua package,
 // generated there.
 //
-//go:embed sysfmt/*.lua funcs/*.lua
+//go:embed sysfmt/*.lua funcs/*.lua folded/*.lua
 var Modules embed.FS

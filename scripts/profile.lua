@@ -33,7 +33,7 @@ local pr = profile.new({
 	default = "cpu",
 })
 
-local counts, order = {}, {}
+local folded = require("folded").new()
 local started, done = nil, false
 
 -- finish prints the folded stacks and writes the profile, once.
@@ -42,15 +42,7 @@ local function finish()
 		return
 	end
 	done = true
-	table.sort(order, function(a, b)
-		if counts[a] ~= counts[b] then
-			return counts[a] > counts[b]
-		end
-		return a < b
-	end)
-	for _, key in ipairs(order) do
-		printf("%s %d", key, counts[key])
-	end
+	folded:print()
 	if params.pprof then
 		pr:write(params.pprof)
 	end
@@ -70,16 +62,7 @@ sampler = sample(hz, function(ev)
 	end
 	local stack = bt(depth)
 	pr:add(stack, { 1, period })
-	local names = {}
-	for i = #stack, 1, -1 do
-		names[#names + 1] = stack[i].sym or hex(stack[i].pc)
-	end
-	local key = table.concat(names, ";")
-	if counts[key] == nil then
-		counts[key] = 0
-		order[#order + 1] = key
-	end
-	counts[key] = counts[key] + 1
+	folded:add(stack)
 end)
 
 on("end", finish) -- the exit, Ctrl-C, --timeout or a detach
