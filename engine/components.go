@@ -53,7 +53,13 @@ func (p *Process) resumeRequest(t *Thread, sig syscall.Signal) error {
 			mode = m
 		}
 	}
-	return ptrace.Resume(t.tid, mode, sig)
+	if err := ptrace.Resume(t.tid, mode, sig); err != nil {
+		return err
+	}
+	// A running thread's registers are the kernel's to change: the cache
+	// is read afresh at its next stop, whoever reads it.
+	t.regsValid = false
+	return nil
 }
 
 // watchFeature: hardware and software watchpoints (watch.go, softwatch.go).
