@@ -251,12 +251,7 @@ func (p *Process) singleStep(t *Thread) error {
 				return nil
 			}
 		}
-		if t.pendingSig == 0 {
-			t.pendingSig = sig
-		} else {
-			// Only one signal is delivered per resume; send this one again.
-			tgkill(t.tgid(), t.tid, sig)
-		}
+		t.keepSignal(sig)
 	}
 }
 

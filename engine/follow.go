@@ -367,6 +367,7 @@ func (p *Process) adoptVforkChild(c *Thread) (*Event, error) {
 	q.bps = append([]*Breakpoint(nil), p.bps...)
 	nt := q.threads[c.tid]
 	nt.pendingSig = c.pendingSig
+	nt.heldSigs = c.heldSigs
 	if err := p.vforkChildGone(c); err != nil {
 		return nil, err
 	}

@@ -125,6 +125,8 @@ func (p *Process) vforkChildExeced(c *Thread) error {
 		}
 	} else if err := ptrace.Detach(c.tid, c.pendingSig); err != nil && err != unix.ESRCH {
 		return fmt.Errorf("release vfork child %d: %w", c.tid, err)
+	} else {
+		c.sendHeld()
 	}
 	return p.vforkChildGone(c)
 }

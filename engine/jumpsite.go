@@ -558,21 +558,32 @@ func (p *Process) removeAllJumps() error {
 }
 
 // unmapJumpAreas unmaps the trampoline areas (detach), every thread
-// stopped and out of them.
-func (p *Process) unmapJumpAreas() error {
+// stopped and out of them. A thread may still return into one without
+// being in it: a signal delivered in a trampoline (Go's preemption SIGURG
+// is, killsafe.go) saved its pc there, in the signal frame of a handler
+// that has not returned yet. So an area is unmapped only when no stack
+// holds a word inside its code (resumeInside, the jump guard's
+// conservative scan); otherwise it stays, with its trampolines whole, and
+// kept says so: the liveness word their prefixes read must stay too
+// (saying dead, a thread runs the relocated code and leaves).
+func (p *Process) unmapJumpAreas() (kept bool, err error) {
 	if len(p.jumps.areas) == 0 {
-		return nil
+		return false, nil
 	}
 	t := p.injector()
 	if t == nil {
-		return nil
+		return true, nil
 	}
 	for _, a := range p.jumps.areas {
+		if where, err := p.resumeInside(a.base, a.base+jumpAreaCode); where != "" || err != nil {
+			kept = true
+			continue
+		}
 		if _, err := p.injectSyscall(t, unix.SYS_MUNMAP, uint64(a.base), jumpAreaSize); err != nil {
-			return fmt.Errorf("unmap a trampoline area: %w", err)
+			return kept, fmt.Errorf("unmap a trampoline area: %w", err)
 		}
 	}
 	// godbg's own view of the data stays: counters remain readable.
 	p.jumps.areas = nil
-	return nil
+	return kept, nil
 }

@@ -160,7 +160,8 @@ func (p *Process) Detach() error {
 	if jerr := p.removeAllJumps(); err == nil {
 		err = jerr
 	}
-	if jerr := p.unmapJumpAreas(); err == nil {
+	kept, jerr := p.unmapJumpAreas()
+	if err == nil {
 		err = jerr
 	}
 	for _, c := range p.features() {
@@ -168,7 +169,9 @@ func (p *Process) Detach() error {
 			err = ferr
 		}
 	}
-	if uerr := p.unmapLiveWord(); err == nil {
+	if kept {
+		p.live.markDead() // the page stays for the trampolines left
+	} else if uerr := p.unmapLiveWord(); err == nil {
 		err = uerr
 	}
 	if uerr := p.unmapScratch(); err == nil {
@@ -183,6 +186,7 @@ func (p *Process) Detach() error {
 		if sig != 0 {
 			tgkill(t.tgid(), t.tid, sig)
 		}
+		t.sendHeld()
 	}
 	p.exited = true
 	p.exit = &Event{Kind: EventExit}
@@ -262,8 +266,8 @@ func (p *Process) takeStop(t *Thread) error {
 		if sig == unix.SIGSTOP {
 			return nil
 		}
-		if sig != unix.SIGTRAP && sig != unix.SIGTRAP|0x80 && t.pendingSig == 0 {
-			t.pendingSig = sig
+		if sig != unix.SIGTRAP && sig != unix.SIGTRAP|0x80 {
+			t.keepSignal(sig)
 		}
 	}
 }

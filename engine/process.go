@@ -127,6 +127,9 @@ type Thread struct {
 	newborn    bool // its first (SIGSTOP) stop is still to come
 	stopWanted bool // we asked it to stop (requestStop) and have not seen the stop yet
 	pendingSig syscall.Signal
+	// heldSigs are signals met while godbg stepped the thread, beyond
+	// pendingSig, sent again when it resumes for real (keepSignal).
+	heldSigs []syscall.Signal
 	// atSite is the address of the trap this thread has reported and not
 	// yet executed: resuming it there steps over the trap instead of hitting
 	// it again.
@@ -287,6 +290,36 @@ func (t *Thread) flushRegs() error {
 // DiscardSignal drops the signal the thread stopped with: it is not
 // delivered when the thread resumes (on("signal") returning true).
 func (t *Thread) DiscardSignal() { t.pendingSig = 0 }
+
+// keepSignal keeps sig, which stopped t before an instruction godbg
+// stepped it over, for delivery when t next runs for real. One signal goes
+// with the resume (pendingSig); a standard signal already kept is that
+// same signal (they do not queue); any other waits in heldSigs and is sent
+// again then (sendHeld). Sent again at once, it would be pending at the
+// next step, which would stop for it again before running an instruction:
+// a step that never ends (two children exiting while their parent was
+// stepped over a trap, TestFollowForksDetachAll).
+func (t *Thread) keepSignal(sig syscall.Signal) {
+	switch {
+	case t.pendingSig == 0:
+		t.pendingSig = sig
+	case t.pendingSig == sig && sig < sigRTMin:
+	default:
+		t.heldSigs = append(t.heldSigs, sig)
+	}
+}
+
+// sigRTMin is the kernel's first real-time signal: those queue.
+const sigRTMin = 32
+
+// sendHeld sends t's held signals again: it is about to run, or to be
+// released.
+func (t *Thread) sendHeld() {
+	for _, sig := range t.heldSigs {
+		tgkill(t.tgid(), t.tid, sig)
+	}
+	t.heldSigs = nil
+}
 
 // PendingSignal is the signal to be delivered when the thread resumes.
 func (t *Thread) PendingSignal() syscall.Signal { return t.pendingSig }

@@ -44,6 +44,7 @@ func (p *Process) resumeRaw(t *Thread) error {
 	}
 	sig := t.pendingSig
 	t.pendingSig = 0
+	t.sendHeld()
 	t.regsValid = false
 	if err := p.resumeRequest(t, sig); err != nil {
 		return p.vanished(t, fmt.Errorf("resume thread %d: %w", t.tid, err))

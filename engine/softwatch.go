@@ -423,10 +423,14 @@ func (p *Process) softStep(t *Thread, addr Addr) (uint64, error) {
 		// A fault the protection did not cause: the instruction did not
 		// run, and the signal goes to the program as without godbg.
 		if keep != 0 && keep != unix.SIGSEGV {
-			tgkill(p.pid, t.tid, keep)
+			t.heldSigs = append(t.heldSigs, keep)
 		}
 	} else {
+		caught := t.pendingSig // a signal the step met, if any
 		t.pendingSig = keep
+		if caught != 0 {
+			t.keepSignal(caught)
+		}
 	}
 	var fired uint64
 	for i, wp := range p.watch.soft.wps {

@@ -317,11 +317,7 @@ func (p *Process) stepSyscall(t *Thread, hook Hook) (ev *Event, done bool, err e
 		default:
 			// A signal before the instruction ran: kept for delivery on
 			// the next resume, as singleStep does.
-			if t.pendingSig == 0 {
-				t.pendingSig = sig
-			} else {
-				tgkill(t.tgid(), t.tid, sig)
-			}
+			t.keepSignal(sig)
 			continue
 		}
 		if sev != nil {

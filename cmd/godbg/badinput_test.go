@@ -317,7 +317,7 @@ func TestAttachRefusals(t *testing.T) {
 	if err := first.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { first.Process.Kill(); first.Wait() })
+	t.Cleanup(func() { reap(first) })
 	rd := bufio.NewReader(out)
 	for _, want := range []string{"first\n", "fault spin\n", "spinning\n"} {
 		if line, err := rd.ReadString('\n'); line != want {

@@ -67,7 +67,7 @@ func TestAttachInlineAndDebugAttach(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	t.Cleanup(func() { reap(cmd) })
 	rd := bufio.NewReader(out)
 	next := func() string {
 		t.Helper()

@@ -45,12 +45,7 @@ func start(t *testing.T, name string, args ...string) *live {
 		}
 		close(l.lines)
 	}()
-	t.Cleanup(func() {
-		if l.cmd.ProcessState == nil {
-			l.cmd.Process.Kill()
-			l.cmd.Wait()
-		}
-	})
+	t.Cleanup(func() { reap(l.cmd) })
 	return l
 }
 
@@ -81,7 +76,7 @@ func (l *live) waitFor(t *testing.T, re string) {
 // stdout and its exit status.
 func (l *live) rest(t *testing.T) (string, int) {
 	t.Helper()
-	done := make(chan bool)
+	done := make(chan struct{})
 	go func() {
 		for line := range l.lines {
 			l.out.WriteString(line + "\n")
@@ -92,9 +87,11 @@ func (l *live) rest(t *testing.T) (string, int) {
 	select {
 	case <-done:
 	case <-time.After(2 * time.Minute):
-		l.cmd.Process.Kill()
-		<-done
-		t.Fatalf("%s still running after 2 minutes:\n%s", l.cmd.Path, l.out.String())
+		state := procState(l.cmd.Process.Pid)
+		if msg := hardKill(l.cmd, done); msg != "" {
+			t.Fatalf("%s still running after 2 minutes, %s", l.cmd.Path, msg)
+		}
+		t.Fatalf("%s still running after 2 minutes:\n%s\n%s", l.cmd.Path, state, l.out.String())
 	}
 	return l.out.String(), l.cmd.ProcessState.ExitCode()
 }
@@ -309,12 +306,7 @@ func TestEndHandlerStoppedByCtrlC(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() {
-		if cmd.ProcessState == nil {
-			cmd.Process.Kill()
-			cmd.Wait()
-		}
-	})
+	t.Cleanup(func() { reap(cmd) })
 	line, err := bufio.NewReader(stderr).ReadString('\n')
 	if line != "godbg: timed out after 1s\n" {
 		t.Fatalf("stderr %q (%v), want the timeout's line", line, err)

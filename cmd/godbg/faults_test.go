@@ -98,7 +98,7 @@ func TestTraceeKilledFromOutside(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	t.Cleanup(func() { reap(cmd) })
 	rd := bufio.NewReader(out)
 	for _, want := range []string{"fault spin\n", "spinning\n"} {
 		if line, err := rd.ReadString('\n'); line != want {

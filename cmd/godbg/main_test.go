@@ -60,14 +60,16 @@ func runGodbg(t *testing.T, stdin io.Reader, args ...string) result {
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start godbg: %v", err)
 	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
+	done := make(chan struct{})
+	go func() { cmd.Wait(); close(done) }()
 	select {
 	case <-done:
 	case <-time.After(2 * time.Minute):
-		cmd.Process.Kill()
-		<-done
-		t.Fatalf("godbg %q: still running after 2 minutes\nstdout:\n%s\nstderr:\n%s", args, out.String(), errb.String())
+		state := procState(cmd.Process.Pid)
+		if msg := hardKill(cmd, done); msg != "" {
+			t.Fatalf("godbg %q: still running after 2 minutes, %s", args, msg)
+		}
+		t.Fatalf("godbg %q: still running after 2 minutes\n%s\nstdout:\n%s\nstderr:\n%s", args, state, out.String(), errb.String())
 	}
 	return result{out.String(), errb.String(), cmd.ProcessState.ExitCode(), cmd.Process.Pid}
 }
@@ -560,4 +562,70 @@ func TestRecipeParams(t *testing.T) {
 	check(t, godbg(t, "run", "-a", "func=add", "-a", "valu=5", "inject", prog), 1, "",
 		"godbg: inject.lua has no parameter \"valu\" (its parameters: func, value, every, float, quiet; see godbg scripts inject)\n")
 	noProcessLeft(t, prog)
+}
+
+// hardKill ends cmd for good, done closing when its Wait returned: its
+// tracer first when it has one (a traced process that dies is reaped by its
+// tracer first, so a hung godbg would keep it forever), then cmd. It
+// returns "" when cmd ended within a minute, else what its threads were
+// doing before the kill, for the failure to show.
+func hardKill(cmd *exec.Cmd, done <-chan struct{}) string {
+	pid := cmd.Process.Pid
+	before := procState(pid)
+	if tp := tracerPid(pid); tp != 0 && tp != os.Getpid() {
+		syscall.Kill(tp, syscall.SIGKILL)
+	}
+	cmd.Process.Kill()
+	select {
+	case <-done:
+		return ""
+	case <-time.After(time.Minute):
+		return fmt.Sprintf("process %d not reaped a minute after SIGKILL; before it:\n%s", pid, before)
+	}
+}
+
+// reap kills cmd if it still runs and waits for it, a minute at most: a
+// test's cleanup never hangs.
+func reap(cmd *exec.Cmd) {
+	if cmd.Process == nil || cmd.ProcessState != nil {
+		return
+	}
+	done := make(chan struct{})
+	go func() { cmd.Wait(); close(done) }()
+	if msg := hardKill(cmd, done); msg != "" {
+		fmt.Fprintln(os.Stderr, "cleanup:", msg)
+	}
+}
+
+// procState says, for pid and its tracer, what each thread is doing: its
+// state, the kernel function it waits in and its system call (proc(5)).
+func procState(pid int) string {
+	var b strings.Builder
+	for _, p := range []int{pid, tracerPid(pid)} {
+		if p == 0 || p == os.Getpid() {
+			continue
+		}
+		tasks, _ := os.ReadDir(fmt.Sprintf("/proc/%d/task", p))
+		fmt.Fprintf(&b, "process %d (tracer %d):\n", p, tracerPid(p))
+		for _, task := range tasks {
+			dir := fmt.Sprintf("/proc/%d/task/%s/", p, task.Name())
+			wchan, _ := os.ReadFile(dir + "wchan")
+			sc, _ := os.ReadFile(dir + "syscall")
+			fmt.Fprintf(&b, "  thread %s: %s wchan=%s syscall=%s\n", task.Name(),
+				firstLineWith(readText(dir+"status"), "State:"), wchan, strings.TrimSpace(string(sc)))
+		}
+	}
+	return b.String()
+}
+
+// tracerPid is pid's TracerPid, 0 when untraced or gone.
+func tracerPid(pid int) int {
+	var n int
+	fmt.Sscanf(firstLineWith(readText(fmt.Sprintf("/proc/%d/status", pid)), "TracerPid:"), "TracerPid: %d", &n)
+	return n
+}
+
+func readText(path string) string {
+	b, _ := os.ReadFile(path)
+	return string(b)
 }

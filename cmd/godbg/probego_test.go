@@ -106,10 +106,7 @@ func startWaiting(t *testing.T, name string, args ...string) (*live, func()) {
 	}()
 	t.Cleanup(func() {
 		w.Close()
-		if l.cmd.ProcessState == nil {
-			l.cmd.Process.Kill()
-			l.cmd.Wait()
-		}
+		reap(l.cmd)
 	})
 	return l, func() { w.WriteString("go\n") }
 }

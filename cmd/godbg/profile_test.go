@@ -282,7 +282,7 @@ func TestProfileRecipeAttach(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	t.Cleanup(func() { reap(cmd) })
 	pb := filepath.Join(t.TempDir(), "cpu.pb.gz")
 	r := godbg(t, "attach", "-a", "seconds=1", "-a", "pprof="+pb, "profile", strconv.Itoa(cmd.Process.Pid))
 	if first, _, _ := strings.Cut(r.stdout, "\n"); r.status != 0 || r.stderr != "" || !strings.HasPrefix(first, "main;spin ") {

@@ -45,7 +45,8 @@ func checkUntouched(t *testing.T, what, prog string, loop *live) {
 	}
 	m, err := os.Open(fmt.Sprintf("/proc/%d/mem", pid))
 	if err != nil {
-		t.Fatalf("%s: the program is gone: %v", what, err)
+		loop.cmd.Wait()
+		t.Fatalf("%s: the program is gone: %v (%v)\nits stderr:\n%s", what, err, loop.cmd.ProcessState, loop.stderr.String())
 	}
 	defer m.Close()
 	text := make([]byte, len(file))
@@ -127,12 +128,7 @@ func TestBrokenOutputPipe(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() {
-		if cmd.ProcessState == nil {
-			cmd.Process.Kill()
-			cmd.Wait()
-		}
-	})
+	t.Cleanup(func() { reap(cmd) })
 	rd := bufio.NewReader(stdout)
 	for {
 		line, err := rd.ReadString('\n')
