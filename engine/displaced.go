@@ -12,6 +12,7 @@ package engine
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 
 	"github.com/godbg/godbg/engine/internal/oolstep"
@@ -251,8 +252,30 @@ func (p *Process) singleStep(t *Thread) error {
 				return nil
 			}
 		}
+		if faultSignal(sig) {
+			if si, err := ptraceSigInfo(t.tid); err == nil && si.Code > 0 {
+				// The stepped instruction faulted and did not run: the
+				// step is over, the fault goes to the program on the
+				// next resume with its siginfo (a second step would
+				// only fault again).
+				if t.pendingSig != 0 {
+					t.heldSigs = append(t.heldSigs, heldSig{sig: t.pendingSig})
+				}
+				t.pendingSig, t.pendingInfo = sig, si
+				return errStepFault
+			}
+		}
 		t.keepSignal(sig)
 	}
+}
+
+// errStepFault: the instruction a single-step was to run faulted instead;
+// t.pendingSig holds the fault, and the thread's pc is the instruction's.
+var errStepFault = errors.New("the stepped instruction faulted")
+
+// faultSignal tells the signals an instruction raises itself.
+func faultSignal(sig unix.Signal) bool {
+	return sig == unix.SIGSEGV || sig == unix.SIGBUS || sig == unix.SIGFPE || sig == unix.SIGILL
 }
 
 // RealPC maps a pc inside the scratch area back to its breakpoint site,
@@ -404,7 +427,14 @@ func (p *Process) stepOver(t *Thread, s *site, cont bool) error {
 				return err
 			}
 			for p.inOOL(Addr(r.Rip)) {
-				if err := p.singleStep(t); err != nil {
+				if err := p.singleStep(t); errors.Is(err, errStepFault) {
+					// Reported at the original instruction, whose
+					// state it is (a fault leaves no effect).
+					r, _ = t.Regs()
+					r.Rip = uint64(p.RealPC(Addr(r.Rip)))
+					t.regsDirty = true
+					return nil
+				} else if err != nil {
 					return err
 				}
 				if r, err = t.Regs(); err != nil {
@@ -458,6 +488,12 @@ func (p *Process) stepSingle(t *Thread, s *site, cont bool) error {
 		return err
 	}
 	serr := p.singleStep(t)
+	if errors.Is(serr, errStepFault) {
+		// At the site still: the fault comes back as a stop of its own
+		// there, reported with its siginfo, then delivered.
+		t.heldSigs = append(t.heldSigs, heldSig{t.pendingSig, t.pendingInfo})
+		t.pendingSig, t.pendingInfo, serr = 0, nil, nil
+	}
 	if err := p.writeRaw(s.addr, []byte{int3}); err != nil && serr == nil {
 		serr = err
 	}

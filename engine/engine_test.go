@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"fmt"
 	"os"
 	"runtime"
 	"strings"
@@ -321,6 +322,96 @@ func TestStepRunsBreakpointCallback(t *testing.T) {
 		}
 		if !stopAt && (ev.Kind != EventStep || ev.Addr <= after) {
 			t.Errorf("stopAt=false: got %+v, want a step past %v", ev, after)
+		}
+	}
+}
+
+// Several signals arrive while a thread is stopped on a breakpoint; the
+// step over it meets them all before its one instruction runs. Each is
+// delivered once, as without godbg (SIGUSR1 sent twice is one, the two
+// real-time ones are two), and the step ends: sending a second signal back
+// at once made it pending at the next step, which stopped for it again,
+// forever. Both ways over a trap: displaced and a step in place.
+func TestSignalsDuringStepOver(t *testing.T) {
+	prog := fixture.C(t, "sigstep.c", "-O0", "-g")
+	for _, noDisplaced := range []bool{false, true} {
+		p, out := launch(t, prog, noDisplaced)
+		bp, err := p.SetBreakpoint(mustSym(t, p, "target"), "target")
+		if err != nil {
+			t.Fatal(err)
+		}
+		signals := map[syscall.Signal]int{}
+		for {
+			ev, err := p.Continue(nil)
+			if err != nil {
+				t.Fatalf("noDisplaced=%v: %v", noDisplaced, err)
+			}
+			if ev.Kind == EventExit {
+				break
+			}
+			switch {
+			case ev.Kind == EventSignal:
+				signals[ev.Signal]++
+			case ev.Bp == bp && bp.Hits == 1:
+				tid := ev.Thread.Tid()
+				for _, sig := range []syscall.Signal{syscall.SIGUSR1, syscall.SIGUSR2, syscall.SIGUSR1, 40, 40} {
+					if err := syscall.Tgkill(p.Pid(), tid, sig); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+		}
+		want := map[syscall.Signal]int{syscall.SIGUSR1: 1, syscall.SIGUSR2: 1, 40: 2}
+		if out() != "usr1=1 usr2=1 rt=2 sum=6\n" || bp.Hits != 3 || len(signals) != 3 ||
+			signals[syscall.SIGUSR1] != 1 || signals[syscall.SIGUSR2] != 1 || signals[40] != 2 {
+			t.Errorf("noDisplaced=%v: output %q, hits %d, signal events %v; want usr1=1 usr2=1 rt=2 sum=6, 3, %v",
+				noDisplaced, out(), bp.Hits, signals, want)
+		}
+	}
+}
+
+// A breakpoint on an instruction that faults: the step over it meets the
+// fault instead of running it. The fault is then the program's, reported
+// at that instruction with its own siginfo (the address read, 8), and the
+// program dies of it as without godbg; stepping again only faulted again,
+// forever. Both ways over a trap.
+func TestBreakpointOnFaultingInstruction(t *testing.T) {
+	prog := fixture.C(t, "faults.c", "-O0", "-g")
+	p, _ := launch(t, prog, false, "segv")
+	ev, err := p.Continue(nil)
+	if err != nil || ev.Kind != EventSignal || ev.Signal != syscall.SIGSEGV || ev.FaultAddr != 8 {
+		t.Fatalf("without a breakpoint: %+v, %v; want SIGSEGV at address 8", ev, err)
+	}
+	at := ev.Addr
+	p.Kill()
+	for _, noDisplaced := range []bool{false, true} {
+		p, _ := launch(t, prog, noDisplaced, "segv")
+		bp, err := p.SetBreakpoint(at, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for {
+			ev, err := p.Continue(nil)
+			if err != nil {
+				t.Fatalf("noDisplaced=%v: %v", noDisplaced, err)
+			}
+			switch {
+			case ev.Kind == EventExit:
+				got = append(got, "exit "+ev.ExitSignal.String())
+			case ev.Kind == EventSignal:
+				got = append(got, fmt.Sprintf("%v at=%v addr=%d", ev.Signal, ev.Addr == at, ev.FaultAddr))
+			case ev.Bp == bp:
+				got = append(got, "hit")
+			default:
+				got = append(got, fmt.Sprint(ev.Kind))
+			}
+			if ev.Kind == EventExit {
+				break
+			}
+		}
+		if want := "hit|segmentation fault at=true addr=8|exit segmentation fault"; strings.Join(got, "|") != want {
+			t.Errorf("noDisplaced=%v: got %q, want %q", noDisplaced, strings.Join(got, "|"), want)
 		}
 	}
 }

@@ -127,9 +127,13 @@ type Thread struct {
 	newborn    bool // its first (SIGSTOP) stop is still to come
 	stopWanted bool // we asked it to stop (requestStop) and have not seen the stop yet
 	pendingSig syscall.Signal
-	// heldSigs are signals met while godbg stepped the thread, beyond
-	// pendingSig, sent again when it resumes for real (keepSignal).
-	heldSigs []syscall.Signal
+	// pendingInfo is pendingSig's siginfo when the stop resumed from is
+	// not that signal's own (a fault met by a step): set before resuming.
+	pendingInfo *unix.Siginfo
+	// heldSigs are signals met while godbg stepped the thread, sent again
+	// when it resumes for real (keepSignal); resent, those sent and not
+	// yet back, whose siginfo their stop gets back (restoreSigInfo).
+	heldSigs, resent []heldSig
 	// atSite is the address of the trap this thread has reported and not
 	// yet executed: resuming it there steps over the trap instead of hitting
 	// it again.
@@ -291,22 +295,29 @@ func (t *Thread) flushRegs() error {
 // delivered when the thread resumes (on("signal") returning true).
 func (t *Thread) DiscardSignal() { t.pendingSig = 0 }
 
-// keepSignal keeps sig, which stopped t before an instruction godbg
-// stepped it over, for delivery when t next runs for real. One signal goes
-// with the resume (pendingSig); a standard signal already kept is that
-// same signal (they do not queue); any other waits in heldSigs and is sent
-// again then (sendHeld). Sent again at once, it would be pending at the
-// next step, which would stop for it again before running an instruction:
-// a step that never ends (two children exiting while their parent was
-// stepped over a trap, TestFollowForksDetachAll).
+// heldSig is a signal held back, with its siginfo (nil: unknown).
+type heldSig struct {
+	sig  syscall.Signal
+	info *unix.Siginfo
+}
+
+// keepSignal holds sig, whose delivery stop t is in, met while godbg
+// stepped t: before the stepped instruction ran, and it must run first. The
+// signal is sent again when t next runs for real (sendHeld), comes back as
+// a stop of its own, is reported as any signal and delivered with its
+// first siginfo (restoreSigInfo). Not sent again at once: it would be
+// pending at the next step, which would stop for it again before running
+// an instruction, forever (two children exiting while their parent was
+// stepped over a trap, TestFollowForksDetachAll). A standard signal held
+// already is that same signal: they do not queue.
 func (t *Thread) keepSignal(sig syscall.Signal) {
-	switch {
-	case t.pendingSig == 0:
-		t.pendingSig = sig
-	case t.pendingSig == sig && sig < sigRTMin:
-	default:
-		t.heldSigs = append(t.heldSigs, sig)
+	for _, h := range t.heldSigs {
+		if h.sig == sig && sig < sigRTMin {
+			return
+		}
 	}
+	info, _ := ptraceSigInfo(t.tid)
+	t.heldSigs = append(t.heldSigs, heldSig{sig, info})
 }
 
 // sigRTMin is the kernel's first real-time signal: those queue.
@@ -315,11 +326,33 @@ const sigRTMin = 32
 // sendHeld sends t's held signals again: it is about to run, or to be
 // released.
 func (t *Thread) sendHeld() {
-	for _, sig := range t.heldSigs {
-		tgkill(t.tgid(), t.tid, sig)
+	for _, h := range t.heldSigs {
+		if tgkill(t.tgid(), t.tid, h.sig) == nil && h.info != nil {
+			t.resent = append(t.resent, h)
+		}
 	}
 	t.heldSigs = nil
 }
 
+// restoreSigInfo gives a signal stop of t that is one of its resent
+// signals coming back (SI_TKILL from godbg) the siginfo it first had.
+func (t *Thread) restoreSigInfo(sig syscall.Signal) {
+	for i, h := range t.resent {
+		if h.sig != sig {
+			continue
+		}
+		if si, err := ptraceSigInfo(t.tid); err == nil && si.Code == siTkill {
+			if pid, _ := siginfoSender(si); pid == os.Getpid() {
+				ptrace.SetSigInfo(t.tid, h.info)
+				t.resent = append(t.resent[:i], t.resent[i+1:]...)
+			}
+		}
+		return
+	}
+}
+
 // PendingSignal is the signal to be delivered when the thread resumes.
 func (t *Thread) PendingSignal() syscall.Signal { return t.pendingSig }
+
+// siTkill is si_code for a signal sent with tkill or tgkill (SI_TKILL).
+const siTkill = -6

@@ -4,6 +4,7 @@ package engine
 
 import (
 	"fmt"
+	"github.com/godbg/godbg/engine/internal/ptrace"
 
 	"golang.org/x/sys/unix"
 )
@@ -44,6 +45,12 @@ func (p *Process) resumeRaw(t *Thread) error {
 	}
 	sig := t.pendingSig
 	t.pendingSig = 0
+	if t.pendingInfo != nil {
+		if t.pendingInfo.Signo == int32(sig) {
+			ptrace.SetSigInfo(t.tid, t.pendingInfo)
+		}
+		t.pendingInfo = nil
+	}
 	t.sendHeld()
 	t.regsValid = false
 	if err := p.resumeRequest(t, sig); err != nil {

@@ -423,7 +423,7 @@ func (p *Process) softStep(t *Thread, addr Addr) (uint64, error) {
 		// A fault the protection did not cause: the instruction did not
 		// run, and the signal goes to the program as without godbg.
 		if keep != 0 && keep != unix.SIGSEGV {
-			t.heldSigs = append(t.heldSigs, keep)
+			t.heldSigs = append(t.heldSigs, heldSig{sig: keep})
 		}
 	} else {
 		caught := t.pendingSig // a signal the step met, if any

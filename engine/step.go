@@ -78,7 +78,7 @@ func (p *Process) StepInstruction(hook Hook) (*Event, error) {
 		if err := t.flushRegs(); err != nil {
 			return nil, err
 		}
-		if err := p.singleStep(t); err != nil {
+		if err := p.singleStep(t); err != nil && !errors.Is(err, errStepFault) {
 			if p.exited || p.threads[t.tid] == nil {
 				return p.drainExit()
 			}
@@ -121,7 +121,7 @@ func (p *Process) StepInstruction(hook Hook) (*Event, error) {
 			} else {
 				err = p.singleStep(t)
 			}
-			if err != nil {
+			if err != nil && !errors.Is(err, errStepFault) {
 				return nil, err
 			}
 		}

@@ -319,6 +319,9 @@ func (p *Process) signalStop(t *Thread, sig syscall.Signal) (*Event, error) {
 		}
 		t.pendingSig = 0 // a real fault: reported below like any
 	}
+	if len(t.resent) > 0 {
+		t.restoreSigInfo(sig)
+	}
 	r, err := t.Regs()
 	if err != nil {
 		return nil, p.vanished(t, err)
@@ -444,7 +447,13 @@ func (p *Process) leaveScratch(t *Thread, sig syscall.Signal) error {
 			t.regsDirty = true
 			continue
 		}
-		if err := p.singleStep(t); err != nil {
+		if err := p.singleStep(t); errors.Is(err, errStepFault) {
+			r, _ := t.Regs()
+			r.Rip = uint64(p.RealPC(Addr(r.Rip)))
+			t.regsDirty = true
+			keep = t.pendingSig
+			break
+		} else if err != nil {
 			return err
 		}
 		if pushf {

@@ -112,6 +112,16 @@ func SigInfo(tid int) (*unix.Siginfo, error) {
 	return &si, nil
 }
 
+// SetSigInfo sets the siginfo of tid's signal stop: the signal it is
+// resumed with, when that is si's, is delivered with it.
+func SetSigInfo(tid int, si *unix.Siginfo) error {
+	checkThread()
+	if _, _, e := unix.RawSyscall6(unix.SYS_PTRACE, unix.PTRACE_SETSIGINFO, uintptr(tid), 0, uintptr(unsafe.Pointer(si)), 0, 0); e != 0 {
+		return e
+	}
+	return nil
+}
+
 // Seize attaches tid with opts given at once: the thread keeps running, and
 // PTRACE_SETOPTIONS would need it stopped (x/sys/unix's PtraceSeize passes
 // no options).
