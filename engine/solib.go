@@ -371,44 +371,35 @@ func (p *Process) ObjectAt(a Addr) *Object {
 	return nil
 }
 
-// objectFor is the object whose tables describe a runtime address: the
-// program's when its own tables know it (as before libraries), else the
-// object mapping it.
-func (p *Process) objectFor(a Addr, find func(*symtab.Binary, Addr) bool) *Object {
-	objs := p.Objects()
-	if len(objs) > 0 && (objs[0].Contains(a) || find(p.bin, a-p.bias)) {
-		return objs[0]
+// symbolAt finds, with lookup (the symbol table's SymAt or FuncAt), the
+// symbol at a runtime address in the object whose tables describe it: the
+// program's when its own tables know the address (as before libraries),
+// else the object mapping it.
+func (p *Process) symbolAt(a Addr, lookup func(*symtab.Binary, Addr) (symtab.Symbol, bool)) (SymbolRef, bool) {
+	known := func() bool { _, ok := lookup(p.bin, a-p.bias); return ok }
+	var o *Object
+	if objs := p.Objects(); len(objs) > 0 && (objs[0].Contains(a) || known()) {
+		o = objs[0]
+	} else {
+		o = p.ObjectAt(a)
 	}
-	return p.ObjectAt(a)
+	if o == nil {
+		return SymbolRef{}, false
+	}
+	s, ok := lookup(o.file.bin, a-o.Bias)
+	if !ok {
+		return SymbolRef{Object: o}, false
+	}
+	return p.ref(o, s), true
 }
 
 // SymAt finds the function or data symbol containing a runtime address, in
 // whichever object maps it.
-func (p *Process) SymAt(a Addr) (SymbolRef, bool) {
-	o := p.objectFor(a, func(b *symtab.Binary, fa Addr) bool { _, ok := b.SymAt(fa); return ok })
-	if o == nil {
-		return SymbolRef{}, false
-	}
-	s, ok := o.file.bin.SymAt(a - o.Bias)
-	if !ok {
-		return SymbolRef{Object: o}, false
-	}
-	return p.ref(o, s), true
-}
+func (p *Process) SymAt(a Addr) (SymbolRef, bool) { return p.symbolAt(a, (*symtab.Binary).SymAt) }
 
 // FuncAt finds the function containing a runtime pc, in whichever object
 // maps it.
-func (p *Process) FuncAt(pc Addr) (SymbolRef, bool) {
-	o := p.objectFor(pc, func(b *symtab.Binary, fa Addr) bool { _, ok := b.FuncAt(fa); return ok })
-	if o == nil {
-		return SymbolRef{}, false
-	}
-	s, ok := o.file.bin.FuncAt(pc - o.Bias)
-	if !ok {
-		return SymbolRef{Object: o}, false
-	}
-	return p.ref(o, s), true
-}
+func (p *Process) FuncAt(pc Addr) (SymbolRef, bool) { return p.symbolAt(pc, (*symtab.Binary).FuncAt) }
 
 // PCToLine is the source position of a runtime pc: the program's line
 // table, or the library's DWARF if it has any.

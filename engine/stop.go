@@ -21,11 +21,7 @@ func (p *Process) handleStatus(ws waitStatus) (*Event, error) {
 			}
 			// A followed vfork child that ended before any exec.
 			ev := &Event{Kind: EventProcessExit, Pid: t.tid, Parent: p.pid}
-			if st.Signaled() {
-				ev.ExitSignal = st.Signal()
-			} else {
-				ev.ExitCode = st.ExitStatus()
-			}
+			ev.setExitStatus(st)
 			return ev, nil
 		}
 		if t != nil {
@@ -114,11 +110,7 @@ func (p *Process) handleStatus(ws waitStatus) (*Event, error) {
 func (p *Process) exitEvent(st unix.WaitStatus) *Event {
 	p.exited = true
 	ev := &Event{Kind: EventExit}
-	if st.Signaled() {
-		ev.ExitSignal = st.Signal()
-	} else {
-		ev.ExitCode = st.ExitStatus()
-	}
+	ev.setExitStatus(st)
 	p.exit = ev
 	p.stopTicker()
 	p.stopProbeWatch()
@@ -128,6 +120,16 @@ func (p *Process) exitEvent(st unix.WaitStatus) *Event {
 		p.mem.Close()
 	}
 	return ev
+}
+
+// setExitStatus records how a process ended (wait(2)): killed by a signal,
+// or the status it exited with.
+func (ev *Event) setExitStatus(st unix.WaitStatus) {
+	if st.Signaled() {
+		ev.ExitSignal = st.Signal()
+	} else {
+		ev.ExitCode = st.ExitStatus()
+	}
 }
 
 // vanished handles a thread that died under us (ESRCH: killed by an
