@@ -1,8 +1,7 @@
 package main
 
 import (
-	"os/exec"
-	"regexp"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -19,19 +18,11 @@ import (
 func TestRunIFuncBreakpoints(t *testing.T) {
 	built := fixture.C(t, "ifuncs.c", "-O0", "-g", "-fno-builtin")
 	prog := target(t, built)
-	out, err := exec.Command("gdb", "-nx", "-batch", "-x", fixture.TestData("ifuncs.gdb"), prog).CombinedOutput()
-	if err != nil {
-		t.Fatalf("gdb: %v\n%s", err, out)
-	}
-	m := regexp.MustCompile(`(?m)^(strlen|memcpy|strchr) (0x[0-9a-f]+)\n(\S+) in section \.text of \S*libc\.so\.6$`).FindAllStringSubmatch(string(out), -1)
-	if len(m) != 3 {
-		t.Fatalf("gdb output: %s", out)
-	}
 	want := ""
 	params := []string{"run"}
-	for _, g := range m {
-		want += g[1] + " " + g[2] + " same as gdb's " + g[3] + " true\n"
-		params = append(params, "-a", g[1]+"="+g[3])
+	for _, g := range fixture.GdbIFuncs(t, prog) {
+		want += fmt.Sprintf("%s %#x same as gdb's %s true\n", g.Name, g.Addr, g.Sym)
+		params = append(params, "-a", g.Name+"="+g.Sym)
 	}
 	want += "strlen 7 7 __strlen_\nmemcpy 4 4 __mem\nstrchr 3 3 __strchr_\nresolver strlen 1\n"
 	r := godbg(t, append(params, "-e", `
