@@ -27,9 +27,25 @@ const (
 
 var eventNames = [...]string{"breakpoint", "return", "finish", "signal", "step", "exit", "watch", "syscall"}
 
+// String names the kind; the kinds declared beside their feature (thread,
+// exec, tick, probe, fork, process exit) too.
 func (k EventKind) String() string {
-	if int(k) < len(eventNames) {
+	if k >= 0 && int(k) < len(eventNames) {
 		return eventNames[k]
+	}
+	switch k {
+	case EventThread:
+		return "thread"
+	case EventExec:
+		return "exec"
+	case EventTick:
+		return "tick"
+	case EventProbe:
+		return "probe"
+	case EventFork:
+		return "fork"
+	case EventProcessExit:
+		return "process exit"
 	}
 	return "unknown"
 }
