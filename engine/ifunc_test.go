@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"os/exec"
 	"path/filepath"
 	"testing"
 
@@ -70,17 +69,11 @@ func TestResolveIFuncLibc(t *testing.T) {
 // not bound before the first call, and ResolveIFunc says so.
 func TestResolveIFuncProgramSlot(t *testing.T) {
 	dir := t.TempDir()
-	for _, args := range [][]string{
-		{"-O0", "-g", "-shared", "-fPIC", "-o", "libifunclib.so", fixture.TestData("ifunclib.c")},
-		{"-O0", "-g", "-Wl,-z,now", "-o", "now", fixture.TestData("ifuncmain.c"), "-L.", "-lifunclib", "-Wl,-rpath," + dir},
-		{"-O0", "-g", "-Wl,-z,lazy", "-o", "lazy", fixture.TestData("ifuncmain.c"), "-L.", "-lifunclib", "-Wl,-rpath," + dir},
-	} {
-		cmd := exec.Command("gcc", args...)
-		cmd.Dir = dir
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("gcc %v: %v\n%s", args, err, out)
-		}
-	}
+	gccIn(t, dir,
+		[]string{"-O0", "-g", "-shared", "-fPIC", "-o", "libifunclib.so", fixture.TestData("ifunclib.c")},
+		[]string{"-O0", "-g", "-Wl,-z,now", "-o", "now", fixture.TestData("ifuncmain.c"), "-L.", "-lifunclib", "-Wl,-rpath," + dir},
+		[]string{"-O0", "-g", "-Wl,-z,lazy", "-o", "lazy", fixture.TestData("ifuncmain.c"), "-L.", "-lifunclib", "-Wl,-rpath," + dir},
+	)
 	p, out := launch(t, filepath.Join(dir, "now"), false)
 	if _, err := p.LoadLibraries(nil); err != nil {
 		t.Fatal(err)

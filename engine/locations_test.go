@@ -32,12 +32,34 @@ func resolveLoc(t *testing.T, p *Process, loc string) []Addr {
 	return []Addr{a}
 }
 
+// gccIn runs gcc in dir once for each argument list, in order (a library,
+// then the programs linked with it).
+func gccIn(t *testing.T, dir string, builds ...[]string) {
+	t.Helper()
+	for _, args := range builds {
+		cmd := exec.Command("gcc", args...)
+		cmd.Dir = dir
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("gcc %v: %v\n%s", args, err, out)
+		}
+	}
+}
+
 // locCase is one location: ours as the engine reads it, gdb's as gdb's
 // `break` reads it, and which of gdb's locations we must give (all when
 // nil).
 type locCase struct {
 	loc, gdb string
 	pick     []int
+}
+
+// gdbLocs are the locations as gdb reads them.
+func gdbLocs(cases []locCase) []string {
+	var locs []string
+	for _, c := range cases {
+		locs = append(locs, c.gdb)
+	}
+	return locs
 }
 
 // checkLocations compares the engine's addresses of each location with
@@ -88,11 +110,7 @@ func TestLocationsAgainstGdb(t *testing.T) {
 	for _, flags := range [][]string{{"-O0", "-g"}, {"-O2", "-g"}, {"-O0", "-g", "-no-pie"}} {
 		prog := fixture.C(t, "hello.c", flags...)
 		cases := append(append([]locCase{}, lines...), locCase{"hello.c:16", "hello.c:16", []int{0}})
-		var gdbLocs []string
-		for _, c := range cases {
-			gdbLocs = append(gdbLocs, c.gdb)
-		}
-		gdb := fixture.GdbBreaks(t, prog, nil, gdbLocs)
+		gdb := fixture.GdbBreaks(t, prog, nil, gdbLocs(cases))
 		p, _ := launch(t, prog, false)
 		checkLocations(t, "hello.c "+flags[0]+" "+flags[len(flags)-1], p, gdb, p.Bias(), cases)
 		p.Kill()
@@ -100,7 +118,7 @@ func TestLocationsAgainstGdb(t *testing.T) {
 
 	goinline := fixture.Go(t, "goinline")
 	cases := []locCase{{"main.go:17", "main.go:17", nil}, {"main.outer", "main.outer", nil}}
-	gdb := fixture.GdbBreaks(t, goinline, nil, []string{"main.go:17", "main.outer"})
+	gdb := fixture.GdbBreaks(t, goinline, nil, gdbLocs(cases))
 	if len(gdb[0]) != 2 {
 		t.Fatalf("gdb breaks at main.go:17 in %v, want the 2 inlined copies", gdb[0])
 	}
@@ -109,26 +127,16 @@ func TestLocationsAgainstGdb(t *testing.T) {
 	p.Kill()
 
 	dir := t.TempDir()
-	for _, args := range [][]string{
-		{"-O0", "-g", "-shared", "-fPIC", "-o", "libseplib.so", fixture.TestData("seplib.c")},
-		{"-O0", "-g", "-o", "sepmain", fixture.TestData("sepmain.c"), "-L.", "-lseplib", "-Wl,-rpath," + dir},
-	} {
-		cmd := exec.Command("gcc", args...)
-		cmd.Dir = dir
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("gcc %v: %v\n%s", args, err, out)
-		}
-	}
+	gccIn(t, dir,
+		[]string{"-O0", "-g", "-shared", "-fPIC", "-o", "libseplib.so", fixture.TestData("seplib.c")},
+		[]string{"-O0", "-g", "-o", "sepmain", fixture.TestData("sepmain.c"), "-L.", "-lseplib", "-Wl,-rpath," + dir},
+	)
 	sepmain := filepath.Join(dir, "sepmain")
 	cases = []locCase{
 		{"libseplib.so:seplib_add", "seplib_add", nil}, {"seplib.c:5", "seplib.c:5", nil},
 		{"seplib.c:6", "seplib.c:6", nil}, {"libc.so.6:puts", "puts", nil}, {"sepmain.c:10", "sepmain.c:10", nil},
 	}
-	var gdbLocs []string
-	for _, c := range cases {
-		gdbLocs = append(gdbLocs, c.gdb)
-	}
-	gdb = fixture.GdbBreaks(t, sepmain, []string{"break main", "run"}, gdbLocs)
+	gdb = fixture.GdbBreaks(t, sepmain, []string{"break main", "run"}, gdbLocs(cases))
 	p, _ = launch(t, sepmain, false)
 	if _, err := p.LoadLibraries(nil); err != nil {
 		t.Fatal(err)
