@@ -84,7 +84,7 @@ func (p *Process) stepInstruction(t *Thread, hook Hook) (*Event, error) {
 			return nil, err
 		}
 		if err := p.singleStep(t); err != nil && !errors.Is(err, errStepFault) {
-			if p.exited || p.threads[t.tid] == nil {
+			if p.exited || p.threads[t.tid] == nil || p.leaderEnded(t) {
 				if _, err := p.drainExit(); err != nil {
 					return nil, err
 				}
@@ -135,6 +135,24 @@ func (p *Process) stepInstruction(t *Thread, hook Hook) (*Event, error) {
 		}
 	}
 	return p.stepped(t, hook)
+}
+
+// leaderEnded takes the exit status singleStep kept for t when t is p's
+// leader (its `exit_group` stepped): a leader's status comes only once
+// every other thread of its process is gone (wait(2), the kernel's
+// delay_group_leader), so p has ended, and the step returns its exit.
+func (p *Process) leaderEnded(t *Thread) bool {
+	n := len(p.deferred)
+	if t.tid != p.pid || n == 0 {
+		return false
+	}
+	ws := p.deferred[n-1]
+	if ws.tid != t.tid || !(ws.status.Exited() || ws.status.Signaled()) {
+		return false
+	}
+	p.deferred = p.deferred[:n-1]
+	p.handleStatus(ws) // the exit: nothing to fail
+	return p.exited
 }
 
 // stepped ends a step of t that ran its instruction: a watchpoint the

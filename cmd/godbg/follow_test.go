@@ -373,3 +373,58 @@ func TestFollowForksStepNextFinishChild(t *testing.T) {
 		noProcessLeft(t, c.prog)
 	}
 }
+
+// A followed child that ends during next_line() (over its _exit call) or
+// step() (over exit_group's syscall instruction) ends the call with its
+// exit event, {reason="exit", pid=, code=}, once on("exit") has seen it, as
+// the first process's end ends them; the others run on. Worker k handles
+// k+2 requests and exits with k. Stepping the first process into its end
+// (without -f) returns its exit the same way.
+func TestFollowForksStepToChildExit(t *testing.T) {
+	server := target(t, fixture.C(t, "forkserver.c", "-O0", "-g"))
+	const script = `
+local first = threads()[1]
+local hits, stopped, seen = {}, false, {}
+brk("handle", function(ev) hits[ev.pid] = (hits[ev.pid] or 0) + 1 end)
+local bp = brk(params.at, function(ev)
+	if stopped or (ev.pid ~= first) ~= (params.child == "1") then return false end
+	stopped = true
+	return true
+end)
+on("exit", function(ev) seen[ev.pid] = (seen[ev.pid] or 0) + 1 end)
+on("end", function()
+	local n, total = 0, 0
+	for pid, c in pairs(seen) do n, total = n + 1, total + c end
+	printf("exits seen %d processes %d", total, n)
+end)
+local ev = cont()
+local pid = ev.pid
+local steps = 0
+repeat
+	ev = params.how == "next" and next_line() or step()
+	steps = steps + 1
+until ev.reason ~= "step" or steps > 10000
+printf("%s same=%s code=%s seen=%d", ev.reason, tostring(ev.pid == pid), tostring(ev.code == (pid == first and 0 or hits[pid] - 2)), seen[pid] or 0)`
+	for _, c := range []struct {
+		follow         bool
+		at, child, how string
+		out            string
+	}{
+		{true, "forkserver.c:24", "1", "next", "exit same=true code=true seen=1\nexits seen 5 processes 5\n"},
+		{true, "forkserver.c:24", "1", "step", "exit same=true code=true seen=1\nexits seen 5 processes 5\n"},
+		{false, "_exit", "0", "step", "exit same=true code=true seen=0\nexits seen 1 processes 1\n"},
+	} {
+		out := filepath.Join(t.TempDir(), "out")
+		args := []string{"run", "-o", out, "-a", "at=" + c.at, "-a", "child=" + c.child, "-a", "how=" + c.how, "-e", script, server}
+		if c.follow {
+			args = append([]string{"run", "-f"}, args[1:]...)
+		}
+		res := godbg(t, args...)
+		got, _ := os.ReadFile(out)
+		if res.status != 0 || res.stderr != "" || res.stdout != "workers ok 4\n" || string(got) != c.out {
+			t.Errorf("-f=%t at %s %s: status %d, stdout %q, stderr %q, output:\n%s\nwant:\n%s",
+				c.follow, c.at, c.how, res.status, res.stdout, res.stderr, got, c.out)
+		}
+		noProcessLeft(t, server)
+	}
+}
