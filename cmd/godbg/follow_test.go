@@ -323,7 +323,7 @@ local pid, tid = ev.pid, ev.tid
 local function same(ev) return tostring(ev.pid == pid and ev.tid == tid) end
 printf("stop child=%%s x=%%d", tostring(pid ~= first), args().%[2]s)
 ev = finish()
-printf("finish %%s same=%%s sym=%%s line=%%d rax=%%d", ev.reason, same(ev), ev.sym, where(ev.addr).line, regs.rax)
+printf("finish %%s same=%%s sym=%%s line=%%d rax=%%d rets=%%d", ev.reason, same(ev), ev.sym, where(ev.addr).line, regs.rax, rets()[1])
 ev = next_line()
 printf("next %%s same=%%s sym=%%s line=%%d", ev.reason, same(ev), ev.sym, where(ev.addr).line)
 local d = disas(regs.rip, 2)
@@ -333,7 +333,7 @@ printf("step %%s same=%%s next=%%s rip=%%s", ev.reason, same(ev), tostring(ev.ad
 // step(), next_line() and finish() in a followed child act on the child's
 // thread as in the first process: a worker of the forking server stopped
 // in handle(1) finishes back into its loop (line 23) with handle's result
-// in rax, next_line goes to the loop's condition (line 22) and step runs
+// in rax and rets()[1], next_line goes to the loop's condition (line 22) and step runs
 // one instruction, every event with the worker's pid and tid; meanwhile
 // the other workers and the parent run on, every hit counted and every
 // exit status right. The same script stops the first process of forker,
@@ -347,16 +347,16 @@ func TestFollowForksStepNextFinishChild(t *testing.T) {
 		stdout, out   string
 	}{
 		{server, "handle", "req", true, true, "workers ok 4\n",
-			"stop child=true x=1\nfinish finish same=true sym=main line=23 rax=2\nnext step same=true sym=main line=22\n" +
+			"stop child=true x=1\nfinish finish same=true sym=main line=23 rax=2 rets=2\nnext step same=true sym=main line=22\n" +
 				"step step same=true next=true rip=true\nexits child=0 child=1 child=2 child=3 first=0 hits 14\n"},
 		{forker, "step", "i", false, true, "parent=1000 child=ok\n",
-			"stop child=false x=0\nfinish finish same=true sym=main line=20 rax=1\nnext step same=true sym=main line=19\n" +
+			"stop child=false x=0\nfinish finish same=true sym=main line=20 rax=1 rets=1\nnext step same=true sym=main line=19\n" +
 				"step step same=true next=true rip=true\nexits child=7 first=0 hits 2000\n"},
 		{forker, "step", "i", false, false, "parent=1000 child=ok\n",
-			"stop child=false x=0\nfinish finish same=true sym=main line=20 rax=1\nnext step same=true sym=main line=19\n" +
+			"stop child=false x=0\nfinish finish same=true sym=main line=20 rax=1 rets=1\nnext step same=true sym=main line=19\n" +
 				"step step same=true next=true rip=true\nexits first=0 hits 1000\n"},
 		{forker, "step", "i", true, true, "parent=1000 child=ok\n",
-			"stop child=true x=0\nfinish finish same=true sym=main line=16 rax=1\nnext step same=true sym=main line=15\n" +
+			"stop child=true x=0\nfinish finish same=true sym=main line=16 rax=1 rets=1\nnext step same=true sym=main line=15\n" +
 				"step step same=true next=true rip=true\nexits child=7 first=0 hits 2000\n"},
 	} {
 		out := filepath.Join(t.TempDir(), "out")
