@@ -14,7 +14,17 @@ package engine
 // trampoline is delivered there, as for killsafe's: Go's handler declines
 // an unknown pc (isAsyncSafePoint) and runs on the signal stack, and no
 // single-step is made, whose trap would kill the program were godbg to die
-// during it. Other signals first step the thread out (leaveScratch).
+// during it. The thread then runs on: the runtime sends the next request
+// only after a handler ran (preemptGen changed, suspendG), and the stop
+// counts per pc (GODBG_STOPSTATS, stopstats.go) on gostress show at most
+// a few stops at any one trampoline pc. Other signals first step the
+// thread out (leaveScratch); a signal met by those steps is held for the
+// next real resume. A recording probe in Go code was a trap site until
+// that hold: gostress's livelock (issue 13) was a SIGPROF stop in the
+// recording trampoline, whose step-out sent the SIGPROF again at once and
+// stopped on it again before the step ran, at one pc, for ever (strace:
+// wait4 SIGPROF, tgkill SIGPROF, PTRACE_SINGLESTEP, 3,800 a second); the
+// SIGURGs were innocent.
 //
 // What the trampoline pushes on the thread's stack: nothing for a counting
 // probe where the flags are dead (a function's entry), 8 bytes (pushfq)
@@ -220,15 +230,6 @@ func (p *Process) ensureRing(area *jumpArea) error {
 
 // setJumpProbe plans and installs pr's jump, or says why not (*JumpRefused).
 func (p *Process) setJumpProbe(pr *Probe) error {
-	if pr.Opts.Record && p.isGoCode(pr.Addr) {
-		// testdata/gostress found it: a thread stopped by Go's preemption
-		// SIGURG inside the long recording trampoline gets the signal
-		// delivered there; Go declines an unknown pc and sends it again
-		// sooner than a ptrace round trip, and the thread makes no
-		// progress. Until a SIGURG there is deferred to the trampoline's
-		// exit, a recording probe in Go code is a trap site.
-		return &JumpRefused{Addr: pr.Addr, Reason: "a recording probe in Go code is a trap site for now (Go's preemption signals could livelock a thread inside the recording trampoline)"}
-	}
 	pl, err := p.planJump(pr.Addr)
 	if err != nil {
 		return err

@@ -88,9 +88,7 @@ func TestProbeRecordsGoroutines(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// A recording probe in Go code is a trap site for now (probe.go:
-	// setJumpProbe); the records and their order must be the same.
-	if pr.Kind != "trap" {
+	if pr.Kind != "jump" {
 		t.Fatalf("kind %s (%s)", pr.Kind, pr.Reason)
 	}
 	var n, sum uint64
@@ -167,8 +165,7 @@ func TestProbeRegsEqualBrk(t *testing.T) {
 			t.Fatal(err)
 		}
 		pr, err := p.SetProbe(addr, c.fn, ProbeOptions{Record: true})
-		// A recording probe in Go code is a trap site for now.
-		if want := map[string]string{"work": "jump", "main.Work": "trap"}[c.fn]; err != nil || pr.Kind != want {
+		if err != nil || pr.Kind != "jump" {
 			t.Fatalf("%s: %v %s %s", c.fn, err, pr.Kind, pr.Reason)
 		}
 		type hit struct {

@@ -156,8 +156,7 @@ func textMatchesFile(t *testing.T, prog string, pid int) bool {
 func TestProbeDetachRestores(t *testing.T) {
 	for _, c := range []struct{ prog, fn, kinds string }{
 		{target(t, fixture.C(t, "cbusy.c", "-O0", "-g")), "work", "jump\tjump\n"},
-		// A recording probe in Go code is a trap site for now.
-		{target(t, fixture.GoDebug(t, "gobusy")), "main.Work", "trap\tjump\n"},
+		{target(t, fixture.GoDebug(t, "gobusy")), "main.Work", "jump\tjump\n"},
 	} {
 		tg := start(t, c.prog)
 		tg.waitFor(t, `^tick \d+ ok$`)
