@@ -278,11 +278,21 @@ func (p *Process) setJumpProbe(pr *Probe) error {
 	pr.hits, pr.lost = pl.area.word(cnt), pl.area.word(cnt+8)
 	if trapAt != 0 {
 		js.traps = []Addr{trapAt}
+		goCode := red == 0
 		js.trap = func(t *Thread, at Addr) (*Event, error) {
 			// The ring is full: the thread waits here (stopped) until the
 			// hook has drained it, then retries. Its SIGURG is not the
-			// program's.
+			// program's in C. In Go code it is delivered all the same:
+			// a preemption request of the runtime may be in it (one
+			// pending SIGURG holds both) or arrive while the thread
+			// waits (its next stop is here again); dropped, that M would
+			// get no request again (the runtime sends one only after a
+			// handler ran: m.signalPending), and Go takes a spurious
+			// one (its handler declines an unknown pc).
 			t.pendingSig = 0
+			if goCode {
+				t.pendingSig = unix.SIGURG
+			}
 			p.probes.fullStops++
 			p.pullRing()
 			return &Event{Kind: EventProbe, Thread: t, Tid: t.tid, Addr: pr.Addr, Time: now()}, nil
