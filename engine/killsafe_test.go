@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/godbg/godbg/internal/fixture"
@@ -215,5 +216,68 @@ func TestBreakJumpSyscallsHidden(t *testing.T) {
 	}
 	if want := "calls=3000 urg=100 sum=2997000\n"; out() != want {
 		t.Errorf("output %q, want %q", out(), want)
+	}
+}
+
+// A thread that took a signal inside a trampoline's relocated code and is
+// still in the handler at detach returns there afterwards: the trampoline
+// must still be mapped, and it runs the original instructions and jumps
+// back. (Go's preemption SIGURG is delivered there for real: the program
+// died of SIGSEGV at the trampoline's address in 1 run of 4 of
+// TestStopSignalsDetachAttached when detach unmapped every area.)
+func TestDetachKeepsTrampolineASignalReturnsTo(t *testing.T) {
+	prog := fixture.C(t, "handlerloop.c", "-O0", "-g")
+	pid, nextOK := startLoop(t, prog)
+	lockThread(t)
+	p, err := Attach(pid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	work := mustSym(t, p, "work")
+	bp, err := p.SetBreakpoint(work, "work")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := p.sites[work]
+	if s == nil || s.jump == nil {
+		t.Fatalf("the breakpoint on work is not a jump site")
+	}
+	ev, err := p.Continue(nil)
+	if err != nil || ev.Bp != bp {
+		t.Fatalf("Continue = %+v, %v; want work's hit", ev, err)
+	}
+	// The thread into the relocated code, as a displaced step puts it, with
+	// SIGUSR1 to deliver there: its handler stops in in_handler.
+	th := ev.Thread
+	r, err := th.Regs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Rip = uint64(s.jump.body)
+	th.regsDirty = true
+	th.atSite = 0
+	th.pendingSig = unix.SIGUSR1
+	if err := p.ClearBreakpoint(bp); err != nil {
+		t.Fatal(err)
+	}
+	inHandler, err := p.SetBreakpoint(mustSym(t, p, "in_handler"), "in_handler")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ev, err = p.Continue(nil); err != nil || ev.Bp != inHandler {
+		t.Fatalf("Continue = %+v, %v; want in_handler's hit", ev, err)
+	}
+	if err := p.Detach(); err != nil {
+		t.Fatal(err)
+	}
+	// The handler returns into the trampoline: the program runs on.
+	if err := unix.Kill(pid, unix.SIGUSR2); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 3; i++ {
+		nextOK()
+	}
+	if maps := mapsText(t, pid); !strings.Contains(maps, "godbg-alive") {
+		t.Errorf("the liveness word's page went with the trampoline it serves kept:\n%s", maps)
 	}
 }
