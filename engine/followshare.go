@@ -173,5 +173,34 @@ func (p *Process) sharePending(bp *Breakpoint) {
 		}
 		q.bps = append(q.bps, bp)
 		q.libs.pending = append(q.libs.pending, bp)
+		// q may have loaded the library already (after its fork, or
+		// before p's): placed there now.
+		if q.RefreshObjects() == nil {
+			q.resolvePending()
+		}
 	}
+}
+
+// handOver makes another live process of the family that holds bp its
+// owner when p, its owner, loses it (p exec'd another program): the
+// breakpoint lives on where its code still is. A breakpoint still pending
+// lives on in the processes where it is pending. False when no other
+// process holds it.
+func (p *Process) handOver(bp *Breakpoint) bool {
+	if p.fam == nil {
+		return false
+	}
+	for _, q := range p.Processes() {
+		if q == p || q.exited || !q.holdsBp(bp) {
+			continue
+		}
+		if bp.pending != nil {
+			return true
+		}
+		if ss := q.copySites(bp); len(ss) > 0 {
+			bp.owner, bp.sites = q, ss
+			return true
+		}
+	}
+	return false
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -141,4 +142,31 @@ end)`
 			noProcessLeft(t, prog)
 		})
 	}
+}
+
+// A breakpoint set in a child (on("fork")) reaches the parent; when that
+// child then execs another program, the breakpoint lives on in the parent
+// (not deleted: the parent still runs the code it names), which makes its
+// 3 hits after the child ended.
+func TestFollowForksLiveBreakpointOutlivesExec(t *testing.T) {
+	prog := target(t, fixture.C(t, "forkexec.c", "-O0", "-g"))
+	truePath, err := exec.LookPath("true")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := godbg(t, "run", "-f", "-e", `
+local first, bp, hits = threads()[1], nil, {}
+on("fork", function(ev)
+	bp = brk("mark", function(e) hits[e.pid == first and "first" or "child"] = (hits[e.pid == first and "first" or "child"] or 0) + 1 end)
+end)
+on("exit", function(ev)
+	if ev.pid == first then
+		printf("first %d child %d total %d deleted %s", hits.first or 0, hits.child or 0, bp.hits, tostring(bp.deleted))
+	end
+end)`, prog, truePath)
+	want := "child 0, marks 3\nfirst 3 child 0 total 3 deleted false"
+	if got := sortedLines(res.stdout); res.status != 0 || got != want || res.stderr != "" {
+		t.Errorf("status %d, stderr %q, stdout (sorted):\n%s\nwant:\n%s", res.status, res.stderr, got, want)
+	}
+	noProcessLeft(t, prog)
 }
