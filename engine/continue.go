@@ -37,7 +37,9 @@ func (e *Event) Notice() bool {
 // Continue resumes every thread and runs until the hook asks to stop, a
 // signal stops with a nil hook, or the process exits. Threads run on while
 // the hook handles one thread's stop ("non-stop"); Continue returns with all
-// of them stopped ("all-stop"), as gdb's user sees it.
+// of them stopped ("all-stop"), as gdb's user sees it. Notices (Notice) do
+// not stop it, whatever the hook says, but for a followed child's end
+// (EventProcessExit), which the stepping calls in that child stop at.
 func (p *Process) Continue(hook Hook) (*Event, error) {
 	if err := p.canResume(); err != nil {
 		return nil, err
@@ -124,7 +126,9 @@ func (p *Process) Continue(hook Hook) (*Event, error) {
 		} else if ev.Notice() {
 			stop = false
 		}
-		if stop && !ev.Notice() {
+		if stop && (!ev.Notice() || ev.Kind == EventProcessExit) {
+			// A notice never stops, but a child's end that the hook stops
+			// at: a step, finish or next in that child is over (untilEnd).
 			p.unpoolAny(first)
 			if err := p.stopFamily(); err != nil {
 				return nil, err

@@ -193,6 +193,9 @@ func (p *Process) singleStep(t *Thread) error {
 			return fmt.Errorf("thread %d ended during a single-step", t.tid)
 		}
 		sig := ws.status.StopSignal()
+		if stopStatsFile != "" && sig != unix.SIGTRAP {
+			p.countStepStop(t, sig)
+		}
 		if sig == unix.SIGTRAP && ws.status.TrapCause() <= 0 {
 			if p.watch.gen != 0 {
 				// The stepped instruction may have hit a watchpoint too:

@@ -35,7 +35,10 @@ package engine
 // script sets during the run is shared the same way (followshare.go).
 // Nothing in go.mod follows processes (Delve follows only exec'd children,
 // with a target group of its own design; its loop is not a library), hence
-// this.
+// this. The stepping calls split the same way (loop, follow.go): the step's
+// mechanics run in the stepped thread's own Process (its sites, scratch
+// area, held thread), while the hook calls, the current thread and every
+// Continue they need are the first process's, the one loop.
 
 // The map (issue 12, in progress). engine/internal/ptrace is the Linux
 // backend: every ptrace request, wait4 and the poller, the register sets

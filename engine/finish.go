@@ -36,11 +36,16 @@ func (f *finishTrap) siteHit(t *Thread, s *site) ([]*Event, error) {
 // the return address). Other threads run meanwhile and their events go to
 // hook as in Continue; if the hook stops first, or the process exits, that
 // event is returned instead and the finish is abandoned.
-func (p *Process) Finish(hook Hook) (ev *Event, err error) {
+func (p *Process) Finish(hook Hook) (*Event, error) {
 	t, err := p.steppingThread("finish")
 	if err != nil {
 		return nil, err
 	}
+	return t.p.finish(t, hook)
+}
+
+// finish is Finish of t, a thread of p; the family's loop runs meanwhile.
+func (p *Process) finish(t *Thread, hook Hook) (ev *Event, err error) {
 	fr, err := p.frameAt(t)
 	if err != nil {
 		return nil, err // "unwind at PC (FUNC): why": the caller names the operation
@@ -62,7 +67,7 @@ func (p *Process) Finish(hook Hook) (ev *Event, err error) {
 			ev, err = nil, fmt.Errorf("finish: remove the trap at %#x: %w", uint64(f.addr), rerr)
 		}
 	}()
-	return p.Continue(func(ev *Event) (bool, error) {
+	return p.loop().Continue(p.untilEnd(func(ev *Event) (bool, error) {
 		if ev == f.ev {
 			return true, nil
 		}
@@ -70,5 +75,5 @@ func (p *Process) Finish(hook Hook) (ev *Event, err error) {
 			return !ev.Notice(), nil
 		}
 		return hook(ev)
-	})
+	}))
 }

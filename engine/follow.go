@@ -486,14 +486,58 @@ func (p *Process) unpoolAny(ev *Event) {
 	p.unpool(ev)
 }
 
-// stepsHere refuses the stepping calls (StepInstruction, Next, Finish)
-// while the current thread is a followed child's: they run one process's
-// threads, and a child's stop is handled by the family's loop alone.
-func (p *Process) stepsHere() error {
-	if q := p.Focus(); q != p {
-		return fmt.Errorf("stepping a followed child (process %d) is not supported yet: use breakpoints and cont()", q.pid)
+// loop is the process that runs the family's event loop (Continue, the
+// hook calls, the current thread): the first process; p itself when
+// children are not followed. The stepping calls (StepInstruction, Next,
+// Finish) move a thread in its own process, p, and report through the
+// loop, so that a step in a followed child is the same as in the first
+// process.
+func (p *Process) loop() *Process {
+	if p.fam != nil {
+		return p.fam.root
 	}
-	return nil
+	return p
+}
+
+// stepEnded is the event a stepping call in p returns when p ended during
+// it: the first process's exit as it is (its exit handlers run after the
+// session); a followed child's becomes its EventProcessExit, given to hook
+// first as Continue gives it (on("exit") runs for it).
+func (p *Process) stepEnded(hook Hook) (*Event, error) {
+	r := p.loop()
+	if r == p {
+		return p.exit, nil
+	}
+	if r.Exited() {
+		return r.exit, nil // kill(): the whole family
+	}
+	ev := r.childExited(p, p.exit)
+	if hook != nil {
+		if _, _, err := r.callHook(hook, ev); err != nil || r.Exited() {
+			if r.Exited() {
+				return r.exit, err
+			}
+			return nil, err
+		}
+	}
+	return ev, nil
+}
+
+// untilEnd wraps the hook of a Continue run for a stepping call in p
+// (Finish, Next over a call): when p is a followed child, its end is given
+// to hook and then stops the Continue, as the first process's end stops
+// it, instead of leaving the others running with nothing left to finish.
+func (p *Process) untilEnd(hook Hook) Hook {
+	if p.fam == nil || p == p.fam.root {
+		return hook
+	}
+	return func(ev *Event) (bool, error) {
+		if ev.Kind == EventProcessExit && ev.Pid == p.pid {
+			_, err := hook(ev)
+			return true, err
+		}
+		return hook(ev)
+	}
 }
 
 // foreignStop takes a wait status of q's collected by another process's

@@ -197,12 +197,17 @@ func (p *Process) Detach() error {
 	return err
 }
 
-// drainExit waits for the exit status after the current thread died.
+// drainExit waits for the exit status after the current thread died. A
+// status of another followed process's is kept for it (foreignStop).
 func (p *Process) drainExit() (*Event, error) {
 	for !p.exited {
 		ws, err := wait4(-1, false)
 		if err != nil {
 			return nil, err
+		}
+		if o := p.otherOwner(ws.tid); o != nil {
+			o.foreignStop(ws)
+			continue
 		}
 		if _, err := p.handleStatus(ws); err != nil {
 			return nil, err

@@ -33,6 +33,11 @@ func (p *Process) Next(hook Hook) (*Event, error) {
 	if err != nil {
 		return nil, err
 	}
+	return t.p.next(t, hook)
+}
+
+// next is Next of t, a thread of p.
+func (p *Process) next(t *Thread, hook Hook) (*Event, error) {
 	if hook == nil {
 		hook = func(ev *Event) (bool, error) { return !ev.Notice(), nil }
 	}
@@ -82,8 +87,8 @@ func (p *Process) Next(hook Hook) (*Event, error) {
 			}
 			key, top = p.stackOf(t)
 		} else {
-			ev, err := p.StepInstruction(hook)
-			if err != nil || ev.Kind == EventExit {
+			ev, err := p.stepInstruction(t, hook)
+			if err != nil || ev.Kind == EventExit || ev.Kind == EventProcessExit {
 				return ev, err
 			}
 			if ev.Kind == EventSyscall || ev.Kind == EventWatch {
@@ -92,7 +97,7 @@ func (p *Process) Next(hook Hook) (*Event, error) {
 			}
 			if ev.Kind != EventStep {
 				// StepInstruction ran a trap not reported yet: a hit.
-				if stop, sev, err := p.callHook(hook, ev); err != nil || stop {
+				if stop, sev, err := p.loop().callHook(hook, ev); err != nil || stop {
 					return sev, err
 				}
 			} else if ev, err := p.landOnSite(t, hook); err != nil || ev != nil {
@@ -154,8 +159,9 @@ func (p *Process) landOnSite(t *Thread, hook Hook) (*Event, error) {
 	if err != nil || ev == nil {
 		return nil, err
 	}
-	p.current = t
-	stop, sev, err := p.callHook(hook, ev)
+	lp := p.loop()
+	lp.setCurrent(t)
+	stop, sev, err := lp.callHook(hook, ev)
 	if err != nil || stop {
 		return sev, err
 	}
@@ -176,12 +182,12 @@ func (p *Process) stepOverCall(t *Thread, key callKey, off uint64, ret Addr, hoo
 			p.removeSiteUser(ret, f)
 		}
 	}()
-	ev, err := p.Continue(func(ev *Event) (bool, error) {
+	ev, err := p.loop().Continue(p.untilEnd(func(ev *Event) (bool, error) {
 		if ev == f.ev {
 			return true, nil
 		}
 		return hook(ev)
-	})
+	}))
 	if err != nil {
 		return nil, nil, err
 	}

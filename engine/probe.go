@@ -14,7 +14,17 @@ package engine
 // trampoline is delivered there, as for killsafe's: Go's handler declines
 // an unknown pc (isAsyncSafePoint) and runs on the signal stack, and no
 // single-step is made, whose trap would kill the program were godbg to die
-// during it. Other signals first step the thread out (leaveScratch).
+// during it. The thread then runs on: the runtime sends the next request
+// only after a handler ran (preemptGen changed, suspendG), and the stop
+// counts per pc (GODBG_STOPSTATS, stopstats.go) on gostress show at most
+// a few stops at any one trampoline pc. Other signals first step the
+// thread out (leaveScratch); a signal met by those steps is held for the
+// next real resume. A recording probe in Go code was a trap site until
+// that hold: gostress's livelock (issue 13) was a SIGPROF stop in the
+// recording trampoline, whose step-out sent the SIGPROF again at once and
+// stopped on it again before the step ran, at one pc, for ever (strace:
+// wait4 SIGPROF, tgkill SIGPROF, PTRACE_SINGLESTEP, 3,800 a second); the
+// SIGURGs were innocent.
 //
 // What the trampoline pushes on the thread's stack: nothing for a counting
 // probe where the flags are dead (a function's entry), 8 bytes (pushfq)
@@ -220,15 +230,6 @@ func (p *Process) ensureRing(area *jumpArea) error {
 
 // setJumpProbe plans and installs pr's jump, or says why not (*JumpRefused).
 func (p *Process) setJumpProbe(pr *Probe) error {
-	if pr.Opts.Record && p.isGoCode(pr.Addr) {
-		// testdata/gostress found it: a thread stopped by Go's preemption
-		// SIGURG inside the long recording trampoline gets the signal
-		// delivered there; Go declines an unknown pc and sends it again
-		// sooner than a ptrace round trip, and the thread makes no
-		// progress. Until a SIGURG there is deferred to the trampoline's
-		// exit, a recording probe in Go code is a trap site.
-		return &JumpRefused{Addr: pr.Addr, Reason: "a recording probe in Go code is a trap site for now (Go's preemption signals could livelock a thread inside the recording trampoline)"}
-	}
 	pl, err := p.planJump(pr.Addr)
 	if err != nil {
 		return err
@@ -277,11 +278,21 @@ func (p *Process) setJumpProbe(pr *Probe) error {
 	pr.hits, pr.lost = pl.area.word(cnt), pl.area.word(cnt+8)
 	if trapAt != 0 {
 		js.traps = []Addr{trapAt}
+		goCode := red == 0
 		js.trap = func(t *Thread, at Addr) (*Event, error) {
 			// The ring is full: the thread waits here (stopped) until the
 			// hook has drained it, then retries. Its SIGURG is not the
-			// program's.
+			// program's in C. In Go code it is delivered all the same:
+			// a preemption request of the runtime may be in it (one
+			// pending SIGURG holds both) or arrive while the thread
+			// waits (its next stop is here again); dropped, that M would
+			// get no request again (the runtime sends one only after a
+			// handler ran: m.signalPending), and Go takes a spurious
+			// one (its handler declines an unknown pc).
 			t.pendingSig = 0
+			if goCode {
+				t.pendingSig = unix.SIGURG
+			}
 			p.probes.fullStops++
 			p.pullRing()
 			return &Event{Kind: EventProbe, Thread: t, Tid: t.tid, Addr: pr.Addr, Time: now()}, nil

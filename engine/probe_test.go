@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/godbg/godbg/internal/fixture"
+	"golang.org/x/sys/unix"
 )
 
 // runProbes continues to the exit, draining the probes' records at each
@@ -88,9 +89,7 @@ func TestProbeRecordsGoroutines(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// A recording probe in Go code is a trap site for now (probe.go:
-	// setJumpProbe); the records and their order must be the same.
-	if pr.Kind != "trap" {
+	if pr.Kind != "jump" {
 		t.Fatalf("kind %s (%s)", pr.Kind, pr.Reason)
 	}
 	var n, sum uint64
@@ -167,8 +166,7 @@ func TestProbeRegsEqualBrk(t *testing.T) {
 			t.Fatal(err)
 		}
 		pr, err := p.SetProbe(addr, c.fn, ProbeOptions{Record: true})
-		// A recording probe in Go code is a trap site for now.
-		if want := map[string]string{"work": "jump", "main.Work": "trap"}[c.fn]; err != nil || pr.Kind != want {
+		if err != nil || pr.Kind != "jump" {
 			t.Fatalf("%s: %v %s %s", c.fn, err, pr.Kind, pr.Reason)
 		}
 		type hit struct {
@@ -234,5 +232,61 @@ func TestProbeCountKeepsFlags(t *testing.T) {
 	}
 	if want := "calls=3000 flags=0x8d5 x=a49ace70bac74a0d\n"; stdout() != want || pr.Hits() != 3000 {
 		t.Errorf("output %q, hits %d; want %q, 3000", stdout(), pr.Hits(), want)
+	}
+}
+
+// TestProbeFullRingKeepsGoSIGURG: in Go code, a thread waiting at a full
+// ring's stop keeps a SIGURG sent to it meanwhile (as the runtime's
+// preemption request would be): its next stop, at the same pc, delivers
+// it, where a dropped one would leave the M without requests for good
+// (m.signalPending). The program runs to its normal end, every record in.
+func TestProbeFullRingKeepsGoSIGURG(t *testing.T) {
+	p, stdout := launch(t, fixture.GoDebug(t, "gomulti"), false, "8", "20000")
+	pr, err := p.SetProbe(mustSym(t, p, "main.Work"), "main.Work", ProbeOptions{Record: true})
+	if err != nil || pr.Kind != "jump" {
+		t.Fatalf("probe: %v, kind %s (%s)", err, pr.Kind, pr.Reason)
+	}
+	n, sent, kept := 0, 0, 0
+	fn := func(r *ProbeRecord) error {
+		n++
+		// A slow consumer: the ring fills, threads stop for it.
+		for t0 := time.Now(); time.Since(t0) < 2*time.Microsecond; {
+		}
+		return nil
+	}
+	ev, err := p.Continue(func(ev *Event) (bool, error) {
+		if ev.Kind == EventProbe && ev.Thread != nil {
+			if sent != 0 && ev.Thread.tid == sent {
+				// The stop of the SIGURG sent below.
+				if ev.Thread.pendingSig == unix.SIGURG {
+					kept++
+				}
+				sent = 0
+			} else if sent == 0 && kept < 3 {
+				if err := unix.Tgkill(p.Pid(), ev.Thread.tid, unix.SIGURG); err != nil {
+					return true, err
+				}
+				sent = ev.Thread.tid
+			}
+		}
+		return false, p.DrainProbes(fn)
+	})
+	if err != nil || ev.Kind != EventExit || ev.ExitCode != 0 {
+		t.Fatalf("Continue = %+v, %v", ev, err)
+	}
+	if err := p.DrainProbes(fn); err != nil {
+		t.Fatal(err)
+	}
+	if p.ProbeFullStops() == 0 {
+		t.Fatal("the ring never filled")
+	}
+	if kept != 3 {
+		t.Errorf("%d SIGURGs sent to a waiting thread were delivered, want 3", kept)
+	}
+	if n != 160000 || pr.Hits() != 160000 || pr.Lost() != 0 {
+		t.Errorf("%d records, hits %d, lost %d; want 160000", n, pr.Hits(), pr.Lost())
+	}
+	if out, want := stdout(), "goroutines=8 calls=160000 sum=3199840000\n"; out != want {
+		t.Errorf("output %q, want %q", out, want)
 	}
 }

@@ -52,6 +52,8 @@ type Process struct {
 	probes  probeState // stopless probes (probe.go)
 	live    livePage   // the liveness word (alive.go)
 
+	stopStats *stopStats // GODBG_STOPSTATS (stopstats.go)
+
 	// jumpSites: breakpoint sites become jump sites where they can
 	// (killsafe.go); tramps maps their trampolines' stop pcs to the site.
 	jumpSites bool

@@ -16,21 +16,21 @@ import (
 
 // steppingThread is the thread StepInstruction, Next and Finish (op, the
 // prefix of the message) move: the current one, once the process may be
-// resumed (canResume).
+// resumed (canResume). With FollowForks it is a followed child's while that
+// child's event is the one handled (CurrentThread): the call then runs in
+// the child, t.p, and reports through the family's loop (loop).
 func (p *Process) steppingThread(op string) (*Thread, error) {
 	if err := p.canResume(); err != nil {
 		return nil, err
 	}
-	if p.current == nil {
+	t := p.CurrentThread()
+	if t == nil {
 		if op == "" {
 			return nil, errors.New("no current thread")
 		}
 		return nil, fmt.Errorf("%s: no current thread", op)
 	}
-	if err := p.stepsHere(); err != nil {
-		return nil, err
-	}
-	return p.current, nil
+	return t, nil
 }
 
 // StepInstruction executes one instruction of the current thread; over a
@@ -56,6 +56,11 @@ func (p *Process) StepInstruction(hook Hook) (*Event, error) {
 	if err != nil {
 		return nil, err
 	}
+	return t.p.stepInstruction(t, hook)
+}
+
+// stepInstruction is StepInstruction of t, a thread of p.
+func (p *Process) stepInstruction(t *Thread, hook Hook) (*Event, error) {
 	if ev, done, err := p.stepSyscall(t, hook); err != nil || ev != nil {
 		return ev, err
 	} else if done {
@@ -79,8 +84,11 @@ func (p *Process) StepInstruction(hook Hook) (*Event, error) {
 			return nil, err
 		}
 		if err := p.singleStep(t); err != nil && !errors.Is(err, errStepFault) {
-			if p.exited || p.threads[t.tid] == nil {
-				return p.drainExit()
+			if p.exited || p.threads[t.tid] == nil || p.leaderEnded(t) {
+				if _, err := p.drainExit(); err != nil {
+					return nil, err
+				}
+				return p.stepEnded(hook)
 			}
 			return nil, err
 		}
@@ -101,7 +109,7 @@ func (p *Process) StepInstruction(hook Hook) (*Event, error) {
 				if hook == nil {
 					return ev, nil
 				}
-				stop, first, err := p.callHook(hook, ev)
+				stop, first, err := p.loop().callHook(hook, ev)
 				if err != nil || stop {
 					return first, err
 				}
@@ -127,6 +135,24 @@ func (p *Process) StepInstruction(hook Hook) (*Event, error) {
 		}
 	}
 	return p.stepped(t, hook)
+}
+
+// leaderEnded takes the exit status singleStep kept for t when t is p's
+// leader (its `exit_group` stepped): a leader's status comes only once
+// every other thread of its process is gone (wait(2), the kernel's
+// delay_group_leader), so p has ended, and the step returns its exit.
+func (p *Process) leaderEnded(t *Thread) bool {
+	n := len(p.deferred)
+	if t.tid != p.pid || n == 0 {
+		return false
+	}
+	ws := p.deferred[n-1]
+	if ws.tid != t.tid || !(ws.status.Exited() || ws.status.Signaled()) {
+		return false
+	}
+	p.deferred = p.deferred[:n-1]
+	p.handleStatus(ws) // the exit: nothing to fail
+	return p.exited
 }
 
 // stepped ends a step of t that ran its instruction: a watchpoint the
@@ -163,10 +189,11 @@ func (p *Process) stepHook(hook Hook, ev *Event) (*Event, bool, error) {
 	if hook == nil {
 		return ev, true, nil
 	}
-	p.current = ev.Thread
-	stop, sev, err := p.callHook(hook, ev)
+	r := p.loop()
+	r.setCurrent(ev.Thread)
+	stop, sev, err := r.callHook(hook, ev)
 	if p.exited {
-		return p.exit, true, err
+		return r.exit, true, err // kill(): the first process's exit
 	}
 	return sev, stop || err != nil, err
 }
@@ -248,7 +275,8 @@ func (p *Process) stepSyscall(t *Thread, hook Hook) (ev *Event, done bool, err e
 				return nil, false, err
 			}
 			if p.exited {
-				return p.exit, true, nil
+				ev, err := p.stepEnded(hook)
+				return ev, true, err
 			}
 			return nil, false, fmt.Errorf("thread %d ended in its system call", t.tid)
 		}

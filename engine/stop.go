@@ -57,6 +57,9 @@ func (p *Process) handleStatus(ws waitStatus) (*Event, error) {
 		}
 	}
 	sig := st.StopSignal()
+	if stopStatsFile != "" {
+		p.countStop(t, sig)
+	}
 	if sig == unix.SIGTRAP && st.TrapCause() > 0 {
 		return p.handlePtraceEvent(t, st.TrapCause())
 	}
@@ -122,6 +125,7 @@ func (p *Process) exitEvent(st unix.WaitStatus) *Event {
 	p.exit = ev
 	p.stopTicker()
 	p.stopProbeWatch()
+	p.writeStopStats()
 	p.dropLiveWord()
 	p.threads = map[int]*Thread{}
 	if p.mem != nil {

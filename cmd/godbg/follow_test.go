@@ -297,3 +297,134 @@ func TestExecveExitReported(t *testing.T) {
 		t.Errorf("status %d, stdout %q, stderr %q", res.status, res.stdout, res.stderr)
 	}
 }
+
+// followStepScript stops at the first hit of a function (fmt: its name,
+// its argument's name) in a child (%[3]t) or in the first process, then
+// runs finish(), next_line() and step() there and prints what each event
+// says; each child's exit status and the function's hits come at the end.
+const followStepScript = `
+local first = threads()[1]
+local child = %[3]t
+local stopped = false
+local bp = brk(%[1]q, function(ev)
+	if stopped or (ev.pid ~= first) ~= child then return false end
+	stopped = true
+	return true
+end)
+local codes = {}
+on("exit", function(ev) codes[#codes + 1] = (ev.pid == first and "first=" or "child=") .. ev.code end)
+on("end", function()
+	table.sort(codes)
+	printf("exits %%s hits %%d", table.concat(codes, " "), bp.hits)
+end)
+local ev = cont()
+assert(ev.reason == "breakpoint" and ev.bp == bp, tostring(ev))
+local pid, tid = ev.pid, ev.tid
+local function same(ev) return tostring(ev.pid == pid and ev.tid == tid) end
+printf("stop child=%%s x=%%d", tostring(pid ~= first), args().%[2]s)
+ev = finish()
+printf("finish %%s same=%%s sym=%%s line=%%d rax=%%d rets=%%d", ev.reason, same(ev), ev.sym, where(ev.addr).line, regs.rax, rets()[1])
+ev = next_line()
+printf("next %%s same=%%s sym=%%s line=%%d", ev.reason, same(ev), ev.sym, where(ev.addr).line)
+local d = disas(regs.rip, 2)
+ev = step()
+printf("step %%s same=%%s next=%%s rip=%%s", ev.reason, same(ev), tostring(ev.addr == d[2].addr), tostring(regs.rip == ev.addr))`
+
+// step(), next_line() and finish() in a followed child act on the child's
+// thread as in the first process: a worker of the forking server stopped
+// in handle(1) finishes back into its loop (line 23) with handle's result
+// in rax and rets()[1], next_line goes to the loop's condition (line 22) and step runs
+// one instruction, every event with the worker's pid and tid; meanwhile
+// the other workers and the parent run on, every hit counted and every
+// exit status right. The same script stops the first process of forker,
+// with and without -f, and one of its children.
+func TestFollowForksStepNextFinishChild(t *testing.T) {
+	server := target(t, fixture.C(t, "forkserver.c", "-O0", "-g"))
+	forker := target(t, fixture.C(t, "forker.c", "-O0", "-g"))
+	for _, c := range []struct {
+		prog, fn, arg string
+		child, follow bool
+		stdout, out   string
+	}{
+		{server, "handle", "req", true, true, "workers ok 4\n",
+			"stop child=true x=1\nfinish finish same=true sym=main line=23 rax=2 rets=2\nnext step same=true sym=main line=22\n" +
+				"step step same=true next=true rip=true\nexits child=0 child=1 child=2 child=3 first=0 hits 14\n"},
+		{forker, "step", "i", false, true, "parent=1000 child=ok\n",
+			"stop child=false x=0\nfinish finish same=true sym=main line=20 rax=1 rets=1\nnext step same=true sym=main line=19\n" +
+				"step step same=true next=true rip=true\nexits child=7 first=0 hits 2000\n"},
+		{forker, "step", "i", false, false, "parent=1000 child=ok\n",
+			"stop child=false x=0\nfinish finish same=true sym=main line=20 rax=1 rets=1\nnext step same=true sym=main line=19\n" +
+				"step step same=true next=true rip=true\nexits first=0 hits 1000\n"},
+		{forker, "step", "i", true, true, "parent=1000 child=ok\n",
+			"stop child=true x=0\nfinish finish same=true sym=main line=16 rax=1 rets=1\nnext step same=true sym=main line=15\n" +
+				"step step same=true next=true rip=true\nexits child=7 first=0 hits 2000\n"},
+	} {
+		out := filepath.Join(t.TempDir(), "out")
+		args := []string{"run", "-o", out, "-e", fmt.Sprintf(followStepScript, c.fn, c.arg, c.child), c.prog}
+		if c.follow {
+			args = append([]string{"run", "-f"}, args[1:]...)
+		}
+		res := godbg(t, args...)
+		got, _ := os.ReadFile(out)
+		if res.status != 0 || res.stderr != "" || res.stdout != c.stdout || string(got) != c.out {
+			t.Errorf("%s %s follow=%t child=%t: status %d, stdout %q, stderr %q, output:\n%s\nwant:\n%s",
+				filepath.Base(c.prog), c.fn, c.follow, c.child, res.status, res.stdout, res.stderr, got, c.out)
+		}
+		noProcessLeft(t, c.prog)
+	}
+}
+
+// A followed child that ends during next_line() (over its _exit call) or
+// step() (over exit_group's syscall instruction) ends the call with its
+// exit event, {reason="exit", pid=, code=}, once on("exit") has seen it, as
+// the first process's end ends them; the others run on. Worker k handles
+// k+2 requests and exits with k. Stepping the first process into its end
+// (without -f) returns its exit the same way.
+func TestFollowForksStepToChildExit(t *testing.T) {
+	server := target(t, fixture.C(t, "forkserver.c", "-O0", "-g"))
+	const script = `
+local first = threads()[1]
+local hits, stopped, seen = {}, false, {}
+brk("handle", function(ev) hits[ev.pid] = (hits[ev.pid] or 0) + 1 end)
+local bp = brk(params.at, function(ev)
+	if stopped or (ev.pid ~= first) ~= (params.child == "1") then return false end
+	stopped = true
+	return true
+end)
+on("exit", function(ev) seen[ev.pid] = (seen[ev.pid] or 0) + 1 end)
+on("end", function()
+	local n, total = 0, 0
+	for pid, c in pairs(seen) do n, total = n + 1, total + c end
+	printf("exits seen %d processes %d", total, n)
+end)
+local ev = cont()
+local pid = ev.pid
+local steps = 0
+repeat
+	ev = params.how == "next" and next_line() or step()
+	steps = steps + 1
+until ev.reason ~= "step" or steps > 10000
+printf("%s same=%s code=%s seen=%d", ev.reason, tostring(ev.pid == pid), tostring(ev.code == (pid == first and 0 or hits[pid] - 2)), seen[pid] or 0)`
+	for _, c := range []struct {
+		follow         bool
+		at, child, how string
+		out            string
+	}{
+		{true, "forkserver.c:24", "1", "next", "exit same=true code=true seen=1\nexits seen 5 processes 5\n"},
+		{true, "forkserver.c:24", "1", "step", "exit same=true code=true seen=1\nexits seen 5 processes 5\n"},
+		{false, "_exit", "0", "step", "exit same=true code=true seen=0\nexits seen 1 processes 1\n"},
+	} {
+		out := filepath.Join(t.TempDir(), "out")
+		args := []string{"run", "-o", out, "-a", "at=" + c.at, "-a", "child=" + c.child, "-a", "how=" + c.how, "-e", script, server}
+		if c.follow {
+			args = append([]string{"run", "-f"}, args[1:]...)
+		}
+		res := godbg(t, args...)
+		got, _ := os.ReadFile(out)
+		if res.status != 0 || res.stderr != "" || res.stdout != "workers ok 4\n" || string(got) != c.out {
+			t.Errorf("-f=%t at %s %s: status %d, stdout %q, stderr %q, output:\n%s\nwant:\n%s",
+				c.follow, c.at, c.how, res.status, res.stdout, res.stderr, got, c.out)
+		}
+		noProcessLeft(t, server)
+	}
+}

@@ -21,11 +21,10 @@ import (
 // optimized: the program's output is its output without godbg (its own
 // checks pass), it exits 0, and the hits equal the calls it counted.
 //
-// Not here yet: a recording probe (with a Lua callback) on gostress 8 2000
-// livelocks: a thread stays at one pc inside the recording trampoline,
-// stopped and resumed without end (SIGURG stops: Go's preemption requests,
-// declined at a pc the runtime does not know, resent every few
-// microseconds by suspendG, each ptrace round trip longer than that).
+// A recording probe (a Lua callback) too: every hit's record reaches the
+// callback. It livelocked once (issue 13): a SIGPROF stop inside the
+// recording trampoline, whose step-out sent the signal again at once and
+// stopped on it before the step ran, at one pc for ever.
 
 // stressCalls runs prog without godbg and returns its output and the calls
 // of Work it counted.
@@ -49,6 +48,9 @@ func TestProbeGoStress(t *testing.T) {
 		for _, c := range []struct{ what, script, want string }{
 			{"count-only probe", `local c = probe("main.Work")
 on("exit", function() printf("kind=%s hits=%d", c.kind, c.hits) end)`, "kind=jump hits=" + calls + "\n"},
+			{"recording probe", `local n = 0
+local c = probe("main.Work", function(ev) n = n + 1 end)
+on("exit", function() printf("kind=%s hits=%d records=%d", c.kind, c.hits, n) end)`, "kind=jump hits=" + calls + " records=" + calls + "\n"},
 		} {
 			r := godbg(t, "run", "-e", c.script, build.prog, "8", "600")
 			if want := plain + c.want; r.status != 0 || r.stderr != "" || sortedLines(r.stdout) != sortedLines(want) {
