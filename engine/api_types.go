@@ -110,6 +110,9 @@ type Breakpoint struct {
 
 	sites   []*site
 	pending *pendingLoc // waits for a library (solib.go)
+	// lib is the function a pending breakpoint waits for, kept once it is
+	// placed: another followed process may still have to load it.
+	lib *pendingLoc
 }
 
 // LaunchOptions configures Launch.

@@ -115,6 +115,7 @@ func (p *Process) SetBreakpointAt(addrs []Addr, loc string) (*Breakpoint, error)
 	}
 	ids.nextID++
 	p.bps = append(p.bps, bp)
+	p.shareBreakpoint(bp)
 	return bp, nil
 }
 
@@ -191,7 +192,7 @@ func (p *Process) ClearBreakpoint(bp *Breakpoint) error {
 	}
 	if bp.pending != nil {
 		p.dropPending(bp)
-		return nil
+		return p.copiesSync(bp, true)
 	}
 	if bp.sites == nil {
 		return nil // already deleted

@@ -31,10 +31,11 @@ package engine
 // the scratch area, symbols, syscall catches, the memory file) is one
 // Process object per process; a fork child's is a copy of its parent's
 // (its code is a copy, traps and scratch included), sharing the Breakpoint
-// and SyscallCatch objects, so that hits and callbacks stay one. Nothing in
-// go.mod follows processes (Delve follows only exec'd children, with a
-// target group of its own design; its loop is not a library), hence this.
-// The stepping calls split the same way (loop, follow.go): the step's
+// and SyscallCatch objects, so that hits and callbacks stay one; what a
+// script sets during the run is shared the same way (followshare.go).
+// Nothing in go.mod follows processes (Delve follows only exec'd children,
+// with a target group of its own design; its loop is not a library), hence
+// this. The stepping calls split the same way (loop, follow.go): the step's
 // mechanics run in the stepped thread's own Process (its sites, scratch
 // area, held thread), while the hook calls, the current thread and every
 // Continue they need are the first process's, the one loop.

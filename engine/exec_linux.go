@@ -54,6 +54,9 @@ func (p *Process) execed(t *Thread) (ExecInfo, error) {
 			if bp.owner != nil && bp.owner != p {
 				continue // a followed child's copy: the breakpoint lives on in its owner
 			}
+			if p.handOver(bp) {
+				continue // it lives on in another followed process
+			}
 			info.Dropped++
 			bp.sites = nil
 			bp.Enabled = false

@@ -331,6 +331,11 @@ func (p *Process) newChild(pid int, execed bool) (*Process, error) {
 		}
 		for _, s := range p.sites {
 			if !s.inserted {
+				if len(s.bps) > 0 {
+					// Only disabled breakpoints: the child gets them,
+					// for an enable to insert there too.
+					q.sites[s.addr] = &site{addr: s.addr, bps: append([]*Breakpoint(nil), s.bps...)}
+				}
 				continue
 			}
 			ns := &site{addr: s.addr, saved: s.saved, inserted: true, plan: s.plan, jump: s.jump}
@@ -345,6 +350,11 @@ func (p *Process) newChild(pid int, execed bool) (*Process, error) {
 			q.sites[s.addr] = ns
 		}
 		q.bps = append([]*Breakpoint(nil), p.bps...)
+		if err := q.fixForkCopy(p); err != nil {
+			f.Close()
+			return nil, fmt.Errorf("follow child %d: %w", pid, err)
+		}
+		q.inheritPending(p)
 	}
 	p.fam.procs = append(p.fam.procs, q)
 	return q, nil
@@ -360,7 +370,7 @@ func (p *Process) adoptVforkChild(c *Thread) (*Event, error) {
 	// The sites and breakpoints of p, for execed to keep (the same program
 	// again) or drop (another one).
 	for addr, s := range p.sites {
-		if s.inserted && len(s.bps) > 0 {
+		if len(s.bps) > 0 {
 			q.sites[addr] = &site{addr: addr, bps: append([]*Breakpoint(nil), s.bps...)}
 		}
 	}
@@ -409,11 +419,7 @@ func (p *Process) copiesSync(bp *Breakpoint, drop bool) error {
 				}
 			}
 		}
-		for _, addr := range bp.Addrs {
-			s := q.sites[addr]
-			if s == nil {
-				continue
-			}
+		for _, s := range q.copySites(bp) {
 			if drop {
 				for i, b := range s.bps {
 					if b == bp {

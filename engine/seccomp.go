@@ -69,21 +69,27 @@ func (p *Process) ptraceOptions() int {
 func (p *Process) SeccompMode() bool { return p.sys.seccomp }
 
 // syncFilter installs a filter for the calls the catches want and no
-// filter traces yet. It may run from a hook while other threads run.
-func (p *Process) syncFilter() error {
+// filter traces yet. It may run from a hook while other threads run; cur
+// is the hook's stopped thread when it is p's (nil: every thread of p may
+// be running).
+func (p *Process) syncFilter(cur *Thread) error {
 	all, nrs := p.sys.catches.Unfiltered(&p.sys.filtered)
 	if !all && len(nrs) == 0 {
 		return nil
 	}
-	t, restart, err := p.filterThread()
+	t, restart, err := p.filterThread(cur)
 	if err != nil {
 		return err
 	}
 	if t == nil {
-		// Every stopped thread is inside a call: the current one installs
-		// the filter at its exit stop.
+		// Every stopped thread is inside a call: cur (else the first
+		// thread) installs the filter at its exit stop.
 		p.sys.pendingFilter = true
-		if c := p.current; c != nil {
+		c := cur
+		if ts := p.ownThreads(); c == nil && len(ts) > 0 {
+			c = ts[0]
+		}
+		if c != nil {
 			c.sys.WantExit = true
 		}
 		return restart()
@@ -118,27 +124,27 @@ func (p *Process) installPending(t *Thread) error {
 	return p.installFilter(t, all, nrs)
 }
 
-// filterThread finds a thread to run the installation: the current one
+// filterThread finds a thread to run the installation: cur
 // unless it is inside a system call (at a seccomp or syscall stop, where
 // the kernel would take the injected call for the entered one), else any
 // other, the running ones stopped first (restart resumes them). Without
 // a scratch area (after an exec) every thread is stopped: mapping it
 // writes over the code at the thread's pc.
-func (p *Process) filterThread() (*Thread, func() error, error) {
+func (p *Process) filterThread(cur *Thread) (*Thread, func() error, error) {
 	safe := func(t *Thread, held map[int]bool) bool {
 		return t != nil && p.threads[t.tid] == t && !t.running && !t.sys.InCall && !held[t.tid]
 	}
-	if p.scratch.base != 0 && safe(p.current, heldTids(p.deferred)) {
-		return p.current, func() error { return nil }, nil
+	if p.scratch.base != 0 && safe(cur, heldTids(p.deferred)) {
+		return cur, func() error { return nil }, nil
 	}
-	restart, err := p.holdOthers(p.current)
+	restart, err := p.holdOthers(cur)
 	if err != nil {
 		return nil, restart, err
 	}
 	held := heldTids(p.deferred)
 	cands := p.ownThreads()
-	if safe(p.current, held) {
-		cands = append([]*Thread{p.current}, cands...)
+	if safe(cur, held) {
+		cands = append([]*Thread{cur}, cands...)
 	}
 	for _, t := range cands {
 		if safe(t, held) {

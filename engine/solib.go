@@ -487,31 +487,46 @@ func (p *Process) SetPendingBreakpoint(name string, entry bool) (*Breakpoint, er
 	if !p.isDynamic() {
 		return nil, fmt.Errorf("breakpoint %s: %s is statically linked: no library will be loaded", name, p.bin.Path())
 	}
-	if p.libs.loadTrap == nil {
-		var loader *Object
-		for _, o := range p.Objects() {
-			if o.Loader {
-				loader = o
-			}
-		}
-		if loader == nil {
-			return nil, fmt.Errorf("breakpoint %s: the dynamic loader is not mapped", name)
-		}
-		s, ok := loader.file.bin.LookupSym("_dl_debug_state")
-		if !ok {
-			return nil, fmt.Errorf("breakpoint %s: no _dl_debug_state in %s", name, loader.Path)
-		}
-		lt := &loadTrap{p: p, addr: s.Addr + loader.Bias}
-		if err := p.addSiteUser(lt.addr, lt); err != nil {
-			return nil, fmt.Errorf("breakpoint %s: trap library loads: %w", name, err)
-		}
-		p.libs.loadTrap = lt
+	if err := p.ensureLoadTrap(name); err != nil {
+		return nil, err
 	}
-	bp := &Breakpoint{ID: p.nextID, Loc: name, Enabled: true, pending: &pendingLoc{name: name, entry: entry}}
-	p.nextID++
+	ids := p // breakpoint ids are the family's (follow.go)
+	if p.fam != nil {
+		ids = p.fam.root
+	}
+	loc := &pendingLoc{name: name, entry: entry}
+	bp := &Breakpoint{ID: ids.nextID, Loc: name, Enabled: true, pending: loc, lib: loc}
+	ids.nextID++
 	p.bps = append(p.bps, bp)
 	p.libs.pending = append(p.libs.pending, bp)
+	p.sharePending(bp)
 	return bp, nil
+}
+
+// ensureLoadTrap puts the trap on the loader's r_brk unless it is there.
+func (p *Process) ensureLoadTrap(name string) error {
+	if p.libs.loadTrap != nil {
+		return nil
+	}
+	var loader *Object
+	for _, o := range p.Objects() {
+		if o.Loader {
+			loader = o
+		}
+	}
+	if loader == nil {
+		return fmt.Errorf("breakpoint %s: the dynamic loader is not mapped", name)
+	}
+	s, ok := loader.file.bin.LookupSym("_dl_debug_state")
+	if !ok {
+		return fmt.Errorf("breakpoint %s: no _dl_debug_state in %s", name, loader.Path)
+	}
+	lt := &loadTrap{p: p, addr: s.Addr + loader.Bias}
+	if err := p.addSiteUser(lt.addr, lt); err != nil {
+		return fmt.Errorf("breakpoint %s: trap library loads: %w", name, err)
+	}
+	p.libs.loadTrap = lt
+	return nil
 }
 
 // resolvePending places each pending breakpoint whose function is now
@@ -520,23 +535,34 @@ func (p *Process) resolvePending() error {
 	keep := p.libs.pending[:0]
 	var first error
 	for _, bp := range p.libs.pending {
-		if bp.pending == nil {
-			continue // deleted
+		if bp.Deleted() {
+			continue
 		}
-		ref, ok := p.bin.LookupSym(bp.pending.name)
+		ref, ok := p.bin.LookupSym(bp.lib.name)
 		var r SymbolRef
 		if ok {
 			r = p.ref(p.Objects()[0], ref)
-		} else if r, ok = p.lookupLibs(bp.pending.name); !ok {
+		} else if r, ok = p.lookupLibs(bp.lib.name); !ok {
 			keep = append(keep, bp)
 			continue
 		}
 		addr := r.Addr
-		if !bp.pending.entry && r.Sym.Kind == symtab.Func && !r.IFunc {
+		if !bp.lib.entry && r.Sym.Kind == symtab.Func && !r.IFunc {
 			a, err := p.FirstPCAfterPrologue(r)
 			if err == nil {
 				addr = a
 			}
+		}
+		if bp.pending == nil {
+			// Placed in another process of the family first (followshare.go):
+			// a copy here, at this process's address.
+			if !p.holdsBp(bp) {
+				p.bps = append(p.bps, bp)
+			}
+			if err := p.addCopy(bp, addr); err != nil && first == nil {
+				first = fmt.Errorf("insert breakpoint %s at %#x: %w", bp.Loc, uint64(addr), err)
+			}
+			continue
 		}
 		s := p.sites[addr]
 		if s == nil {

@@ -86,37 +86,73 @@ type syscallState struct {
 
 // CatchSyscall reports the entry and exit of the system calls nrs (or all
 // of them) as EventSyscall. It may be called from a hook while other
-// threads run: they are stopped and resumed in PTRACE_SYSCALL mode.
+// threads run: they are stopped and resumed in PTRACE_SYSCALL mode. With
+// FollowForks the catch is every live followed process's (one catch
+// object: followshare.go), p's set giving its id.
 func (p *Process) CatchSyscall(all bool, nrs []int) (*SyscallCatch, error) {
-	if p.exited {
+	if p.Exited() {
 		return nil, ErrExited
 	}
 	c := p.sys.catches.Add(all, nrs)
-	if p.sys.seccomp {
-		if err := p.syncFilter(); err != nil {
+	if p.fam == nil {
+		if err := p.catchOn(p.current); err != nil {
 			p.sys.catches.Remove(c)
 			return nil, err
 		}
 		return c, nil
 	}
-	if !p.sys.on {
-		p.sys.on = true
-		if err := p.restartRunning(); err != nil {
+	focus := p.Focus()
+	for _, q := range p.Processes() {
+		if q != p {
+			q.sys.catches.Insert(c)
+		}
+		cur := (*Thread)(nil) // another process's threads may all be running
+		if q == focus {
+			cur = q.current
+		}
+		if err := q.catchOn(cur); err != nil {
+			p.ClearSyscallCatch(c)
 			return nil, err
 		}
 	}
 	return c, nil
 }
 
-// ClearSyscallCatch removes c. With no catch left, threads resume with
-// PTRACE_CONT again (those running now make one more syscall stop at most).
-// In seccomp mode the filter stays (a filter cannot be removed): the calls
-// it still stops are resumed at once.
+// catchOn makes p's threads report the calls its catches want: in seccomp
+// mode a filter for those no filter traces yet, else PTRACE_SYSCALL
+// resumes. cur is the hook's stopped thread when it is p's, else nil.
+func (p *Process) catchOn(cur *Thread) error {
+	if p.sys.seccomp {
+		return p.syncFilter(cur)
+	}
+	if p.sys.on {
+		return nil
+	}
+	p.sys.on = true
+	restart, err := p.holdOthers(cur)
+	if err != nil {
+		return err
+	}
+	return restart()
+}
+
+// ClearSyscallCatch removes c (from every followed process). With no catch
+// left, threads resume with PTRACE_CONT again (those running now make one
+// more syscall stop at most). In seccomp mode the filter stays (a filter
+// cannot be removed): the calls it still stops are resumed at once.
 func (p *Process) ClearSyscallCatch(c *SyscallCatch) error {
 	if !p.sys.catches.Remove(c) {
 		return nil
 	}
 	p.sys.on = p.sys.catches.Len() > 0 && !p.sys.seccomp
+	if p.fam != nil {
+		for _, q := range p.Processes() {
+			if q != p {
+				q.sys.catches.Drop(c)
+				q.sys.on = q.sys.catches.Len() > 0 && !q.sys.seccomp
+			}
+		}
+	}
 	return nil
 }
 

@@ -54,6 +54,26 @@ func (s *Set) Remove(c *Catch) bool {
 	return true
 }
 
+// Insert adds c, a catch of another set (a followed process's: the one
+// catch object in every process), keeping the ids apart.
+func (s *Set) Insert(c *Catch) {
+	s.catches = append(s.catches, c)
+	if c.ID > s.nextID {
+		s.nextID = c.ID
+	}
+}
+
+// Drop takes c out of the set without marking it (Remove, on the set
+// that gave it, does).
+func (s *Set) Drop(c *Catch) {
+	for i, x := range s.catches {
+		if x == c {
+			s.catches = append(s.catches[:i], s.catches[i+1:]...)
+			return
+		}
+	}
+}
+
 // Len is the number of catches.
 func (s *Set) Len() int { return len(s.catches) }
 

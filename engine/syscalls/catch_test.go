@@ -52,6 +52,24 @@ func TestSetFor(t *testing.T) {
 	}
 }
 
+// TestSetInsertDrop: a followed process's set holds another set's catch
+// (one object), its own ids going on after it; Drop leaves it unmarked.
+func TestSetInsertDrop(t *testing.T) {
+	var root, child Set
+	child.Add(false, []int{39})
+	root.Add(false, []int{39})
+	root.Add(false, []int{257})
+	c := root.Add(true, nil) // id 3
+	child.Insert(c)
+	if got := ids(child.For(0, false)); got != "[3]" || child.Add(false, nil).ID != 4 {
+		t.Errorf("after Insert: For(0) = %s, want [3], next id 4", got)
+	}
+	child.Drop(c)
+	if got := ids(child.For(0, false)); got != "[]" || c.Deleted() || root.Len() != 3 {
+		t.Errorf("after Drop: For(0) = %s, want []; deleted %v, root len %d", got, c.Deleted(), root.Len())
+	}
+}
+
 // TestThreadExitNr: the number and result an exit stop reports.
 func TestThreadExitNr(t *testing.T) {
 	minus1 := ^uint64(0)
