@@ -604,7 +604,16 @@ func reap(cmd *exec.Cmd) {
 // state, the kernel function it waits in and its system call (proc(5)).
 func procState(pid int) string {
 	var b strings.Builder
-	for _, p := range []int{pid, tracerPid(pid)} {
+	procs := []int{pid, tracerPid(pid)}
+	// and what pid traces: a godbg's programs
+	stats, _ := filepath.Glob("/proc/[0-9]*/status")
+	for _, st := range stats {
+		var n int
+		if fmt.Sscanf(filepath.Base(filepath.Dir(st)), "%d", &n); n != pid && tracerPid(n) == pid {
+			procs = append(procs, n)
+		}
+	}
+	for _, p := range procs {
 		if p == 0 || p == os.Getpid() {
 			continue
 		}
