@@ -623,8 +623,9 @@ func procState(pid int) string {
 			dir := fmt.Sprintf("/proc/%d/task/%s/", p, task.Name())
 			wchan, _ := os.ReadFile(dir + "wchan")
 			sc, _ := os.ReadFile(dir + "syscall")
-			fmt.Fprintf(&b, "  thread %s: %s wchan=%s syscall=%s\n", task.Name(),
-				firstLineWith(readText(dir+"status"), "State:"), wchan, strings.TrimSpace(string(sc)))
+			st := readText(dir + "status")
+			fmt.Fprintf(&b, "  thread %s: %s %s %s wchan=%s syscall=%s\n", task.Name(), firstLineWith(st, "State:"),
+				firstLineWith(st, "SigPnd:"), firstLineWith(st, "ShdPnd:"), wchan, strings.TrimSpace(string(sc)))
 		}
 	}
 	return b.String()
