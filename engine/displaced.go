@@ -276,6 +276,19 @@ func (p *Process) singleStep(t *Thread) error {
 // t.pendingSig holds the fault, and the thread's pc is the instruction's.
 var errStepFault = errors.New("the stepped instruction faulted")
 
+// faultAtOriginal puts t, stopped by a fault of an instruction copied out
+// of line, on the original instruction: the fault is reported there, whose
+// state it is (a fault leaves no effect).
+func (p *Process) faultAtOriginal(t *Thread) error {
+	r, err := t.Regs()
+	if err != nil {
+		return err
+	}
+	r.Rip = uint64(p.RealPC(Addr(r.Rip)))
+	t.regsDirty = true
+	return nil
+}
+
 // faultSignal tells the signals an instruction raises itself.
 func faultSignal(sig unix.Signal) bool {
 	return sig == unix.SIGSEGV || sig == unix.SIGBUS || sig == unix.SIGFPE || sig == unix.SIGILL
@@ -431,12 +444,7 @@ func (p *Process) stepOver(t *Thread, s *site, cont bool) error {
 			}
 			for p.inOOL(Addr(r.Rip)) {
 				if err := p.singleStep(t); errors.Is(err, errStepFault) {
-					// Reported at the original instruction, whose
-					// state it is (a fault leaves no effect).
-					r, _ = t.Regs()
-					r.Rip = uint64(p.RealPC(Addr(r.Rip)))
-					t.regsDirty = true
-					return nil
+					return p.faultAtOriginal(t)
 				} else if err != nil {
 					return err
 				}

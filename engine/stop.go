@@ -371,7 +371,7 @@ func (p *Process) signalStop(t *Thread, sig syscall.Signal) (*Event, error) {
 		switch {
 		case si.Code <= 0: // sent by a process: kill, tkill, sigqueue (SI_FROMUSER)
 			ev.SigPid, ev.SigUid = siginfoSender(si)
-		case sig == unix.SIGSEGV || sig == unix.SIGBUS || sig == unix.SIGFPE || sig == unix.SIGILL || sig == unix.SIGTRAP:
+		case faultSignal(sig) || sig == unix.SIGTRAP:
 			ev.FaultAddr = Addr(siginfoAddr(si))
 		}
 	}
@@ -403,9 +403,10 @@ func (p *Process) clearPushedTF(t *Thread) error {
 func (p *Process) leaveScratch(t *Thread, sig syscall.Signal) error {
 	r, _ := t.Regs()
 	slot := Addr(r.Rip) &^ (slotSize - 1)
-	if p.scratch.contains(slot) && Addr(r.Rip) == slot && (sig == unix.SIGSEGV || sig == unix.SIGBUS || sig == unix.SIGFPE || sig == unix.SIGILL) {
-		r.Rip = uint64(p.RealPC(slot))
-		t.regsDirty = true
+	if p.scratch.contains(slot) && Addr(r.Rip) == slot && faultSignal(sig) {
+		if err := p.faultAtOriginal(t); err != nil {
+			return err
+		}
 		return t.flushRegs()
 	}
 	keep := t.pendingSig
@@ -417,7 +418,7 @@ func (p *Process) leaveScratch(t *Thread, sig syscall.Signal) error {
 		if !p.inOOL(Addr(r.Rip)) {
 			break
 		}
-		if js := p.jumpSiteAt(Addr(r.Rip)); js != nil && (sig == unix.SIGSEGV || sig == unix.SIGBUS || sig == unix.SIGFPE || sig == unix.SIGILL) {
+		if js := p.jumpSiteAt(Addr(r.Rip)); js != nil && faultSignal(sig) {
 			// A fault of a relocated instruction: reported at the
 			// original one, whose state it is (faults leave no effect).
 			if at := js.realPC(Addr(r.Rip)); at != js.addr || Addr(r.Rip) == js.body {
@@ -454,10 +455,10 @@ func (p *Process) leaveScratch(t *Thread, sig syscall.Signal) error {
 			continue
 		}
 		if err := p.singleStep(t); errors.Is(err, errStepFault) {
-			r, _ := t.Regs()
-			r.Rip = uint64(p.RealPC(Addr(r.Rip)))
-			t.regsDirty = true
 			keep = t.pendingSig
+			if err := p.faultAtOriginal(t); err != nil {
+				return err
+			}
 			break
 		} else if err != nil {
 			return err
