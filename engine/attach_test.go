@@ -120,11 +120,21 @@ func TestAttachRefusals(t *testing.T) {
 	}
 }
 
-func TestForkChildReleasedClean(t *testing.T) {
+func TestForkChildReleasedClean(t *testing.T) { forkChildClean(t, false) }
+
+// forkChildClean runs forker with a breakpoint on step, an INT3 or (jump)
+// a jump site: the parent's 1000 calls hit, the untraced fork child runs
+// its own calls clean.
+func forkChildClean(t *testing.T, jump bool) {
+	t.Helper()
 	p, out := launch(t, fixture.C(t, "forker.c", "-O0", "-g"), false)
+	p.jumpSites = jump
 	bp, err := p.SetBreakpoint(mustSym(t, p, "step"), "step")
 	if err != nil {
 		t.Fatal(err)
+	}
+	if jump && p.jumpCount != 1 {
+		t.Fatal("the site took no jump")
 	}
 	ev, err := p.Continue(func(*Event) (bool, error) { return false, nil })
 	if err != nil || ev.Kind != EventExit || ev.ExitCode != 0 {

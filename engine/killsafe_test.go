@@ -167,27 +167,7 @@ func TestBreakJumpRemoveAndDowngrade(t *testing.T) {
 // (its copy of the code holds the jmp; the liveness page it shares with
 // the parent says alive, so the trampoline would stop it for a godbg that
 // does not trace it).
-func TestBreakJumpForkChild(t *testing.T) {
-	p, out := launch(t, fixture.C(t, "forker.c", "-O0", "-g"), false)
-	p.jumpSites = true
-	bp, err := p.SetBreakpoint(mustSym(t, p, "step"), "step")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if p.jumpCount != 1 {
-		t.Fatal("the site took no jump")
-	}
-	ev, err := p.Continue(func(*Event) (bool, error) { return false, nil })
-	if err != nil || ev.Kind != EventExit || ev.ExitCode != 0 {
-		t.Fatalf("got %v %v", ev, err)
-	}
-	if bp.Hits != 1000 {
-		t.Errorf("hits %d, want 1000 (the parent's calls only)", bp.Hits)
-	}
-	if got, want := out(), "parent=1000 child=ok\n"; got != want {
-		t.Errorf("output %q, want %q", got, want)
-	}
-}
+func TestBreakJumpForkChild(t *testing.T) { forkChildClean(t, true) }
 
 // A sys() hook sees the program's own gettid calls (100) and no tkill: the
 // trampoline's calls at each of the 3000 hits are godbg's.
