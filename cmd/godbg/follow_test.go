@@ -197,19 +197,25 @@ func TestFollowForksServerHitsByPid(t *testing.T) {
 // first process's (killed).
 func TestFollowForksKillAll(t *testing.T) {
 	prog := target(t, fixture.C(t, "forkserver.c", "-O0", "-g"))
-	res := godbg(t, "run", "-f", "-e", `
-local first = threads()[1]
-brk("handle", function(ev)
-	if ev.pid ~= first then
-		printf("threads %d", #threads())
-		kill()
-	end
-end)
-on("end", function(ev) printf("end %s", ev.how) end)`, prog)
+	res := godbg(t, "run", "-f", "-e", fromWorker("kill"), prog)
 	if res.status != 137 || !strings.HasSuffix(res.stdout, "end kill\n") || !strings.HasPrefix(res.stdout, "threads ") {
 		t.Errorf("status %d, stdout %q, stderr %q", res.status, res.stdout, res.stderr)
 	}
 	noProcessLeft(t, prog)
+}
+
+// fromWorker is a script that calls end (kill or detach) at the first
+// hit of handle in a worker, after printing the threads of every process.
+func fromWorker(end string) string {
+	return `
+local first = threads()[1]
+brk("handle", function(ev)
+	if ev.pid ~= first then
+		printf("threads %d", #threads())
+		` + end + `()
+	end
+end)
+on("end", function(ev) printf("end %s", ev.how) end)`
 }
 
 // A child that execs a Go program gets that program's symbols: main.main,
@@ -264,15 +270,7 @@ end)`, prog, "10")
 // finish their requests.
 func TestFollowForksDetachAll(t *testing.T) {
 	prog := target(t, fixture.C(t, "forkserver.c", "-O0", "-g"))
-	res := godbg(t, "run", "-f", "-e", `
-local first = threads()[1]
-brk("handle", function(ev)
-	if ev.pid ~= first then
-		printf("threads %d", #threads())
-		detach()
-	end
-end)
-on("end", function(ev) printf("end %s", ev.how) end)`, prog)
+	res := godbg(t, "run", "-f", "-e", fromWorker("detach"), prog)
 	lines := strings.Split(strings.TrimRight(res.stdout, "\n"), "\n")
 	sort.Strings(lines)
 	if got := strings.Join(lines, "|"); res.status != 0 || res.stderr != "" || got != "end detach|threads 5|workers ok 4" {
