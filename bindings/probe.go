@@ -17,16 +17,23 @@ const (
 )
 
 // prData is what a probe carries for the bindings (engine Probe.Data):
-// its callback, its userdata and its address as a Lua value, boxed once.
+// its callback, its userdata and its address as a Lua value, boxed once,
+// and the template of its events (evtable.go; nil: built field by field).
 type prData struct {
-	fn   *glua.LFunction
-	ud   *glua.LUserData
-	addr glua.LValue
+	fn    *glua.LFunction
+	ud    *glua.LUserData
+	addr  glua.LValue
+	noEv  bool // fn takes no parameter: it cannot see its event
+	evTpl *glua.LTable
 }
 
 // probeSlab is how many events' regs (a record and its userdata) are
 // allocated at once: a drain allocates a slab, not two objects a record.
 const probeSlab = 256
+
+// probeEvKeys are a probe event's fields, in the order pairs(ev) lists
+// them (goid: Go programs only).
+var probeEvKeys = []string{"reason", "pr", "tid", "addr", "time", "regs", "goid"}
 
 // reasonProbe is ev.reason, boxed once.
 var reasonProbe glua.LValue = glua.LString("probe")
@@ -75,11 +82,30 @@ func (m *Module) probe(L *glua.LState) int {
 	if err != nil {
 		L.RaiseError("probe %s: %v", loc, err)
 	}
+	d := m.newPrData(pr, fn)
+	L.Push(d.ud)
+	return 1
+}
+
+// newPrData makes pr's bindings data (pr.Data) for the callback fn (nil:
+// a counting probe).
+func (m *Module) newPrData(pr *engine.Probe, fn *glua.LFunction) *prData {
 	d := &prData{fn: fn, addr: AddrNumber(uint64(pr.Addr))}
 	pr.Data = d
 	d.ud = newHandle(m, probeHandle, pr)
-	L.Push(d.ud)
-	return 1
+	if fn == nil {
+		return d
+	}
+	d.noEv = fn.Proto != nil && fn.Proto.NumParameters == 0 && fn.Proto.IsVarArg == 0
+	keys := probeEvKeys[:6]
+	if m.isGo {
+		keys = probeEvKeys
+	}
+	d.evTpl = newTemplate(m.L, keys, []glua.LValue{reasonProbe, d.ud, nil, d.addr, nil, nil, nil})
+	if d.evTpl != nil && m.isGo {
+		d.evTpl.Metatable = m.probeEvMeta
+	}
+	return d
 }
 
 // drainProbes calls each probe's fn for the records waiting: at every
@@ -88,46 +114,76 @@ func (m *Module) drainProbes() error {
 	if m.p == nil || !m.p.ProbesPending() {
 		return nil
 	}
-	L := m.L
-	regsMeta := L.GetTypeMetatable(probeRegsType)
-	var (
-		recs  []engine.ProbeRecord
-		uds   []glua.LUserData
-		tid   = -1
-		ltid  glua.LValue
-		evCap = 6
-	)
-	if m.isGo {
-		evCap = 7
+	return m.p.DrainProbes(m.newProbeDrain().record)
+}
+
+// probeDrain is a drain's state: the slabs the events' regs come from
+// and the last thread id, boxed.
+type probeDrain struct {
+	m        *Module
+	regsMeta glua.LValue
+	recs     []engine.ProbeRecord
+	uds      []glua.LUserData
+	tid      int
+	ltid     glua.LValue
+}
+
+func (m *Module) newProbeDrain() *probeDrain {
+	return &probeDrain{m: m, regsMeta: m.L.GetTypeMetatable(probeRegsType), tid: -1}
+}
+
+// record calls r's probe's fn with r's event.
+func (dr *probeDrain) record(r *engine.ProbeRecord) error {
+	m := dr.m
+	d, _ := r.Probe.Data.(*prData)
+	if d == nil || d.fn == nil {
+		return nil
 	}
-	return m.p.DrainProbes(func(r *engine.ProbeRecord) error {
-		d, _ := r.Probe.Data.(*prData)
-		if d == nil || d.fn == nil {
-			return nil
-		}
-		if len(recs) == 0 {
-			recs, uds = make([]engine.ProbeRecord, probeSlab), make([]glua.LUserData, probeSlab)
-		}
-		rc, regs := &recs[0], &uds[0]
-		recs, uds = recs[1:], uds[1:]
-		*rc = *r
-		regs.Value, regs.Env, regs.Metatable = rc, L.Env, regsMeta
-		if r.Tid != tid {
-			tid, ltid = r.Tid, glua.LNumber(r.Tid)
-		}
-		t := L.CreateTable(0, evCap)
+	if d.noEv {
+		// fn() cannot see its event: neither the table nor the regs'
+		// copy is made.
+		_, err := m.call(d.fn, nil)
+		return err
+	}
+	if len(dr.recs) == 0 {
+		dr.recs, dr.uds = make([]engine.ProbeRecord, probeSlab), make([]glua.LUserData, probeSlab)
+	}
+	rc, regs := &dr.recs[0], &dr.uds[0]
+	dr.recs, dr.uds = dr.recs[1:], dr.uds[1:]
+	*rc = *r
+	regs.Value, regs.Env, regs.Metatable = rc, m.L.Env, dr.regsMeta
+	if r.Tid != dr.tid {
+		dr.tid, dr.ltid = r.Tid, glua.LNumber(r.Tid)
+	}
+	var t *glua.LTable
+	if d.evTpl != nil {
+		t = fromTemplate(d.evTpl)
+		setField(t, "tid", dr.ltid)
+		setField(t, "time", glua.LNumber(m.sessionTime(r.Time)))
+		setField(t, "regs", regs)
+	} else {
+		t = m.L.CreateTable(0, len(probeEvKeys))
 		t.RawSetString("reason", reasonProbe)
 		t.RawSetString("pr", d.ud)
-		t.RawSetString("tid", ltid)
+		t.RawSetString("tid", dr.ltid)
 		t.RawSetString("addr", d.addr)
 		t.RawSetString("time", glua.LNumber(m.sessionTime(r.Time)))
 		t.RawSetString("regs", regs)
-		if m.isGo {
-			L.SetMetatable(t, m.probeEvMeta) // goid, read on demand
+	}
+	if m.isGo {
+		// goid: the trampoline's reading, else read on demand
+		// (probeEvMeta); a template's placeholder goes.
+		if r.Goid != 0 {
+			t.RawSetString("goid", glua.LNumber(r.Goid))
+		} else if d.evTpl != nil {
+			t.RawSetString("goid", glua.LNil)
 		}
-		_, err := m.call(d.fn, t)
-		return err
-	})
+		if d.evTpl == nil {
+			m.L.SetMetatable(t, m.probeEvMeta) // else the template's
+		}
+	}
+	_, err := m.call(d.fn, t)
+	return err
 }
 
 func checkProbe(L *glua.LState, n int) *engine.Probe {
