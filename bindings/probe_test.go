@@ -2,6 +2,7 @@ package bindings
 
 import (
 	"io"
+	"runtime/debug"
 	"strings"
 	"testing"
 	"time"
@@ -80,6 +81,7 @@ result = table.concat(out, "\n")`
 				t.Fatal(err)
 			}
 			dr := m.newProbeDrain()
+			defer dr.finish()
 			for i := 1; i <= 3; i++ {
 				if err := dr.record(probeRecord(m, pr, i)); err != nil {
 					t.Fatal(err)
@@ -98,6 +100,25 @@ reason,pr,tid,addr,time,regs | reason=probe pr=true tid=1101 addr=4198400 time=3
 		}
 		if got[0] != want || got[1] != want {
 			t.Errorf("Go %v: template events:\n%s\nfield by field:\n%s\nwant:\n%s", isGo, got[0], got[1], want)
+		}
+	}
+}
+
+// TestProbeDrainGC: a drain that makes events raises the GC's goal to
+// drainGCPercent, or keeps a higher one (GOGC=off), and puts it back.
+func TestProbeDrainGC(t *testing.T) {
+	m, _, pr := probeModule(t, "function(ev) end", false, true)
+	defer debug.SetGCPercent(debug.SetGCPercent(100))
+	for _, c := range []struct{ before, during int }{{100, drainGCPercent}, {-1, -1}, {1000, 1000}} {
+		debug.SetGCPercent(c.before)
+		dr := m.newProbeDrain()
+		if err := dr.record(probeRecord(m, pr, 1)); err != nil {
+			t.Fatal(err)
+		}
+		during := debug.SetGCPercent(c.during)
+		dr.finish()
+		if after := debug.SetGCPercent(100); during != c.during || after != c.before {
+			t.Errorf("GOGC %d: %d during the drain, %d after; want %d, %d", c.before, during, after, c.during, c.before)
 		}
 	}
 }
@@ -125,6 +146,7 @@ func BenchmarkProbeRecord(b *testing.B) {
 			b.ReportAllocs()
 			b.ResetTimer()
 			dr := m.newProbeDrain()
+			defer dr.finish()
 			for i := 0; i < b.N; i++ {
 				if err := dr.record(recs[i%len(recs)]); err != nil {
 					b.Fatal(err)
