@@ -74,6 +74,14 @@ for tg in hot_c hot_go; do
 	l0=$(best "$T/godbg" run -e "$S" "$P" 0)
 	printf "%-7s %-30s %14s %12s\n" $tg "probe, Lua callback (lossless)" "$(rate $NL $l1 $l0)" "$(pcall $NL $l1 $l0)"
 
+	# the same with fn(ev): godbg makes each hit's event table
+	S="local n = 0; local p = probe('$fn', function(ev) n = n + 1 end); on('exit', function() print('n=' .. n .. ' hits=' .. p.hits .. ' lost=' .. p.lost) end)"
+	WANT="n=$NL hits=$NL lost=0"
+	e1=$(best "$T/godbg" run -e "$S" "$P" "$NL")
+	WANT="n=0 hits=0 lost=0"
+	e0=$(best "$T/godbg" run -e "$S" "$P" 0)
+	printf "%-7s %-30s %14s %12s\n" $tg "probe, Lua fn(ev) (lossless)" "$(rate $NL $e1 $e0)" "$(pcall $NL $e1 $e0)"
+
 	S="local n = 0; brk('$fn', function() n = n + 1 end); on('exit', function() print('n=' .. n) end)"
 	WANT="n=$NB"
 	b1=$(best "$T/godbg" run -e "$S" "$P" "$NB")

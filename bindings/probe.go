@@ -203,9 +203,12 @@ func (dr *probeDrain) record(r *engine.ProbeRecord) error {
 	if m.isGo {
 		// goid: the trampoline's reading, else read on demand
 		// (probeEvMeta); a template's placeholder goes.
-		if r.Goid != 0 {
+		switch {
+		case r.Goid != 0 && d.evTpl != nil:
+			setField(t, "goid", glua.LNumber(r.Goid))
+		case r.Goid != 0:
 			t.RawSetString("goid", glua.LNumber(r.Goid))
-		} else if d.evTpl != nil {
+		case d.evTpl != nil:
 			t.RawSetString("goid", glua.LNil)
 		}
 		if d.evTpl == nil {
