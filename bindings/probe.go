@@ -28,9 +28,18 @@ type prData struct {
 	evTpl *glua.LTable
 }
 
-// probeSlab is how many events' regs (a record and its userdata) are
-// allocated at once: a drain allocates a slab, not two objects a record.
-const probeSlab = 256
+// probeRegs is an event's regs: the record, copied (the engine reuses
+// its queue), and the userdata over it. A drain allocates them
+// probeRegsSlab at a time: a kept event keeps its slab alive, which
+// with 256 a slab (as before) was 78 KiB an event (a callback keeping one
+// event in a thousand of 2M: 482 MB of RSS); 8 keep 2.4 KiB, about the
+// event's own size, for most of the gain (BenchmarkProbeRecord).
+type probeRegs struct {
+	rec engine.ProbeRecord
+	ud  glua.LUserData
+}
+
+const probeRegsSlab = 8
 
 // probeEvKeys are a probe event's fields, in the order pairs(ev) lists
 // them (goid: Go programs only).
@@ -131,13 +140,12 @@ func (m *Module) drainProbes() error {
 // the goal is 5 times that). 200 keeps most of the gain, RSS flat.
 const drainGCPercent = 200
 
-// probeDrain is a drain's state: the slabs the events' regs come from
-// and the last thread id, boxed.
+// probeDrain is a drain's state: the regs' slab and metatable, the last
+// thread id, boxed, and the GC's goal to put back.
 type probeDrain struct {
 	m        *Module
 	regsMeta glua.LValue
-	recs     []engine.ProbeRecord
-	uds      []glua.LUserData
+	regs     []probeRegs // the slab's free ones
 	tid      int
 	ltid     glua.LValue
 	gcOld    int  // the GC percent before the drain raised it
@@ -175,13 +183,14 @@ func (dr *probeDrain) record(r *engine.ProbeRecord) error {
 			debug.SetGCPercent(dr.gcOld) // GOGC=off or higher: kept
 		}
 	}
-	if len(dr.recs) == 0 {
-		dr.recs, dr.uds = make([]engine.ProbeRecord, probeSlab), make([]glua.LUserData, probeSlab)
+	if len(dr.regs) == 0 {
+		dr.regs = make([]probeRegs, probeRegsSlab)
 	}
-	rc, regs := &dr.recs[0], &dr.uds[0]
-	dr.recs, dr.uds = dr.recs[1:], dr.uds[1:]
-	*rc = *r
-	regs.Value, regs.Env, regs.Metatable = rc, m.L.Env, dr.regsMeta
+	pr := &dr.regs[0]
+	dr.regs = dr.regs[1:]
+	pr.rec = *r
+	regs := &pr.ud
+	regs.Value, regs.Env, regs.Metatable = &pr.rec, m.L.Env, dr.regsMeta
 	if r.Tid != dr.tid {
 		dr.tid, dr.ltid = r.Tid, glua.LNumber(r.Tid)
 	}
