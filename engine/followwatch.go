@@ -16,8 +16,6 @@ package engine
 import (
 	"fmt"
 
-	"golang.org/x/sys/unix"
-
 	"github.com/godbg/godbg/engine/internal/hwdebug"
 )
 
@@ -139,10 +137,10 @@ func (p *Process) clearWatchFamily(wp *Watchpoint) error {
 // with a thread of q able to run one: when q has none
 // (its threads run: the event being handled is another process's), q's
 // threads are stopped for fn and resumed after. A thread stopped outside a
-// system call can run one; so can one whose stop still to be handled is
-// the exit of the call it was in (a thread blocked in a call, wait4 say,
-// stops there first when asked to stop: the call is made again after, as
-// for any stop), as softSyscallExit runs them. A call's entry cannot.
+// system call can run one; so can one stopped at the exit of the call it
+// was in (a thread blocked in a call, wait4 say, stops there first when
+// asked to stop: the call is made again after, as for any stop), as
+// softSyscallExit runs them. One at a call's entry cannot.
 func (q *Process) withStoppedThread(fn func() error) error {
 	if t := q.stoppedThread(); t != nil {
 		return fn()
@@ -151,17 +149,79 @@ func (q *Process) withStoppedThread(fn func() error) error {
 	if err != nil {
 		return err
 	}
-	for _, t := range q.ownThreads() {
-		if q.canInject(t) {
-			q.watch.soft.runner = t
-			break
+	if t := q.injectThread(); t != nil {
+		q.watch.soft.runner = t
+		err = fn()
+		q.watch.soft.runner = nil
+	} else if t, i := q.deferredEntry(); t != nil {
+		// Every thread is at a call's entry: one runs the calls from
+		// there and makes its own call again; the entry stop collected
+		// for it is stale, and it comes again.
+		q.deferred = append(q.deferred[:i], q.deferred[i+1:]...)
+		err = q.runAtEntry(t, fn)
+		if rerr := q.resume(t); err == nil {
+			err = rerr
 		}
+	} else {
+		err = fn() // it says that no thread can run the calls
 	}
-	err = fn()
-	q.watch.soft.runner = nil
 	if rerr := restart(); err == nil {
 		err = rerr
 	}
+	return err
+}
+
+// deferredEntry is a thread of q stopped at a call's entry still to be
+// handled, and the index of that stop in q.deferred.
+func (q *Process) deferredEntry() (*Thread, int) {
+	for i, ws := range q.deferred {
+		t := q.threads[ws.tid]
+		if t == nil || t.running || t.sys.InCall || !ws.status.Stopped() || ws.watch != 0 {
+			continue
+		}
+		if info, err := ptraceSyscallInfo(t.tid); err == nil && info.Op == syscallInfoEntry {
+			return t, i
+		}
+	}
+	return nil, -1
+}
+
+// entryThread is a thread of q, every one stopped, at a call's entry.
+func (q *Process) entryThread() *Thread {
+	for _, t := range q.ownThreads() {
+		if t.running {
+			continue
+		}
+		if info, err := ptraceSyscallInfo(t.tid); err == nil && info.Op == syscallInfoEntry {
+			return t
+		}
+	}
+	return nil
+}
+
+// runAtEntry runs fn with t, stopped at a system call's entry, running
+// its injected calls: injected there, the first one takes the place of
+// t's call, which never runs (ptrace.InjectSyscall). t is put back on its
+// `syscall` instruction with the call's number, to make it again when it
+// resumes: a new entry.
+func (q *Process) runAtEntry(t *Thread, fn func() error) error {
+	r, err := t.Regs()
+	if err != nil {
+		return err
+	}
+	saved := *r
+	q.watch.soft.runner = t
+	err = fn()
+	q.watch.soft.runner = nil
+	r, rerr := t.Regs()
+	if rerr != nil {
+		return rerr
+	}
+	*r = saved
+	r.Rip -= 2 // syscall and int 0x80 are 2 bytes long
+	r.Rax = saved.Orig_rax
+	r.Orig_rax = ^uint64(0) // no call is being restarted
+	t.regsDirty = true
 	return err
 }
 
@@ -179,16 +239,25 @@ func (p *Process) watchLivesOn(wp *Watchpoint) bool {
 	return false
 }
 
-// canInject tells whether t, stopped by stopAll, can run an injected
-// system call (withStoppedThread).
+// injectThread is a thread of q, every one stopped, that can run an
+// injected system call; nil when none can.
+func (q *Process) injectThread() *Thread {
+	for _, t := range q.ownThreads() {
+		if q.canInject(t) {
+			return t
+		}
+	}
+	return nil
+}
+
+// canInject tells whether t, stopped, can run an injected system call:
+// not at a call's entry (nor a seccomp stop, an entry too), where the
+// call is still to run; at its exit, or any other stop, it can
+// (PTRACE_GET_SYSCALL_INFO says which).
 func (q *Process) canInject(t *Thread) bool {
 	if t.running {
 		return false
 	}
-	for _, ws := range q.deferred {
-		if ws.tid == t.tid {
-			return t.sys.InCall && ws.status.Stopped() && ws.status.StopSignal() == unix.SIGTRAP|0x80
-		}
-	}
-	return !t.sys.InCall
+	info, err := ptraceSyscallInfo(t.tid)
+	return err == nil && (info.Op == syscallInfoNone || info.Op == syscallInfoExit)
 }

@@ -353,9 +353,11 @@ func (p *Process) mprotect(pg Addr, prot int) error {
 }
 
 // stoppedThread is a thread able to run an injected call: the current one
-// when stopped and not inside a system call, else any such.
+// when stopped and not inside a system call, else any such. A stop still
+// to be handled (collected by stopAll: the thread is not running) may be
+// a call's entry, where no call can be injected (canInject).
 func (p *Process) stoppedThread() *Thread {
-	ok := func(t *Thread) bool { return t != nil && !t.running && !t.sys.InCall }
+	ok := func(t *Thread) bool { return t != nil && !t.running && !t.sys.InCall && p.canInject(t) }
 	if ok(p.current) {
 		return p.current
 	}
