@@ -197,7 +197,13 @@ func (p *Process) applyDebugRegs() error {
 // restartRunning stops the running threads and resumes them, so that they
 // pick up what resumeRequest applies (debug registers, PTRACE_SYSCALL).
 func (p *Process) restartRunning() error {
-	restart, err := p.holdOthers(p.current)
+	cur := p.current
+	if cur != nil && cur.running {
+		// A followed process's, the event another process's: it runs
+		// too, and is restarted with the others.
+		cur = nil
+	}
+	restart, err := p.holdOthers(cur)
 	if err != nil {
 		return err
 	}
