@@ -4,6 +4,7 @@ package engine
 
 import (
 	"fmt"
+
 	"github.com/godbg/godbg/engine/internal/ptrace"
 
 	"golang.org/x/sys/unix"
@@ -180,7 +181,7 @@ func (p *Process) stopAll(except *Thread) error {
 // program dies with godbg: it gets the SIGSTOP as before.
 func (p *Process) requestStop(t *Thread) error {
 	if p.attached {
-		return ptraceInterrupt(t.tid)
+		return ptrace.Interrupt(t.tid)
 	}
 	return tgkill(t.tgid(), t.tid, unix.SIGSTOP)
 }
