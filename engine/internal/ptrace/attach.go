@@ -18,13 +18,6 @@ type Status struct {
 	Status unix.WaitStatus
 }
 
-// Task is one traced thread as SeizeAll and StopAll see it.
-type Task struct {
-	Tid   int
-	Tgid  int  // its thread group, for tgkill(2) (StopAll)
-	Asked bool // a stop of ours is on its way, not seen yet: a stop request made, or its birth stop
-}
-
 // SeizeAll attaches every task of process pid (PTRACE_SEIZE with opts, so
 // the process sees no stray SIGSTOP; ptrace(2)) and stops each with
 // PTRACE_INTERRUPT, listing and seizing until no new task shows up: a thread
