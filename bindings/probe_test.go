@@ -142,6 +142,7 @@ func BenchmarkProbeRecord(b *testing.B) {
 			recs := make([]*engine.ProbeRecord, 1024)
 			for i := range recs {
 				recs[i] = probeRecord(m, pr, i)
+				recs[i].Tid = 100 // one thread, as in bench/probes.sh
 			}
 			b.ReportAllocs()
 			b.ResetTimer()
