@@ -9,7 +9,7 @@
 # clock, best of 3, so start-up is left out; the loop's own time per call
 # is measured the same way without godbg. Every count is checked ("!"
 # marks a wrong one). Then godbg's peak RSS with a Lua-callback probe over
-# 1M and 10M hits.
+# 1M and 10M hits, with function() (no event made) and function(ev).
 set -euo pipefail
 N=100000000 # count-only probe and the bare loop
 NL=4000000  # Lua-callback probe
@@ -19,7 +19,7 @@ while getopts "n:l:b:h" o; do
 	n) N=$OPTARG ;;
 	l) NL=$OPTARG ;;
 	b) NB=$OPTARG ;;
-	*) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+	*) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 	esac
 done
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -92,8 +92,10 @@ done
 
 echo
 echo "peak RSS of godbg, Lua-callback probe on hot_c (KiB):"
-for n in 1000000 10000000; do
-	S="local n = 0; probe('hot', function() n = n + 1 end); on('exit', function() print('n=' .. n) end)"
-	rss=$( { /usr/bin/time -f "%M" "$T/godbg" run -e "$S" "$T/hot_c" $n >/dev/null; } 2>&1 | tail -1)
-	printf "%9d hits: %s\n" $n "$rss"
+for f in "function()" "function(ev)"; do
+	for n in 1000000 10000000; do
+		S="local n = 0; probe('hot', $f n = n + 1 end); on('exit', function() print('n=' .. n) end)"
+		rss=$( { /usr/bin/time -f "%M" "$T/godbg" run -e "$S" "$T/hot_c" $n >/dev/null; } 2>&1 | tail -1)
+		printf "%-12s %9d hits: %s\n" "$f" $n "$rss"
+	done
 done
