@@ -19,7 +19,7 @@ while getopts "n:l:b:h" o; do
 	n) N=$OPTARG ;;
 	l) NL=$OPTARG ;;
 	b) NB=$OPTARG ;;
-	*) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+	*) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 	esac
 done
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
