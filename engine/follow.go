@@ -265,6 +265,9 @@ func (p *Process) childBorn(t *Thread, child int) (*Event, error) {
 // hook of its EventFork (Continue resumes it after).
 func (p *Process) followFork(t *Thread, child int) (*Event, error) {
 	q, err := p.newChild(child, false)
+	if err == nil {
+		err = q.inheritReturns(p, t)
+	}
 	if err != nil {
 		unix.Kill(child, unix.SIGKILL)
 		return nil, err
