@@ -71,7 +71,7 @@ func (m *Module) probe(L *glua.LState) int {
 		L.RaiseError("probe: the process has exited")
 	}
 	addr, loc := m.location(L, 1, entry)
-	pr, err := m.p.SetProbe(addr, loc, engine.ProbeOptions{Record: fn != nil, Lossy: lossy})
+	pr, err := m.proc().SetProbe(addr, loc, engine.ProbeOptions{Record: fn != nil, Lossy: lossy})
 	if err != nil {
 		L.RaiseError("probe %s: %v", loc, err)
 	}
@@ -95,10 +95,10 @@ func (m *Module) drainProbes() error {
 		uds   []glua.LUserData
 		tid   = -1
 		ltid  glua.LValue
-		evCap = 6
+		evCap = 7
 	)
 	if m.isGo {
-		evCap = 7
+		evCap = 8
 	}
 	return m.p.DrainProbes(func(r *engine.ProbeRecord) error {
 		d, _ := r.Probe.Data.(*prData)
@@ -118,6 +118,7 @@ func (m *Module) drainProbes() error {
 		t := L.CreateTable(0, evCap)
 		t.RawSetString("reason", reasonProbe)
 		t.RawSetString("pr", d.ud)
+		t.RawSetString("pid", glua.LNumber(r.Pid))
 		t.RawSetString("tid", ltid)
 		t.RawSetString("addr", d.addr)
 		t.RawSetString("time", glua.LNumber(m.sessionTime(r.Time)))

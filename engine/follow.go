@@ -229,6 +229,7 @@ func (p *Process) childExited(q *Process, ev *Event) *Event {
 		f.focus = nil
 	}
 	q.deferred = nil
+	q.probesGone()
 	return &Event{Kind: EventProcessExit, Pid: q.pid, Parent: q.parent, ExitCode: ev.ExitCode, ExitSignal: ev.ExitSignal}
 }
 
@@ -267,6 +268,9 @@ func (p *Process) followFork(t *Thread, child int) (*Event, error) {
 	q, err := p.newChild(child, false)
 	if err == nil {
 		err = q.inheritReturns(p, t)
+	}
+	if err == nil {
+		err = q.inheritProbes(p)
 	}
 	if err != nil {
 		unix.Kill(child, unix.SIGKILL)
@@ -345,7 +349,12 @@ func (p *Process) newChild(pid int, execed bool) (*Process, error) {
 			for _, bp := range s.bps {
 				ns.bps = append(ns.bps, bp)
 			}
-			if len(ns.bps) == 0 && s.jump == nil {
+			for _, u := range s.users {
+				if pr, ok := u.(*Probe); ok && !pr.deleted {
+					ns.users = append(ns.users, pr) // an INT3 probe: inheritProbes
+				}
+			}
+			if len(ns.bps) == 0 && len(ns.users) == 0 && s.jump == nil {
 				// Only the engine's own users: not followed into the child.
 				f.WriteAt([]byte{s.saved}, int64(s.addr))
 				continue

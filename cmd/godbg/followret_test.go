@@ -80,3 +80,78 @@ func TestFollowForksOnReturn(t *testing.T) {
 		noProcessLeft(t, prog)
 	}
 }
+
+// followProbeScript sets probe("handle", FN) before the run (EARLY) or in
+// on("fork") of the first worker, and runs DEL at each fork after; each
+// process's exit prints the records it made (by ev.pid), the sum of their
+// argument (rdi) and whether handle's code was the file's when the process
+// last passed the end of its work (a breakpoint at the worker's _exit line
+// and at the parent's printf: the bytes as the CPU sees them).
+const followProbeScript = `
+local first, forks, recs, sum, bad, clean, pr = threads()[1], 0, {}, {}, 0, {}, nil
+local h = sym("handle")
+local orig = mem(h, 16)
+local function check(ev) clean[ev.pid] = mem(h, 16) == orig end
+brk("forkserver.c:24", check)
+brk("forkserver.c:40", check)
+local function set() pr = probe("handle", FN) end
+if EARLY then set() end
+on("fork", function(ev)
+	forks = forks + 1
+	if forks == 1 and not EARLY then set() end
+	DEL
+end)
+on("exit", function(ev)
+	if ev.pid == first then
+		printf("first: code %d records %d hits %d clean %s bad %d", ev.code, recs[ev.pid] or 0, pr.hits, tostring(clean[ev.pid]), bad)
+	else
+		printf("child: code %d records %d sum %d clean %s", ev.code, recs[ev.pid] or 0, sum[ev.pid] or 0, tostring(clean[ev.pid]))
+	end
+end)
+`
+
+// A probe set in on("fork") of the first worker, while the parent runs on
+// (its copy of the probe goes in with its threads stopped for that
+// moment), reaches that worker and the parent, and through the parent's
+// copy of the code the workers born later: the 4 workers make k+2 hits
+// each, pr.hits is 14, and each record carries the pid of the worker that
+// made it with the request as argument (sum (k+2)(k+3)/2). Set before the
+// run, the workers' trampolines are copies of the parent's, which record
+// each worker's pid all the same. A counting probe counts the same 14.
+// Deleted at the 4th fork (before the parent writes any request), it
+// leaves no hit and handle's code as the file's in every process.
+func TestFollowForksLiveProbe(t *testing.T) {
+	prog := target(t, fixture.C(t, "forkserver.c", "-O0", "-g"))
+	rec := `function(ev)
+	recs[ev.pid] = (recs[ev.pid] or 0) + 1
+	sum[ev.pid] = (sum[ev.pid] or 0) + ev.regs.rdi
+	if ev.tid ~= ev.pid then bad = bad + 1 end
+end`
+	recorded := "child: code 0 records 2 sum 3 clean false\nchild: code 1 records 3 sum 6 clean false\n" +
+		"child: code 2 records 4 sum 10 clean false\nchild: code 3 records 5 sum 15 clean false\n" +
+		"first: code 0 records 0 hits 14 clean false bad 0\nworkers ok 4"
+	counted := "child: code 0 records 0 sum 0 clean false\nchild: code 1 records 0 sum 0 clean false\n" +
+		"child: code 2 records 0 sum 0 clean false\nchild: code 3 records 0 sum 0 clean false\n" +
+		"first: code 0 records 0 hits 14 clean false bad 0\nworkers ok 4"
+	deleted := "child: code 0 records 0 sum 0 clean true\nchild: code 1 records 0 sum 0 clean true\n" +
+		"child: code 2 records 0 sum 0 clean true\nchild: code 3 records 0 sum 0 clean true\n" +
+		"first: code 0 records 0 hits 0 clean true bad 0\nworkers ok 4"
+	del := "if forks == 4 then pr:delete() end"
+	for _, c := range []struct {
+		name, early, fn, del, want string
+	}{
+		{"record", "false", rec, "", recorded},
+		{"count", "false", "nil", "", counted},
+		{"delete", "false", rec, del, deleted},
+		{"record-early", "true", rec, "", recorded},
+		{"count-early", "true", "nil", "", counted},
+		{"delete-early", "true", rec, del, deleted},
+	} {
+		script := strings.NewReplacer("EARLY", c.early, "FN", c.fn, "DEL", c.del).Replace(followProbeScript)
+		res := godbg(t, "run", "-f", "-e", script, prog)
+		if got := sortedLines(res.stdout); res.status != 0 || res.stderr != "" || got != c.want {
+			t.Errorf("%s: status %d, stderr %q, stdout (sorted):\n%s\nwant:\n%s", c.name, res.status, res.stderr, got, c.want)
+		}
+		noProcessLeft(t, prog)
+	}
+}
