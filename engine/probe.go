@@ -88,10 +88,15 @@ type Probe struct {
 
 	js         *jumpSite
 	hits, lost *uint64 // in the shared data (jump)
-	trapHits   uint64
-	deleted    bool
-	// home is the process pr was set in (js, hits, lost are its); copies
-	// are the other followed processes that hold it (probeshare.go).
+	// A counting jump with per-thread slots (probecount.go): the slots'
+	// counts, the key load and the locked add of its trampoline.
+	slots           []*uint64
+	keyAt, lockedAt Addr
+	trapHits        uint64
+	deleted         bool
+	// home is the process pr was set in (js, hits, lost, slots, keyAt
+	// and lockedAt are its); copies are the other followed processes
+	// that hold it (probeshare.go).
 	home   *Process
 	copies []probeCopy
 }
@@ -100,7 +105,12 @@ type Probe struct {
 // that holds it.
 func (pr *Probe) Hits() uint64 {
 	n := pr.trapHits
-	pr.counters(func(hits, _ *uint64) { n += atomic.LoadUint64(hits) })
+	pr.counters(func(c *probeCopy) {
+		n += atomic.LoadUint64(c.hits)
+		for _, s := range c.slots {
+			n += atomic.LoadUint64(s)
+		}
+	})
 	return n
 }
 
@@ -110,7 +120,7 @@ func (pr *Probe) Deleted() bool { return pr.deleted }
 // Lost counts the records dropped (Opts.Lossy, ring full).
 func (pr *Probe) Lost() uint64 {
 	var n uint64
-	pr.counters(func(_, lost *uint64) { n += atomic.LoadUint64(lost) })
+	pr.counters(func(c *probeCopy) { n += atomic.LoadUint64(c.lost) })
 	return n
 }
 
@@ -141,6 +151,7 @@ type probeState struct {
 	tidOffsTried    bool
 	wake            atomic.Bool
 	tsc             tscClock
+	count           countTables
 }
 
 // SetProbe puts a probe at addr: a jump where one fits, else an INT3 site.
@@ -155,6 +166,7 @@ func (p *Process) SetProbe(addr Addr, loc string, opts ProbeOptions) (*Probe, er
 		return nil, err
 	}
 	pr.Kind, pr.js, pr.hits, pr.lost = c.kind, c.js, c.hits, c.lost
+	pr.slots, pr.keyAt, pr.lockedAt = c.slots, c.keyAt, c.lockedAt
 	if c.kind == "trap" {
 		pr.Reason = c.reason
 	}
@@ -283,9 +295,23 @@ func (p *Process) setJumpProbe(pr *Probe) (probeCopy, error) {
 	if err != nil {
 		return probeCopy{}, err
 	}
-	cnt, ok := pl.area.allocData(16)
+	key := keyNone
+	if !pr.Opts.Record {
+		key = p.countKeyMode()
+	}
+	size := 16
+	if key != keyNone {
+		size += countTable
+	}
+	cnt, ok := pl.area.allocData(size)
 	if !ok {
 		return probeCopy{}, &JumpRefused{Addr: pr.Addr, Reason: "the trampoline area's data is full"}
+	}
+	table := cnt + 16
+	if key != keyNone {
+		for i := 0; i < countSlots+countProbe-1; i++ {
+			*pl.area.word(table + Addr(16*i)) = emptyKey
+		}
 	}
 	if pr.Opts.Record {
 		if err := p.ensureRing(pl.area); err != nil {
@@ -311,9 +337,13 @@ func (p *Process) setJumpProbe(pr *Probe) (probeCopy, error) {
 		tidOffs = p.goTidOffsets()
 	}
 	glibcTid := red != 0 && p.glibcTid()
-	var trapAt, pidAt Addr
+	var trapAt, pidAt, keyAt, lockedAt Addr
 	js, err := p.installJump(pl, func(a *oolstep.Asm) error {
 		if !pr.Opts.Record {
+			if key != keyNone {
+				keyAt, lockedAt = emitCountTable(a, key, p.probes.count.gmOf, pl.flagsDead, red, cnt, table)
+				return nil
+			}
 			emitCount(a, pl.flagsDead, red, cnt)
 			return nil
 		}
@@ -324,7 +354,12 @@ func (p *Process) setJumpProbe(pr *Probe) (probeCopy, error) {
 		return probeCopy{}, err
 	}
 	js.pidAt = pidAt
-	c := probeCopy{p: p, kind: "jump", js: js, hits: pl.area.word(cnt), lost: pl.area.word(cnt + 8)}
+	c := probeCopy{p: p, kind: "jump", js: js, hits: pl.area.word(cnt), lost: pl.area.word(cnt + 8), keyAt: keyAt, lockedAt: lockedAt}
+	if keyAt != 0 {
+		for i := 0; i < countSlots+countProbe-1; i++ {
+			c.slots = append(c.slots, pl.area.word(table+Addr(16*i+8)))
+		}
+	}
 	if trapAt != 0 {
 		js.traps = []Addr{trapAt}
 		goCode := red == 0

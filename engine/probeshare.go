@@ -33,16 +33,20 @@ type probeCopy struct {
 	reason     string // why a trap
 	js         *jumpSite
 	hits, lost *uint64
+	// a counting jump's per-thread slots (probecount.go)
+	slots           []*uint64
+	keyAt, lockedAt Addr
 }
 
-// counters calls fn once for each distinct jump counter pair of pr (a
-// fork child's copy shares its parent's).
-func (pr *Probe) counters(fn func(hits, lost *uint64)) {
+// counters calls fn once for each distinct jump of pr, by its counters
+// (a fork child's copy shares its parent's).
+func (pr *Probe) counters(fn func(c *probeCopy)) {
 	if pr.hits != nil {
-		fn(pr.hits, pr.lost)
+		fn(&probeCopy{hits: pr.hits, lost: pr.lost, slots: pr.slots})
 	}
 next:
-	for i, c := range pr.copies {
+	for i := range pr.copies {
+		c := &pr.copies[i]
 		if c.hits == nil || c.hits == pr.hits {
 			continue
 		}
@@ -51,7 +55,7 @@ next:
 				continue next
 			}
 		}
-		fn(c.hits, c.lost)
+		fn(c)
 	}
 }
 
@@ -109,7 +113,7 @@ func (p *Process) shareProbe(pr *Probe) {
 // copyIn is pr's copy in p.
 func (pr *Probe) copyIn(p *Process) (probeCopy, bool) {
 	if pr.home == p {
-		return probeCopy{p: p, kind: pr.Kind, js: pr.js, hits: pr.hits, lost: pr.lost}, true
+		return probeCopy{p: p, kind: pr.Kind, js: pr.js, hits: pr.hits, lost: pr.lost, slots: pr.slots, keyAt: pr.keyAt, lockedAt: pr.lockedAt}, true
 	}
 	for _, c := range pr.copies {
 		if c.p == p {
