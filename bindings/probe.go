@@ -35,7 +35,7 @@ var reasonProbe glua.LValue = glua.LString("probe")
 // a function name is after its prologue; opts.entry at its first byte).
 // The code jumps to a trampoline in the tracee that counts the hit and,
 // with fn, records it; fn(ev) runs later, once per hit, in hit order per
-// thread: ev = {reason="probe", pr=, tid=, addr=, time=, regs=, goid=}
+// thread: ev = {reason="probe", pr=, pid=, tid=, addr=, time=, regs=, goid=}
 // (regs: the read-only snapshot of the hit). fn's result is ignored.
 // opts.lossy: a full buffer drops records (pr.lost) instead of making the
 // hitting thread wait. pr.hits, pr.lost, pr.kind ("jump" or "trap"),
