@@ -195,10 +195,10 @@ func (q *Process) hasJumpArea(a *jumpArea) bool {
 }
 
 // hasJump tells whether q's code has js's jump (a fork copy made after
-// it went in and before it came out).
+// it went in and before it came out), under a breakpoint's trap too.
 func (q *Process) hasJump(js *jumpSite) bool {
 	b := make([]byte, len(js.orig))
-	if q.ReadMemory(js.addr, b) != nil || bytes.Equal(b, js.orig) {
+	if q.ReadOriginal(js.addr, b) != nil || bytes.Equal(b, js.orig) {
 		return false
 	}
 	rel := int32(uint32(b[1]) | uint32(b[2])<<8 | uint32(b[3])<<16 | uint32(b[4])<<24)

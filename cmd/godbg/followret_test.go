@@ -155,3 +155,18 @@ end`
 		noProcessLeft(t, prog)
 	}
 }
+
+// detach() from a worker's hit, with a probe on handle in every process
+// (set before the run: the workers hold copies of the parent's jump and
+// trampolines), lets each process go with its code back and its
+// trampolines unmapped where no stack points into them: the workers
+// finish their requests through the original code (a jump left into an
+// unmapped trampoline would kill them).
+func TestFollowForksProbeDetach(t *testing.T) {
+	prog := target(t, fixture.C(t, "forkserver.c", "-O0", "-g"))
+	script := `local pr = probe("handle", function(ev) end)` + fromWorker("detach")
+	res := godbg(t, "run", "-f", "-e", script, prog)
+	if got := sortedLines(res.stdout); res.status != 0 || res.stderr != "" || got != "end detach\nthreads 5\nworkers ok 4" {
+		t.Errorf("status %d, stdout %q, stderr %q", res.status, res.stdout, res.stderr)
+	}
+}
