@@ -764,6 +764,30 @@ func (p *Process) startProbeWatch() {
 	}()
 }
 
+// execProbes forgets p's jump probes, the ring and the jump areas at an
+// exec: the new image has none of them (a later probe maps its own). The
+// records already written are taken first; a dropped probe is deleted and
+// keeps its count (godbg's side of the shared data stays mapped), unless
+// another followed process holds it still (probeshare.go). Trap probes
+// are sites: they go or stay with the breakpoints (execed).
+func (p *Process) execProbes() {
+	ps := &p.probes
+	p.stopProbeWatch()
+	p.pullRing()
+	kept := ps.probes[:0]
+	for _, pr := range ps.probes {
+		if c, _ := pr.copyIn(p); c.js == nil {
+			kept = append(kept, pr)
+			continue
+		}
+		pr.dropExeced(p)
+	}
+	ps.probes = kept
+	ps.ringArea, ps.head, ps.tail, ps.ring, ps.headAddr = nil, nil, nil, 0, 0
+	ps.count = countTables{}
+	p.jumps = jumpState{}
+}
+
 // stopProbeWatch ends the watcher (detach, exit).
 func (p *Process) stopProbeWatch() {
 	ps := &p.probes

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/godbg/godbg/internal/fixture"
+	"golang.org/x/sys/unix"
 )
 
 // claimedSlots counts the per-thread slots of pr that some thread took.
@@ -111,5 +112,58 @@ func TestProbeCountForkChild(t *testing.T) {
 	var b [1]byte
 	if err := p.ReadMemory(pr.keyAt, b[:]); err == nil && b[0] == 0xe9 {
 		t.Errorf("the parent's key load was demoted too")
+	}
+}
+
+func inInner(p *Process, pc Addr) bool {
+	fn, ok := p.FuncAt(pc)
+	return ok && fn.Sym.Name == "inner"
+}
+
+// TestProbeExec: an exec takes the jump areas with the old image: its jump
+// probes are deleted (their records taken, their counts kept), and probes
+// set in the new program get areas and a ring of their own, where stale
+// ones would make the trampoline write into memory the new image does not
+// have. The new program's fault stays its own, at its instruction.
+func TestProbeExec(t *testing.T) {
+	crash := fixture.C(t, "crash.c", "-O0", "-g")
+	p, stdout := launch(t, fixture.C(t, "faults.c", "-O0", "-g"), false, "exec", crash)
+	old, err := p.SetProbe(mustSym(t, p, "main"), "main", ProbeOptions{Record: true})
+	if err != nil || old.Kind != "jump" {
+		t.Fatalf("SetProbe(main) = %v, %v", old, err)
+	}
+	var rec, cnt *Probe
+	var inner Addr
+	got := map[*Probe]int{}
+	drain := func() error {
+		return p.DrainProbes(func(r *ProbeRecord) error { got[r.Probe]++; return nil })
+	}
+	ev, err := p.Continue(func(ev *Event) (bool, error) {
+		if err := drain(); err != nil || ev.Kind != EventExec {
+			return ev.Kind == EventSignal, err
+		}
+		if !old.Deleted() || old.Hits() != 1 {
+			t.Errorf("after the exec: old probe deleted %v, hits %d; want true, 1", old.Deleted(), old.Hits())
+		}
+		inner = mustSym(t, p, "inner")
+		if rec, err = p.SetProbe(inner, "inner", ProbeOptions{Record: true}); err != nil || rec.Kind != "jump" {
+			t.Fatalf("SetProbe(inner) = %v, %v", rec, err)
+		}
+		if cnt, err = p.SetProbe(mustSym(t, p, "outer"), "outer", ProbeOptions{}); err != nil || cnt.Kind != "jump" {
+			t.Fatalf("SetProbe(outer) = %v, %v", cnt, err)
+		}
+		return false, nil
+	})
+	if err != nil || ev.Kind != EventSignal || ev.Signal != unix.SIGSEGV || !inInner(p, ev.Addr) {
+		t.Fatalf("Continue = %+v, %v; want SIGSEGV in inner (at %#x)", ev, err, uint64(inner))
+	}
+	if err := drain(); err != nil {
+		t.Fatal(err)
+	}
+	if rec == nil || got[old] != 1 || got[rec] != 1 || rec.Hits() != 1 || cnt.Hits() != 1 {
+		t.Errorf("records old %d, inner %d; hits inner %v, outer %v; want 1 1 1 1", got[old], got[rec], rec, cnt)
+	}
+	if want := "fault exec\nabout to crash\n"; stdout() != want {
+		t.Errorf("output %q, want %q", stdout(), want)
 	}
 }

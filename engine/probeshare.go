@@ -242,23 +242,32 @@ func (p *Process) pullRings() {
 	})
 }
 
-// probesGone takes the records left in p's ring when p ends or execs (the
-// ring may be its own: no other process drains it then) and ends its
-// ring's watcher.
+// probesGone takes the records left in p's ring when p ends (the ring may
+// be its own: no other process drains it then) and ends its ring's
+// watcher.
 func (p *Process) probesGone() {
 	p.pullRing()
-	if p.probes.watchQuit != nil {
-		p.stopProbeWatch()
-	}
+	p.stopProbeWatch()
 }
 
-// probesExeced forgets p's jumps, trampoline areas and ring after an
-// exec: the new image has none of them (a later delete must not write the
-// old bytes into it, a later probe must not record into an unmapped ring).
-func (p *Process) probesExeced() {
-	p.probesGone()
-	p.jumps = jumpState{}
-	ps := &p.probes
-	ps.probes = nil
-	ps.ringArea, ps.ring, ps.head, ps.tail, ps.headAddr = nil, 0, nil, nil, 0
+// dropExeced forgets pr's jump in p, which exec'd; pr is deleted when no
+// other live process holds it.
+func (pr *Probe) dropExeced(p *Process) {
+	held := false
+	if pr.home == p {
+		pr.js = nil
+	} else if !pr.home.exited && (pr.js != nil || pr.Kind == "trap") {
+		held = true
+	}
+	for i := range pr.copies {
+		c := &pr.copies[i]
+		if c.p == p {
+			c.js = nil
+		} else if !c.p.exited && (c.js != nil || c.kind == "trap") {
+			held = true
+		}
+	}
+	if !held {
+		pr.deleted = true
+	}
 }
