@@ -285,8 +285,11 @@ func (p *Process) followFork(t *Thread, child int) (*Event, error) {
 
 // newChild makes the Process of a new child of p, its one thread stopped.
 // A fork child's memory is a copy of p's: p's traps are in it, and each
-// site comes over with its breakpoints; the traps of the engine's own
-// (return traps, the loader's) are taken out, and the pages software
+// site comes over with its breakpoints and its INT3 probes; the traps of
+// the engine's own are taken out: a finish or next trap (the stepped
+// thread is p's), the loader's (inheritPending makes the child's), the
+// return traps (inheritReturns puts back those of the forking thread's
+// calls, the only ones the child makes); and the pages software
 // watchpoints protect are opened (the watchpoints are p's alone). With
 // execed the child has just run execve (a vfork child): its memory is a
 // new image, to which the caller applies execed.
