@@ -35,6 +35,10 @@ package engine
 // script sets during the run is shared the same way (followshare.go), the
 // probes with a trampoline per process (probeshare.go) and the watched
 // returns with the forking thread's calls in flight (inheritReturns).
+// Watchpoints too (followwatch.go): each process keeps its own protected
+// pages and slots holding the one Watchpoint object; a software
+// watchpoint's page is protected in each process's memory, its faults
+// handled by that process.
 // Nothing in go.mod follows processes (Delve follows only exec'd children,
 // with a target group of its own design; its loop is not a library), hence
 // this. The stepping calls split the same way (loop, follow.go): the step's

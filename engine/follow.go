@@ -289,8 +289,8 @@ func (p *Process) followFork(t *Thread, child int) (*Event, error) {
 // the engine's own are taken out: a finish or next trap (the stepped
 // thread is p's), the loader's (inheritPending makes the child's), the
 // return traps (inheritReturns puts back those of the forking thread's
-// calls, the only ones the child makes); and the pages software
-// watchpoints protect are opened (the watchpoints are p's alone). With
+// calls, the only ones the child makes); it gets p's watchpoints
+// (followwatch.go). With
 // execed the child has just run execve (a vfork child): its memory is a
 // new image, to which the caller applies execed.
 func (p *Process) newChild(pid int, execed bool) (*Process, error) {
@@ -335,7 +335,7 @@ func (p *Process) newChild(pid int, execed bool) (*Process, error) {
 	}
 	q.mem = f
 	if !execed {
-		if err := p.softRestoreChild(pid); err != nil {
+		if err := q.inheritWatch(p); err != nil {
 			f.Close()
 			return nil, fmt.Errorf("follow child %d: %w", pid, err)
 		}
