@@ -32,7 +32,9 @@ package engine
 // Process object per process; a fork child's is a copy of its parent's
 // (its code is a copy, traps and scratch included), sharing the Breakpoint
 // and SyscallCatch objects, so that hits and callbacks stay one; what a
-// script sets during the run is shared the same way (followshare.go).
+// script sets during the run is shared the same way (followshare.go), the
+// probes with a trampoline per process (probeshare.go) and the watched
+// returns with the forking thread's calls in flight (inheritReturns).
 // Watchpoints too (followwatch.go): each process keeps its own protected
 // pages and slots holding the one Watchpoint object; a software
 // watchpoint's page is protected in each process's memory, its faults
