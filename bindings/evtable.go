@@ -5,7 +5,7 @@ package bindings
 // gopher-lua's RawSetString stores a new key three times: in the table's
 // string map, in k2i (key -> position, a map keyed by interface values)
 // and in the keys slice, which pairs/next walk; both maps and the slice
-// start empty and grow as the fields arrive. For a probe event, 6 or 7
+// start empty and grow as the fields arrive. For a probe event, 7 or 8
 // fields a record at a million records a second, that was most of godbg's
 // cost of a record (a CPU profile: 36-38% in RawSetString, much of the
 // rest in the GC of what it allocated).

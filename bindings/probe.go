@@ -43,7 +43,7 @@ const probeRegsSlab = 8
 
 // probeEvKeys are a probe event's fields, in the order pairs(ev) lists
 // them (goid: Go programs only).
-var probeEvKeys = []string{"reason", "pr", "tid", "addr", "time", "regs", "goid"}
+var probeEvKeys = []string{"reason", "pr", "pid", "tid", "addr", "time", "regs", "goid"}
 
 // reasonProbe is ev.reason, boxed once.
 var reasonProbe glua.LValue = glua.LString("probe")
@@ -52,7 +52,7 @@ var reasonProbe glua.LValue = glua.LString("probe")
 // a function name is after its prologue; opts.entry at its first byte).
 // The code jumps to a trampoline in the tracee that counts the hit and,
 // with fn, records it; fn(ev) runs later, once per hit, in hit order per
-// thread: ev = {reason="probe", pr=, tid=, addr=, time=, regs=, goid=}
+// thread: ev = {reason="probe", pr=, pid=, tid=, addr=, time=, regs=, goid=}
 // (regs: the read-only snapshot of the hit). fn's result is ignored.
 // opts.lossy: a full buffer drops records (pr.lost) instead of making the
 // hitting thread wait. pr.hits, pr.lost, pr.kind ("jump" or "trap"),
@@ -88,7 +88,7 @@ func (m *Module) probe(L *glua.LState) int {
 		L.RaiseError("probe: the process has exited")
 	}
 	addr, loc := m.location(L, 1, entry)
-	pr, err := m.p.SetProbe(addr, loc, engine.ProbeOptions{Record: fn != nil, Lossy: lossy})
+	pr, err := m.proc().SetProbe(addr, loc, engine.ProbeOptions{Record: fn != nil, Lossy: lossy})
 	if err != nil {
 		L.RaiseError("probe %s: %v", loc, err)
 	}
@@ -107,11 +107,11 @@ func (m *Module) newPrData(pr *engine.Probe, fn *glua.LFunction) *prData {
 		return d
 	}
 	d.noEv = fn.Proto != nil && fn.Proto.NumParameters == 0 && fn.Proto.IsVarArg == 0
-	keys := probeEvKeys[:6]
+	keys := probeEvKeys[:7]
 	if m.isGo {
 		keys = probeEvKeys
 	}
-	d.evTpl = newTemplate(m.L, keys, []glua.LValue{reasonProbe, d.ud, nil, d.addr, nil, nil, nil})
+	d.evTpl = newTemplate(m.L, keys, []glua.LValue{reasonProbe, d.ud, nil, nil, d.addr, nil, nil, nil})
 	if d.evTpl != nil && m.isGo {
 		d.evTpl.Metatable = m.probeEvMeta
 	}
@@ -142,19 +142,19 @@ func (m *Module) drainProbes() error {
 const drainGCPercent = 200
 
 // probeDrain is a drain's state: the regs' slab and metatable, the last
-// thread id, boxed, and the GC's goal to put back.
+// thread and process ids, boxed, and the GC's goal to put back.
 type probeDrain struct {
-	m        *Module
-	regsMeta glua.LValue
-	regs     []probeRegs // the slab's free ones
-	tid      int
-	ltid     glua.LValue
-	gcOld    int  // the GC percent before the drain raised it
-	gcRaised bool // drainGCPercent is in force
+	m          *Module
+	regsMeta   glua.LValue
+	regs       []probeRegs // the slab's free ones
+	tid, pid   int
+	ltid, lpid glua.LValue
+	gcOld      int  // the GC percent before the drain raised it
+	gcRaised   bool // drainGCPercent is in force
 }
 
 func (m *Module) newProbeDrain() *probeDrain {
-	return &probeDrain{m: m, regsMeta: m.L.GetTypeMetatable(probeRegsType), tid: -1}
+	return &probeDrain{m: m, regsMeta: m.L.GetTypeMetatable(probeRegsType), tid: -1, pid: -1}
 }
 
 // finish ends the drain: the GC's goal back.
@@ -195,9 +195,13 @@ func (dr *probeDrain) record(r *engine.ProbeRecord) error {
 	if r.Tid != dr.tid {
 		dr.tid, dr.ltid = r.Tid, glua.LNumber(r.Tid)
 	}
+	if r.Pid != dr.pid {
+		dr.pid, dr.lpid = r.Pid, glua.LNumber(r.Pid)
+	}
 	var t *glua.LTable
 	if d.evTpl != nil {
 		t = fromTemplate(d.evTpl)
+		setField(t, "pid", dr.lpid)
 		setField(t, "tid", dr.ltid)
 		setField(t, "time", glua.LNumber(m.sessionTime(r.Time)))
 		setField(t, "regs", regs)
@@ -205,6 +209,7 @@ func (dr *probeDrain) record(r *engine.ProbeRecord) error {
 		t = m.L.CreateTable(0, len(probeEvKeys))
 		t.RawSetString("reason", reasonProbe)
 		t.RawSetString("pr", d.ud)
+		t.RawSetString("pid", dr.lpid)
 		t.RawSetString("tid", dr.ltid)
 		t.RawSetString("addr", d.addr)
 		t.RawSetString("time", glua.LNumber(m.sessionTime(r.Time)))

@@ -39,9 +39,10 @@ func probeModule(t testing.TB, fn string, isGo, templates bool) (*Module, *glua.
 	return m, L, pr
 }
 
-// probeRecord is the i-th record of a test: tid 100+i%2, rdi i, goid 7+i.
+// probeRecord is the i-th record of a test: pid 42, tid 100+i%2, rdi i,
+// goid 7+i.
 func probeRecord(m *Module, pr *engine.Probe, i int) *engine.ProbeRecord {
-	r := &engine.ProbeRecord{Probe: pr, Tid: 100 + i%2, Time: m.epoch.Add(time.Duration(i) * time.Second), Goid: int64(7 + i)}
+	r := &engine.ProbeRecord{Probe: pr, Pid: 42, Tid: 100 + i%2, Time: m.epoch.Add(time.Duration(i) * time.Second), Goid: int64(7 + i)}
 	r.Regs.Rdi = uint64(i)
 	r.Regs.Rip = uint64(pr.Addr)
 	return r
@@ -92,9 +93,9 @@ result = table.concat(out, "\n")`
 			}
 			got[i] = L.GetGlobal("result").String()
 		}
-		want := `reason,pr,tid,addr,time,regs | reason=probe pr=true tid=1101 addr=4198400 time=1 regs=rdi=1 extra1=1 note=-1
-reason,pr,tid,addr,time,regs | reason=probe pr=true tid=1100 addr=4198400 time=2 regs=rdi=2 extra2=2 note=-2
-reason,pr,tid,addr,time,regs | reason=probe pr=true tid=1101 addr=4198400 time=3 regs=rdi=3 extra3=3 note=-3`
+		want := `reason,pr,pid,tid,addr,time,regs | reason=probe pr=true pid=42 tid=1101 addr=4198400 time=1 regs=rdi=1 extra1=1 note=-1
+reason,pr,pid,tid,addr,time,regs | reason=probe pr=true pid=42 tid=1100 addr=4198400 time=2 regs=rdi=2 extra2=2 note=-2
+reason,pr,pid,tid,addr,time,regs | reason=probe pr=true pid=42 tid=1101 addr=4198400 time=3 regs=rdi=3 extra3=3 note=-3`
 		if isGo {
 			want = strings.NewReplacer("regs |", "regs,goid |", "rdi=1 ", "rdi=1 goid=8 ", "rdi=2 ", "rdi=2 goid=9 ", "rdi=3 ", "rdi=3 goid=10 ").Replace(want)
 		}

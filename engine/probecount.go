@@ -78,25 +78,18 @@ func (p *Process) countKeyMode() countKey {
 		}
 	}
 	ct.tls = map[uint64]int{}
-	for _, t := range p.Threads() {
-		if t.running {
-			continue
-		}
-		r, err := t.Regs()
-		if err != nil || r.Fs_base == 0 {
-			continue
-		}
-		if _, ok := ct.tls[r.Fs_base]; ok {
+	p.withTLS(func(t *Thread, fs uint64) {
+		if _, ok := ct.tls[fs]; ok {
 			ct.key = keyNone // two threads, one TLS
 		}
-		ct.tls[r.Fs_base] = t.tid
+		ct.tls[fs] = t.tid
 		switch ct.key {
 		case keySelf:
-			if v, err := p.readU64(Addr(r.Fs_base)); err != nil || v != r.Fs_base {
+			if v, err := p.readU64(Addr(fs)); err != nil || v != fs {
 				ct.key = keyNone
 			}
 		case keyGoM:
-			g, err := p.readU64(Addr(r.Fs_base - 8))
+			g, err := p.readU64(Addr(fs - 8))
 			if err != nil || g == 0 {
 				ct.key = keyNone
 				break
@@ -105,7 +98,7 @@ func (p *Process) countKeyMode() countKey {
 				ct.key = keyNone
 			}
 		}
-	}
+	})
 	return ct.key
 }
 
@@ -200,12 +193,13 @@ func emitCountTable(a *oolstep.Asm, key countKey, gmOf int64, flagsDead bool, re
 // of p's). The caller has every thread of that process stopped.
 func (p *Process) demoteCounts(write func(at Addr, b []byte) error) error {
 	for _, pr := range p.probes.probes {
-		if pr.keyAt == 0 || pr.deleted {
+		c, _ := pr.copyIn(p) // p's trampoline
+		if c.keyAt == 0 || pr.deleted {
 			continue
 		}
-		j := &oolstep.Asm{Base: uint64(pr.keyAt)}
-		j.Jmp(uint64(pr.lockedAt))
-		if err := write(pr.keyAt, j.B); err != nil {
+		j := &oolstep.Asm{Base: uint64(c.keyAt)}
+		j.Jmp(uint64(c.lockedAt))
+		if err := write(c.keyAt, j.B); err != nil {
 			return err
 		}
 	}
@@ -238,14 +232,15 @@ func (p *Process) keyFault(t *Thread, sig unix.Signal, pc Addr) (ok bool, err er
 		return false, nil
 	}
 	for _, pr := range p.probes.probes {
-		if pr.keyAt == 0 || pc < pr.keyAt || pc >= pr.keyAt+16 {
+		c, _ := pr.copyIn(p) // p's trampoline
+		if c.keyAt == 0 || pc < c.keyAt || pc >= c.keyAt+16 {
 			continue
 		}
 		r, err := t.Regs()
 		if err != nil {
 			return false, err
 		}
-		r.Rip = uint64(pr.lockedAt)
+		r.Rip = uint64(c.lockedAt)
 		t.regsDirty = true
 		return true, p.demoteAll(t)
 	}

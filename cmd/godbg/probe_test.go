@@ -89,7 +89,7 @@ on("exit", function()
       n = n + 1
       if i == 1 then keys[#keys + 1] = k end
     end
-    if n ~= 7 or ev.i ~= i - 1 or ev.regs.rdi ~= i - 1 or ev.reason ~= "probe" or ev.pr ~= pr
+    if n ~= 8 or ev.i ~= i - 1 or ev.regs.rdi ~= i - 1 or ev.reason ~= "probe" or ev.pr ~= pr
       or ev.addr ~= pr.addr or ev.regs.rip ~= pr.addr or ev.tid ~= kept[1].tid
       or (i > 1 and (ev.time < kept[i - 1].time or ev == kept[i - 1])) then
       bad = bad + 1
@@ -99,7 +99,7 @@ on("exit", function()
 end)`
 	prog := target(t, fixture.C(t, "hotloop.c", "-O0", "-g"))
 	r := godbg(t, "run", "-e", script, prog, "10000")
-	want := "calls=10000 sum=100000000\nevents=10000 bad=0 keys=reason,pr,tid,addr,time,regs,i\n"
+	want := "calls=10000 sum=100000000\nevents=10000 bad=0 keys=reason,pr,pid,tid,addr,time,regs,i\n"
 	if r.status != 0 || sortedLines(r.stdout) != sortedLines(want) || r.stderr != "" {
 		t.Errorf("status %d, stdout %q, stderr %q; want %q", r.status, r.stdout, r.stderr, want)
 	}
