@@ -67,7 +67,8 @@ package engine
 // names suggested on a miss) and objects (the mapped-object model: the
 // maps grouped by file, the load bias, object names, indirect functions).
 // The lines fall where the tracee is needed: the Process keeps the live
-// object list and what moves it (solib.go: re-reading the maps on a miss,
+// object list and what moves it (solib.go, linkmap.go: the loader's list
+// through objects.Walk, the maps where it has none; re-reading on a miss,
 // running to the entry point for the libraries, pending breakpoints on the
 // loader's r_brk), and resolves across objects (LookupSym, LineLocations)
 // with locspec's forms; the bindings only read a Lua value into a location.

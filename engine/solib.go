@@ -15,9 +15,13 @@ import (
 // Shared libraries.
 //
 // The objects of a process (the program, the dynamic loader, each shared
-// library) come from /proc/PID/maps: each ELF file mapped at offset 0 is
-// one object, its load bias the start of that mapping minus its lowest
-// PT_LOAD address (page-aligned), as the loader computes l_addr.
+// library): the program and the loader are found in /proc/PID/maps; the
+// libraries are those of the loader's list (linkmap.go: the r_debug and
+// link_map walk, l_addr their bias) once the loader has one, else (a
+// static program, a Go program without cgo, stopped before the loader
+// ran) each ELF file mapped at offset 0, its load bias the start of that
+// mapping minus its lowest PT_LOAD address (page-aligned), as the loader
+// computes l_addr. The maps give every object's runtime range.
 //
 // When they are loaded: right after exec only the program and the loader
 // are mapped. A lookup that misses in a dynamically linked program whose
@@ -102,8 +106,9 @@ func (p *Process) isDynamic() bool {
 	return p.libs.dynamic == 1
 }
 
-// RefreshObjects re-reads /proc/PID/maps (cheap: one small file; the ELF
-// files of objects already seen are not opened again).
+// RefreshObjects re-reads /proc/PID/maps and the loader's list (cheap: one
+// small file and a few reads; the ELF files of objects already seen are
+// not opened again).
 func (p *Process) RefreshObjects() error {
 	if p.exited {
 		return ErrExited
@@ -131,7 +136,11 @@ func (p *Process) RefreshObjects() error {
 	}
 	var mainObj, loader *Object
 	var libs []*Object
-	for _, s := range objects.Spans(ms) {
+	spans := objects.FileSpans(ms)
+	for _, s := range spans {
+		if objects.Deleted(s.Path) {
+			continue // only the loader's list names it (listedObjects)
+		}
 		path := s.Path
 		isMain := s.Ino != 0 && s.Ino == mainIno && objects.Inode(path) == mainIno
 		if isMain {
@@ -157,6 +166,9 @@ func (p *Process) RefreshObjects() error {
 		}
 		libs = append(libs, o)
 	}
+	if _, links, ok := p.linkMap(loader); ok {
+		libs = p.listedObjects(links, spans, ms, mainObj, loader, old)
+	}
 	if mainObj == nil {
 		// A program run from a file since replaced: keep its own tables.
 		mainObj = p.mainStub()
@@ -170,12 +182,15 @@ func (p *Process) RefreshObjects() error {
 }
 
 // objFile opens path's tables once.
-func (p *Process) objFile(path string) *objFile {
-	if of := p.libs.files[path]; of != nil {
+func (p *Process) objFile(path string) *objFile { return p.objFileAs(path, path) }
+
+// objFileAs opens path's tables once under key.
+func (p *Process) objFileAs(key, path string) *objFile {
+	if of := p.libs.files[key]; of != nil {
 		return of
 	}
 	of := &objFile{}
-	p.libs.files[path] = of
+	p.libs.files[key] = of
 	bin, err := symtab.Open(path)
 	if err != nil {
 		of.err = err
@@ -463,17 +478,37 @@ func (bp *Breakpoint) Pending() bool { return bp.pending != nil }
 // loadTrap is the internal trap on the loader's r_brk (_dl_debug_state),
 // kept while pending breakpoints exist.
 type loadTrap struct {
-	p    *Process
-	addr Addr
+	p      *Process
+	addr   Addr
+	rdebug Addr // the loader's r_debug, 0 until known
 }
 
 func (l *loadTrap) siteHit(t *Thread, s *site) ([]*Event, error) {
 	// The loader calls it before (RT_ADD, RT_DELETE) and after
-	// (RT_CONSISTENT) each change; a library is mapped at the latter.
+	// (RT_CONSISTENT) each change; the libraries are mapped and listed at
+	// the latter (engine/objects/doc.go).
+	if l.rdebug == 0 {
+		l.rdebug = l.p.rDebug(l.p.loaderObject())
+	}
+	if l.rdebug != 0 {
+		if r, err := objects.ReadRDebug(l.p, l.rdebug); err == nil && r.State != objects.Consistent {
+			return nil, nil
+		}
+	}
 	if err := l.p.RefreshObjects(); err != nil {
 		return nil, err
 	}
 	return nil, l.p.resolvePending()
+}
+
+// loaderObject is the dynamic loader's object, or nil.
+func (p *Process) loaderObject() *Object {
+	for _, o := range p.Objects() {
+		if o.Loader {
+			return o
+		}
+	}
+	return nil
 }
 
 // SetPendingBreakpoint adds a breakpoint on a function that no object of
@@ -508,20 +543,25 @@ func (p *Process) ensureLoadTrap(name string) error {
 	if p.libs.loadTrap != nil {
 		return nil
 	}
-	var loader *Object
-	for _, o := range p.Objects() {
-		if o.Loader {
-			loader = o
-		}
-	}
+	loader := p.loaderObject()
 	if loader == nil {
 		return fmt.Errorf("breakpoint %s: the dynamic loader is not mapped", name)
 	}
-	s, ok := loader.file.bin.LookupSym("_dl_debug_state")
-	if !ok {
-		return fmt.Errorf("breakpoint %s: no _dl_debug_state in %s", name, loader.Path)
+	// r_brk as the loader gives it once it set up its r_debug (what gdb
+	// traps), else its _dl_debug_state.
+	lt := &loadTrap{p: p, rdebug: p.rDebug(loader)}
+	if lt.rdebug != 0 {
+		if r, err := objects.ReadRDebug(p, lt.rdebug); err == nil {
+			lt.addr = r.Brk
+		}
 	}
-	lt := &loadTrap{p: p, addr: s.Addr + loader.Bias}
+	if lt.addr == 0 {
+		s, ok := loader.file.bin.LookupSym("_dl_debug_state")
+		if !ok {
+			return fmt.Errorf("breakpoint %s: no _dl_debug_state in %s", name, loader.Path)
+		}
+		lt.addr = s.Addr + loader.Bias
+	}
 	if err := p.addSiteUser(lt.addr, lt); err != nil {
 		return fmt.Errorf("breakpoint %s: trap library loads: %w", name, err)
 	}

@@ -1,0 +1,101 @@
+package engine
+
+import (
+	"debug/elf"
+	"fmt"
+
+	"github.com/godbg/godbg/engine/objects"
+)
+
+// The loader's list of objects (objects.Walk over the tracee's memory):
+// where RefreshObjects takes the libraries from once the loader has set
+// it up; engine/objects/doc.go says where it is better than the maps.
+
+// rDebug is the address of the loader's struct r_debug: DT_DEBUG of the
+// program's dynamic section, else the loader's _r_debug once the loader
+// initialized it; 0 when there is none (a static program, a Go program
+// without cgo: no loader) or not yet (stopped before the loader ran).
+func (p *Process) rDebug(loader *Object) Addr {
+	for _, pr := range p.bin.ELF().Progs {
+		if pr.Type != elf.PT_DYNAMIC {
+			continue
+		}
+		if a, err := objects.DebugFromDynamic(p, Addr(pr.Vaddr)+p.bias, pr.Memsz); err == nil && a != 0 {
+			return a
+		}
+	}
+	if loader == nil || loader.file.bin == nil {
+		return 0
+	}
+	s, ok := loader.file.bin.LookupSym("_r_debug")
+	if !ok {
+		return 0
+	}
+	a := s.Addr + loader.Bias
+	if r, err := objects.ReadRDebug(p, a); err != nil || r.Version == 0 {
+		return 0
+	}
+	return a
+}
+
+// linkMap walks the loader's list; ok is false when the program has no
+// r_debug, or no list yet, or the list cannot be read.
+func (p *Process) linkMap(loader *Object) (objects.RDebug, []objects.Link, bool) {
+	a := p.rDebug(loader)
+	if a == 0 {
+		return objects.RDebug{}, nil, false
+	}
+	r, links, err := objects.Walk(p, a)
+	if err != nil || len(links) == 0 {
+		return objects.RDebug{}, nil, false
+	}
+	return r, links, true
+}
+
+// listedObjects are the libraries of the loader's list, in its order,
+// each with the file mapping holding its dynamic section (l_ld): the
+// program and the loader (main, loader) are left out, and so is what maps
+// no file (the vdso) or is no longer mapped. A library whose file is
+// gone (deleted since, or a memfd) takes the loader's name and is read
+// through /proc/PID/map_files. The bias is the loader's l_addr.
+func (p *Process) listedObjects(links []objects.Link, spans []objects.Span, ms []objects.Mapping, main, loader *Object, old map[string]*Object) []*Object {
+	var out []*Object
+	for _, l := range links {
+		if main != nil && main.Contains(l.Ld) || loader != nil && loader.Contains(l.Ld) {
+			continue
+		}
+		var s *objects.Span
+		for i := range spans {
+			if l.Ld >= spans[i].Lo && l.Ld < spans[i].Hi {
+				s = &spans[i]
+				break
+			}
+		}
+		if s == nil {
+			continue
+		}
+		path, of := s.Path, (*objFile)(nil)
+		if objects.Deleted(s.Path) {
+			if l.Name != "" {
+				path = l.Name
+			}
+			for _, m := range ms {
+				if m.Lo == s.Base && m.Path == s.Path {
+					mf := fmt.Sprintf("/proc/%d/map_files/%x-%x", p.pid, uint64(m.Lo), uint64(m.Hi))
+					of = p.objFileAs(fmt.Sprintf("%s %d", mf, m.Ino), mf)
+				}
+			}
+		} else {
+			of = p.objFile(path)
+		}
+		if of == nil || of.err != nil {
+			continue // not an ELF file we can read
+		}
+		o := &Object{Path: path, Bias: l.Addr, Lo: s.Lo, Hi: s.Hi, file: of}
+		if prev := old[path]; prev != nil && prev.Bias == o.Bias && prev.file == of {
+			o.dbg, o.dbgE = prev.dbg, prev.dbgE
+		}
+		out = append(out, o)
+	}
+	return out
+}

@@ -1,0 +1,136 @@
+package engine
+
+import (
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/godbg/godbg/internal/fixture"
+)
+
+// The loader's list, walked at the first hit of a breakpoint in a library
+// opened with dlopen, is the list gdb's `info sharedlibrary` shows there:
+// the same paths, each at the same address (l_addr + .text = gdb's From),
+// and the objects take the list's bias. Before the loader ran there is
+// no list.
+func TestLinkMapMatchesGdb(t *testing.T) {
+	lib := fixture.C(t, "plugin.c", "-O0", "-g", "-shared", "-fPIC")
+	host := fixture.C(t, "dlhost.c", "-O0", "-g")
+	want := fixture.GdbSharedLibs(t, host, "plugin_add", lib)
+	p, _ := launch(t, host, false, lib)
+	if _, _, ok := p.linkMap(p.loaderObject()); ok {
+		t.Error("a list before the loader ran")
+	}
+	bp, err := p.SetPendingBreakpoint("plugin_add", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev, err := p.Continue(func(ev *Event) (bool, error) { return ev.Bp == bp, nil })
+	if err != nil || ev.Bp != bp {
+		t.Fatalf("Continue: %+v %v", ev, err)
+	}
+	_, links, ok := p.linkMap(p.loaderObject())
+	if !ok {
+		t.Fatal("no list at the breakpoint")
+	}
+	type row struct {
+		path string
+		from uint64
+	}
+	var got, gdb []row
+	for _, l := range links {
+		if !strings.HasPrefix(l.Name, "/") {
+			continue // the program (""), the vdso (linux-vdso.so.1): no file
+		}
+		o := p.ObjectNamed(filepath.Base(l.Name))
+		if o == nil {
+			t.Errorf("%s: listed, no object", l.Name)
+			continue
+		}
+		if o.Bias != l.Addr {
+			t.Errorf("%s: object bias %v, l_addr %v", l.Name, o.Bias, l.Addr)
+		}
+		text := o.file.elf.Section(".text")
+		if text == nil {
+			t.Fatalf("%s: no .text", l.Name)
+		}
+		got = append(got, row{l.Name, uint64(l.Addr) + text.Addr})
+	}
+	for _, g := range want {
+		gdb = append(gdb, row{g.Path, g.From})
+	}
+	byPath := func(rs []row) { sort.Slice(rs, func(i, j int) bool { return rs[i].path < rs[j].path }) }
+	byPath(got)
+	byPath(gdb)
+	if len(got) != len(gdb) || len(gdb) != 3 {
+		t.Fatalf("walk %v\ngdb  %v", got, gdb)
+	}
+	for i := range gdb {
+		if got[i] != gdb[i] {
+			t.Errorf("walk %+v, gdb %+v", got[i], gdb[i])
+		}
+	}
+	if n := len(p.Objects()); n != 4 {
+		t.Errorf("%d objects, want the program and gdb's 3: %v", n, p.Objects())
+	}
+}
+
+// A program without a loader has no r_debug: a static C program and a Go
+// program without cgo; their objects are the program alone, from the maps.
+func TestLinkMapNoLoader(t *testing.T) {
+	for _, prog := range []string{
+		fixture.C(t, "hello.c", "-O0", "-g", "-static"),
+		fixture.GoDebug(t, "break"),
+	} {
+		p, _ := launch(t, prog, false)
+		if _, err := p.LoadLibraries(nil); err != nil {
+			t.Fatal(err)
+		}
+		if a := p.rDebug(nil); a != 0 {
+			t.Errorf("%s: r_debug at %v", prog, a)
+		}
+		if _, _, ok := p.linkMap(nil); ok {
+			t.Errorf("%s: a loader's list", prog)
+		}
+		if objs := p.Objects(); len(objs) != 1 || !objs[0].Main || objs[0].Lo == 0 {
+			t.Errorf("%s: objects %v, want the program alone, mapped", prog, objs)
+		}
+		p.Kill()
+	}
+}
+
+// A library loaded from a memfd: the maps name "/memfd:plugin (deleted)",
+// which no open(2) finds; the loader's list names it /proc/self/fd/N and
+// its file is read through the maps' map_files: a pending breakpoint on
+// its function is placed and counts every call.
+func TestPendingBreakpointMemfd(t *testing.T) {
+	lib := fixture.C(t, "plugin.c", "-O0", "-g", "-shared", "-fPIC")
+	host := fixture.C(t, "dlmemfd.c", "-O0", "-g")
+	p, stdout := launch(t, host, false, lib)
+	bp, err := p.SetPendingBreakpoint("plugin_add", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var where string
+	ev, err := p.Continue(func(ev *Event) (bool, error) {
+		if ev.Bp == bp && where == "" {
+			if s, ok := p.FuncAt(ev.Addr); ok {
+				where = s.Object.Path + ":" + s.Sym.Name
+			}
+		}
+		return false, nil
+	})
+	if err != nil || ev.Kind != EventExit || ev.ExitCode != 0 {
+		t.Fatalf("Continue: %+v %v (output %q)", ev, err, stdout())
+	}
+	if bp.Pending() || bp.Hits != 4 {
+		t.Errorf("pending %v hits %d, want placed and 4 hits", bp.Pending(), bp.Hits)
+	}
+	if !strings.HasPrefix(where, "/proc/self/fd/") || !strings.HasSuffix(where, ":plugin_add") {
+		t.Errorf("first hit in %q, want /proc/self/fd/N:plugin_add", where)
+	}
+	if got := stdout(); got != "sum 6\n" {
+		t.Errorf("output %q, want %q", got, "sum 6\n")
+	}
+}
