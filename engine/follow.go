@@ -350,6 +350,14 @@ func (p *Process) newChild(pid int, execed bool) (*Process, error) {
 			q.sites[s.addr] = ns
 		}
 		q.bps = append([]*Breakpoint(nil), p.bps...)
+		// The counting trampolines' data is shared memory, and the
+		// child's threads have the TLS of p's: its copies count with the
+		// locked add (probecount.go).
+		q.probes.count.key = keyNone
+		if err := p.demoteCounts(q.writeRaw); err != nil {
+			f.Close()
+			return nil, fmt.Errorf("follow child %d: %w", pid, err)
+		}
 		if err := q.fixForkCopy(p); err != nil {
 			f.Close()
 			return nil, fmt.Errorf("follow child %d: %w", pid, err)

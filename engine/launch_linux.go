@@ -118,6 +118,7 @@ func (p *Process) afterExec() error {
 	p.scratch = scratchArea{}
 	p.dropLiveWord() // the exec unmapped the tracee's side
 	p.tramps, p.trampList = nil, nil
+	p.execProbes()
 	p.lowAddr = ^Addr(0)
 	for _, pr := range p.bin.ELF().Progs {
 		if pr.Type == elf.PT_LOAD && Addr(pr.Vaddr) < p.lowAddr {

@@ -87,14 +87,22 @@ type Probe struct {
 
 	js         *jumpSite
 	hits, lost *uint64 // in the shared data (jump)
-	trapHits   uint64
-	deleted    bool
+	// A counting jump with per-thread slots (probecount.go): the slots'
+	// counts, the key load and the locked add of its trampoline.
+	slots           []*uint64
+	keyAt, lockedAt Addr
+	trapHits        uint64
+	deleted         bool
 }
 
 // Hits counts the probe's hits, exact at any moment.
 func (pr *Probe) Hits() uint64 {
 	if pr.hits != nil {
-		return atomic.LoadUint64(pr.hits)
+		n := atomic.LoadUint64(pr.hits)
+		for _, c := range pr.slots {
+			n += atomic.LoadUint64(c)
+		}
+		return n
 	}
 	return pr.trapHits
 }
@@ -135,6 +143,7 @@ type probeState struct {
 	tidOffsTried    bool
 	wake            atomic.Bool
 	tsc             tscClock
+	count           countTables
 }
 
 // SetProbe puts a probe at addr: a jump where one fits, else an INT3 site.
@@ -234,9 +243,23 @@ func (p *Process) setJumpProbe(pr *Probe) error {
 	if err != nil {
 		return err
 	}
-	cnt, ok := pl.area.allocData(16)
+	key := keyNone
+	if !pr.Opts.Record {
+		key = p.countKeyMode()
+	}
+	size := 16
+	if key != keyNone {
+		size += countTable
+	}
+	cnt, ok := pl.area.allocData(size)
 	if !ok {
 		return &JumpRefused{Addr: pr.Addr, Reason: "the trampoline area's data is full"}
+	}
+	table := cnt + 16
+	if key != keyNone {
+		for i := 0; i < countSlots+countProbe-1; i++ {
+			*pl.area.word(table + Addr(16*i)) = emptyKey
+		}
 	}
 	if pr.Opts.Record {
 		if err := p.ensureRing(pl.area); err != nil {
@@ -265,6 +288,10 @@ func (p *Process) setJumpProbe(pr *Probe) error {
 	var trapAt Addr
 	js, err := p.installJump(pl, func(a *oolstep.Asm) error {
 		if !pr.Opts.Record {
+			if key != keyNone {
+				pr.keyAt, pr.lockedAt = emitCountTable(a, key, p.probes.count.gmOf, pl.flagsDead, red, cnt, table)
+				return nil
+			}
 			emitCount(a, pl.flagsDead, red, cnt)
 			return nil
 		}
@@ -272,10 +299,16 @@ func (p *Process) setJumpProbe(pr *Probe) error {
 		return nil
 	})
 	if err != nil {
+		pr.keyAt, pr.lockedAt = 0, 0
 		return err
 	}
 	pr.Kind, pr.js = "jump", js
 	pr.hits, pr.lost = pl.area.word(cnt), pl.area.word(cnt+8)
+	if pr.keyAt != 0 {
+		for i := 0; i < countSlots+countProbe-1; i++ {
+			pr.slots = append(pr.slots, pl.area.word(table+Addr(16*i+8)))
+		}
+	}
 	if trapAt != 0 {
 		js.traps = []Addr{trapAt}
 		goCode := red == 0
@@ -655,6 +688,29 @@ func (p *Process) startProbeWatch() {
 			}
 		}
 	}()
+}
+
+// execProbes forgets p's jump probes, the ring and the jump areas at an
+// exec: the new image has none of them (a later probe maps its own). The
+// records already written are taken first; a dropped probe is deleted and
+// keeps its count (godbg's side of the shared data stays mapped). Trap
+// probes are sites: they go or stay with the breakpoints (execed).
+func (p *Process) execProbes() {
+	ps := &p.probes
+	p.stopProbeWatch()
+	p.pullRing()
+	kept := ps.probes[:0]
+	for _, pr := range ps.probes {
+		if pr.js == nil {
+			kept = append(kept, pr)
+			continue
+		}
+		pr.js, pr.deleted = nil, true
+	}
+	ps.probes = kept
+	ps.ringArea, ps.head, ps.tail, ps.ring, ps.headAddr = nil, nil, nil, 0, 0
+	ps.count = countTables{}
+	p.jumps = jumpState{}
 }
 
 // stopProbeWatch ends the watcher (detach, exit).

@@ -153,6 +153,9 @@ func (p *Process) handlePtraceEvent(t *Thread, cause int) (*Event, error) {
 		if err != nil {
 			return nil, p.vanished(t, err)
 		}
+		if err := p.checkCloneTLS(t); err != nil {
+			return nil, err
+		}
 		tid := int(msg)
 		if p.threads[tid] == nil {
 			if tg := tgidOf(tid); tg != 0 && tg != p.pid {
@@ -350,6 +353,13 @@ func (p *Process) signalStop(t *Thread, sig syscall.Signal) (*Event, error) {
 		// In a probe's trampoline: delivered there too, for the same
 		// reasons (probe.go); the signal event reports the site.
 		pc = p.RealPC(pc)
+	} else if ok, err := p.keyFault(t, sig, pc); err != nil {
+		return nil, err
+	} else if ok {
+		// A counting probe's key load without a TLS (probecount.go):
+		// not the program's fault.
+		t.pendingSig = 0
+		return nil, p.resume(t)
 	} else if p.inOOL(pc) {
 		if err := p.leaveScratch(t, sig); err != nil {
 			return nil, err
