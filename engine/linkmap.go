@@ -24,10 +24,10 @@ func (p *Process) rDebug(loader *Object) Addr {
 			return a
 		}
 	}
-	if loader == nil || loader.file.bin == nil {
+	if loader == nil || loader.File.Bin == nil {
 		return 0
 	}
-	s, ok := loader.file.bin.LookupSym("_r_debug")
+	s, ok := loader.File.Bin.LookupSym("_r_debug")
 	if !ok {
 		return 0
 	}
@@ -58,7 +58,7 @@ func (p *Process) linkMap(loader *Object) (objects.RDebug, []objects.Link, bool)
 // no file (the vdso) or is no longer mapped. A library whose file is
 // gone (deleted since, or a memfd) takes the loader's name and is read
 // through /proc/PID/map_files. The bias is the loader's l_addr.
-func (p *Process) listedObjects(links []objects.Link, spans []objects.Span, ms []objects.Mapping, main, loader *Object, old map[string]*Object) []*Object {
+func (p *Process) listedObjects(links []objects.Link, spans []objects.Span, ms []objects.Mapping, main, loader *Object) []*Object {
 	var out []*Object
 	for _, l := range links {
 		if main != nil && main.Contains(l.Ld) || loader != nil && loader.Contains(l.Ld) {
@@ -74,7 +74,7 @@ func (p *Process) listedObjects(links []objects.Link, spans []objects.Span, ms [
 		if s == nil {
 			continue
 		}
-		path, of := s.Path, (*objFile)(nil)
+		path, of := s.Path, (*objects.File)(nil)
 		if objects.Deleted(s.Path) {
 			if l.Name != "" {
 				path = l.Name
@@ -88,14 +88,10 @@ func (p *Process) listedObjects(links []objects.Link, spans []objects.Span, ms [
 		} else {
 			of = p.objFile(path)
 		}
-		if of == nil || of.err != nil {
+		if of == nil || of.Err != nil {
 			continue // not an ELF file we can read
 		}
-		o := &Object{Path: path, Bias: l.Addr, Lo: s.Lo, Hi: s.Hi, file: of}
-		if prev := old[path]; prev != nil && prev.Bias == o.Bias && prev.file == of {
-			o.dbg, o.dbgE = prev.dbg, prev.dbgE
-		}
-		out = append(out, o)
+		out = append(out, &Object{Path: path, Bias: l.Addr, Lo: s.Lo, Hi: s.Hi, File: of})
 	}
 	return out
 }

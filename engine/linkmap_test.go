@@ -51,7 +51,7 @@ func TestLinkMapMatchesGdb(t *testing.T) {
 		if o.Bias != l.Addr {
 			t.Errorf("%s: object bias %v, l_addr %v", l.Name, o.Bias, l.Addr)
 		}
-		text := o.file.elf.Section(".text")
+		text := o.File.ELF.Section(".text")
 		if text == nil {
 			t.Fatalf("%s: no .text", l.Name)
 		}

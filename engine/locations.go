@@ -26,14 +26,14 @@ func (p *Process) LineLocations(file string, line int) ([]Addr, error) {
 		return nil, err
 	}
 	for _, o := range p.Objects() {
-		if o.Main || !o.file.bin.HasDWARF() {
+		if o.Main || !o.File.Bin.HasDWARF() {
 			continue
 		}
-		lpcs, lerr := o.file.bin.LineStmtPCs(file, line)
+		lpcs, lerr := o.File.Bin.LineStmtPCs(file, line)
 		if lerr != nil {
 			continue // not this library's file
 		}
-		return lineLocations(lpcs, o.file.bin, o.Bias, p.objectDebugInfo(o)), nil
+		return lineLocations(lpcs, o.File.Bin, o.Bias, p.objectDebugInfo(o)), nil
 	}
 	return nil, err
 }

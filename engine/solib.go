@@ -4,7 +4,6 @@ import (
 	"debug/elf"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"strings"
 
 	"github.com/godbg/godbg/engine/debuginfo"
@@ -36,57 +35,34 @@ import (
 // interface gdb's solib-svr4 uses): each call re-reads the maps and places
 // the pending breakpoints whose function has appeared.
 
-// Object is one ELF file mapped in the process.
-type Object struct {
-	Path   string // as /proc/PID/maps names it
-	Bias   Addr   // runtime address = file address + Bias
-	Lo, Hi Addr   // runtime range of its mappings
-	Main   bool   // the program
-	Loader bool   // the dynamic loader (PT_INTERP)
+// Object is one ELF file mapped in the process (engine/objects).
+type Object = objects.Object
 
-	file *objFile
-	dbg  *debuginfo.Info
-	dbgE error
-}
-
-// objFile is what one path gives, opened once per process.
-type objFile struct {
-	bin    *symtab.Binary
-	elf    *elf.File
-	err    error
-	lowVA  Addr            // lowest PT_LOAD address, page-aligned down
-	ifuncs map[string]bool // STT_GNU_IFUNC names (their address is the resolver)
-	relas  []rela          // its RELA relocations (ifunc.go), read on first use
-
-	ifuncImpl map[Addr]Addr // resolver -> implementation (file addresses), as resolved
-}
-
-// Name is the file's base name (libc.so.6).
-func (o *Object) Name() string { return filepath.Base(o.Path) }
-
-// Binary is the object's symbol tables (file addresses).
-func (o *Object) Binary() *symtab.Binary { return o.file.bin }
-
-// Contains tells whether a runtime address lies in one of its mappings.
-func (o *Object) Contains(a Addr) bool { return a >= o.Lo && a < o.Hi }
+// SymbolRef is a symbol found in one of the process's objects.
+type SymbolRef = objects.SymbolRef
 
 // solibState is the process's list of objects (solib.go).
 type solibState struct {
-	objs      []*Object // the program first, the libraries in maps order, the loader last
-	files     map[string]*objFile
-	dynamic   int // 0 unknown, 1 the program has PT_INTERP, 2 it has not
+	objs      []*Object // the program first, the libraries in the loader's order, the loader last
+	files     map[string]*objects.File
+	dbgs      map[objDbgKey]*objDbg // the libraries' debug info, read on first use
+	dynamic   int                   // 0 unknown, 1 the program has PT_INTERP, 2 it has not
 	interp    string
 	entryDone bool // LoadLibraries ran the program to its entry point
 	loadTrap  *loadTrap
 	pending   []*Breakpoint
 }
 
-// SymbolRef is a symbol found in one of the process's objects.
-type SymbolRef struct {
-	Object *Object
-	Sym    symtab.Symbol // Addr in the object's file addresses
-	Addr   Addr          // runtime address
-	IFunc  bool          // a GNU indirect function: Addr is its resolver
+// objDbgKey is a library's file where it is loaded: its debug info's key.
+type objDbgKey struct {
+	file *objects.File
+	bias Addr
+}
+
+// objDbg is a library's debuginfo.Info or why it has none.
+type objDbg struct {
+	info *debuginfo.Info
+	err  error
 }
 
 // isDynamic reports a program started by a dynamic loader (PT_INTERP).
@@ -114,7 +90,7 @@ func (p *Process) RefreshObjects() error {
 		return ErrExited
 	}
 	if p.libs.files == nil {
-		p.libs.files = map[string]*objFile{}
+		p.libs.files = map[string]*objects.File{}
 	}
 	maps, err := readMaps(p.pid)
 	if err != nil {
@@ -130,10 +106,6 @@ func (p *Process) RefreshObjects() error {
 	if p.libs.interp != "" {
 		interpIno = objects.Inode(p.libs.interp)
 	}
-	old := map[string]*Object{}
-	for _, o := range p.libs.objs {
-		old[o.Path] = o
-	}
 	var mainObj, loader *Object
 	var libs []*Object
 	spans := objects.FileSpans(ms)
@@ -144,21 +116,14 @@ func (p *Process) RefreshObjects() error {
 		path := s.Path
 		isMain := s.Ino != 0 && s.Ino == mainIno && objects.Inode(path) == mainIno
 		if isMain {
-			o := &Object{Path: path, Bias: p.bias, Lo: s.Lo, Hi: s.Hi, Main: true, file: &objFile{bin: p.bin, elf: p.bin.ELF()}}
-			if prev := old[path]; prev != nil && prev.Main {
-				o.dbg, o.dbgE = prev.dbg, prev.dbgE
-			}
-			mainObj = o
+			mainObj = &Object{Path: path, Bias: p.bias, Lo: s.Lo, Hi: s.Hi, Main: true, File: &objects.File{Bin: p.bin, ELF: p.bin.ELF()}}
 			continue
 		}
 		of := p.objFile(path)
-		if of.err != nil {
+		if of.Err != nil {
 			continue // not an ELF file (a locale archive, a data file mapped)
 		}
-		o := &Object{Path: path, Bias: objects.Bias(s.Base, of.lowVA), Lo: s.Lo, Hi: s.Hi, file: of}
-		if prev := old[path]; prev != nil && prev.Bias == o.Bias {
-			o.dbg, o.dbgE = prev.dbg, prev.dbgE
-		}
+		o := &Object{Path: path, Bias: objects.Bias(s.Base, of.LowVA), Lo: s.Lo, Hi: s.Hi, File: of}
 		if interpIno != 0 && s.Ino == interpIno {
 			o.Loader = true
 			loader = o
@@ -167,7 +132,7 @@ func (p *Process) RefreshObjects() error {
 		libs = append(libs, o)
 	}
 	if _, links, ok := p.linkMap(loader); ok {
-		libs = p.listedObjects(links, spans, ms, mainObj, loader, old)
+		libs = p.listedObjects(links, spans, ms, mainObj, loader)
 	}
 	if mainObj == nil {
 		// A program run from a file since replaced: keep its own tables.
@@ -182,34 +147,16 @@ func (p *Process) RefreshObjects() error {
 }
 
 // objFile opens path's tables once.
-func (p *Process) objFile(path string) *objFile { return p.objFileAs(path, path) }
+func (p *Process) objFile(path string) *objects.File { return p.objFileAs(path, path) }
 
 // objFileAs opens path's tables once under key.
-func (p *Process) objFileAs(key, path string) *objFile {
+func (p *Process) objFileAs(key, path string) *objects.File {
 	if of := p.libs.files[key]; of != nil {
 		return of
 	}
-	of := &objFile{}
+	of := objects.Open(path)
 	p.libs.files[key] = of
-	bin, err := symtab.Open(path)
-	if err != nil {
-		of.err = err
-		return of
-	}
-	ef := bin.ELF()
-	of.bin, of.elf = bin, ef
-	of.lowVA = objects.LowVA(ef)
 	return of
-}
-
-func (of *objFile) isIFunc(name string) bool {
-	if of.ifuncs == nil {
-		of.ifuncs = objects.IFuncNames(of.elf)
-	}
-	if at := strings.IndexByte(name, '@'); at > 0 {
-		name = name[:at]
-	}
-	return of.ifuncs[name]
 }
 
 // Objects lists the process's objects as last read (RefreshObjects): the
@@ -227,7 +174,7 @@ func (p *Process) Objects() []*Object {
 
 // mainStub is the program as an object when its mapping is unknown.
 func (p *Process) mainStub() *Object {
-	return &Object{Path: p.bin.Path(), Bias: p.bias, Main: true, file: &objFile{bin: p.bin}}
+	return &Object{Path: p.bin.Path(), Bias: p.bias, Main: true, File: &objects.File{Bin: p.bin}}
 }
 
 // LibrariesPending reports a dynamically linked program whose libraries
@@ -305,85 +252,30 @@ func (p *Process) LoadLibraries(hook Hook) (*Event, error) {
 	return nil, p.RefreshObjects()
 }
 
-// qualified splits "libc.so.6:malloc" into the object it names and the
-// symbol; ok is false when the prefix names no object (the whole string is
-// then a name: Go has "type:.eq.T").
-func (p *Process) qualified(name string) (*Object, string, bool) {
-	q, sym, ok := strings.Cut(name, ":")
-	if !ok || q == "" || sym == "" {
-		return nil, "", false
-	}
-	for _, o := range p.Objects() {
-		if o.Matches(q) {
-			return o, sym, true
-		}
-	}
-	return nil, "", false
-}
-
-// Matches tells whether q names the object: its base name, or the base
-// name's start up to a dot ("libc" and "libc.so" name libc.so.6).
-func (o *Object) Matches(q string) bool { return objects.Matches(o.Path, q) }
-
 // LookupSym finds a function or data symbol by name: in the program first,
 // then in the libraries, the loader last; "libc.so.6:malloc" looks in that
-// object only. A miss re-reads the maps once (a library dlopen'ed since).
-// It never runs the program: see LoadLibraries.
+// object only (objects.List.Lookup). A miss re-reads the objects once (a
+// library dlopen'ed since). It never runs the program: see LoadLibraries.
 func (p *Process) LookupSym(name string) (SymbolRef, bool) {
-	if s, ok := p.bin.LookupSym(name); ok {
-		return p.ref(p.Objects()[0], s), true
-	}
-	if ref, ok := p.lookupLibs(name); ok {
+	if ref, ok := objects.List(p.Objects()).Lookup(name); ok {
 		return ref, true
 	}
 	if p.exited || p.RefreshObjects() != nil {
 		return SymbolRef{}, false
 	}
-	return p.lookupLibs(name)
+	return objects.List(p.libs.objs).LookupLibs(name)
 }
 
-func (p *Process) lookupLibs(name string) (SymbolRef, bool) {
-	for _, o := range p.Objects() {
-		if o.Main {
-			continue
-		}
-		if s, ok := o.file.bin.LookupSym(name); ok {
-			return p.ref(o, s), true
-		}
-	}
-	if o, sym, ok := p.qualified(name); ok {
-		if s, ok := o.file.bin.LookupSym(sym); ok {
-			return p.ref(o, s), true
-		}
-	}
-	return SymbolRef{}, false
-}
-
-func (p *Process) ref(o *Object, s symtab.Symbol) SymbolRef {
-	r := SymbolRef{Object: o, Sym: s, Addr: s.Addr + o.Bias}
-	if !o.Main && s.Kind == symtab.Func {
-		r.IFunc = o.file.isIFunc(s.Name)
-	}
-	return r
-}
-
-// ObjectAt is the object mapping a runtime address (the maps are re-read
-// once when none does), or nil.
+// ObjectAt is the object mapping a runtime address (the objects are
+// re-read once when none does), or nil.
 func (p *Process) ObjectAt(a Addr) *Object {
-	for _, o := range p.Objects() {
-		if o.Contains(a) {
-			return o
-		}
+	if o := objects.List(p.Objects()).At(a); o != nil {
+		return o
 	}
 	if p.exited || p.RefreshObjects() != nil {
 		return nil
 	}
-	for _, o := range p.libs.objs {
-		if o.Contains(a) {
-			return o
-		}
-	}
-	return nil
+	return objects.List(p.libs.objs).At(a)
 }
 
 // symbolAt finds, with lookup (the symbol table's SymAt or FuncAt), the
@@ -401,11 +293,7 @@ func (p *Process) symbolAt(a Addr, lookup func(*symtab.Binary, Addr) (symtab.Sym
 	if o == nil {
 		return SymbolRef{}, false
 	}
-	s, ok := lookup(o.file.bin, a-o.Bias)
-	if !ok {
-		return SymbolRef{Object: o}, false
-	}
-	return p.ref(o, s), true
+	return objects.SymbolIn(o, a, lookup)
 }
 
 // SymAt finds the function or data symbol containing a runtime address, in
@@ -423,16 +311,16 @@ func (p *Process) PCToLine(pc Addr) (file string, line int, ok bool) {
 		return file, line, true
 	}
 	o := p.ObjectAt(pc)
-	if o == nil || o.Main || !o.file.bin.HasDWARF() {
+	if o == nil || o.Main || !o.File.Bin.HasDWARF() {
 		return "", 0, false
 	}
-	return o.file.bin.PCToLine(pc - o.Bias)
+	return o.File.Bin.PCToLine(pc - o.Bias)
 }
 
 // FirstPCAfterPrologue is where a breakpoint on the function goes (runtime
 // address), by the object's own tables (symtab's rules).
 func (p *Process) FirstPCAfterPrologue(r SymbolRef) (Addr, error) {
-	pc, err := r.Object.file.bin.FirstPCAfterPrologue(r.Sym)
+	pc, err := r.Object.File.Bin.FirstPCAfterPrologue(r.Sym)
 	if err != nil {
 		return 0, err
 	}
@@ -452,18 +340,30 @@ func (p *Process) ReadCode(a Addr, n int) ([]byte, error) {
 // objectDebugInfo is a library's CFI and DWARF (debuginfo.Info), read on
 // first use: the unwinder takes a library frame's rules from it.
 func (p *Process) objectDebugInfo(o *Object) *debuginfo.Info {
+	d, _ := p.objectDebugInfoErr(o)
+	return d
+}
+
+// objectDebugInfoErr is objectDebugInfo with why there is none.
+func (p *Process) objectDebugInfoErr(o *Object) (*debuginfo.Info, error) {
 	if o.Main {
-		d, _ := p.DebugInfo()
-		return d
+		return p.DebugInfo()
 	}
-	if o.dbg == nil && o.dbgE == nil {
-		d, _ := o.file.bin.DWARF()
-		o.dbg, o.dbgE = debuginfo.NewWithSymbols(o.file.elf, d, uint64(o.Bias), funcLookup(o.file.bin))
-		if o.dbg != nil {
-			o.dbg.SetDebugFile(o.file.bin.DebugELF())
-		}
+	k := objDbgKey{o.File, o.Bias}
+	if od := p.libs.dbgs[k]; od != nil {
+		return od.info, od.err
 	}
-	return o.dbg
+	d, _ := o.File.Bin.DWARF()
+	od := &objDbg{}
+	od.info, od.err = debuginfo.NewWithSymbols(o.File.ELF, d, uint64(o.Bias), funcLookup(o.File.Bin))
+	if od.info != nil {
+		od.info.SetDebugFile(o.File.Bin.DebugELF())
+	}
+	if p.libs.dbgs == nil {
+		p.libs.dbgs = map[objDbgKey]*objDbg{}
+	}
+	p.libs.dbgs[k] = od
+	return od.info, od.err
 }
 
 // pendingLoc is the function a pending breakpoint waits for.
@@ -556,7 +456,7 @@ func (p *Process) ensureLoadTrap(name string) error {
 		}
 	}
 	if lt.addr == 0 {
-		s, ok := loader.file.bin.LookupSym("_dl_debug_state")
+		s, ok := loader.File.Bin.LookupSym("_dl_debug_state")
 		if !ok {
 			return fmt.Errorf("breakpoint %s: no _dl_debug_state in %s", name, loader.Path)
 		}
@@ -578,11 +478,8 @@ func (p *Process) resolvePending() error {
 		if bp.Deleted() {
 			continue
 		}
-		ref, ok := p.bin.LookupSym(bp.lib.name)
-		var r SymbolRef
-		if ok {
-			r = p.ref(p.Objects()[0], ref)
-		} else if r, ok = p.lookupLibs(bp.lib.name); !ok {
+		r, ok := objects.List(p.Objects()).Lookup(bp.lib.name)
+		if !ok {
 			keep = append(keep, bp)
 			continue
 		}
@@ -643,22 +540,13 @@ func (p *Process) dropPending(bp *Breakpoint) {
 // closeObjects releases the libraries' files.
 func (p *Process) closeObjects() {
 	for _, of := range p.libs.files {
-		if of.bin != nil {
-			of.bin.Close() // and of.elf, which is of.bin's
-		}
+		of.Close()
 	}
 	p.libs.files = nil
 }
 
 // ObjectNamed is the object q names (libc.so.6, libc, a full path), or nil.
-func (p *Process) ObjectNamed(q string) *Object {
-	for _, o := range p.Objects() {
-		if o.Matches(q) {
-			return o
-		}
-	}
-	return nil
-}
+func (p *Process) ObjectNamed(q string) *Object { return objects.List(p.Objects()).Named(q) }
 
 // Dynamic reports a dynamically linked program (one with PT_INTERP).
 func (p *Process) Dynamic() bool { return p.isDynamic() }
