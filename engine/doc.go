@@ -48,11 +48,11 @@ package engine
 // returns. Features that change how threads run (watchpoints, system call
 // catches, ticks) plug in as components (components.go): every resume asks
 // each one to prepare the thread and which mode it needs (resumeRequest),
-// every stop is first offered to each one (classify: syscall and seccomp
-// stops, made-up watch stops), and Detach asks each one to refuse or
-// quiesce, then to tear down, so neither names a feature. Two stops keep a
-// named place in stop.go because their order matters: a tick's SIGSTOP
-// (after Interrupt's) and a watch trap (a SIGTRAP no site explains).
+// every stop is offered to each one in two ordered phases (classify:
+// first, syscall and seccomp stops and made-up watch stops; last, after
+// the engine's own SIGSTOPs, Interrupt's and the sites, a tick's SIGSTOP
+// and a watch trap, a SIGTRAP no site explains), and Detach asks each one
+// to refuse or quiesce, then to tear down, so none names a feature.
 // Threads are stopped by one stopAll and resumed by one resumeHeld
 // (resume.go).
 //
