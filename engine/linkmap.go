@@ -16,6 +16,14 @@ import (
 // initialized it; 0 when there is none (a static program, a Go program
 // without cgo: no loader) or not yet (stopped before the loader ran).
 func (p *Process) rDebug(loader *Object) Addr {
+	if a := p.rDebugOfProgram(); a != 0 {
+		return a
+	}
+	return p.rDebugOfLoader(loader)
+}
+
+// rDebugOfProgram is the program's DT_DEBUG, or 0.
+func (p *Process) rDebugOfProgram() Addr {
 	for _, pr := range p.bin.ELF().Progs {
 		if pr.Type != elf.PT_DYNAMIC {
 			continue
@@ -24,6 +32,11 @@ func (p *Process) rDebug(loader *Object) Addr {
 			return a
 		}
 	}
+	return 0
+}
+
+// rDebugOfLoader is the loader's _r_debug once it is set up, or 0.
+func (p *Process) rDebugOfLoader(loader *Object) Addr {
 	if loader == nil || loader.File.Bin == nil {
 		return 0
 	}

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -33,6 +34,9 @@ func TestLinkMapMatchesGdb(t *testing.T) {
 	_, links, ok := p.linkMap(p.loaderObject())
 	if !ok {
 		t.Fatal("no list at the breakpoint")
+	}
+	if a, b := p.rDebugOfProgram(), p.rDebugOfLoader(p.loaderObject()); a == 0 || a != b {
+		t.Errorf("r_debug: DT_DEBUG %v, the loader's _r_debug %v", a, b)
 	}
 	type row struct {
 		path string
@@ -132,5 +136,42 @@ func TestPendingBreakpointMemfd(t *testing.T) {
 	}
 	if got := stdout(); got != "sum 6\n" {
 		t.Errorf("output %q, want %q", got, "sum 6\n")
+	}
+}
+
+// A library whose file is deleted after dlopen stays an object at the
+// loader's bias, under its path (the maps say "PATH (deleted)"), its
+// functions found by name and by address.
+func TestObjectsDeletedLibrary(t *testing.T) {
+	lib := filepath.Join(t.TempDir(), "libgone.so")
+	if err := os.Link(fixture.C(t, "plugin.c", "-O0", "-g", "-shared", "-fPIC"), lib); err != nil {
+		t.Fatal(err)
+	}
+	host := fixture.C(t, "dlhost.c", "-O0", "-g")
+	p, _ := launch(t, host, false, lib)
+	bp, err := p.SetPendingBreakpoint("plugin_add", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev, err := p.Continue(func(ev *Event) (bool, error) { return ev.Bp == bp, nil })
+	if err != nil || ev.Bp != bp {
+		t.Fatalf("Continue: %+v %v", ev, err)
+	}
+	if err := os.Remove(lib); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.RefreshObjects(); err != nil {
+		t.Fatal(err)
+	}
+	o := p.ObjectNamed("libgone.so")
+	if o == nil || o.Path != lib {
+		t.Fatalf("object %v, want %s", o, lib)
+	}
+	r, ok := p.FuncAt(ev.Addr)
+	if !ok || r.Object != o || r.Sym.Name != "plugin_add" {
+		t.Errorf("FuncAt(%v) = %v %+v, want plugin_add of %s", ev.Addr, ok, r, lib)
+	}
+	if s, ok := p.LookupSym("libgone.so:plugin_add"); !ok || s.Addr != r.Addr {
+		t.Errorf("libgone.so:plugin_add = %v %v, want %v", s.Addr, ok, r.Addr)
 	}
 }

@@ -378,20 +378,17 @@ func (bp *Breakpoint) Pending() bool { return bp.pending != nil }
 // loadTrap is the internal trap on the loader's r_brk (_dl_debug_state),
 // kept while pending breakpoints exist.
 type loadTrap struct {
-	p      *Process
-	addr   Addr
-	rdebug Addr // the loader's r_debug, 0 until known
+	p    *Process
+	addr Addr
 }
 
 func (l *loadTrap) siteHit(t *Thread, s *site) ([]*Event, error) {
 	// The loader calls it before (RT_ADD, RT_DELETE) and after
 	// (RT_CONSISTENT) each change; the libraries are mapped and listed at
-	// the latter (engine/objects/doc.go).
-	if l.rdebug == 0 {
-		l.rdebug = l.p.rDebug(l.p.loaderObject())
-	}
-	if l.rdebug != 0 {
-		if r, err := objects.ReadRDebug(l.p, l.rdebug); err == nil && r.State != objects.Consistent {
+	// the latter (engine/objects/doc.go). The r_debug is found anew: an
+	// exec moves it.
+	if a := l.p.rDebug(l.p.loaderObject()); a != 0 {
+		if r, err := objects.ReadRDebug(l.p, a); err == nil && r.State != objects.Consistent {
 			return nil, nil
 		}
 	}
@@ -449,9 +446,9 @@ func (p *Process) ensureLoadTrap(name string) error {
 	}
 	// r_brk as the loader gives it once it set up its r_debug (what gdb
 	// traps), else its _dl_debug_state.
-	lt := &loadTrap{p: p, rdebug: p.rDebug(loader)}
-	if lt.rdebug != 0 {
-		if r, err := objects.ReadRDebug(p, lt.rdebug); err == nil {
+	lt := &loadTrap{p: p}
+	if a := p.rDebug(loader); a != 0 {
+		if r, err := objects.ReadRDebug(p, a); err == nil {
 			lt.addr = r.Brk
 		}
 	}
