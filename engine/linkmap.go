@@ -67,14 +67,15 @@ func (p *Process) linkMap(loader *Object) (objects.RDebug, []objects.Link, bool)
 
 // listedObjects are the libraries of the loader's list, in its order,
 // each with the file mapping holding its dynamic section (l_ld): the
-// program and the loader (main, loader) are left out, and so is what maps
+// program (the one entry without a name, also when its file is gone) and
+// the loader (main, loader) are left out, and so is what maps
 // no file (the vdso) or is no longer mapped. A library whose file is
 // gone (deleted since, or a memfd) takes the loader's name and is read
 // through /proc/PID/map_files. The bias is the loader's l_addr.
 func (p *Process) listedObjects(links []objects.Link, spans []objects.Span, ms []objects.Mapping, main, loader *Object) []*Object {
 	var out []*Object
 	for _, l := range links {
-		if main != nil && main.Contains(l.Ld) || loader != nil && loader.Contains(l.Ld) {
+		if l.Name == "" || main != nil && main.Contains(l.Ld) || loader != nil && loader.Contains(l.Ld) {
 			continue
 		}
 		var s *objects.Span

@@ -107,7 +107,7 @@ func (p *Process) RefreshObjects() error {
 		interpIno = objects.Inode(p.libs.interp)
 	}
 	var mainObj, loader *Object
-	var libs []*Object
+	var others []objects.Span
 	spans := objects.FileSpans(ms)
 	for _, s := range spans {
 		if objects.Deleted(s.Path) {
@@ -115,24 +115,27 @@ func (p *Process) RefreshObjects() error {
 		}
 		path := s.Path
 		isMain := s.Ino != 0 && s.Ino == mainIno && objects.Inode(path) == mainIno
-		if isMain {
+		switch {
+		case isMain:
 			mainObj = &Object{Path: path, Bias: p.bias, Lo: s.Lo, Hi: s.Hi, Main: true, File: &objects.File{Bin: p.bin, ELF: p.bin.ELF()}}
-			continue
+		case interpIno != 0 && s.Ino == interpIno:
+			if o := p.mappedObject(s); o != nil {
+				o.Loader = true
+				loader = o
+			}
+		default:
+			others = append(others, s)
 		}
-		of := p.objFile(path)
-		if of.Err != nil {
-			continue // not an ELF file (a locale archive, a data file mapped)
-		}
-		o := &Object{Path: path, Bias: objects.Bias(s.Base, of.LowVA), Lo: s.Lo, Hi: s.Hi, File: of}
-		if interpIno != 0 && s.Ino == interpIno {
-			o.Loader = true
-			loader = o
-			continue
-		}
-		libs = append(libs, o)
 	}
+	var libs []*Object
 	if _, links, ok := p.linkMap(loader); ok {
 		libs = p.listedObjects(links, spans, ms, mainObj, loader)
+	} else {
+		for _, s := range others {
+			if o := p.mappedObject(s); o != nil {
+				libs = append(libs, o)
+			}
+		}
 	}
 	if mainObj == nil {
 		// A program run from a file since replaced: keep its own tables.
@@ -144,6 +147,17 @@ func (p *Process) RefreshObjects() error {
 	}
 	p.libs.objs = objs
 	return nil
+}
+
+// mappedObject is the ELF file of a maps span as an object, its bias
+// from its offset-0 mapping; nil for a file that is no ELF file (a locale
+// archive, a data file mapped).
+func (p *Process) mappedObject(s objects.Span) *Object {
+	of := p.objFile(s.Path)
+	if of.Err != nil {
+		return nil
+	}
+	return &Object{Path: s.Path, Bias: objects.Bias(s.Base, of.LowVA), Lo: s.Lo, Hi: s.Hi, File: of}
 }
 
 // objFile opens path's tables once.
