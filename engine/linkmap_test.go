@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/godbg/godbg/engine/objects"
 	"github.com/godbg/godbg/internal/fixture"
 )
 
@@ -173,5 +174,47 @@ func TestObjectsDeletedLibrary(t *testing.T) {
 	}
 	if s, ok := p.LookupSym("libgone.so:plugin_add"); !ok || s.Addr != r.Addr {
 		t.Errorf("libgone.so:plugin_add = %v %v, want %v", s.Addr, ok, r.Addr)
+	}
+}
+
+// A library opened in a new namespace (dlmopen): the loader lists it in
+// the namespace's own r_debug (r_next of the first, r_version 2); the
+// walk finds both namespaces, and a pending breakpoint on its function is
+// placed and counts every call.
+func TestPendingBreakpointDlmopen(t *testing.T) {
+	lib := fixture.C(t, "plugin.c", "-O0", "-g", "-shared", "-fPIC")
+	host := fixture.C(t, "dlmopen.c", "-O0", "-g")
+	p, stdout := launch(t, host, false, lib)
+	bp, err := p.SetPendingBreakpoint("plugin_add", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checked := false
+	ev, err := p.Continue(func(ev *Event) (bool, error) {
+		if ev.Bp != bp || checked {
+			return false, nil
+		}
+		checked = true
+		r, links, ok := p.linkMap(p.loaderObject())
+		if !ok || r.Version < 2 || r.Next == 0 {
+			t.Errorf("r_debug %+v (ok %v), want version 2 with a next namespace", r, ok)
+		}
+		ns, err := objects.ReadRDebug(p, r.Next)
+		if n := len(links); err != nil || n == 0 || links[n-1].Name != lib || links[n-1].At != ns.Map {
+			t.Errorf("listed %+v, want %s last, first of the next namespace %+v (%v)", links, lib, ns, err)
+		}
+		if s, ok := p.FuncAt(ev.Addr); !ok || s.Object.Path != lib || s.Sym.Name != "plugin_add" {
+			t.Errorf("hit in %+v, want plugin_add of %s", s, lib)
+		}
+		return false, nil
+	})
+	if err != nil || ev.Kind != EventExit || ev.ExitCode != 0 {
+		t.Fatalf("Continue: %+v %v (output %q)", ev, err, stdout())
+	}
+	if !checked || bp.Pending() || bp.Hits != 4 {
+		t.Errorf("pending %v hits %d, want placed and 4 hits", bp.Pending(), bp.Hits)
+	}
+	if got := stdout(); got != "sum 6\n" {
+		t.Errorf("output %q, want %q", got, "sum 6\n")
 	}
 }

@@ -398,11 +398,12 @@ type loadTrap struct {
 
 func (l *loadTrap) siteHit(t *Thread, s *site) ([]*Event, error) {
 	// The loader calls it before (RT_ADD, RT_DELETE) and after
-	// (RT_CONSISTENT) each change; the libraries are mapped and listed at
-	// the latter (engine/objects/doc.go). The r_debug is found anew: an
+	// (RT_CONSISTENT) each change, in the r_debug of the namespace that
+	// changes (dlmopen); the libraries are mapped and listed at the latter
+	// (engine/objects/doc.go). The r_debug is found anew: an
 	// exec moves it.
 	if a := l.p.rDebug(l.p.loaderObject()); a != 0 {
-		if r, err := objects.ReadRDebug(l.p, a); err == nil && r.State != objects.Consistent {
+		if done, err := objects.AllConsistent(l.p, a); err == nil && !done {
 			return nil, nil
 		}
 	}

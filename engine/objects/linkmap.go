@@ -137,6 +137,23 @@ func Walk(mem Memory, a Addr) (RDebug, []Link, error) {
 	}
 }
 
+// AllConsistent tells whether the list of every namespace, from the
+// r_debug at a, is complete (RT_CONSISTENT): false between the RT_ADD or
+// RT_DELETE call of r_brk and the RT_CONSISTENT one of any namespace.
+func AllConsistent(mem Memory, a Addr) (bool, error) {
+	for ns := 0; a != 0 && ns < maxLinks; ns++ {
+		r, err := ReadRDebug(mem, a)
+		if err != nil {
+			return false, err
+		}
+		if r.State != Consistent {
+			return false, nil
+		}
+		a = r.Next
+	}
+	return true, nil
+}
+
 // readLink reads the link_map at a and its l_next.
 func readLink(mem Memory, a Addr) (Link, Addr, error) {
 	var b [linkSize]byte

@@ -165,3 +165,32 @@ func TestDebugFromDynamic(t *testing.T) {
 		}
 	}
 }
+
+func TestAllConsistent(t *testing.T) {
+	// The second namespace's r_debug in state RT_ADD.
+	nsAdding := append([]byte(nil), rdebugNS...)
+	nsAdding[24] = 1
+	for _, tc := range []struct {
+		name string
+		mem  image
+		want bool
+		err  string
+	}{
+		{"one, consistent", image{0x1000: rdebugV1}, true, ""},
+		{"one, adding", image{0x1000: rdebugEmpty}, false, ""},
+		{"two, consistent", image{0x1000: rdebugV2, 0x1100: rdebugNS}, true, ""},
+		{"two, the second adding", image{0x1000: rdebugV2, 0x1100: nsAdding}, false, ""},
+		{"two, the second unreadable", image{0x1000: rdebugV2}, false, "r_debug at 0x1100: unmapped 0x1100"},
+	} {
+		got, err := AllConsistent(tc.mem, 0x1000)
+		if tc.err != "" {
+			if err == nil || err.Error() != tc.err {
+				t.Errorf("%s: error %v, want %q", tc.name, err, tc.err)
+			}
+			continue
+		}
+		if err != nil || got != tc.want {
+			t.Errorf("%s: %v %v, want %v", tc.name, got, err, tc.want)
+		}
+	}
+}
