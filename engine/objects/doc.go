@@ -22,13 +22,15 @@
 // the program and the loader themselves, and programs without a loader
 // (static binaries, Go programs without cgo: no PT_DYNAMIC/DT_DEBUG, no
 // r_debug), or stopped before the loader ran (DT_DEBUG still 0). An
-// object mapped but not yet in the list (the loader mapping a library
-// between its RT_ADD and RT_CONSISTENT calls of r_brk) is left out: it
-// is not relocated yet and its symbols do not resolve, so the pending
-// breakpoints are placed at the RT_CONSISTENT call, when the loader has
-// listed every object of the dlopen. Delve's walk (pkg/proc/linutil) is
-// tied to its own Process type, and debug/elf stops at the file, hence
-// these few dozen lines of reading.
+// object mapped but not yet in the list (the loader maps a library's
+// segments, then lists it, between its RT_ADD and RT_CONSISTENT calls of
+// r_brk) is left out: it may be mapped in part, and a list entry is the
+// loader's word that it is whole. So the pending breakpoints are placed
+// at the RT_CONSISTENT call of every namespace (AllConsistent), when the
+// loader has mapped and listed every object of the dlopen (relocation
+// comes after). Delve's walk (pkg/proc/linutil) is tied to its own
+// Process type, and debug/elf stops at the file, hence these few dozen
+// lines of reading.
 //
 // Where the line falls: this package is pure, over values (a maps list, an
 // *elf.File, a Memory to read) and safe from any goroutine; it makes no
