@@ -3,6 +3,7 @@ package engine
 import (
 	"debug/elf"
 	"fmt"
+	"strings"
 
 	"github.com/godbg/godbg/engine/objects"
 )
@@ -70,8 +71,8 @@ func (p *Process) linkMap(loader *Object) (objects.RDebug, []objects.Link, bool)
 // program (the one entry without a name, also when its file is gone) and
 // the loader (main, loader) are left out, and so is what maps
 // no file (the vdso) or is no longer mapped. A library whose file is
-// gone (deleted since, or a memfd) takes the loader's name and is read
-// through /proc/PID/map_files. The bias is the loader's l_addr.
+// gone (deleted since, or a memfd) takes the loader's name (goneFile).
+// The bias is the loader's l_addr.
 func (p *Process) listedObjects(links []objects.Link, spans []objects.Span, ms []objects.Mapping, main, loader *Object) []*Object {
 	var out []*Object
 	for _, l := range links {
@@ -90,15 +91,8 @@ func (p *Process) listedObjects(links []objects.Link, spans []objects.Span, ms [
 		}
 		path, of := s.Path, (*objects.File)(nil)
 		if objects.Deleted(s.Path) {
-			if l.Name != "" {
-				path = l.Name
-			}
-			for _, m := range ms {
-				if m.Lo == s.Base && m.Path == s.Path {
-					mf := fmt.Sprintf("/proc/%d/map_files/%x-%x", p.pid, uint64(m.Lo), uint64(m.Hi))
-					of = p.objFileAs(fmt.Sprintf("%s %d", mf, m.Ino), mf)
-				}
-			}
+			path = l.Name
+			of = p.goneFile(l.Name, s, ms)
 		} else {
 			of = p.objFile(path)
 		}
@@ -108,4 +102,32 @@ func (p *Process) listedObjects(links []objects.Link, spans []objects.Span, ms [
 		out = append(out, &Object{Path: path, Bias: l.Addr, Lo: s.Lo, Hi: s.Hi, File: of})
 	}
 	return out
+}
+
+// mapFilesDir is map_files; a test names a folder that is not there to
+// take goneFile's other way, as without the capability.
+var mapFilesDir = "map_files"
+
+// goneFile opens the file of a library deleted since it was loaded, or of
+// a memfd: /proc/PID/map_files/LO-HI of its offset-0 mapping (which needs
+// CAP_SYS_ADMIN or CAP_CHECKPOINT_RESTORE), else, for a name the loader
+// had under /proc/self (dlopen of /proc/self/fd/N), that name in the
+// tracee's /proc/PID (ptrace access suffices); nil when neither opens.
+// Each is kept under its mapping and inode: another file may take the
+// same range later.
+func (p *Process) goneFile(name string, s *objects.Span, ms []objects.Mapping) *objects.File {
+	for _, m := range ms {
+		if m.Lo != s.Base || m.Path != s.Path {
+			continue
+		}
+		mf := fmt.Sprintf("/proc/%d/%s/%x-%x", p.pid, mapFilesDir, uint64(m.Lo), uint64(m.Hi))
+		if of := p.objFileAs(fmt.Sprintf("%s %d", mf, m.Ino), mf); of.Err == nil {
+			return of
+		}
+		if rest, ok := strings.CutPrefix(name, "/proc/self/"); ok {
+			own := fmt.Sprintf("/proc/%d/%s", p.pid, rest)
+			return p.objFileAs(fmt.Sprintf("%s %d", own, m.Ino), own)
+		}
+	}
+	return nil
 }

@@ -112,31 +112,37 @@ func TestLinkMapNoLoader(t *testing.T) {
 func TestPendingBreakpointMemfd(t *testing.T) {
 	lib := fixture.C(t, "plugin.c", "-O0", "-g", "-shared", "-fPIC")
 	host := fixture.C(t, "dlmemfd.c", "-O0", "-g")
-	p, stdout := launch(t, host, false, lib)
-	bp, err := p.SetPendingBreakpoint("plugin_add", false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var where string
-	ev, err := p.Continue(func(ev *Event) (bool, error) {
-		if ev.Bp == bp && where == "" {
-			if s, ok := p.FuncAt(ev.Addr); ok {
-				where = s.Object.Path + ":" + s.Sym.Name
-			}
+	// Through map_files, then as without the capability it needs: through
+	// the loader's /proc/self/fd/N in the tracee's /proc/PID.
+	for _, dir := range []string{mapFilesDir, "map_files-none"} {
+		mapFilesDir = dir
+		p, stdout := launch(t, host, false, lib)
+		bp, err := p.SetPendingBreakpoint("plugin_add", false)
+		if err != nil {
+			t.Fatal(err)
 		}
-		return false, nil
-	})
-	if err != nil || ev.Kind != EventExit || ev.ExitCode != 0 {
-		t.Fatalf("Continue: %+v %v (output %q)", ev, err, stdout())
-	}
-	if bp.Pending() || bp.Hits != 4 {
-		t.Errorf("pending %v hits %d, want placed and 4 hits", bp.Pending(), bp.Hits)
-	}
-	if !strings.HasPrefix(where, "/proc/self/fd/") || !strings.HasSuffix(where, ":plugin_add") {
-		t.Errorf("first hit in %q, want /proc/self/fd/N:plugin_add", where)
-	}
-	if got := stdout(); got != "sum 6\n" {
-		t.Errorf("output %q, want %q", got, "sum 6\n")
+		var where string
+		ev, err := p.Continue(func(ev *Event) (bool, error) {
+			if ev.Bp == bp && where == "" {
+				if s, ok := p.FuncAt(ev.Addr); ok {
+					where = s.Object.Path + ":" + s.Sym.Name
+				}
+			}
+			return false, nil
+		})
+		mapFilesDir = "map_files"
+		if err != nil || ev.Kind != EventExit || ev.ExitCode != 0 {
+			t.Fatalf("%s: Continue: %+v %v (output %q)", dir, ev, err, stdout())
+		}
+		if bp.Pending() || bp.Hits != 4 {
+			t.Errorf("%s: pending %v hits %d, want placed and 4 hits", dir, bp.Pending(), bp.Hits)
+		}
+		if !strings.HasPrefix(where, "/proc/self/fd/") || !strings.HasSuffix(where, ":plugin_add") {
+			t.Errorf("%s: first hit in %q, want /proc/self/fd/N:plugin_add", dir, where)
+		}
+		if got := stdout(); got != "sum 6\n" {
+			t.Errorf("%s: output %q, want %q", dir, got, "sum 6\n")
+		}
 	}
 }
 
