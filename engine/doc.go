@@ -68,14 +68,14 @@ package engine
 // maps grouped by file, the load bias, object names, indirect functions,
 // the loader's r_debug/link_map list read through a memory reader; the
 // Object and File types and the lookups across a list of objects: by
-// name, "lib:name", by address). The lines fall where the tracee is
-// needed: the Process keeps the live object list and what moves it
-// (solib.go, linkmap.go: the loader's list, the maps where it has none;
+// name, "lib:name", by address, file:line). The lines fall where the
+// tracee is needed: the Process keeps the live object list and what moves
+// it (solib.go, linkmap.go: the loader's list, the maps where it has none;
 // re-reading on a miss, running to the entry point for the libraries,
 // pending breakpoints on the loader's r_brk), the per-object debug info
-// and the IFUNC slots it reads, and resolves lines across objects
-// (LineLocations) with locspec's forms; the bindings only read a Lua value
-// into a location.
+// and the IFUNC slots it reads, and answers LookupSym, SymAt, FuncAt and
+// LineLocations over that list with locspec's forms; the bindings only
+// read a Lua value into a location.
 // No library does this here: debug/elf gives the program headers, and the
 // rest (maps -> objects, the bias as the loader computes l_addr, gdb-like
 // location strings) is a few dozen lines of godbg's own rules.

@@ -1,10 +1,11 @@
 // Package objects is the model of the ELF objects a process has mapped
 // (the program, the dynamic loader, each shared library: Object, its File
 // opened once; List, the lookups across them: Lookup by name or
-// "lib:name", At and SymbolIn by address): which files the mappings of
-// /proc/PID/maps belong to and where each is loaded (Spans), its load bias
-// (LowVA, Bias), how a user names one ("libc", "libc.so.6", a path:
-// Matches) and which of its functions are GNU indirect functions
+// "lib:name", At and SymbolIn by address, Lines and LibraryLines for
+// file:line): which files the mappings of /proc/PID/maps belong to and
+// where each is loaded (Spans), its load bias (LowVA, Bias), how a user
+// names one ("libc", "libc.so.6", a path: Matches) and which of its
+// functions are GNU indirect functions
 // (IFuncNames, File.Relocations); and the dynamic loader's own list of objects, read from a
 // tracee's memory through Memory (Walk: r_debug and its link_maps,
 // DebugFromDynamic: where DT_DEBUG points).

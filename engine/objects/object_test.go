@@ -3,6 +3,7 @@ package objects
 import (
 	"testing"
 
+	"github.com/godbg/godbg/engine/debuginfo"
 	"github.com/godbg/godbg/engine/symtab"
 	"github.com/godbg/godbg/internal/fixture"
 )
@@ -83,5 +84,43 @@ func TestListLookups(t *testing.T) {
 		if r.Object != o || ok != (tc.sym != "") || ok && r.Sym.Name != tc.sym {
 			t.Errorf("SymbolIn(%v) = %v %+v, want %q", tc.addr, ok, r, tc.sym)
 		}
+	}
+}
+
+// TestLines: of a line's addresses, the lowest in each function, relocated;
+// a library resolves its own file's lines, the program's are not its.
+func TestLines(t *testing.T) {
+	f := Open(fixture.C(t, "hello.c", "-O0", "-g", "-pie", "-fPIE"))
+	if f.Err != nil {
+		t.Fatal(f.Err)
+	}
+	defer f.Close()
+	add, _ := f.Bin.LookupSym("add")
+	main, _ := f.Bin.LookupSym("main")
+	const bias = 0x555555554000
+	got := Lines([]symtab.Addr{main.Addr + 9, add.Addr + 4, main.Addr + 2, add.Addr + 8}, f.Bin, bias, nil)
+	want := []Addr{add.Addr + 4 + bias, main.Addr + 2 + bias}
+	if add.Addr > main.Addr {
+		want = []Addr{main.Addr + 2 + bias, add.Addr + 4 + bias}
+	}
+	if len(got) != 2 || got[0] != want[0] || got[1] != want[1] {
+		t.Errorf("Lines = %v, want %v", got, want)
+	}
+	pcs, err := f.Bin.LineStmtPCs("hello.c", 9)
+	if err != nil || len(pcs) == 0 {
+		t.Fatalf("hello.c:9: %v %v", pcs, err)
+	}
+	lib := &Object{Path: "/usr/lib/libhello.so", Bias: bias, File: f}
+	asked := 0
+	dbg := func(o *Object) *debuginfo.Info { asked++; return nil }
+	if addrs, ok := (List{lib}).LibraryLines("hello.c", 9, dbg); !ok || len(addrs) != 1 || addrs[0] != Lines(pcs, f.Bin, bias, nil)[0] || asked != 1 {
+		t.Errorf("LibraryLines(hello.c:9) = %v %v (debug info asked %d)", addrs, ok, asked)
+	}
+	prog := &Object{Path: "/bin/hello", Bias: bias, Main: true, File: f}
+	if addrs, ok := (List{prog}).LibraryLines("hello.c", 9, dbg); ok {
+		t.Errorf("LibraryLines looked in the program: %v", addrs)
+	}
+	if addrs, ok := (List{lib}).LibraryLines("nosuch.c", 1, dbg); ok {
+		t.Errorf("LibraryLines(nosuch.c:1) = %v", addrs)
 	}
 }
