@@ -5,9 +5,9 @@
 // file:line): which files the mappings of /proc/PID/maps belong to and
 // where each is loaded (Spans), its load bias (LowVA, Bias), how a user
 // names one ("libc", "libc.so.6", a path: Matches) and which of its
-// functions are GNU indirect functions
-// (IFuncNames, File.Relocations); and the dynamic loader's own list of objects, read from a
-// tracee's memory through Memory (Walk: r_debug and its link_maps,
+// functions are GNU indirect functions (IFuncNames, File.Relocations);
+// and the dynamic loader's own list of objects, read from a tracee's
+// memory through Memory (Walk: r_debug and its link_maps, AllConsistent,
 // DebugFromDynamic: where DT_DEBUG points).
 //
 // The loader's list or the maps. The libraries are the list's (engine:
