@@ -54,7 +54,9 @@ func (m *Module) watch(L *glua.LState) int {
 	if err := m.proc().ReadMemory(engine.Addr(addr), make([]byte, size)); err != nil {
 		apiError(L, "no memory is mapped at %s", Hex(addr))
 	}
-	wp, err := m.p.SetWatchpointKind(engine.Addr(addr), size, mode, kind)
+	// The process of the event (a followed child's), shared with the others
+	// that have the same memory there.
+	wp, err := m.proc().SetWatchpointKind(engine.Addr(addr), size, mode, kind)
 	if err != nil {
 		L.RaiseError("%v", err) // the engine's message starts "watch 0x...:"
 	}

@@ -33,6 +33,10 @@ package engine
 // (its code is a copy, traps and scratch included), sharing the Breakpoint
 // and SyscallCatch objects, so that hits and callbacks stay one; what a
 // script sets during the run is shared the same way (followshare.go).
+// Watchpoints too (followwatch.go): each process keeps its own protected
+// pages and slots holding the one Watchpoint object; a software
+// watchpoint's page is protected in each process's memory, its faults
+// handled by that process.
 // Nothing in go.mod follows processes (Delve follows only exec'd children,
 // with a target group of its own design; its loop is not a library), hence
 // this. The stepping calls split the same way (loop, follow.go): the step's

@@ -279,8 +279,8 @@ func (p *Process) followFork(t *Thread, child int) (*Event, error) {
 // newChild makes the Process of a new child of p, its one thread stopped.
 // A fork child's memory is a copy of p's: p's traps are in it, and each
 // site comes over with its breakpoints; the traps of the engine's own
-// (return traps, the loader's) are taken out, and the pages software
-// watchpoints protect are opened (the watchpoints are p's alone). With
+// (return traps, the loader's) are taken out; it gets p's watchpoints
+// (followwatch.go). With
 // execed the child has just run execve (a vfork child): its memory is a
 // new image, to which the caller applies execed.
 func (p *Process) newChild(pid int, execed bool) (*Process, error) {
@@ -325,7 +325,7 @@ func (p *Process) newChild(pid int, execed bool) (*Process, error) {
 	}
 	q.mem = f
 	if !execed {
-		if err := p.softRestoreChild(pid); err != nil {
+		if err := q.inheritWatch(p); err != nil {
 			f.Close()
 			return nil, fmt.Errorf("follow child %d: %w", pid, err)
 		}

@@ -27,7 +27,10 @@ package engine
 // arch_prctl(ARCH_SET_FS) (docs/lua-api.md says so).
 
 import (
+	"fmt"
+
 	"github.com/godbg/godbg/engine/internal/oolstep"
+	"github.com/godbg/godbg/engine/internal/ptrace"
 	"golang.org/x/sys/unix"
 )
 
@@ -52,10 +55,12 @@ const (
 type countTables struct {
 	key  countKey
 	gmOf int64 // keyGoM: the offset of runtime.g.m
-	// tls are the TLS bases given to the threads (fs_base at the first
-	// counting probe, the CLONE_SETTLS value of each clone since): a
-	// clone whose TLS is one of them, or has none of its own, demotes.
-	tls map[uint64]bool
+	// tls are the TLS bases given to the threads, with the thread
+	// (fs_base at the first counting probe, the CLONE_SETTLS value of each
+	// clone since): a clone whose TLS is a live thread's, or that has none
+	// of its own, demotes. A dead thread's TLS is reused (glibc keeps the
+	// stacks of threads gone, their TCB on them).
+	tls map[uint64]int
 }
 
 // countKeyMode decides once how p's threads are named, and checks it on
@@ -72,7 +77,7 @@ func (p *Process) countKeyMode() countKey {
 			ct.key, ct.gmOf = keyGoM, offs[0]
 		}
 	}
-	ct.tls = map[uint64]bool{}
+	ct.tls = map[uint64]int{}
 	for _, t := range p.Threads() {
 		if t.running {
 			continue
@@ -81,10 +86,10 @@ func (p *Process) countKeyMode() countKey {
 		if err != nil || r.Fs_base == 0 {
 			continue
 		}
-		if ct.tls[r.Fs_base] {
+		if _, ok := ct.tls[r.Fs_base]; ok {
 			ct.key = keyNone // two threads, one TLS
 		}
-		ct.tls[r.Fs_base] = true
+		ct.tls[r.Fs_base] = t.tid
 		switch ct.key {
 		case keySelf:
 			if v, err := p.readU64(Addr(r.Fs_base)); err != nil || v != r.Fs_base {
@@ -248,9 +253,9 @@ func (p *Process) keyFault(t *Thread, sig unix.Signal, pc Addr) (ok bool, err er
 }
 
 // checkCloneTLS checks that thread t's clone system call (stopped at its
-// PTRACE_EVENT_CLONE) gives the new thread a TLS no other has, and demotes
-// p's counting tables when not.
-func (p *Process) checkCloneTLS(t *Thread) error {
+// PTRACE_EVENT_CLONE), which made thread tid, gives it a TLS no live
+// thread has, and demotes p's counting tables when not.
+func (p *Process) checkCloneTLS(t *Thread, tid int) error {
 	ct := &p.probes.count
 	if ct.key != keySelf {
 		return nil
@@ -276,9 +281,24 @@ func (p *Process) checkCloneTLS(t *Thread) error {
 	if flags&unix.CLONE_VM == 0 || flags&unix.CLONE_VFORK != 0 {
 		return nil // its own memory, or its parent waits
 	}
-	if flags&unix.CLONE_SETTLS == 0 || (tls != 0 && ct.tls[tls]) {
+	if flags&unix.CLONE_SETTLS == 0 {
 		return p.demoteAll(t)
 	}
-	ct.tls[tls] = true
+	if tls != 0 {
+		if owner, ok := ct.tls[tls]; ok && owner != tid && p.threadLives(owner) {
+			return p.demoteAll(t)
+		}
+		ct.tls[tls] = tid
+	}
 	return nil
+}
+
+// threadLives tells whether thread tid of p may still run code: known,
+// and neither gone nor a zombie in /proc.
+func (p *Process) threadLives(tid int) bool {
+	if p.threads[tid] == nil {
+		return false
+	}
+	st := ptrace.StatusField(fmt.Sprintf("/proc/%d/task/%d/status", p.pid, tid), "State:")
+	return st != "" && st[0] != 'Z' && st[0] != 'X'
 }

@@ -69,6 +69,9 @@ func TestProbeCountSharedTLS(t *testing.T) {
 	}{
 		{"shared", "calls=3000000 sum=3000000000000\n", 3000000},
 		{"notls", "calls=2000000 sum=2000000000000\n", 2000000},
+		// The demotion holds a running thread (the first) while the
+		// new one's birth stop is still to come.
+		{"late", "calls=3000000 sum=3000000000000\n", 3000000},
 	} {
 		p, stdout := launch(t, prog, false, c.mode, "1000000")
 		pr := runCountProbe(t, p, "hot")
@@ -165,5 +168,18 @@ func TestProbeExec(t *testing.T) {
 	}
 	if want := "fault exec\nabout to crash\n"; stdout() != want {
 		t.Errorf("output %q, want %q", stdout(), want)
+	}
+}
+
+// TestProbeCountReusedTLS: threads made one after another get the TLS of
+// the one before (glibc reuses a joined thread's stack): a TLS of a thread
+// gone is no TLS shared, so the slots stay (one, reused), counts exact.
+func TestProbeCountReusedTLS(t *testing.T) {
+	p, stdout := launch(t, fixture.C(t, "seqthreads.c", "-O0", "-g"), false, "20", "1000")
+	pr := runCountProbe(t, p, "hot")
+	if want := "calls=20000 sum=20000000\n"; stdout() != want || pr.Hits() != 20000 ||
+		p.probes.count.key != keySelf || claimedSlots(pr) > 2 {
+		t.Errorf("output %q, hits %d, key %d, slots %d; want %q, 20000, keySelf, 1 or 2",
+			stdout(), pr.Hits(), p.probes.count.key, claimedSlots(pr), want)
 	}
 }

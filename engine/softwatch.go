@@ -99,6 +99,9 @@ type softState struct {
 	// retries are the system calls being made again with the pages open,
 	// by thread (softSyscallExit).
 	retries map[int]softRetry
+	// runner, when set, is the thread mprotect runs its calls by
+	// (withStoppedThread, followwatch.go).
+	runner *Thread
 }
 
 func (s *softState) active() bool { return len(s.pages) > 0 }
@@ -216,29 +219,47 @@ func (p *Process) probeDebugRegs(t *Thread) (bool, error) {
 
 // setSoftWatch adds a software watchpoint and protects its page(s).
 func (p *Process) setSoftWatch(wp *Watchpoint) error {
+	slot, err := p.addSoftWatch(wp, -1)
+	if err != nil {
+		return err
+	}
+	wp.slot = hwdebug.NumSlots + slot
+	wp.Kind = WatchSoftware
+	// Every thread now runs with system call stops (softSyscallExit).
+	return p.restartRunning()
+}
+
+// addSoftWatch puts wp in a free slot of p's software watchpoints (prefer
+// when it is free: a followed process takes the slot the watchpoint has
+// in the process it was set in) and protects its page(s).
+func (p *Process) addSoftWatch(wp *Watchpoint, prefer int) (int, error) {
 	slot := -1
-	for i, w := range p.watch.soft.wps {
-		if w == nil {
-			slot = i
-			break
+	if prefer >= 0 && prefer < maxSoftWatch && p.watch.soft.wps[prefer] == nil {
+		slot = prefer
+	} else {
+		for i, w := range p.watch.soft.wps {
+			if w == nil {
+				slot = i
+				break
+			}
 		}
 	}
 	if slot < 0 {
-		return fmt.Errorf("watch %#x: all %d software watchpoints are in use; delete one first", uint64(wp.Addr), maxSoftWatch)
+		return -1, fmt.Errorf("watch %#x: all %d software watchpoints are in use; delete one first", uint64(wp.Addr), maxSoftWatch)
 	}
 	first, last := wp.Addr&^(pageSize-1), (wp.Addr+Addr(wp.Size)-1)&^(pageSize-1)
 	for pg := first; pg <= last; pg += pageSize {
 		m, ok := readMapping(p.pid, pg)
 		if !ok {
-			return fmt.Errorf("watch %#x: address not mapped in the process", uint64(wp.Addr))
+			return -1, fmt.Errorf("watch %#x: address not mapped in the process", uint64(wp.Addr))
 		}
 		if m.name == "[stack]" || m.name == "[vvar]" || m.name == "[vdso]" {
 			// The kernel writes signal frames on the stack itself: a
 			// protected stack page would turn a signal into a fatal fault.
-			return fmt.Errorf("watch %#x: a software watchpoint cannot watch %s memory", uint64(wp.Addr), m.name)
+			return -1, fmt.Errorf("watch %#x: a software watchpoint cannot watch %s memory", uint64(wp.Addr), m.name)
 		}
 		if p.scratch.contains(pg) {
-			return fmt.Errorf("watch %#x: godbg's own scratch area", uint64(wp.Addr))
+			return -1, fmt.Errorf("watch %#x: godbg's own scratch area", uint64(wp.Addr))
 		}
 		if _, ok := p.watch.soft.pages[pg]; !ok {
 			if p.watch.soft.pages == nil {
@@ -247,24 +268,22 @@ func (p *Process) setSoftWatch(wp *Watchpoint) error {
 			p.watch.soft.pages[pg] = &softPage{prot: m.prot, cur: m.prot}
 		}
 	}
-	wp.slot = hwdebug.NumSlots + slot
-	wp.Kind = WatchSoftware
 	p.watch.soft.wps[slot] = wp
 	if err := p.reprotect(); err != nil {
 		p.watch.soft.wps[slot] = nil
 		p.dropSoftPages()
 		p.reprotect()
-		return fmt.Errorf("watch %#x: %w", uint64(wp.Addr), err)
+		return -1, fmt.Errorf("watch %#x: %w", uint64(wp.Addr), err)
 	}
-	// Every thread now runs with system call stops (softSyscallExit).
-	return p.restartRunning()
+	return slot, nil
 }
 
 // clearSoftWatch removes wp and gives its pages their protection back.
 func (p *Process) clearSoftWatch(wp *Watchpoint) error {
-	i := wp.slot - hwdebug.NumSlots
-	if i >= 0 && i < maxSoftWatch && p.watch.soft.wps[i] == wp {
-		p.watch.soft.wps[i] = nil
+	for i, w := range p.watch.soft.wps {
+		if w == wp { // its slot may differ from wp.slot in a followed process
+			p.watch.soft.wps[i] = nil
+		}
 	}
 	if p.exited {
 		return nil
@@ -323,7 +342,10 @@ func (p *Process) dropSoftPages() {
 
 // mprotect changes one page's protection, run by a stopped thread.
 func (p *Process) mprotect(pg Addr, prot int) error {
-	t := p.stoppedThread()
+	t := p.watch.soft.runner
+	if t == nil {
+		t = p.stoppedThread()
+	}
 	if t == nil {
 		return fmt.Errorf("mprotect %#x: no stopped thread to run it", uint64(pg))
 	}
@@ -331,9 +353,11 @@ func (p *Process) mprotect(pg Addr, prot int) error {
 }
 
 // stoppedThread is a thread able to run an injected call: the current one
-// when stopped and not inside a system call, else any such.
+// when stopped and not inside a system call, else any such. A stop still
+// to be handled (collected by stopAll: the thread is not running) may be
+// a call's entry, where no call can be injected (canInject).
 func (p *Process) stoppedThread() *Thread {
-	ok := func(t *Thread) bool { return t != nil && !t.running && !t.sys.InCall }
+	ok := func(t *Thread) bool { return t != nil && !t.running && !t.sys.InCall && p.canInject(t) }
 	if ok(p.current) {
 		return p.current
 	}
@@ -614,7 +638,8 @@ func (p *Process) softThreadGone(tid int) {
 
 // softRestoreChild gives a fork child's copy of the protected pages their
 // own protection back before it is released (the copy inherits them, and
-// a child nobody traces would die of the first write).
+// a child nobody traces would die of the first write). A followed child
+// keeps them (inheritWatch).
 func (p *Process) softRestoreChild(child int) error {
 	if !p.watch.soft.active() {
 		return nil
@@ -636,8 +661,9 @@ func (p *Process) softRestoreChild(child int) error {
 func (p *Process) forgetSoftWatch() {
 	for i, wp := range p.watch.soft.wps {
 		if wp != nil {
-			wp.deleted = true
 			p.watch.soft.wps[i] = nil
+			// Another followed process that has it keeps it.
+			wp.deleted = !p.watchLivesOn(wp)
 		}
 	}
 	p.watch.soft.pages = nil

@@ -146,9 +146,6 @@ func (p *Process) handlePtraceEvent(t *Thread, cause int) (*Event, error) {
 		if err != nil {
 			return nil, p.vanished(t, err)
 		}
-		if err := p.checkCloneTLS(t); err != nil {
-			return nil, err
-		}
 		tid := int(msg)
 		if p.threads[tid] == nil {
 			if tg := tgidOf(tid); tg != 0 && tg != p.pid {
@@ -161,6 +158,11 @@ func (p *Process) handlePtraceEvent(t *Thread, cause int) (*Event, error) {
 			nt := p.addThread(tid)
 			nt.newborn = true
 			nt.running = true
+		}
+		// After the new thread is known: a demotion holds every thread,
+		// and its birth stop is the one it waits for.
+		if err := p.checkCloneTLS(t, tid); err != nil {
+			return nil, err
 		}
 		return &Event{Kind: EventThread, Thread: t, Tid: tid}, nil
 	case unix.PTRACE_EVENT_STOP:

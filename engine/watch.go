@@ -115,16 +115,18 @@ func (p *Process) SetWatchpointKind(addr Addr, size int, mode WatchMode, kind Wa
 			kind = WatchHardware
 		}
 	}
+	ids := p.watchIDs() // the family's, when processes are followed
 	if kind == WatchSoftware {
-		wp := &Watchpoint{ID: p.watch.nextID + 1, Addr: addr, Size: size, Mode: mode}
+		wp := &Watchpoint{ID: ids.watch.nextID + 1, Addr: addr, Size: size, Mode: mode}
 		if err := p.setSoftWatch(wp); err != nil {
 			return nil, err
 		}
-		p.watch.nextID++
+		ids.watch.nextID++
+		p.shareWatch(wp)
 		return wp, nil
 	}
-	p.watch.nextID++
-	wp := &Watchpoint{ID: p.watch.nextID, Addr: addr, Size: size, Mode: mode, Kind: WatchHardware}
+	ids.watch.nextID++
+	wp := &Watchpoint{ID: ids.watch.nextID, Addr: addr, Size: size, Mode: mode, Kind: WatchHardware}
 	// slot >= 0 here (checked above), so Alloc takes it.
 	wp.slot, _ = p.watch.slots.Alloc(wp, hwdebug.Spec{Addr: uint64(addr), Size: size, Mode: mode})
 	if err := p.applyDebugRegs(); err != nil {
@@ -132,19 +134,32 @@ func (p *Process) SetWatchpointKind(addr Addr, size int, mode WatchMode, kind Wa
 		p.applyDebugRegs()
 		return nil, fmt.Errorf("watch %#x: %w", uint64(addr), err)
 	}
+	p.shareWatch(wp)
 	return wp, nil
 }
 
-// ClearWatchpoint removes wp from every thread.
+// ClearWatchpoint removes wp from every thread, in every followed process
+// that has it (followwatch.go).
 func (p *Process) ClearWatchpoint(wp *Watchpoint) error {
 	if wp.deleted {
 		return nil
 	}
 	wp.deleted = true
+	if p.fam == nil {
+		return p.clearWatch(wp)
+	}
+	return p.clearWatchFamily(wp)
+}
+
+// clearWatch takes wp out of p.
+func (p *Process) clearWatch(wp *Watchpoint) error {
 	if wp.Kind == WatchSoftware {
 		return p.clearSoftWatch(wp)
 	}
-	p.watch.slots.Release(wp.slot, wp)
+	for n := 0; n < hwdebug.NumSlots; n++ {
+		// Its slot may differ from wp.slot in a followed process.
+		p.watch.slots.Release(n, wp)
+	}
 	if p.exited {
 		return nil
 	}
@@ -182,7 +197,13 @@ func (p *Process) applyDebugRegs() error {
 // restartRunning stops the running threads and resumes them, so that they
 // pick up what resumeRequest applies (debug registers, PTRACE_SYSCALL).
 func (p *Process) restartRunning() error {
-	restart, err := p.holdOthers(p.current)
+	cur := p.current
+	if cur != nil && cur.running {
+		// A followed process's, the event another process's: it runs
+		// too, and is restarted with the others.
+		cur = nil
+	}
+	restart, err := p.holdOthers(cur)
 	if err != nil {
 		return err
 	}
@@ -317,7 +338,22 @@ func (p *Process) clearDebugRegs() error {
 			p.watch.soft.wps[i] = nil
 		}
 	}
-	first := p.reprotect()
+	var first error
+	switch {
+	case !p.watch.soft.active() || p.stoppedThread() != nil:
+		first = p.reprotect()
+	case p.injectThread() != nil:
+		// Every thread is in a system call (a followed process whose
+		// threads all wait, the event another's): one stopped at its
+		// call's exit runs the mprotect calls (followwatch.go).
+		p.watch.soft.runner = p.injectThread()
+		first = p.reprotect()
+		p.watch.soft.runner = nil
+	case p.entryThread() != nil:
+		first = p.runAtEntry(p.entryThread(), p.reprotect)
+	default:
+		first = p.reprotect() // it says that no thread can run the calls
+	}
 	for _, wp := range p.watch.slots.Reset() {
 		wp.deleted = true
 	}

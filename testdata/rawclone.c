@@ -2,7 +2,9 @@
  * of its own makes them, that call hot() N times each while the main
  * thread does too, all from one start. "shared": 2 threads without CLONE_SETTLS, which run on
  * the main thread's TLS; "notls": 1 thread with CLONE_SETTLS and a TLS
- * base of 0 (none at all). The threads touch no TLS (no libc call): they
+ * base of 0 (none at all); "late": 1 thread with a TLS of its own (a
+ * block whose first word points to itself, as the x86-64 TLS ABI has it),
+ * then, while it runs, 1 without CLONE_SETTLS. The threads touch no TLS (no libc call): they
  * add into one atomic sum and exit with a raw exit(2); main waits for each
  * on its CLONE_CHILD_CLEARTID word. Prints the calls and the sum. */
 #define _GNU_SOURCE
@@ -54,15 +56,22 @@ __asm__(".text\n"
 int main(int argc, char **argv) {
 	const char *mode = argc > 1 ? argv[1] : "shared";
 	n = argc > 2 ? atol(argv[2]) : 10000;
-	int threads = strcmp(mode, "notls") == 0 ? 1 : 2;
+	int notls = strcmp(mode, "notls") == 0, late = strcmp(mode, "late") == 0;
+	int threads = notls ? 1 : 2;
+	static unsigned long tcb[64];
+	tcb[0] = (unsigned long)tcb;
 	unsigned long flags = CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD |
 			      CLONE_SYSVSEM | CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID;
-	if (threads == 1)
-		flags |= CLONE_SETTLS;
 	static int ctid[2];
 	for (int k = 0; k < threads; k++) {
 		char *stack = malloc(1 << 16);
-		long tid = raw_clone(flags, stack + (1 << 16) - 64, &ctid[k], 0);
+		unsigned long f = flags, tls = 0;
+		if (notls || (late && k == 0))
+			f |= CLONE_SETTLS, tls = late ? (unsigned long)tcb : 0;
+		if (late && k == 1)
+			while (__atomic_load_n(&ready, __ATOMIC_SEQ_CST) < 1)
+				__asm__ volatile("pause");
+		long tid = raw_clone(f, stack + (1 << 16) - 64, &ctid[k], tls);
 		if (tid < 0)
 			return 1;
 	}
