@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/godbg/godbg/engine/internal/ptrace"
 	"github.com/godbg/godbg/internal/fixture"
 )
 
@@ -86,8 +87,8 @@ func TestLiveWordOnTracerKill(t *testing.T) {
 		// The thread that ran the injected calls was held in their last
 		// single-step's SIGTRAP stop: kill once it has been resumed.
 		untilNoTraceStop(t, pid)
-		if tracerPid(pid) != int(tid) { // TracerPid names the tracer thread
-			t.Fatalf("round %d: tracer of %d is %d, want %d", round, pid, tracerPid(pid), tid)
+		if ptrace.TracerPid(pid) != int(tid) { // TracerPid names the tracer thread
+			t.Fatalf("round %d: tracer of %d is %d, want %d", round, pid, ptrace.TracerPid(pid), tid)
 		}
 		cmd.Process.Kill()
 		cmd.Wait()

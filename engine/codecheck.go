@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/godbg/godbg/engine/internal/ptrace"
 	"github.com/godbg/godbg/engine/symtab"
 	"golang.org/x/arch/x86/x86asm"
 	"golang.org/x/sys/unix"
@@ -27,12 +28,12 @@ func (p *Process) checkTrapAddr(addr Addr) error {
 	if s, ok := p.bin.SymAt(fa); ok && s.Kind == symtab.Data {
 		return fmt.Errorf("%#x is data (%s+%d), not code", uint64(addr), s.Name, fa-s.Addr)
 	}
-	m, ok := readMapping(p.pid, addr)
+	m, ok := ptrace.MappingAt(p.pid, uint64(addr))
 	switch {
 	case !ok:
 		return fmt.Errorf("no memory is mapped at %#x", uint64(addr))
-	case m.prot&unix.PROT_EXEC == 0:
-		return fmt.Errorf("%#x is not code (its memory is %s, not executable)", uint64(addr), m.perms)
+	case m.Prot&unix.PROT_EXEC == 0:
+		return fmt.Errorf("%#x is not code (its memory is %s, not executable)", uint64(addr), m.Perms)
 	}
 	return nil
 }

@@ -210,7 +210,7 @@ func (p *Process) singleStep(t *Thread) error {
 			return nil
 		}
 		if sig == unix.SIGSTOP && (t.stopWanted || t.newborn || p.tickWoken(t)) ||
-			isStopRequest(ws.status) && (t.stopWanted || t.newborn) {
+			ptrace.IsStopRequest(ws.status) && (t.stopWanted || t.newborn) {
 			t.stopWanted, t.newborn = false, false
 			continue
 		}

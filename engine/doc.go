@@ -46,7 +46,10 @@ package engine
 
 // The map (issue 12, in progress). engine/internal/ptrace is the Linux
 // backend: every ptrace request, wait4 and the poller, the register sets
-// (one FXSAVE reader), with the tracer-thread check; it imports nothing of
+// (one FXSAVE reader), with the tracer-thread check; the seize of every
+// task at an attach (SeizeAll), the one StopAll (stop requests sent, waited
+// for, the other statuses met handed back), the kernel side of fork
+// children (WaitBirth, PatchMem, Release), /proc; it imports nothing of
 // engine. engine is the facade and the logic: Process, the stop
 // classification (stop.go), Continue, sites and breakpoints, stepping,
 // returns. Features that change how threads run (watchpoints, system call
@@ -57,8 +60,13 @@ package engine
 // the engine's own SIGSTOPs, Interrupt's and the sites, a tick's SIGSTOP
 // and a watch trap, a SIGTRAP no site explains), and Detach asks each one
 // to refuse or quiesce, then to tear down, so none names a feature.
-// Threads are stopped by one stopAll and resumed by one resumeHeld
-// (resume.go).
+// Threads are stopped by one stopAll over ptrace.StopAll, which makes the
+// Thread state of what the backend reports and queues the statuses it met
+// in p.deferred, the one pending-stop queue; they are resumed by one
+// resumeHeld (resume.go), which stays in engine: resuming a thread is the
+// engine's (the step over its trap, what each component asks of a resume).
+// Which fork child is followed or released, and the Threads and Process of
+// an attach, are the engine's too (fork_linux.go, attach_linux.go).
 //
 // A breakpoint hit: ptrace.Poller.Wait (Continue) -> handleStatus (stop.go)
 // -> the site's breakpoints and the hook -> resume (resume.go: step over the

@@ -18,6 +18,7 @@ import (
 	"os"
 	"sort"
 
+	"github.com/godbg/godbg/engine/internal/ptrace"
 	"golang.org/x/sys/unix"
 )
 
@@ -127,7 +128,7 @@ func (f *family) route(tid int) *Process {
 		}
 	}
 	// A new thread whose first stop came before its clone event.
-	tg := tgidOf(tid)
+	tg := ptrace.Tgid(tid)
 	for _, q := range f.procs {
 		if q.pid == tg {
 			return q

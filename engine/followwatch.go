@@ -17,6 +17,7 @@ import (
 	"fmt"
 
 	"github.com/godbg/godbg/engine/internal/hwdebug"
+	"github.com/godbg/godbg/engine/internal/ptrace"
 )
 
 // watchIDs is the process whose counter numbers watchpoints: the first
@@ -42,7 +43,7 @@ func (q *Process) inheritWatch(p *Process) error {
 	q.watch.soft.pages = map[Addr]*softPage{}
 	for pg, sp := range p.watch.soft.pages {
 		q.watch.soft.pages[pg] = &softPage{prot: sp.prot, cur: sp.cur}
-		if m, ok := readMapping(q.pid, pg); ok && m.prot == sp.cur {
+		if m, ok := ptrace.MappingAt(q.pid, uint64(pg)); ok && m.Prot == sp.cur {
 			continue
 		}
 		if err := q.mprotectBy(q.threads[q.pid], pg, sp.cur); err != nil {
@@ -59,7 +60,7 @@ func sameData(p, q *Process, a Addr) bool {
 	if q.bin.Path() != p.bin.Path() {
 		return false
 	}
-	if _, ok := readMapping(q.pid, a); !ok {
+	if _, ok := ptrace.MappingAt(q.pid, uint64(a)); !ok {
 		return false
 	}
 	if po := p.ObjectAt(a); po != nil {

@@ -23,10 +23,8 @@ package engine
 
 import (
 	"fmt"
-	"os"
 
 	"github.com/godbg/godbg/engine/internal/ptrace"
-	"golang.org/x/sys/unix"
 )
 
 // isForkChild tells a stop of a task that is not one of our threads: a fork
@@ -38,11 +36,7 @@ func (p *Process) isForkChild(tid int) bool {
 	if _, ok := p.sys.passive[tid]; ok {
 		return true
 	}
-	return tgidOf(tid) != p.pid
-}
-
-func tgidOf(tid int) int {
-	return statusInt(fmt.Sprintf("/proc/%d/status", tid), "Tgid:")
+	return ptrace.Tgid(tid) != p.pid
 }
 
 // forkChildBorn handles the parent's fork event.
@@ -55,20 +49,11 @@ func (p *Process) forkChildBorn(child int) error {
 	}
 	// Its first stop is still to come: wait for it now, so the child never
 	// runs with our traps.
-	for {
-		ws, err := wait4(child, false)
-		if err != nil {
-			delete(p.forks, child)
-			return nil // it is gone
-		}
-		if ws.status.Stopped() {
-			return p.releaseChild(child)
-		}
-		if ws.status.Exited() || ws.status.Signaled() {
-			delete(p.forks, child)
-			return nil
-		}
+	if !ptrace.WaitBirth(child) {
+		delete(p.forks, child)
+		return nil // it is gone
 	}
+	return p.releaseChild(child)
 }
 
 // vforkChildBorn handles parent's vfork event: the child becomes a thread of
@@ -123,7 +108,7 @@ func (p *Process) vforkChildExeced(c *Thread) error {
 		if err := p.keepPassive(c.tid); err != nil {
 			return err
 		}
-	} else if err := ptrace.Detach(c.tid, c.pendingSig); err != nil && err != unix.ESRCH {
+	} else if err := ptrace.Release(c.tid, c.pendingSig); err != nil {
 		return fmt.Errorf("release vfork child %d: %w", c.tid, err)
 	} else {
 		c.sendHeld()
@@ -136,19 +121,11 @@ func (p *Process) vforkChildExeced(c *Thread) error {
 // caller, which must complete the call, and so wait for the child, before
 // anything else runs.
 func (p *Process) releaseVforkUntraced(child int) {
-	if _, seen := p.forks[child]; !seen {
-		for {
-			ws, err := wait4(child, false)
-			if err != nil || ws.status.Exited() || ws.status.Signaled() {
-				return
-			}
-			if ws.status.Stopped() {
-				break
-			}
-		}
+	if _, seen := p.forks[child]; !seen && !ptrace.WaitBirth(child) {
+		return
 	}
 	delete(p.forks, child)
-	_ = ptrace.Detach(child, 0) // the one failure is ESRCH: it is gone
+	_ = ptrace.Release(child, 0) // the child is gone
 }
 
 // forkChildStopped handles a fork child's first stop seen by the loop, and
@@ -174,26 +151,22 @@ func (p *Process) releaseChild(child int) error {
 	if err := p.softRestoreChild(child); err != nil {
 		return fmt.Errorf("release fork child %d: %w", child, err)
 	}
-	f, err := os.OpenFile(fmt.Sprintf("/proc/%d/mem", child), os.O_RDWR, 0)
-	if err == nil {
-		for _, s := range p.sites {
-			if s.inserted {
-				f.WriteAt([]byte{s.saved}, int64(s.addr))
-			}
-		}
-		// Jump sites (jumpsite.go, killsafe.go): every replaced byte, after
-		// any trap on top of the jmp.
-		for _, js := range p.jumps.sites {
-			f.WriteAt(js.orig, int64(js.addr))
+	var patches []ptrace.Patch
+	for _, s := range p.sites {
+		if s.inserted {
+			patches = append(patches, ptrace.Patch{Addr: uint64(s.addr), Bytes: []byte{s.saved}})
 		}
 	}
-	if f != nil {
-		f.Close()
+	// Jump sites (jumpsite.go, killsafe.go): every replaced byte, after any
+	// trap on top of the jmp.
+	for _, js := range p.jumps.sites {
+		patches = append(patches, ptrace.Patch{Addr: uint64(js.addr), Bytes: js.orig})
 	}
+	ptrace.PatchMem(child, patches)
 	if p.keepChildren() {
 		return p.keepPassive(child)
 	}
-	if err := ptrace.Detach(child, 0); err != nil && err != unix.ESRCH {
+	if err := ptrace.Release(child, 0); err != nil {
 		return fmt.Errorf("release fork child %d: %w", child, err)
 	}
 	return nil
@@ -206,16 +179,11 @@ func (p *Process) releaseChild(child int) error {
 func (p *Process) releaseBorn(born []int) {
 	for _, tid := range born {
 		if !p.forks[tid] {
-			for {
-				ws, err := wait4(tid, false)
-				if err != nil || !ws.status.Continued() {
-					break // stopped at birth, or gone
-				}
-			}
+			ptrace.WaitBirth(tid) // stopped at birth, or gone
 		}
 		delete(p.forks, tid)
-		if tgidOf(tid) == p.pid {
-			unix.PtraceDetach(tid) // ESRCH: gone
+		if ptrace.Tgid(tid) == p.pid {
+			ptrace.Release(tid, 0) // its error: it is gone
 			continue
 		}
 		p.releaseChild(tid) // its error: the child is gone

@@ -22,6 +22,7 @@ import (
 
 	"github.com/godbg/godbg/engine/debuginfo"
 	"github.com/godbg/godbg/engine/internal/oolstep"
+	"github.com/godbg/godbg/engine/internal/ptrace"
 	"golang.org/x/arch/x86/x86asm"
 )
 
@@ -36,7 +37,7 @@ const resumeScanCap = 1 << 20
 // and, in a Go program, in the goroutines' saved pcs and stacks; it says
 // where it found one ("" when none).
 func (p *Process) resumeInside(lo, hi Addr) (string, error) {
-	maps, err := readMaps(p.pid)
+	maps, err := ptrace.ReadMaps(p.pid)
 	if err != nil {
 		return "", err
 	}
@@ -98,8 +99,8 @@ func (p *Process) resumeInside(lo, hi Addr) (string, error) {
 		}
 		sp := Addr(r.Rsp)
 		for _, m := range maps {
-			if sp >= m.lo && sp < m.hi {
-				end := m.hi
+			if sp >= Addr(m.Lo) && sp < Addr(m.Hi) {
+				end := Addr(m.Hi)
 				// A Go thread's stack (a goroutine's, a g0, a gsignal)
 				// ends at its g's stack.hi, inside a larger mapping.
 				if _, hi, ok := t.goroutineStack(); ok && Addr(hi) > sp && Addr(hi) < end {

@@ -26,6 +26,7 @@ import (
 	"unsafe"
 
 	"github.com/godbg/godbg/engine/internal/oolstep"
+	"github.com/godbg/godbg/engine/internal/ptrace"
 	"golang.org/x/arch/x86/x86asm"
 	"golang.org/x/sys/unix"
 )
@@ -299,7 +300,7 @@ func (p *Process) jumpAreaFor(addr Addr) (*jumpArea, error) {
 		return nil, err
 	}
 	defer restart()
-	maps, err := readMaps(p.pid)
+	maps, err := ptrace.ReadMaps(p.pid)
 	if err != nil {
 		return nil, err
 	}
@@ -328,8 +329,8 @@ func (p *Process) jumpAreaFor(addr Addr) (*jumpArea, error) {
 		}
 	}
 	for _, m := range maps {
-		consider(prevHi, m.lo)
-		prevHi = m.hi
+		consider(prevHi, Addr(m.Lo))
+		prevHi = Addr(m.Hi)
 	}
 	if best == 0 {
 		return nil, &JumpRefused{Addr: addr, Reason: "no free memory within +-2 GiB for a trampoline"}

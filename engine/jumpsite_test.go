@@ -87,7 +87,14 @@ func TestJumpSiteCounts(t *testing.T) {
 			t.Fatalf("%s: Continue = %+v, %v", c.fn, ev, err)
 		}
 		for i, w := range cnts {
-			if n := atomic.LoadUint64(w); n != c.calls {
+			n := atomic.LoadUint64(w)
+			// Go: a call whose prologue finds the stack too small (or
+			// a preemption request in stackguard0) runs morestack and
+			// then its entry again; after the prologue, once a call.
+			if again := i == 0 && len(cnts) == 2 && p.Binary().IsGo(); again && n >= c.calls {
+				continue
+			}
+			if n != c.calls {
 				t.Errorf("%s: jump %d counted %d, want %d", c.fn, i, n, c.calls)
 			}
 		}

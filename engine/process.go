@@ -64,6 +64,9 @@ type Process struct {
 	// deferred holds wait statuses collected while stopping every thread;
 	// Continue handles them before waiting again, so no hit is lost.
 	deferred []waitStatus
+	// stopTasks is stopAll's list of the threads it stops, kept for the
+	// next call.
+	stopTasks []ptrace.Task
 
 	interrupted atomic.Bool
 
@@ -127,7 +130,7 @@ type Thread struct {
 	regsDirty  bool
 	running    bool
 	newborn    bool // its first (SIGSTOP) stop is still to come
-	stopWanted bool // we asked it to stop (requestStop) and have not seen the stop yet
+	stopWanted bool // we asked it to stop (stopAll) and have not seen the stop yet
 	pendingSig syscall.Signal
 	// pendingInfo is pendingSig's siginfo when the stop resumed from is
 	// not that signal's own (a fault met by a step): set before resuming.

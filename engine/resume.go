@@ -4,9 +4,8 @@ package engine
 
 import (
 	"fmt"
-	"github.com/godbg/godbg/engine/internal/ptrace"
 
-	"golang.org/x/sys/unix"
+	"github.com/godbg/godbg/engine/internal/ptrace"
 )
 
 // resume continues t: over the trap it reported, if it is still there.
@@ -102,93 +101,78 @@ func heldTids(ws []waitStatus) map[int]bool {
 	return held
 }
 
-// stopAll stops every running thread but except. A thread that stops for
-// another reason meanwhile keeps that stop in p.deferred for Continue.
+// stopAll stops every running thread but except (ptrace.StopAll). A thread
+// that stops for another reason meanwhile keeps that stop in p.deferred for
+// Continue.
 func (p *Process) stopAll(except *Thread) error {
-	waiting := 0
+	ts := p.stopTasks[:0]
 	for _, t := range p.threads {
-		if t == except || !t.running {
-			continue
+		if t != except && t.running {
+			ts = append(ts, ptrace.Task{Tid: t.tid, Tgid: t.tgid(), Asked: t.stopWanted || t.newborn})
 		}
-		if !t.stopWanted && !t.newborn {
-			if err := p.requestStop(t); err != nil {
-				continue // ESRCH: it is exiting; wait4 reports that
-			}
-			t.stopWanted = true
-		}
-		waiting++
 	}
-	for waiting > 0 {
-		ws, err := wait4(-1, false)
-		if err != nil {
-			return err
+	p.stopTasks = ts
+	if len(ts) == 0 {
+		return nil
+	}
+	met, waited, err := ptrace.StopAll(ts, p.attached)
+	p.stops += uint64(waited)
+	for _, tk := range ts {
+		t := p.threads[tk.Tid]
+		if tk.Stopped {
+			t.running, t.regsValid = false, false
 		}
-		p.stops++
-		if o := p.otherOwner(ws.tid); o != nil {
-			o.foreignStop(ws) // another followed process's (follow.go)
-			continue
+		if !tk.Asked {
+			t.newborn = false // its birth stop taken
 		}
-		t := p.threads[ws.tid]
-		st := ws.status
-		if st.Exited() || st.Signaled() {
-			if t != nil && t.running && t != except {
-				waiting--
-			}
-			if t != nil {
-				delete(p.threads, ws.tid)
-			}
-			if ws.tid == p.pid {
-				p.deferred = append(p.deferred, ws)
-			}
-			continue
+		t.stopWanted = tk.Asked && !t.newborn
+	}
+	for _, ws := range met {
+		if e := p.metWhileStopping(waitStatus{tid: ws.Tid, status: ws.Status}); e != nil && err == nil {
+			err = e
 		}
-		if t == nil {
-			if p.isForkChild(ws.tid) {
-				if err := p.forkChildStopped(ws.tid); err != nil {
-					return err
-				}
-				continue
-			}
-			t = p.addThread(ws.tid)
-			t.newborn = true
+	}
+	return err
+}
+
+// metWhileStopping takes a status stopAll met that was not the stop it
+// asked for: another followed process's, an end, a fork child's or a new
+// thread's first stop, another stop of a thread (deferred).
+func (p *Process) metWhileStopping(ws waitStatus) error {
+	if o := p.otherOwner(ws.tid); o != nil {
+		o.foreignStop(ws) // another followed process's (follow.go)
+		return nil
+	}
+	t := p.threads[ws.tid]
+	st := ws.status
+	if st.Exited() || st.Signaled() {
+		if t != nil {
+			delete(p.threads, ws.tid)
 		}
-		wasRunning := t.running && t != except
-		t.running = false
-		t.regsValid = false
-		if isStopRequest(st) && (t.stopWanted || t.newborn) {
-			t.stopWanted, t.newborn = false, false
-		} else {
+		if ws.tid == p.pid {
 			p.deferred = append(p.deferred, ws)
-			if p.attached {
-				// Any ptrace stop takes a pending PTRACE_INTERRUPT with it
-				// (kernel/signal.c, ptrace_stop: "any trap clears pending
-				// STOP trap"), where a SIGSTOP would stay pending.
-				t.stopWanted = false
-			}
 		}
-		if wasRunning {
-			waiting--
+		return nil
+	}
+	if t == nil {
+		if p.isForkChild(ws.tid) {
+			return p.forkChildStopped(ws.tid)
 		}
+		t = p.addThread(ws.tid)
+		t.newborn = true
+	}
+	t.running = false
+	t.regsValid = false
+	if ptrace.IsStopRequest(st) && (t.stopWanted || t.newborn) {
+		t.stopWanted, t.newborn = false, false
+		return nil
+	}
+	p.deferred = append(p.deferred, ws)
+	if p.attached {
+		// Any ptrace stop takes a pending PTRACE_INTERRUPT with it
+		// (kernel/signal.c, ptrace_stop: "any trap clears pending STOP
+		// trap"), where a SIGSTOP would stay pending.
+		t.stopWanted = false
 	}
 	return nil
-}
-
-// requestStop asks running thread t to stop. An attached (seized) thread
-// gets PTRACE_INTERRUPT: its stop (PTRACE_EVENT_STOP) leaves no signal to
-// deliver, where a SIGSTOP stop would deliver SIGSTOP, and stop the whole
-// program, should godbg die while holding it (killsafe.go). A launched
-// program dies with godbg: it gets the SIGSTOP as before.
-func (p *Process) requestStop(t *Thread) error {
-	if p.attached {
-		return ptraceInterrupt(t.tid)
-	}
-	return tgkill(t.tgid(), t.tid, unix.SIGSTOP)
-}
-
-// isStopRequest tells whether a stop is the kind requestStop asks for.
-func isStopRequest(st unix.WaitStatus) bool {
-	if st.StopSignal() == unix.SIGTRAP && st.TrapCause() == unix.PTRACE_EVENT_STOP {
-		return true
-	}
-	return st.StopSignal() == unix.SIGSTOP && st.TrapCause() <= 0
 }

@@ -298,7 +298,7 @@ func (p *Process) ReleaseChildren() []int {
 	}
 	sort.Ints(tids)
 	for _, tid := range tids {
-		pid := tgidOf(tid)
+		pid := ptrace.Tgid(tid)
 		if pid == 0 || !detachPassive(pid, tid) {
 			continue
 		}

@@ -37,6 +37,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/godbg/godbg/engine/internal/hwdebug"
+	"github.com/godbg/godbg/engine/internal/ptrace"
 	"github.com/godbg/godbg/engine/syscalls"
 )
 
@@ -249,14 +250,14 @@ func (p *Process) addSoftWatch(wp *Watchpoint, prefer int) (int, error) {
 	}
 	first, last := wp.Addr&^(pageSize-1), (wp.Addr+Addr(wp.Size)-1)&^(pageSize-1)
 	for pg := first; pg <= last; pg += pageSize {
-		m, ok := readMapping(p.pid, pg)
+		m, ok := ptrace.MappingAt(p.pid, uint64(pg))
 		if !ok {
 			return -1, fmt.Errorf("watch %#x: address not mapped in the process", uint64(wp.Addr))
 		}
-		if m.name == "[stack]" || m.name == "[vvar]" || m.name == "[vdso]" {
+		if m.Name == "[stack]" || m.Name == "[vvar]" || m.Name == "[vdso]" {
 			// The kernel writes signal frames on the stack itself: a
 			// protected stack page would turn a signal into a fatal fault.
-			return -1, fmt.Errorf("watch %#x: a software watchpoint cannot watch %s memory", uint64(wp.Addr), m.name)
+			return -1, fmt.Errorf("watch %#x: a software watchpoint cannot watch %s memory", uint64(wp.Addr), m.Name)
 		}
 		if p.scratch.contains(pg) {
 			return -1, fmt.Errorf("watch %#x: godbg's own scratch area", uint64(wp.Addr))
@@ -265,7 +266,7 @@ func (p *Process) addSoftWatch(wp *Watchpoint, prefer int) (int, error) {
 			if p.watch.soft.pages == nil {
 				p.watch.soft.pages = map[Addr]*softPage{}
 			}
-			p.watch.soft.pages[pg] = &softPage{prot: m.prot, cur: m.prot}
+			p.watch.soft.pages[pg] = &softPage{prot: m.Prot, cur: m.Prot}
 		}
 	}
 	p.watch.soft.wps[slot] = wp
@@ -612,12 +613,12 @@ func (p *Process) softPointerArgs(nr int, args [6]uint64) bool {
 		if sig != nil && (i >= len(sig.Params) || sig.Params[i].Kind != ArgPtr) {
 			continue
 		}
-		m, ok := readMapping(p.pid, Addr(a))
+		m, ok := ptrace.MappingAt(p.pid, a)
 		if !ok {
 			continue
 		}
 		for pg := range p.watch.soft.pages {
-			if pg >= m.lo && pg < m.hi {
+			if pg >= Addr(m.Lo) && pg < Addr(m.Hi) {
 				return true
 			}
 		}

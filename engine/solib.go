@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/godbg/godbg/engine/debuginfo"
+	"github.com/godbg/godbg/engine/internal/ptrace"
 	"github.com/godbg/godbg/engine/objects"
 	"github.com/godbg/godbg/engine/symtab"
 )
@@ -92,13 +93,13 @@ func (p *Process) RefreshObjects() error {
 	if p.libs.files == nil {
 		p.libs.files = map[string]*objects.File{}
 	}
-	maps, err := readMaps(p.pid)
+	maps, err := ptrace.ReadMaps(p.pid)
 	if err != nil {
 		return err
 	}
 	ms := make([]objects.Mapping, len(maps))
 	for i, m := range maps {
-		ms[i] = objects.Mapping{Lo: m.lo, Hi: m.hi, Off: m.off, Ino: m.ino, Path: m.name}
+		ms[i] = objects.Mapping{Lo: Addr(m.Lo), Hi: Addr(m.Hi), Off: m.Off, Ino: m.Ino, Path: m.Name}
 	}
 	mainIno := objects.Inode(p.bin.Path())
 	p.isDynamic()

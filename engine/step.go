@@ -11,6 +11,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/godbg/godbg/engine/internal/ptrace"
 	"github.com/godbg/godbg/engine/syscalls"
 )
 
@@ -320,8 +321,8 @@ func (p *Process) stepSyscall(t *Thread, hook Hook) (ev *Event, done bool, err e
 				p.releaseVforkUntraced(int(msg))
 			}
 			continue
-		case isStopRequest(st) && st.TrapCause() > 0 && (t.stopWanted || t.newborn):
-			t.stopWanted, t.newborn = false, false // requestStop's
+		case ptrace.IsStopRequest(st) && st.TrapCause() > 0 && (t.stopWanted || t.newborn):
+			t.stopWanted, t.newborn = false, false // stopAll's
 			continue
 		case st.TrapCause() > 0:
 			// A ptrace event inside the call (clone, exec): the loop

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"syscall"
 
+	"github.com/godbg/godbg/engine/internal/ptrace"
 	"golang.org/x/sys/unix"
 )
 
@@ -148,7 +149,7 @@ func (p *Process) handlePtraceEvent(t *Thread, cause int) (*Event, error) {
 		}
 		tid := int(msg)
 		if p.threads[tid] == nil {
-			if tg := tgidOf(tid); tg != 0 && tg != p.pid {
+			if tg := ptrace.Tgid(tid); tg != 0 && tg != p.pid {
 				// clone without CLONE_THREAD: a child process, as from
 				// fork (its first stop not seen yet, or seen: p.forks).
 				return p.childBorn(t, tid)

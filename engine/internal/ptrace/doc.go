@@ -1,6 +1,8 @@
 // Package ptrace is godbg's Linux x86-64 backend: the ptrace(2) requests,
 // wait4(2) and the poller that waits for the next stop, the register sets
-// (general and the FXSAVE area), thread signals. It knows no trap,
+// (general and the FXSAVE area), thread signals, the seize of a running
+// process (SeizeAll), stopping running threads (StopAll), the kernel side
+// of auto-attached children (WaitBirth, PatchMem, Release). It knows no trap,
 // breakpoint or event, and imports nothing of the engine: the engine
 // (package engine) gives the stops their meaning.
 //

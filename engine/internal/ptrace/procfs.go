@@ -62,6 +62,21 @@ func ReadMaps(pid int) ([]Mapping, error) {
 	return ms, nil
 }
 
+// MappingAt finds the mapping of pid holding addr; false when none does
+// (or the maps cannot be read).
+func MappingAt(pid int, addr uint64) (Mapping, bool) {
+	ms, err := ReadMaps(pid)
+	if err != nil {
+		return Mapping{}, false
+	}
+	for _, m := range ms {
+		if addr >= m.Lo && addr < m.Hi {
+			return m, true
+		}
+	}
+	return Mapping{}, false
+}
+
 // ParseMapping parses one maps line; false for a line it cannot read.
 func ParseMapping(line string) (Mapping, bool) {
 	fs := strings.Fields(line)
