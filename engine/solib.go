@@ -29,12 +29,13 @@ import (
 // (AT_ENTRY, a one-shot internal trap: LoadLibraries); the loader has then
 // mapped and relocated every DT_NEEDED library and run their constructors,
 // and nothing of the program itself has run. Libraries opened later with
-// dlopen(3) are found by re-reading the maps on a lookup miss (the process
-// is stopped then), and a pending breakpoint (SetPendingBreakpoint) puts a
-// trap on the loader's r_brk, _dl_debug_state, which the loader calls
-// around every change of its list of objects (glibc elf/dl-debug.c, the
-// interface gdb's solib-svr4 uses): each call re-reads the maps and places
-// the pending breakpoints whose function has appeared.
+// dlopen(3) are found by re-reading the objects on a lookup miss (the
+// process is stopped then), and a pending breakpoint (SetPendingBreakpoint)
+// puts a trap on the loader's r_brk, _dl_debug_state, which the loader
+// calls around every change of its list of objects (glibc elf/dl-debug.c,
+// the interface gdb's solib-svr4 uses): each call that finds every list
+// consistent re-reads the objects and places the pending breakpoints whose
+// function has appeared.
 
 // Object is one ELF file mapped in the process (engine/objects).
 type Object = objects.Object
