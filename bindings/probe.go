@@ -35,7 +35,7 @@ var reasonProbe glua.LValue = glua.LString("probe")
 // a function name is after its prologue; opts.entry at its first byte).
 // The code jumps to a trampoline in the tracee that counts the hit and,
 // with fn, records it; fn(ev) runs later, once per hit, in hit order per
-// thread: ev = {reason="probe", pr=, tid=, addr=, time=, regs=, goid=}
+// thread: ev = {reason="probe", pr=, pid=, tid=, addr=, time=, regs=, goid=}
 // (regs: the read-only snapshot of the hit). fn's result is ignored.
 // opts.lossy: a full buffer drops records (pr.lost) instead of making the
 // hitting thread wait. pr.hits, pr.lost, pr.kind ("jump" or "trap"),
@@ -71,7 +71,7 @@ func (m *Module) probe(L *glua.LState) int {
 		L.RaiseError("probe: the process has exited")
 	}
 	addr, loc := m.location(L, 1, entry)
-	pr, err := m.p.SetProbe(addr, loc, engine.ProbeOptions{Record: fn != nil, Lossy: lossy})
+	pr, err := m.proc().SetProbe(addr, loc, engine.ProbeOptions{Record: fn != nil, Lossy: lossy})
 	if err != nil {
 		L.RaiseError("probe %s: %v", loc, err)
 	}
@@ -95,10 +95,10 @@ func (m *Module) drainProbes() error {
 		uds   []glua.LUserData
 		tid   = -1
 		ltid  glua.LValue
-		evCap = 6
+		evCap = 7
 	)
 	if m.isGo {
-		evCap = 7
+		evCap = 8
 	}
 	return m.p.DrainProbes(func(r *engine.ProbeRecord) error {
 		d, _ := r.Probe.Data.(*prData)
@@ -118,6 +118,7 @@ func (m *Module) drainProbes() error {
 		t := L.CreateTable(0, evCap)
 		t.RawSetString("reason", reasonProbe)
 		t.RawSetString("pr", d.ud)
+		t.RawSetString("pid", glua.LNumber(r.Pid))
 		t.RawSetString("tid", ltid)
 		t.RawSetString("addr", d.addr)
 		t.RawSetString("time", glua.LNumber(m.sessionTime(r.Time)))

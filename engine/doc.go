@@ -32,7 +32,9 @@ package engine
 // Process object per process; a fork child's is a copy of its parent's
 // (its code is a copy, traps and scratch included), sharing the Breakpoint
 // and SyscallCatch objects, so that hits and callbacks stay one; what a
-// script sets during the run is shared the same way (followshare.go).
+// script sets during the run is shared the same way (followshare.go), the
+// probes with a trampoline per process (probeshare.go) and the watched
+// returns with the forking thread's calls in flight (inheritReturns).
 // Watchpoints too (followwatch.go): each process keeps its own protected
 // pages and slots holding the one Watchpoint object; a software
 // watchpoint's page is protected in each process's memory, its faults
@@ -108,8 +110,9 @@ package engine
 // the instructions covering 5 bytes with a jmp rel32 into a trampoline in a
 // jump area mapped within +-2 GiB (code: anonymous, r-x; data: a memfd mapped
 // shared by the tracee and godbg, so counters and records are read as plain
-// memory, also after the process is gone). The trampoline counts with a
-// locked add, optionally writes a record into a ring in the shared data,
+// memory, also after the process is gone). The trampoline counts in a slot
+// of the thread's own with a plain add (probecount.go: a locked add costs
+// 5 ns, four times the rest), or writes a record into a ring in the shared data,
 // runs the relocated instructions (engine/internal/oolstep, shared with
 // out-of-line stepping) and jumps back: no stop. What a jump cannot replace
 // safely (branches into the bytes, too short, not relocatable, no room) is

@@ -230,6 +230,7 @@ func (p *Process) childExited(q *Process, ev *Event) *Event {
 		f.focus = nil
 	}
 	q.deferred = nil
+	q.probesGone()
 	return &Event{Kind: EventProcessExit, Pid: q.pid, Parent: q.parent, ExitCode: ev.ExitCode, ExitSignal: ev.ExitSignal}
 }
 
@@ -266,6 +267,12 @@ func (p *Process) childBorn(t *Thread, child int) (*Event, error) {
 // hook of its EventFork (Continue resumes it after).
 func (p *Process) followFork(t *Thread, child int) (*Event, error) {
 	q, err := p.newChild(child, false)
+	if err == nil {
+		err = q.inheritReturns(p, t)
+	}
+	if err == nil {
+		err = q.inheritProbes(p)
+	}
 	if err != nil {
 		unix.Kill(child, unix.SIGKILL)
 		return nil, err
@@ -279,8 +286,11 @@ func (p *Process) followFork(t *Thread, child int) (*Event, error) {
 
 // newChild makes the Process of a new child of p, its one thread stopped.
 // A fork child's memory is a copy of p's: p's traps are in it, and each
-// site comes over with its breakpoints; the traps of the engine's own
-// (return traps, the loader's) are taken out; it gets p's watchpoints
+// site comes over with its breakpoints and its INT3 probes; the traps of
+// the engine's own are taken out: a finish or next trap (the stepped
+// thread is p's), the loader's (inheritPending makes the child's), the
+// return traps (inheritReturns puts back those of the forking thread's
+// calls, the only ones the child makes); it gets p's watchpoints
 // (followwatch.go). With
 // execed the child has just run execve (a vfork child): its memory is a
 // new image, to which the caller applies execed.
@@ -343,7 +353,12 @@ func (p *Process) newChild(pid int, execed bool) (*Process, error) {
 			for _, bp := range s.bps {
 				ns.bps = append(ns.bps, bp)
 			}
-			if len(ns.bps) == 0 && s.jump == nil {
+			for _, u := range s.users {
+				if pr, ok := u.(*Probe); ok && !pr.deleted {
+					ns.users = append(ns.users, pr) // an INT3 probe: inheritProbes
+				}
+			}
+			if len(ns.bps) == 0 && len(ns.users) == 0 && s.jump == nil {
 				// Only the engine's own users: not followed into the child.
 				f.WriteAt([]byte{s.saved}, int64(s.addr))
 				continue

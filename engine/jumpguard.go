@@ -89,7 +89,7 @@ func (p *Process) resumeInside(lo, hi Addr) (string, error) {
 			return where, nil
 		}
 	}
-	for _, t := range p.Threads() {
+	for _, t := range p.ownThreads() {
 		if t.running {
 			continue
 		}

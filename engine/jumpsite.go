@@ -121,6 +121,9 @@ type jumpSite struct {
 	// detach): whatever the int3 waits for is to be done without a stop.
 	traps   []Addr
 	unstick func(t *Thread) error
+	// pidAt is where the trampoline holds the pid it records (a probe's,
+	// 0: none); a fork child's copy gets the child's (inheritProbes).
+	pidAt Addr
 }
 
 func (js *jumpSite) isTrap(pc Addr) bool {
@@ -416,7 +419,7 @@ func (p *Process) injector() *Thread {
 	if ok(p.current) {
 		return p.current
 	}
-	for _, t := range p.Threads() {
+	for _, t := range p.ownThreads() {
 		if ok(t) {
 			return t
 		}
@@ -503,7 +506,7 @@ func (p *Process) installJump(pl *jumpPlan, emit func(a *oolstep.Asm) error) (*j
 // stepOutOf single-steps each stopped thread whose pc is in [lo, hi) until
 // it leaves. A thread blocked in a system call there cannot be stepped.
 func (p *Process) stepOutOf(lo, hi Addr) error {
-	for _, t := range p.Threads() {
+	for _, t := range p.ownThreads() {
 		if t.running {
 			continue
 		}

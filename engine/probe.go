@@ -67,6 +67,7 @@ const (
 	recFlags = 4
 	recRegs  = 5  // rax rcx rdx rbx rsp rbp rsi rdi r8..r15
 	recGoid  = 21 // Go code: the goid of the g in TLS at the hit (0: none)
+	recPid   = 22 // the process (an immediate of the trampoline, patched in a fork child's copy)
 )
 
 // ProbeOptions are probe's options.
@@ -93,18 +94,24 @@ type Probe struct {
 	keyAt, lockedAt Addr
 	trapHits        uint64
 	deleted         bool
+	// home is the process pr was set in (js, hits, lost, slots, keyAt
+	// and lockedAt are its); copies are the other followed processes
+	// that hold it (probeshare.go).
+	home   *Process
+	copies []probeCopy
 }
 
-// Hits counts the probe's hits, exact at any moment.
+// Hits counts the probe's hits, exact at any moment: in every process
+// that holds it.
 func (pr *Probe) Hits() uint64 {
-	if pr.hits != nil {
-		n := atomic.LoadUint64(pr.hits)
-		for _, c := range pr.slots {
-			n += atomic.LoadUint64(c)
+	n := pr.trapHits
+	pr.counters(func(c *probeCopy) {
+		n += atomic.LoadUint64(c.hits)
+		for _, s := range c.slots {
+			n += atomic.LoadUint64(s)
 		}
-		return n
-	}
-	return pr.trapHits
+	})
+	return n
 }
 
 // Deleted tells whether pr was deleted.
@@ -112,15 +119,15 @@ func (pr *Probe) Deleted() bool { return pr.deleted }
 
 // Lost counts the records dropped (Opts.Lossy, ring full).
 func (pr *Probe) Lost() uint64 {
-	if pr.lost != nil {
-		return atomic.LoadUint64(pr.lost)
-	}
-	return 0
+	var n uint64
+	pr.counters(func(c *probeCopy) { n += atomic.LoadUint64(c.lost) })
+	return n
 }
 
 // ProbeRecord is one hit of a recording probe.
 type ProbeRecord struct {
 	Probe *Probe
+	Pid   int // the process that made the hit
 	Tid   int
 	Time  time.Time
 	Regs  Regs  // rip is the probe's address
@@ -138,7 +145,8 @@ type probeState struct {
 	queue           []ProbeRecord // taken from the ring (or INT3 hits), not yet handed out
 	watchQuit, done chan struct{}
 	due             bool
-	fullStops       int // stops of threads that found the ring full
+	fullStops       int         // stops of threads that found the ring full
+	removedJumps    []*jumpSite // with FollowForks: for a fork copy made before (inheritProbes)
 	tidOffs         []int64
 	tidOffsTried    bool
 	wake            atomic.Bool
@@ -151,31 +159,58 @@ func (p *Process) SetProbe(addr Addr, loc string, opts ProbeOptions) (*Probe, er
 	if p.exited {
 		return nil, ErrExited
 	}
-	pr := &Probe{ID: p.probes.nextID + 1, Addr: addr, Loc: loc, Opts: opts}
-	if err := p.setJumpProbe(pr); err != nil {
+	ids := &p.loop().probes // one numbering, one table in the family
+	pr := &Probe{ID: ids.nextID + 1, Addr: addr, Loc: loc, Opts: opts, home: p}
+	c, err := p.placeProbe(pr)
+	if err != nil {
+		return nil, err
+	}
+	pr.Kind, pr.js, pr.hits, pr.lost = c.kind, c.js, c.hits, c.lost
+	pr.slots, pr.keyAt, pr.lockedAt = c.slots, c.keyAt, c.lockedAt
+	if c.kind == "trap" {
+		pr.Reason = c.reason
+	}
+	ids.nextID++
+	if ids.byID == nil {
+		ids.byID = map[int]*Probe{}
+	}
+	ids.byID[pr.ID] = pr
+	p.shareProbe(pr)
+	return pr, nil
+}
+
+// placeProbe puts pr into p: a jump where one fits, else an INT3 site.
+func (p *Process) placeProbe(pr *Probe) (probeCopy, error) {
+	var c probeCopy
+	restart, err := p.holdForJump()
+	if err == nil {
+		c, err = p.setJumpProbe(pr)
+	}
+	if rerr := restart(); err == nil && rerr != nil {
+		if c.js != nil {
+			p.removeJump(c.js)
+		}
+		return probeCopy{}, rerr
+	}
+	if err != nil {
 		jr, ok := err.(*JumpRefused)
 		if !ok {
-			return nil, err
+			return probeCopy{}, err
 		}
-		pr.Kind, pr.Reason = "trap", jr.Reason
-		if err := p.checkTrapAddr(addr); err != nil {
-			return nil, err
+		c = probeCopy{p: p, kind: "trap", reason: jr.Reason}
+		if err := p.checkTrapAddr(pr.Addr); err != nil {
+			return probeCopy{}, err
 		}
-		if err := p.addSiteUser(addr, pr); err != nil {
-			return nil, err
+		if err := p.addSiteUser(pr.Addr, pr); err != nil {
+			return probeCopy{}, err
 		}
 	}
-	p.probes.nextID++
 	p.probes.probes = append(p.probes.probes, pr)
-	if p.probes.byID == nil {
-		p.probes.byID = map[int]*Probe{}
-	}
-	p.probes.byID[pr.ID] = pr
-	if opts.Record {
+	if pr.Opts.Record {
 		p.probes.tsc.start()
 		p.startProbeWatch()
 	}
-	return pr, nil
+	return c, nil
 }
 
 // DeleteProbe removes pr: its bytes back (or its trap gone). Records of
@@ -185,14 +220,29 @@ func (p *Process) DeleteProbe(pr *Probe) error {
 		return nil
 	}
 	pr.deleted = true
+	err := pr.home.unplaceProbe(pr, pr.js)
+	for _, c := range pr.copies {
+		if cerr := c.p.unplaceProbe(pr, c.js); err == nil {
+			err = cerr
+		}
+	}
+	return err
+}
+
+// unplaceProbe takes pr out of p: its jump js (nil: its INT3 site).
+func (p *Process) unplaceProbe(pr *Probe, js *jumpSite) error {
 	for i, x := range p.probes.probes {
 		if x == pr {
 			p.probes.probes = append(p.probes.probes[:i], p.probes.probes[i+1:]...)
 			break
 		}
 	}
-	if pr.js != nil {
-		return p.removeJump(pr.js)
+	if js != nil {
+		if p.fam != nil && p.jumps.sites[js.addr] == js {
+			// For a fork under way, whose copy still has it.
+			p.probes.removedJumps = append(p.probes.removedJumps, js)
+		}
+		return p.removeJump(js)
 	}
 	return p.removeSiteUser(pr.Addr, pr)
 }
@@ -211,10 +261,11 @@ func (pr *Probe) siteHit(t *Thread, s *site) ([]*Event, error) {
 	if err != nil {
 		return nil, err
 	}
-	rec := ProbeRecord{Probe: pr, Tid: t.tid, Time: time.Now(), Regs: *r}
+	rec := ProbeRecord{Probe: pr, Pid: t.p.pid, Tid: t.tid, Time: time.Now(), Regs: *r}
 	rec.Goid, _ = t.GoroutineID()
 	rec.Regs.Rip = uint64(pr.Addr)
-	t.p.probes.queue = append(t.p.probes.queue, rec)
+	q := &t.p.loop().probes
+	q.queue = append(q.queue, rec)
 	return []*Event{{Kind: EventProbe, Thread: t, Tid: t.tid, Addr: pr.Addr, Time: rec.Time}}, nil
 }
 
@@ -237,11 +288,12 @@ func (p *Process) ensureRing(area *jumpArea) error {
 	return nil
 }
 
-// setJumpProbe plans and installs pr's jump, or says why not (*JumpRefused).
-func (p *Process) setJumpProbe(pr *Probe) error {
+// setJumpProbe plans and installs pr's jump in p, or says why not
+// (*JumpRefused).
+func (p *Process) setJumpProbe(pr *Probe) (probeCopy, error) {
 	pl, err := p.planJump(pr.Addr)
 	if err != nil {
-		return err
+		return probeCopy{}, err
 	}
 	key := keyNone
 	if !pr.Opts.Record {
@@ -253,7 +305,7 @@ func (p *Process) setJumpProbe(pr *Probe) error {
 	}
 	cnt, ok := pl.area.allocData(size)
 	if !ok {
-		return &JumpRefused{Addr: pr.Addr, Reason: "the trampoline area's data is full"}
+		return probeCopy{}, &JumpRefused{Addr: pr.Addr, Reason: "the trampoline area's data is full"}
 	}
 	table := cnt + 16
 	if key != keyNone {
@@ -263,7 +315,7 @@ func (p *Process) setJumpProbe(pr *Probe) error {
 	}
 	if pr.Opts.Record {
 		if err := p.ensureRing(pl.area); err != nil {
-			return err
+			return probeCopy{}, err
 		}
 	}
 	red := int32(redZone)
@@ -285,28 +337,27 @@ func (p *Process) setJumpProbe(pr *Probe) error {
 		tidOffs = p.goTidOffsets()
 	}
 	glibcTid := red != 0 && p.glibcTid()
-	var trapAt Addr
+	var trapAt, pidAt, keyAt, lockedAt Addr
 	js, err := p.installJump(pl, func(a *oolstep.Asm) error {
 		if !pr.Opts.Record {
 			if key != keyNone {
-				pr.keyAt, pr.lockedAt = emitCountTable(a, key, p.probes.count.gmOf, pl.flagsDead, red, cnt, table)
+				keyAt, lockedAt = emitCountTable(a, key, p.probes.count.gmOf, pl.flagsDead, red, cnt, table)
 				return nil
 			}
 			emitCount(a, pl.flagsDead, red, cnt)
 			return nil
 		}
-		trapAt = p.emitRecord(a, red, cnt, pr, word, goidOff, tidOffs, glibcTid)
+		trapAt, pidAt = p.emitRecord(a, red, cnt, pr, word, goidOff, tidOffs, glibcTid)
 		return nil
 	})
 	if err != nil {
-		pr.keyAt, pr.lockedAt = 0, 0
-		return err
+		return probeCopy{}, err
 	}
-	pr.Kind, pr.js = "jump", js
-	pr.hits, pr.lost = pl.area.word(cnt), pl.area.word(cnt+8)
-	if pr.keyAt != 0 {
+	js.pidAt = pidAt
+	c := probeCopy{p: p, kind: "jump", js: js, hits: pl.area.word(cnt), lost: pl.area.word(cnt + 8), keyAt: keyAt, lockedAt: lockedAt}
+	if keyAt != 0 {
 		for i := 0; i < countSlots+countProbe-1; i++ {
-			pr.slots = append(pr.slots, pl.area.word(table+Addr(16*i+8)))
+			c.slots = append(c.slots, pl.area.word(table+Addr(16*i+8)))
 		}
 	}
 	if trapAt != 0 {
@@ -335,7 +386,7 @@ func (p *Process) setJumpProbe(pr *Probe) error {
 			return nil
 		}
 	}
-	return nil
+	return c, nil
 }
 
 // goTidOffsets are the offsets of runtime.g.m and runtime.m.procid, from
@@ -365,7 +416,7 @@ const glibcTidOff = 0x2d0
 // VM (gettid: 3.2 us here), the load nanoseconds.
 func (p *Process) glibcTid() bool {
 	seen := false
-	for _, t := range p.Threads() {
+	for _, t := range p.ownThreads() {
 		if t.running {
 			continue
 		}
@@ -450,8 +501,9 @@ func hasLahf() bool {
 }
 
 // emitRecord emits a recording trampoline; it returns the address of its
-// full-ring int3 (0: lossy, none).
-func (p *Process) emitRecord(a *oolstep.Asm, red int32, cnt Addr, pr *Probe, word Addr, goidOff int64, tidOffs []int64, glibcTid bool) Addr {
+// full-ring stop (0: lossy, none) and that of the pid it writes (an
+// imm32).
+func (p *Process) emitRecord(a *oolstep.Asm, red int32, cnt Addr, pr *Probe, word Addr, goidOff int64, tidOffs []int64, glibcTid bool) (Addr, Addr) {
 	const (
 		rax, rcx, rdx, r11 = oolstep.RAX, oolstep.RCX, oolstep.RDX, oolstep.R11
 	)
@@ -506,6 +558,10 @@ func (p *Process) emitRecord(a *oolstep.Asm, red int32, cnt Addr, pr *Probe, wor
 	// mov qword [r11+8], id
 	a.Bytes(0x49, 0xc7, 0x43, recProbe*8)
 	a.Bytes(byte(pr.ID), byte(pr.ID>>8), byte(pr.ID>>16), byte(pr.ID>>24))
+	// mov qword [r11+recPid*8], pid (disp32: past disp8's reach)
+	a.Bytes(0x49, 0xc7, 0x83, recPid*8, 0, 0, 0)
+	pidAt := Addr(a.PC())
+	a.Bytes(byte(p.pid), byte(p.pid>>8), byte(p.pid>>16), byte(p.pid>>24))
 	// registers not on the stack
 	for _, r := range []byte{oolstep.RBX, oolstep.RBP, oolstep.RSI, oolstep.RDI, oolstep.R8, oolstep.R9,
 		oolstep.R10, oolstep.R12, oolstep.R13, oolstep.R14, oolstep.R15} {
@@ -568,13 +624,15 @@ func (p *Process) emitRecord(a *oolstep.Asm, red int32, cnt Addr, pr *Probe, wor
 	a.RipRel([]byte{0xf0, 0x48, 0x83}, 0, uint64(cnt+8), 1) // lock add [lost], 1
 	a.Jmp(done)
 	a.Land(skip)
-	return trapAt
+	return trapAt, pidAt
 }
 
-// pullRing moves the committed records of the ring into the queue and
-// frees their slots. It needs no stop: the ring is shared memory.
+// pullRing moves the committed records of the ring into the queue (the
+// family's, with its probe table: a ring may hold the hits of several
+// processes) and frees their slots. It needs no stop: the ring is shared
+// memory.
 func (p *Process) pullRing() {
-	ps := &p.probes
+	ps, ids := &p.probes, &p.loop().probes
 	if ps.head == nil {
 		return
 	}
@@ -588,11 +646,11 @@ func (p *Process) pullRing() {
 		if atomic.LoadUint64(&w[recSeq]) != tail+1 {
 			break // a thread is still writing it: later
 		}
-		pr := ps.byID[int(w[recProbe])]
+		pr := ids.byID[int(w[recProbe])]
 		if pr == nil {
 			continue
 		}
-		rec := ProbeRecord{Probe: pr, Tid: int(w[recTid]), Time: ps.tsc.time(w[recTSC])}
+		rec := ProbeRecord{Probe: pr, Pid: int(w[recPid]), Tid: int(w[recTid]), Time: ps.tsc.time(w[recTSC])}
 		r := &rec.Regs
 		g := w[recRegs:]
 		r.Rax, r.Rcx, r.Rdx, r.Rbx, r.Rsp, r.Rbp, r.Rsi, r.Rdi = g[0], g[1], g[2], g[3], g[4], g[5], g[6], g[7]
@@ -600,7 +658,7 @@ func (p *Process) pullRing() {
 		r.Eflags = w[recFlags]
 		rec.Goid = int64(w[recGoid])
 		r.Rip = uint64(pr.Addr)
-		ps.queue = append(ps.queue, rec)
+		ids.queue = append(ids.queue, rec)
 	}
 	atomic.StoreUint64(ps.tail, tail)
 }
@@ -608,8 +666,9 @@ func (p *Process) pullRing() {
 // DrainProbes hands every record waiting (ring and queue) to fn, in hit
 // order per thread, and frees them. fn may not resume the tracee.
 func (p *Process) DrainProbes(fn func(*ProbeRecord) error) error {
+	p = p.loop()
 	for {
-		p.pullRing()
+		p.pullRings()
 		q := p.probes.queue
 		if len(q) == 0 {
 			return nil
@@ -629,10 +688,25 @@ func (p *Process) DrainProbes(fn func(*ProbeRecord) error) error {
 
 // ProbesPending tells whether records wait to be drained.
 func (p *Process) ProbesPending() bool {
-	ps := &p.probes
-	if len(ps.queue) > 0 {
+	p = p.loop()
+	if len(p.probes.queue) > 0 {
 		return true
 	}
+	if p.ringPending() {
+		return true
+	}
+	if p.fam != nil {
+		for _, q := range p.fam.procs {
+			if q.ringPending() {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func (p *Process) ringPending() bool {
+	ps := &p.probes
 	return ps.head != nil && atomic.LoadUint64(ps.head) != atomic.LoadUint64(ps.tail)
 }
 
@@ -693,19 +767,20 @@ func (p *Process) startProbeWatch() {
 // execProbes forgets p's jump probes, the ring and the jump areas at an
 // exec: the new image has none of them (a later probe maps its own). The
 // records already written are taken first; a dropped probe is deleted and
-// keeps its count (godbg's side of the shared data stays mapped). Trap
-// probes are sites: they go or stay with the breakpoints (execed).
+// keeps its count (godbg's side of the shared data stays mapped), unless
+// another followed process holds it still (probeshare.go). Trap probes
+// are sites: they go or stay with the breakpoints (execed).
 func (p *Process) execProbes() {
 	ps := &p.probes
 	p.stopProbeWatch()
 	p.pullRing()
 	kept := ps.probes[:0]
 	for _, pr := range ps.probes {
-		if pr.js == nil {
+		if c, _ := pr.copyIn(p); c.js == nil {
 			kept = append(kept, pr)
 			continue
 		}
-		pr.js, pr.deleted = nil, true
+		pr.dropExeced(p)
 	}
 	ps.probes = kept
 	ps.ringArea, ps.head, ps.tail, ps.ring, ps.headAddr = nil, nil, nil, 0, 0
@@ -739,7 +814,7 @@ func (p *Process) probeWake(t *Thread) bool {
 		return false
 	}
 	p.probes.wake.Store(false)
-	p.probes.due = true
+	p.loop().probes.due = true // the loop's: it drains every ring
 	t.pendingSig = 0
 	return true
 }

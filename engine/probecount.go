@@ -78,7 +78,7 @@ func (p *Process) countKeyMode() countKey {
 		}
 	}
 	ct.tls = map[uint64]int{}
-	for _, t := range p.Threads() {
+	for _, t := range p.ownThreads() {
 		if t.running {
 			continue
 		}
@@ -200,12 +200,13 @@ func emitCountTable(a *oolstep.Asm, key countKey, gmOf int64, flagsDead bool, re
 // of p's). The caller has every thread of that process stopped.
 func (p *Process) demoteCounts(write func(at Addr, b []byte) error) error {
 	for _, pr := range p.probes.probes {
-		if pr.keyAt == 0 || pr.deleted {
+		c, _ := pr.copyIn(p) // p's trampoline
+		if c.keyAt == 0 || pr.deleted {
 			continue
 		}
-		j := &oolstep.Asm{Base: uint64(pr.keyAt)}
-		j.Jmp(uint64(pr.lockedAt))
-		if err := write(pr.keyAt, j.B); err != nil {
+		j := &oolstep.Asm{Base: uint64(c.keyAt)}
+		j.Jmp(uint64(c.lockedAt))
+		if err := write(c.keyAt, j.B); err != nil {
 			return err
 		}
 	}
@@ -238,14 +239,15 @@ func (p *Process) keyFault(t *Thread, sig unix.Signal, pc Addr) (ok bool, err er
 		return false, nil
 	}
 	for _, pr := range p.probes.probes {
-		if pr.keyAt == 0 || pc < pr.keyAt || pc >= pr.keyAt+16 {
+		c, _ := pr.copyIn(p) // p's trampoline
+		if c.keyAt == 0 || pc < c.keyAt || pc >= c.keyAt+16 {
 			continue
 		}
 		r, err := t.Regs()
 		if err != nil {
 			return false, err
 		}
-		r.Rip = uint64(pr.lockedAt)
+		r.Rip = uint64(c.lockedAt)
 		t.regsDirty = true
 		return true, p.demoteAll(t)
 	}

@@ -83,7 +83,9 @@ func (p *Process) returns() *returnTable {
 // WatchReturns makes each hit of bp report the matching return of the call
 // it hit in: one EventReturn (Bp = bp, Addr = the return address, Elapsed
 // since the hit) on the same goroutine or thread, with the thread stopped
-// at the return address and its registers holding the results.
+// at the return address and its registers holding the results. With
+// FollowForks, in every followed process (children born later inherit it:
+// inheritReturns).
 func (p *Process) WatchReturns(bp *Breakpoint) error {
 	if p.exited {
 		return ErrExited
@@ -91,7 +93,39 @@ func (p *Process) WatchReturns(bp *Breakpoint) error {
 	if bp.Deleted() {
 		return fmt.Errorf("breakpoint %d was deleted", bp.ID)
 	}
-	p.returns().watched[bp] = true
+	for _, q := range p.Processes() {
+		if !q.exited {
+			q.returns().watched[bp] = true
+		}
+	}
+	return nil
+}
+
+// inheritReturns gives q, a fork child of p just adopted, p's watched
+// breakpoints and the pending calls of t, the thread that forked: q's one
+// thread is t's copy, on the same stack, and returns from those calls in
+// q, through q's own return traps (newChild took the copies of p's out;
+// they go back here, for those calls only). The other threads' calls are
+// not q's: their threads are not in q.
+func (q *Process) inheritReturns(p *Process, t *Thread) error {
+	rt := p.rets
+	if rt == nil {
+		return nil
+	}
+	for bp := range rt.watched {
+		q.returns().watched[bp] = true
+	}
+	key, _ := p.stackOf(t)
+	ckey := key // a goroutine: the same one, copied
+	if key.goid == 0 {
+		ckey = callKey{tid: q.pid} // q's one thread
+	}
+	for _, c := range rt.pending[key] {
+		nc := *c
+		if err := q.addPending(ckey, &nc); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
