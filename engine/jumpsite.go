@@ -413,18 +413,9 @@ func (p *Process) mapJumpArea(t *Thread, at Addr) (*jumpArea, error) {
 // injector is a stopped thread that can run an injected system call:
 // the current one when it can, else another.
 func (p *Process) injector() *Thread {
-	ok := func(t *Thread) bool {
-		return t != nil && !t.running && !t.sys.InCall && !t.sys.AtEntry && t.vforkOf == nil && !p.vforkHeld(t)
-	}
-	if ok(p.current) {
-		return p.current
-	}
-	for _, t := range p.ownThreads() {
-		if ok(t) {
-			return t
-		}
-	}
-	return nil
+	return p.pickThread(func(t *Thread) bool {
+		return !t.sys.InCall && !t.sys.AtEntry && t.vforkOf == nil && !p.vforkHeld(t)
+	})
 }
 
 // installJump writes the trampoline (emit appends the owner's code to a,

@@ -415,23 +415,29 @@ const glibcTidOff = 0x2d0
 // own tid there, and there is one. A system call costs microseconds on a
 // VM (gettid: 3.2 us here), the load nanoseconds.
 func (p *Process) glibcTid() bool {
-	seen := false
+	seen, own := false, true
+	p.withTLS(func(t *Thread, fs uint64) {
+		var b [4]byte
+		if p.ReadMemory(Addr(fs+glibcTidOff), b[:]) != nil ||
+			int(uint32(b[0])|uint32(b[1])<<8|uint32(b[2])<<16|uint32(b[3])<<24) != t.tid {
+			own = false
+		}
+		seen = true
+	})
+	return seen && own
+}
+
+// withTLS calls fn for each stopped thread of p's that has a TLS (fs_base
+// not 0), with that base.
+func (p *Process) withTLS(fn func(t *Thread, fs uint64)) {
 	for _, t := range p.ownThreads() {
 		if t.running {
 			continue
 		}
-		r, err := t.Regs()
-		if err != nil || r.Fs_base == 0 {
-			continue
+		if r, err := t.Regs(); err == nil && r.Fs_base != 0 {
+			fn(t, r.Fs_base)
 		}
-		var b [4]byte
-		if p.ReadMemory(Addr(r.Fs_base+glibcTidOff), b[:]) != nil ||
-			int(uint32(b[0])|uint32(b[1])<<8|uint32(b[2])<<16|uint32(b[3])<<24) != t.tid {
-			return false
-		}
-		seen = true
 	}
-	return seen
 }
 
 // isGoCode tells whether addr is in a Go function of the program (no red

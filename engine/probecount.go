@@ -78,25 +78,18 @@ func (p *Process) countKeyMode() countKey {
 		}
 	}
 	ct.tls = map[uint64]int{}
-	for _, t := range p.ownThreads() {
-		if t.running {
-			continue
-		}
-		r, err := t.Regs()
-		if err != nil || r.Fs_base == 0 {
-			continue
-		}
-		if _, ok := ct.tls[r.Fs_base]; ok {
+	p.withTLS(func(t *Thread, fs uint64) {
+		if _, ok := ct.tls[fs]; ok {
 			ct.key = keyNone // two threads, one TLS
 		}
-		ct.tls[r.Fs_base] = t.tid
+		ct.tls[fs] = t.tid
 		switch ct.key {
 		case keySelf:
-			if v, err := p.readU64(Addr(r.Fs_base)); err != nil || v != r.Fs_base {
+			if v, err := p.readU64(Addr(fs)); err != nil || v != fs {
 				ct.key = keyNone
 			}
 		case keyGoM:
-			g, err := p.readU64(Addr(r.Fs_base - 8))
+			g, err := p.readU64(Addr(fs - 8))
 			if err != nil || g == 0 {
 				ct.key = keyNone
 				break
@@ -105,7 +98,7 @@ func (p *Process) countKeyMode() countKey {
 				ct.key = keyNone
 			}
 		}
-	}
+	})
 	return ct.key
 }
 

@@ -358,12 +358,17 @@ func (p *Process) mprotect(pg Addr, prot int) error {
 // to be handled (collected by stopAll: the thread is not running) may be
 // a call's entry, where no call can be injected (canInject).
 func (p *Process) stoppedThread() *Thread {
-	ok := func(t *Thread) bool { return t != nil && !t.running && !t.sys.InCall && p.canInject(t) }
-	if ok(p.current) {
-		return p.current
+	return p.pickThread(func(t *Thread) bool { return !t.sys.InCall && p.canInject(t) })
+}
+
+// pickThread is the current thread if it is stopped and ok, else the
+// first other stopped thread of p's that is; nil when none is.
+func (p *Process) pickThread(ok func(t *Thread) bool) *Thread {
+	if t := p.current; t != nil && !t.running && ok(t) {
+		return t
 	}
 	for _, t := range p.ownThreads() {
-		if ok(t) {
+		if !t.running && ok(t) {
 			return t
 		}
 	}
