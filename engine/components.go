@@ -20,16 +20,42 @@ type component interface {
 	// resumeMode is how t must run for the feature: ptrace.Syscall when it
 	// needs t's system call stops, else ptrace.Cont.
 	resumeMode(t *Thread) ptrace.Mode
-	// classify takes the stops that are the feature's own, by their
-	// status alone (ok: handled, ev may be nil for an internal stop). It
-	// is asked first, before the breakpoint sites and signals.
-	classify(t *Thread, ws waitStatus) (ev *Event, ok bool, err error)
+	// classify takes the stops that are the feature's own in phase
+	// (ok: handled, ev may be nil for an internal stop; an error ends
+	// the classification too).
+	classify(t *Thread, ws waitStatus, phase classifyPhase) (ev *Event, ok bool, err error)
 	// prepareDetach runs first in Detach, while threads may run: it refuses
 	// (an error) when the feature cannot be taken out, or quiesces it.
 	prepareDetach() error
 	// teardown takes the feature out of the tracee at Detach, every
 	// thread stopped.
 	teardown() error
+}
+
+// classifyPhase is where the components' classify runs among the engine's
+// own explanations of a stop (stop.go): the order matters where a signal
+// may be the engine's or a feature's.
+type classifyPhase int
+
+const (
+	// phaseFirst: before anything, by the status alone (system call and
+	// seccomp stops, a made-up watch stop).
+	phaseFirst classifyPhase = iota
+	// phaseLast: after the engine's own (ptrace events, the SIGSTOPs it
+	// or Interrupt asked for, probe wake-ups, trampolines, breakpoint and
+	// jump sites, stale traps), before the stop becomes a signal: a tick's
+	// SIGSTOP, a watch trap (a SIGTRAP no site explains).
+	phaseLast
+)
+
+// classify offers the stop to every component in phase.
+func (p *Process) classify(t *Thread, ws waitStatus, phase classifyPhase) (*Event, bool, error) {
+	for _, c := range p.features() {
+		if ev, ok, err := c.classify(t, ws, phase); ok || err != nil {
+			return ev, true, err
+		}
+	}
+	return nil, false, nil
 }
 
 // features are the components, in the order they are asked.
@@ -81,15 +107,18 @@ func (w watchFeature) resumeMode(*Thread) ptrace.Mode {
 	return ptrace.Cont
 }
 
-// classify: a made-up watch stop (a hit during an engine single-step,
-// resume.go). A real watch trap is a SIGTRAP that no site explains: stop.go
-// asks watchStop after the sites.
-func (w watchFeature) classify(t *Thread, ws waitStatus) (*Event, bool, error) {
-	if ws.watch == 0 {
-		return nil, false, nil
+// classify: first, a made-up watch stop (a hit during an engine
+// single-step, resume.go); last, a real watch trap: a SIGTRAP that no site
+// explains.
+func (w watchFeature) classify(t *Thread, ws waitStatus, phase classifyPhase) (*Event, bool, error) {
+	switch {
+	case phase == phaseFirst && ws.watch != 0:
+		ev, err := w.p.watchHit(t, ws.watch)
+		return ev, true, err
+	case phase == phaseLast && ws.status.StopSignal() == unix.SIGTRAP:
+		return w.p.watchStop(t)
 	}
-	ev, err := w.p.watchHit(t, ws.watch)
-	return ev, true, err
+	return nil, false, nil
 }
 
 func (w watchFeature) prepareDetach() error { return nil }
@@ -110,9 +139,12 @@ func (s syscallFeature) resumeMode(t *Thread) ptrace.Mode {
 	return ptrace.Cont
 }
 
-// classify: syscall stops (PTRACE_O_TRACESYSGOOD marks them SIGTRAP|0x80,
-// ptrace(2)) and seccomp stops (PTRACE_EVENT_SECCOMP).
-func (s syscallFeature) classify(t *Thread, ws waitStatus) (*Event, bool, error) {
+// classify, first: syscall stops (PTRACE_O_TRACESYSGOOD marks them
+// SIGTRAP|0x80, ptrace(2)) and seccomp stops (PTRACE_EVENT_SECCOMP).
+func (s syscallFeature) classify(t *Thread, ws waitStatus, phase classifyPhase) (*Event, bool, error) {
+	if phase != phaseFirst {
+		return nil, false, nil
+	}
 	switch sig := ws.status.StopSignal(); {
 	case sig == unix.SIGTRAP|0x80:
 		ev, err := s.p.syscallStop(t)
@@ -140,9 +172,15 @@ type tickFeature struct{ p *Process }
 func (k tickFeature) beforeResume(*Thread) error     { return nil }
 func (k tickFeature) resumeMode(*Thread) ptrace.Mode { return ptrace.Cont }
 
-// classify: a tick's wake-up is a SIGSTOP that only Interrupt's and the
-// engine's own stops come before: stop.go asks tickWake in that order.
-func (k tickFeature) classify(*Thread, waitStatus) (*Event, bool, error) { return nil, false, nil }
+// classify, last: a tick's wake-up, a SIGSTOP that is neither the
+// engine's own nor Interrupt's (ticks.go).
+func (k tickFeature) classify(t *Thread, ws waitStatus, phase classifyPhase) (*Event, bool, error) {
+	if phase != phaseLast || ws.status.StopSignal() != unix.SIGSTOP {
+		return nil, false, nil
+	}
+	wake, err := k.p.tickWake(t)
+	return nil, wake, err
+}
 
 // prepareDetach ends the timer: no wake-up comes after Detach drains the
 // pending stops.

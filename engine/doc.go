@@ -57,11 +57,11 @@ package engine
 // returns. Features that change how threads run (watchpoints, system call
 // catches, ticks) plug in as components (components.go): every resume asks
 // each one to prepare the thread and which mode it needs (resumeRequest),
-// every stop is first offered to each one (classify: syscall and seccomp
-// stops, made-up watch stops), and Detach asks each one to refuse or
-// quiesce, then to tear down, so neither names a feature. Two stops keep a
-// named place in stop.go because their order matters: a tick's SIGSTOP
-// (after Interrupt's) and a watch trap (a SIGTRAP no site explains).
+// every stop is offered to each one in two ordered phases (classify:
+// first, syscall and seccomp stops and made-up watch stops; last, after
+// the engine's own SIGSTOPs, Interrupt's and the sites, a tick's SIGSTOP
+// and a watch trap, a SIGTRAP no site explains), and Detach asks each one
+// to refuse or quiesce, then to tear down, so none names a feature.
 // Threads are stopped by one stopAll over ptrace.StopAll, which makes the
 // Thread state of what the backend reports and queues the statuses it met
 // in p.deferred, the one pending-stop queue; they are resumed by one
@@ -79,12 +79,17 @@ package engine
 // `godbg disas` and disas() share), locspec ("fn" | "file:LINE" |
 // "lib.so:fn" | an address -> a file address of one binary, with near
 // names suggested on a miss) and objects (the mapped-object model: the
-// maps grouped by file, the load bias, object names, indirect functions).
-// The lines fall where the tracee is needed: the Process keeps the live
-// object list and what moves it (solib.go: re-reading the maps on a miss,
-// running to the entry point for the libraries, pending breakpoints on the
-// loader's r_brk), and resolves across objects (LookupSym, LineLocations)
-// with locspec's forms; the bindings only read a Lua value into a location.
+// maps grouped by file, the load bias, object names, indirect functions,
+// the loader's r_debug/link_map list read through a memory reader; the
+// Object and File types and the lookups across a list of objects: by
+// name, "lib:name", by address, file:line). The lines fall where the
+// tracee is needed: the Process keeps the live object list and what moves
+// it (solib.go, linkmap.go: the loader's list, the maps where it has none;
+// re-reading on a miss, running to the entry point for the libraries,
+// pending breakpoints on the loader's r_brk), the per-object debug info
+// and the IFUNC slots it reads, and answers LookupSym, SymAt, FuncAt and
+// LineLocations over that list with locspec's forms; the bindings only
+// read a Lua value into a location.
 // No library does this here: debug/elf gives the program headers, and the
 // rest (maps -> objects, the bias as the loader computes l_addr, gdb-like
 // location strings) is a few dozen lines of godbg's own rules.

@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"debug/elf"
 	"encoding/binary"
 	"fmt"
 	"strings"
@@ -35,37 +34,6 @@ const (
 	rX8664IRelative = 37
 )
 
-// rela is one Elf64_Rela entry.
-type rela struct {
-	off, info, addend uint64
-}
-
-// relocations reads every SHT_RELA section of the file (.rela.dyn and
-// .rela.plt), once.
-func (of *objFile) relocations() []rela {
-	if of.relas != nil || of.elf == nil {
-		return of.relas
-	}
-	of.relas = []rela{}
-	for _, s := range of.elf.Sections {
-		if s.Type != elf.SHT_RELA || s.Flags&elf.SHF_ALLOC == 0 {
-			continue
-		}
-		data, err := s.Data()
-		if err != nil {
-			continue
-		}
-		for i := 0; i+24 <= len(data); i += 24 {
-			of.relas = append(of.relas, rela{
-				off:    binary.LittleEndian.Uint64(data[i:]),
-				info:   binary.LittleEndian.Uint64(data[i+8:]),
-				addend: binary.LittleEndian.Uint64(data[i+16:]),
-			})
-		}
-	}
-	return of.relas
-}
-
 // ResolveIFunc is the runtime address of the implementation the resolver
 // of an indirect function chose (ref.IFunc), read from the slots the loader
 // filled (see above).
@@ -74,17 +42,17 @@ func (p *Process) ResolveIFunc(ref SymbolRef) (Addr, error) {
 		return ref.Addr, nil
 	}
 	o := ref.Object
-	if a, ok := o.file.ifuncImpl[ref.Sym.Addr]; ok {
+	if a, ok := o.File.IFuncImpl[ref.Sym.Addr]; ok {
 		return a + o.Bias, nil // found before (it never changes; symbols outlive the process)
 	}
 	a, err := p.resolveIFunc(ref)
 	if err != nil {
 		return 0, err
 	}
-	if o.file.ifuncImpl == nil {
-		o.file.ifuncImpl = map[Addr]Addr{}
+	if o.File.IFuncImpl == nil {
+		o.File.IFuncImpl = map[Addr]Addr{}
 	}
-	o.file.ifuncImpl[ref.Sym.Addr] = a - o.Bias
+	o.File.IFuncImpl[ref.Sym.Addr] = a - o.Bias
 	return a, nil
 }
 
@@ -96,9 +64,9 @@ func (p *Process) resolveIFunc(ref SymbolRef) (Addr, error) {
 		return 0, fmt.Errorf("%s is an indirect function: the loader has not resolved it yet", ref.Sym.Name)
 	}
 	o := ref.Object
-	for _, r := range o.file.relocations() {
-		if uint32(r.info) == rX8664IRelative && r.addend == uint64(ref.Sym.Addr) {
-			if a, ok := p.boundSlot(o, r.off, ref); ok {
+	for _, r := range o.File.Relocations() {
+		if uint32(r.Info) == rX8664IRelative && r.Addend == uint64(ref.Sym.Addr) {
+			if a, ok := p.boundSlot(o, r.Off, ref); ok {
 				return a, nil
 			}
 		}
@@ -108,23 +76,23 @@ func (p *Process) resolveIFunc(ref SymbolRef) (Addr, error) {
 		name = name[:at]
 	}
 	for _, so := range p.Objects() {
-		of := so.file
-		if of.elf == nil {
+		of := so.File
+		if of.ELF == nil {
 			continue
 		}
-		dsyms, err := of.elf.DynamicSymbols()
+		dsyms, err := of.ELF.DynamicSymbols()
 		if err != nil {
 			continue
 		}
-		for _, r := range of.relocations() {
-			typ, si := uint32(r.info), int(r.info>>32)
+		for _, r := range of.Relocations() {
+			typ, si := uint32(r.Info), int(r.Info>>32)
 			if (typ != rX8664GlobDat && typ != rX8664JumpSlot) || si < 1 || si > len(dsyms) {
 				continue
 			}
 			if dsyms[si-1].Name != name {
 				continue // DynamicSymbols omits the null symbol 0
 			}
-			if a, ok := p.boundSlot(so, r.off, ref); ok {
+			if a, ok := p.boundSlot(so, r.Off, ref); ok {
 				return a, nil
 			}
 		}
@@ -143,10 +111,10 @@ func (p *Process) boundSlot(so *Object, off uint64, ref SymbolRef) (Addr, bool) 
 	}
 	a := Addr(binary.LittleEndian.Uint64(b[:]))
 	o := ref.Object
-	if a == ref.Addr || !o.Contains(a) || !o.file.bin.IsCode(a-o.Bias) {
+	if a == ref.Addr || !o.Contains(a) || !o.File.Bin.IsCode(a-o.Bias) {
 		return 0, false
 	}
-	for _, s := range o.file.elf.Sections {
+	for _, s := range o.File.ELF.Sections {
 		if strings.HasPrefix(s.Name, ".plt") && uint64(a-o.Bias) >= s.Addr && uint64(a-o.Bias) < s.Addr+s.Size {
 			return 0, false
 		}

@@ -4,7 +4,6 @@ import (
 	"debug/elf"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"strings"
 
 	"github.com/godbg/godbg/engine/debuginfo"
@@ -16,9 +15,13 @@ import (
 // Shared libraries.
 //
 // The objects of a process (the program, the dynamic loader, each shared
-// library) come from /proc/PID/maps: each ELF file mapped at offset 0 is
-// one object, its load bias the start of that mapping minus its lowest
-// PT_LOAD address (page-aligned), as the loader computes l_addr.
+// library): the program and the loader are found in /proc/PID/maps; the
+// libraries are those of the loader's list (linkmap.go: the r_debug and
+// link_map walk, l_addr their bias) once the loader has one, else (a
+// static program, a Go program without cgo, stopped before the loader
+// ran) each ELF file mapped at offset 0, its load bias the start of that
+// mapping minus its lowest PT_LOAD address (page-aligned), as the loader
+// computes l_addr. The maps give every object's runtime range.
 //
 // When they are loaded: right after exec only the program and the loader
 // are mapped. A lookup that misses in a dynamically linked program whose
@@ -26,64 +29,42 @@ import (
 // (AT_ENTRY, a one-shot internal trap: LoadLibraries); the loader has then
 // mapped and relocated every DT_NEEDED library and run their constructors,
 // and nothing of the program itself has run. Libraries opened later with
-// dlopen(3) are found by re-reading the maps on a lookup miss (the process
-// is stopped then), and a pending breakpoint (SetPendingBreakpoint) puts a
-// trap on the loader's r_brk, _dl_debug_state, which the loader calls
-// around every change of its list of objects (glibc elf/dl-debug.c, the
-// interface gdb's solib-svr4 uses): each call re-reads the maps and places
-// the pending breakpoints whose function has appeared.
+// dlopen(3) are found by re-reading the objects on a lookup miss (the
+// process is stopped then), and a pending breakpoint (SetPendingBreakpoint)
+// puts a trap on the loader's r_brk, _dl_debug_state, which the loader
+// calls around every change of its list of objects (glibc elf/dl-debug.c,
+// the interface gdb's solib-svr4 uses): each call that finds every list
+// consistent re-reads the objects and places the pending breakpoints whose
+// function has appeared.
 
-// Object is one ELF file mapped in the process.
-type Object struct {
-	Path   string // as /proc/PID/maps names it
-	Bias   Addr   // runtime address = file address + Bias
-	Lo, Hi Addr   // runtime range of its mappings
-	Main   bool   // the program
-	Loader bool   // the dynamic loader (PT_INTERP)
+// Object is one ELF file mapped in the process (engine/objects).
+type Object = objects.Object
 
-	file *objFile
-	dbg  *debuginfo.Info
-	dbgE error
-}
-
-// objFile is what one path gives, opened once per process.
-type objFile struct {
-	bin    *symtab.Binary
-	elf    *elf.File
-	err    error
-	lowVA  Addr            // lowest PT_LOAD address, page-aligned down
-	ifuncs map[string]bool // STT_GNU_IFUNC names (their address is the resolver)
-	relas  []rela          // its RELA relocations (ifunc.go), read on first use
-
-	ifuncImpl map[Addr]Addr // resolver -> implementation (file addresses), as resolved
-}
-
-// Name is the file's base name (libc.so.6).
-func (o *Object) Name() string { return filepath.Base(o.Path) }
-
-// Binary is the object's symbol tables (file addresses).
-func (o *Object) Binary() *symtab.Binary { return o.file.bin }
-
-// Contains tells whether a runtime address lies in one of its mappings.
-func (o *Object) Contains(a Addr) bool { return a >= o.Lo && a < o.Hi }
+// SymbolRef is a symbol found in one of the process's objects.
+type SymbolRef = objects.SymbolRef
 
 // solibState is the process's list of objects (solib.go).
 type solibState struct {
-	objs      []*Object // the program first, the libraries in maps order, the loader last
-	files     map[string]*objFile
-	dynamic   int // 0 unknown, 1 the program has PT_INTERP, 2 it has not
+	objs      []*Object // the program first, the libraries in the loader's order, the loader last
+	files     map[string]*objects.File
+	dbgs      map[objDbgKey]*objDbg // the libraries' debug info, read on first use
+	dynamic   int                   // 0 unknown, 1 the program has PT_INTERP, 2 it has not
 	interp    string
 	entryDone bool // LoadLibraries ran the program to its entry point
 	loadTrap  *loadTrap
 	pending   []*Breakpoint
 }
 
-// SymbolRef is a symbol found in one of the process's objects.
-type SymbolRef struct {
-	Object *Object
-	Sym    symtab.Symbol // Addr in the object's file addresses
-	Addr   Addr          // runtime address
-	IFunc  bool          // a GNU indirect function: Addr is its resolver
+// objDbgKey is a library's file where it is loaded: its debug info's key.
+type objDbgKey struct {
+	file *objects.File
+	bias Addr
+}
+
+// objDbg is a library's debuginfo.Info or why it has none.
+type objDbg struct {
+	info *debuginfo.Info
+	err  error
 }
 
 // isDynamic reports a program started by a dynamic loader (PT_INTERP).
@@ -103,14 +84,15 @@ func (p *Process) isDynamic() bool {
 	return p.libs.dynamic == 1
 }
 
-// RefreshObjects re-reads /proc/PID/maps (cheap: one small file; the ELF
-// files of objects already seen are not opened again).
+// RefreshObjects re-reads /proc/PID/maps and the loader's list (cheap: one
+// small file and a few reads; the ELF files of objects already seen are
+// not opened again).
 func (p *Process) RefreshObjects() error {
 	if p.exited {
 		return ErrExited
 	}
 	if p.libs.files == nil {
-		p.libs.files = map[string]*objFile{}
+		p.libs.files = map[string]*objects.File{}
 	}
 	maps, err := ptrace.ReadMaps(p.pid)
 	if err != nil {
@@ -126,37 +108,36 @@ func (p *Process) RefreshObjects() error {
 	if p.libs.interp != "" {
 		interpIno = objects.Inode(p.libs.interp)
 	}
-	old := map[string]*Object{}
-	for _, o := range p.libs.objs {
-		old[o.Path] = o
-	}
 	var mainObj, loader *Object
-	var libs []*Object
-	for _, s := range objects.Spans(ms) {
+	var others []objects.Span
+	spans := objects.FileSpans(ms)
+	for _, s := range spans {
+		if objects.Deleted(s.Path) {
+			continue // only the loader's list names it (listedObjects)
+		}
 		path := s.Path
 		isMain := s.Ino != 0 && s.Ino == mainIno && objects.Inode(path) == mainIno
-		if isMain {
-			o := &Object{Path: path, Bias: p.bias, Lo: s.Lo, Hi: s.Hi, Main: true, file: &objFile{bin: p.bin, elf: p.bin.ELF()}}
-			if prev := old[path]; prev != nil && prev.Main {
-				o.dbg, o.dbgE = prev.dbg, prev.dbgE
+		switch {
+		case isMain:
+			mainObj = &Object{Path: path, Bias: p.bias, Lo: s.Lo, Hi: s.Hi, Main: true, File: &objects.File{Bin: p.bin, ELF: p.bin.ELF()}}
+		case interpIno != 0 && s.Ino == interpIno:
+			if o := p.mappedObject(s); o != nil {
+				o.Loader = true
+				loader = o
 			}
-			mainObj = o
-			continue
+		default:
+			others = append(others, s)
 		}
-		of := p.objFile(path)
-		if of.err != nil {
-			continue // not an ELF file (a locale archive, a data file mapped)
+	}
+	var libs []*Object
+	if _, links, ok := p.linkMap(loader); ok {
+		libs = p.listedObjects(links, spans, ms, mainObj, loader)
+	} else {
+		for _, s := range others {
+			if o := p.mappedObject(s); o != nil {
+				libs = append(libs, o)
+			}
 		}
-		o := &Object{Path: path, Bias: objects.Bias(s.Base, of.lowVA), Lo: s.Lo, Hi: s.Hi, file: of}
-		if prev := old[path]; prev != nil && prev.Bias == o.Bias {
-			o.dbg, o.dbgE = prev.dbg, prev.dbgE
-		}
-		if interpIno != 0 && s.Ino == interpIno {
-			o.Loader = true
-			loader = o
-			continue
-		}
-		libs = append(libs, o)
 	}
 	if mainObj == nil {
 		// A program run from a file since replaced: keep its own tables.
@@ -170,32 +151,28 @@ func (p *Process) RefreshObjects() error {
 	return nil
 }
 
-// objFile opens path's tables once.
-func (p *Process) objFile(path string) *objFile {
-	if of := p.libs.files[path]; of != nil {
-		return of
+// mappedObject is the ELF file of a maps span as an object, its bias
+// from its offset-0 mapping; nil for a file that is no ELF file (a locale
+// archive, a data file mapped).
+func (p *Process) mappedObject(s objects.Span) *Object {
+	of := p.objFile(s.Path)
+	if of.Err != nil {
+		return nil
 	}
-	of := &objFile{}
-	p.libs.files[path] = of
-	bin, err := symtab.Open(path)
-	if err != nil {
-		of.err = err
-		return of
-	}
-	ef := bin.ELF()
-	of.bin, of.elf = bin, ef
-	of.lowVA = objects.LowVA(ef)
-	return of
+	return &Object{Path: s.Path, Bias: objects.Bias(s.Base, of.LowVA), Lo: s.Lo, Hi: s.Hi, File: of}
 }
 
-func (of *objFile) isIFunc(name string) bool {
-	if of.ifuncs == nil {
-		of.ifuncs = objects.IFuncNames(of.elf)
+// objFile opens path's tables once.
+func (p *Process) objFile(path string) *objects.File { return p.objFileAs(path, path) }
+
+// objFileAs opens path's tables once under key.
+func (p *Process) objFileAs(key, path string) *objects.File {
+	if of := p.libs.files[key]; of != nil {
+		return of
 	}
-	if at := strings.IndexByte(name, '@'); at > 0 {
-		name = name[:at]
-	}
-	return of.ifuncs[name]
+	of := objects.Open(path)
+	p.libs.files[key] = of
+	return of
 }
 
 // Objects lists the process's objects as last read (RefreshObjects): the
@@ -213,7 +190,7 @@ func (p *Process) Objects() []*Object {
 
 // mainStub is the program as an object when its mapping is unknown.
 func (p *Process) mainStub() *Object {
-	return &Object{Path: p.bin.Path(), Bias: p.bias, Main: true, file: &objFile{bin: p.bin}}
+	return &Object{Path: p.bin.Path(), Bias: p.bias, Main: true, File: &objects.File{Bin: p.bin}}
 }
 
 // LibrariesPending reports a dynamically linked program whose libraries
@@ -291,85 +268,30 @@ func (p *Process) LoadLibraries(hook Hook) (*Event, error) {
 	return nil, p.RefreshObjects()
 }
 
-// qualified splits "libc.so.6:malloc" into the object it names and the
-// symbol; ok is false when the prefix names no object (the whole string is
-// then a name: Go has "type:.eq.T").
-func (p *Process) qualified(name string) (*Object, string, bool) {
-	q, sym, ok := strings.Cut(name, ":")
-	if !ok || q == "" || sym == "" {
-		return nil, "", false
-	}
-	for _, o := range p.Objects() {
-		if o.Matches(q) {
-			return o, sym, true
-		}
-	}
-	return nil, "", false
-}
-
-// Matches tells whether q names the object: its base name, or the base
-// name's start up to a dot ("libc" and "libc.so" name libc.so.6).
-func (o *Object) Matches(q string) bool { return objects.Matches(o.Path, q) }
-
 // LookupSym finds a function or data symbol by name: in the program first,
 // then in the libraries, the loader last; "libc.so.6:malloc" looks in that
-// object only. A miss re-reads the maps once (a library dlopen'ed since).
-// It never runs the program: see LoadLibraries.
+// object only (objects.List.Lookup). A miss re-reads the objects once (a
+// library dlopen'ed since). It never runs the program: see LoadLibraries.
 func (p *Process) LookupSym(name string) (SymbolRef, bool) {
-	if s, ok := p.bin.LookupSym(name); ok {
-		return p.ref(p.Objects()[0], s), true
-	}
-	if ref, ok := p.lookupLibs(name); ok {
+	if ref, ok := objects.List(p.Objects()).Lookup(name); ok {
 		return ref, true
 	}
 	if p.exited || p.RefreshObjects() != nil {
 		return SymbolRef{}, false
 	}
-	return p.lookupLibs(name)
+	return objects.List(p.libs.objs).LookupLibs(name)
 }
 
-func (p *Process) lookupLibs(name string) (SymbolRef, bool) {
-	for _, o := range p.Objects() {
-		if o.Main {
-			continue
-		}
-		if s, ok := o.file.bin.LookupSym(name); ok {
-			return p.ref(o, s), true
-		}
-	}
-	if o, sym, ok := p.qualified(name); ok {
-		if s, ok := o.file.bin.LookupSym(sym); ok {
-			return p.ref(o, s), true
-		}
-	}
-	return SymbolRef{}, false
-}
-
-func (p *Process) ref(o *Object, s symtab.Symbol) SymbolRef {
-	r := SymbolRef{Object: o, Sym: s, Addr: s.Addr + o.Bias}
-	if !o.Main && s.Kind == symtab.Func {
-		r.IFunc = o.file.isIFunc(s.Name)
-	}
-	return r
-}
-
-// ObjectAt is the object mapping a runtime address (the maps are re-read
-// once when none does), or nil.
+// ObjectAt is the object mapping a runtime address (the objects are
+// re-read once when none does), or nil.
 func (p *Process) ObjectAt(a Addr) *Object {
-	for _, o := range p.Objects() {
-		if o.Contains(a) {
-			return o
-		}
+	if o := objects.List(p.Objects()).At(a); o != nil {
+		return o
 	}
 	if p.exited || p.RefreshObjects() != nil {
 		return nil
 	}
-	for _, o := range p.libs.objs {
-		if o.Contains(a) {
-			return o
-		}
-	}
-	return nil
+	return objects.List(p.libs.objs).At(a)
 }
 
 // symbolAt finds, with lookup (the symbol table's SymAt or FuncAt), the
@@ -387,11 +309,7 @@ func (p *Process) symbolAt(a Addr, lookup func(*symtab.Binary, Addr) (symtab.Sym
 	if o == nil {
 		return SymbolRef{}, false
 	}
-	s, ok := lookup(o.file.bin, a-o.Bias)
-	if !ok {
-		return SymbolRef{Object: o}, false
-	}
-	return p.ref(o, s), true
+	return objects.SymbolIn(o, a, lookup)
 }
 
 // SymAt finds the function or data symbol containing a runtime address, in
@@ -409,16 +327,16 @@ func (p *Process) PCToLine(pc Addr) (file string, line int, ok bool) {
 		return file, line, true
 	}
 	o := p.ObjectAt(pc)
-	if o == nil || o.Main || !o.file.bin.HasDWARF() {
+	if o == nil || o.Main || !o.File.Bin.HasDWARF() {
 		return "", 0, false
 	}
-	return o.file.bin.PCToLine(pc - o.Bias)
+	return o.File.Bin.PCToLine(pc - o.Bias)
 }
 
 // FirstPCAfterPrologue is where a breakpoint on the function goes (runtime
 // address), by the object's own tables (symtab's rules).
 func (p *Process) FirstPCAfterPrologue(r SymbolRef) (Addr, error) {
-	pc, err := r.Object.file.bin.FirstPCAfterPrologue(r.Sym)
+	pc, err := r.Object.File.Bin.FirstPCAfterPrologue(r.Sym)
 	if err != nil {
 		return 0, err
 	}
@@ -438,18 +356,30 @@ func (p *Process) ReadCode(a Addr, n int) ([]byte, error) {
 // objectDebugInfo is a library's CFI and DWARF (debuginfo.Info), read on
 // first use: the unwinder takes a library frame's rules from it.
 func (p *Process) objectDebugInfo(o *Object) *debuginfo.Info {
+	d, _ := p.objectDebugInfoErr(o)
+	return d
+}
+
+// objectDebugInfoErr is objectDebugInfo with why there is none.
+func (p *Process) objectDebugInfoErr(o *Object) (*debuginfo.Info, error) {
 	if o.Main {
-		d, _ := p.DebugInfo()
-		return d
+		return p.DebugInfo()
 	}
-	if o.dbg == nil && o.dbgE == nil {
-		d, _ := o.file.bin.DWARF()
-		o.dbg, o.dbgE = debuginfo.NewWithSymbols(o.file.elf, d, uint64(o.Bias), funcLookup(o.file.bin))
-		if o.dbg != nil {
-			o.dbg.SetDebugFile(o.file.bin.DebugELF())
-		}
+	k := objDbgKey{o.File, o.Bias}
+	if od := p.libs.dbgs[k]; od != nil {
+		return od.info, od.err
 	}
-	return o.dbg
+	d, _ := o.File.Bin.DWARF()
+	od := &objDbg{}
+	od.info, od.err = debuginfo.NewWithSymbols(o.File.ELF, d, uint64(o.Bias), funcLookup(o.File.Bin))
+	if od.info != nil {
+		od.info.SetDebugFile(o.File.Bin.DebugELF())
+	}
+	if p.libs.dbgs == nil {
+		p.libs.dbgs = map[objDbgKey]*objDbg{}
+	}
+	p.libs.dbgs[k] = od
+	return od.info, od.err
 }
 
 // pendingLoc is the function a pending breakpoint waits for.
@@ -470,11 +400,29 @@ type loadTrap struct {
 
 func (l *loadTrap) siteHit(t *Thread, s *site) ([]*Event, error) {
 	// The loader calls it before (RT_ADD, RT_DELETE) and after
-	// (RT_CONSISTENT) each change; a library is mapped at the latter.
+	// (RT_CONSISTENT) each change, in the r_debug of the namespace that
+	// changes (dlmopen); the libraries are mapped and listed at the latter
+	// (engine/objects/doc.go). The r_debug is found anew: an
+	// exec moves it.
+	if a := l.p.rDebug(l.p.loaderObject()); a != 0 {
+		if done, err := objects.AllConsistent(l.p, a); err == nil && !done {
+			return nil, nil
+		}
+	}
 	if err := l.p.RefreshObjects(); err != nil {
 		return nil, err
 	}
 	return nil, l.p.resolvePending()
+}
+
+// loaderObject is the dynamic loader's object, or nil.
+func (p *Process) loaderObject() *Object {
+	for _, o := range p.Objects() {
+		if o.Loader {
+			return o
+		}
+	}
+	return nil
 }
 
 // SetPendingBreakpoint adds a breakpoint on a function that no object of
@@ -509,20 +457,25 @@ func (p *Process) ensureLoadTrap(name string) error {
 	if p.libs.loadTrap != nil {
 		return nil
 	}
-	var loader *Object
-	for _, o := range p.Objects() {
-		if o.Loader {
-			loader = o
-		}
-	}
+	loader := p.loaderObject()
 	if loader == nil {
 		return fmt.Errorf("breakpoint %s: the dynamic loader is not mapped", name)
 	}
-	s, ok := loader.file.bin.LookupSym("_dl_debug_state")
-	if !ok {
-		return fmt.Errorf("breakpoint %s: no _dl_debug_state in %s", name, loader.Path)
+	// r_brk as the loader gives it once it set up its r_debug (what gdb
+	// traps), else its _dl_debug_state.
+	lt := &loadTrap{p: p}
+	if a := p.rDebug(loader); a != 0 {
+		if r, err := objects.ReadRDebug(p, a); err == nil {
+			lt.addr = r.Brk
+		}
 	}
-	lt := &loadTrap{p: p, addr: s.Addr + loader.Bias}
+	if lt.addr == 0 {
+		s, ok := loader.File.Bin.LookupSym("_dl_debug_state")
+		if !ok {
+			return fmt.Errorf("breakpoint %s: no _dl_debug_state in %s", name, loader.Path)
+		}
+		lt.addr = s.Addr + loader.Bias
+	}
 	if err := p.addSiteUser(lt.addr, lt); err != nil {
 		return fmt.Errorf("breakpoint %s: trap library loads: %w", name, err)
 	}
@@ -539,11 +492,8 @@ func (p *Process) resolvePending() error {
 		if bp.Deleted() {
 			continue
 		}
-		ref, ok := p.bin.LookupSym(bp.lib.name)
-		var r SymbolRef
-		if ok {
-			r = p.ref(p.Objects()[0], ref)
-		} else if r, ok = p.lookupLibs(bp.lib.name); !ok {
+		r, ok := objects.List(p.Objects()).Lookup(bp.lib.name)
+		if !ok {
 			keep = append(keep, bp)
 			continue
 		}
@@ -604,22 +554,13 @@ func (p *Process) dropPending(bp *Breakpoint) {
 // closeObjects releases the libraries' files.
 func (p *Process) closeObjects() {
 	for _, of := range p.libs.files {
-		if of.bin != nil {
-			of.bin.Close() // and of.elf, which is of.bin's
-		}
+		of.Close()
 	}
 	p.libs.files = nil
 }
 
 // ObjectNamed is the object q names (libc.so.6, libc, a full path), or nil.
-func (p *Process) ObjectNamed(q string) *Object {
-	for _, o := range p.Objects() {
-		if o.Matches(q) {
-			return o
-		}
-	}
-	return nil
-}
+func (p *Process) ObjectNamed(q string) *Object { return objects.List(p.Objects()).Named(q) }
 
 // Dynamic reports a dynamically linked program (one with PT_INTERP).
 func (p *Process) Dynamic() bool { return p.isDynamic() }

@@ -207,11 +207,12 @@ func (t *Thread) debugFrame() (*debuginfo.Info, frameRegs, error) {
 	// Stopped in a library whose DWARF godbg has (its own, or a separate
 	// debug file: libc6-dbg's): that library's.
 	if fr, err := t.frameRegs(); err == nil {
-		if o := t.p.objectForUnwind(Addr(fr.pc)); o != nil && o.file.bin.HasDWARF() {
-			if d := t.p.objectDebugInfo(o); d != nil {
+		if o := t.p.objectForUnwind(Addr(fr.pc)); o != nil && o.File.Bin.HasDWARF() {
+			d, derr := t.p.objectDebugInfoErr(o)
+			if d != nil {
 				return d, fr, nil
 			}
-			return nil, frameRegs{}, fmt.Errorf("debug info of %s: %w", o.Name(), o.dbgE)
+			return nil, frameRegs{}, fmt.Errorf("debug info of %s: %w", o.Name(), derr)
 		}
 	}
 	if !t.p.bin.HasDWARF() {
@@ -252,11 +253,12 @@ func (p *Process) frameDebug(f debuginfo.Frame) (*debuginfo.Info, debuginfo.Regi
 	if regs == nil {
 		return nil, nil, fmt.Errorf("frame at %#x was not unwound", f.PC)
 	}
-	if o := p.objectForUnwind(Addr(f.PC)); o != nil && o.file.bin.HasDWARF() {
-		if d := p.objectDebugInfo(o); d != nil {
+	if o := p.objectForUnwind(Addr(f.PC)); o != nil && o.File.Bin.HasDWARF() {
+		d, derr := p.objectDebugInfoErr(o)
+		if d != nil {
 			return d, regs, nil
 		}
-		return nil, nil, fmt.Errorf("debug info of %s: %w", o.Name(), o.dbgE)
+		return nil, nil, fmt.Errorf("debug info of %s: %w", o.Name(), derr)
 	}
 	if !p.bin.HasDWARF() {
 		return nil, nil, fmt.Errorf("no debug info (DWARF) in %s: build with -g (C) or without -ldflags=-w (Go)", p.bin.Path())

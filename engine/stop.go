@@ -48,10 +48,8 @@ func (p *Process) handleStatus(ws waitStatus) (*Event, error) {
 	}
 	t.running = false
 	t.regsValid = false
-	for _, c := range p.features() {
-		if ev, ok, err := c.classify(t, ws); ok {
-			return ev, err
-		}
+	if ev, ok, err := p.classify(t, ws, phaseFirst); ok {
+		return ev, err
 	}
 	sig := st.StopSignal()
 	if stopStatsFile != "" {
@@ -66,11 +64,6 @@ func (p *Process) handleStatus(ws waitStatus) (*Event, error) {
 	}
 	if sig == unix.SIGSTOP && p.interrupted.Load() {
 		return nil, nil // Interrupt's wake-up; Continue stops everything next
-	}
-	if sig == unix.SIGSTOP {
-		if wake, err := p.tickWake(t); wake || err != nil {
-			return nil, err // a tick's wake-up (ticks.go)
-		}
 	}
 	if sig == unix.SIGURG && p.probeWake(t) {
 		return nil, p.resume(t) // the probe watcher's wake-up (probe.go)
@@ -104,9 +97,9 @@ func (p *Process) handleStatus(ws waitStatus) (*Event, error) {
 		if p.staleTrap(t, r) {
 			return nil, p.resume(t)
 		}
-		if ev, ok, err := p.watchStop(t); ok || err != nil {
-			return ev, err
-		}
+	}
+	if ev, ok, err := p.classify(t, ws, phaseLast); ok {
+		return ev, err // a tick's SIGSTOP, a watch trap (components.go)
 	}
 	return p.signalStop(t, sig)
 }

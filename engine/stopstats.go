@@ -25,6 +25,7 @@ type stopKey struct {
 type stopStats struct {
 	file   string
 	counts map[stopKey]int
+	where  map[stopKey]string // named at the first stop: at the exit the libraries are gone
 }
 
 var stopStatsFile = os.Getenv("GODBG_STOPSTATS")
@@ -37,7 +38,7 @@ func (p *Process) countStepStop(t *Thread, sig syscall.Signal) { p.count(t, sig,
 
 func (p *Process) count(t *Thread, sig syscall.Signal, step bool) {
 	if p.stopStats == nil {
-		p.stopStats = &stopStats{file: stopStatsFile, counts: map[stopKey]int{}}
+		p.stopStats = &stopStats{file: stopStatsFile, counts: map[stopKey]int{}, where: map[stopKey]string{}}
 	}
 	r, err := t.Regs()
 	if err != nil {
@@ -48,6 +49,9 @@ func (p *Process) count(t *Thread, sig syscall.Signal, step bool) {
 		k.site, k.off = js.addr, k.pc-js.tramp
 	}
 	p.stopStats.counts[k]++
+	if p.stopStats.counts[k] == 1 {
+		p.stopStats.where[k] = p.stopWhere(k)
+	}
 	if p.stopStats.counts[k]%10000 == 0 {
 		p.writeStopStats() // a livelock never reaches the exit
 	}
@@ -66,16 +70,21 @@ func (p *Process) writeStopStats() {
 	sort.Slice(keys, func(i, j int) bool { return s.counts[keys[i]] > s.counts[keys[j]] })
 	var b strings.Builder
 	for _, k := range keys {
-		where := fmt.Sprintf("%#x", uint64(k.pc))
-		if k.site != 0 {
-			where = fmt.Sprintf("%#x site %#x tramp+%d", uint64(k.pc), uint64(k.site), k.off)
-		} else if fn, ok := p.FuncAt(k.pc); ok {
-			where = fmt.Sprintf("%#x %s+%d", uint64(k.pc), fn.Sym.Name, k.pc-fn.Addr)
-		}
-		if k.step {
-			where += " (in a single-step)"
-		}
-		fmt.Fprintf(&b, "%8d %-8v %s\n", s.counts[k], k.sig, where)
+		fmt.Fprintf(&b, "%8d %-8v %s\n", s.counts[k], k.sig, s.where[k])
 	}
 	os.WriteFile(s.file, []byte(b.String()), 0o644)
+}
+
+// stopWhere says where a stop was: its pc, in a trampoline or a function.
+func (p *Process) stopWhere(k stopKey) string {
+	where := fmt.Sprintf("%#x", uint64(k.pc))
+	if k.site != 0 {
+		where = fmt.Sprintf("%#x site %#x tramp+%d", uint64(k.pc), uint64(k.site), k.off)
+	} else if fn, ok := p.FuncAt(k.pc); ok {
+		where = fmt.Sprintf("%#x %s+%d", uint64(k.pc), fn.Sym.Name, k.pc-fn.Addr)
+	}
+	if k.step {
+		where += " (in a single-step)"
+	}
+	return where
 }

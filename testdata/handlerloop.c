@@ -1,6 +1,6 @@
 /* handlerloop: calls work() in a loop and prints "tick N ok" every 100
  * calls when every result was right. SIGUSR1's handler calls in_handler()
- * and then waits, in pause(), until SIGUSR2 says go on: a test can hold a
+ * and then waits, in sigsuspend(), until SIGUSR2 says go on: a test can hold a
  * thread inside a handler across a detach, the handler's frame saving
  * wherever the thread was. */
 #include <signal.h>
@@ -15,10 +15,18 @@ __attribute__((noinline)) void in_handler(void) { __asm__ volatile(""); }
 
 static void on_usr1(int sig) {
 	(void)sig;
+	/* SIGUSR2 stays blocked but while sigsuspend waits: one sent between
+	 * the test of release and the wait is not lost (with pause() it was,
+	 * now and then, on a loaded machine). */
+	sigset_t usr2, old;
+	sigemptyset(&usr2);
+	sigaddset(&usr2, SIGUSR2);
+	sigprocmask(SIG_BLOCK, &usr2, &old);
 	in_handler();
 	while (!release)
-		pause();
+		sigsuspend(&old);
 	release = 0;
+	sigprocmask(SIG_SETMASK, &old, NULL);
 }
 
 static void on_usr2(int sig) { (void)sig; release = 1; }

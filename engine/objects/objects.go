@@ -34,7 +34,15 @@ type Span struct {
 // files are kept (a path starting with "/", not deleted since) that have a
 // mapping at offset 0: that mapping is where the loader put the file's
 // first page, from which the load bias follows.
-func Spans(maps []Mapping) []Span {
+func Spans(maps []Mapping) []Span { return spans(maps, false) }
+
+// FileSpans is Spans with the files deleted since they were mapped, a
+// memfd's included: their Path ends in " (deleted)" ("/memfd:NAME
+// (deleted)"), a name no open(2) finds; the loader's list names them
+// (engine/solib.go).
+func FileSpans(maps []Mapping) []Span { return spans(maps, true) }
+
+func spans(maps []Mapping, deleted bool) []Span {
 	type acc struct {
 		Span
 		haveBase bool
@@ -42,7 +50,7 @@ func Spans(maps []Mapping) []Span {
 	var order []string
 	spans := map[string]*acc{}
 	for _, m := range maps {
-		if !strings.HasPrefix(m.Path, "/") || strings.HasSuffix(m.Path, " (deleted)") {
+		if !strings.HasPrefix(m.Path, "/") || !deleted && Deleted(m.Path) {
 			continue // anonymous, [heap], [stack], [vdso], a file gone
 		}
 		s := spans[m.Path]
@@ -64,6 +72,10 @@ func Spans(maps []Mapping) []Span {
 	}
 	return out
 }
+
+// Deleted tells whether a maps path is of a file deleted since it was
+// mapped (or a memfd).
+func Deleted(path string) bool { return strings.HasSuffix(path, " (deleted)") }
 
 // LowVA is the lowest PT_LOAD address of an ELF file, page-aligned down:
 // the file address of its first mapped page.

@@ -32,6 +32,11 @@ func TestSpans(t *testing.T) {
 	if got := Spans(maps); !reflect.DeepEqual(got, want) {
 		t.Errorf("Spans:\ngot  %+v\nwant %+v", got, want)
 	}
+	gone := Span{Path: "/tmp/libgone.so (deleted)", Lo: 0x7ffff7e10000, Hi: 0x7ffff7e11000, Base: 0x7ffff7e10000, Ino: 3}
+	withGone := append(append(append([]Span(nil), want[:2]...), gone), want[2])
+	if got := FileSpans(maps); !reflect.DeepEqual(got, withGone) {
+		t.Errorf("FileSpans:\ngot  %+v\nwant %+v", got, withGone)
+	}
 	if got := Spans(nil); len(got) != 0 {
 		t.Errorf("Spans(nil) = %+v", got)
 	}
