@@ -826,6 +826,7 @@ func (p *Process) execProbes() {
 	ps.probes = kept
 	ps.ringArea, ps.head, ps.tail, ps.ring, ps.headAddr = nil, nil, nil, 0, 0
 	ps.count = countTables{}
+	ps.tidUnchecked, ps.notGlibc = false, false
 	p.jumps = jumpState{}
 }
 
