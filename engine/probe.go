@@ -26,10 +26,10 @@ package engine
 // wait4 SIGPROF, tgkill SIGPROF, PTRACE_SINGLESTEP, 3,800 a second); the
 // SIGURGs were innocent.
 //
-// What the trampoline pushes on the thread's stack: nothing for a counting
-// probe where the flags are dead (a function's entry), 8 bytes (pushfq)
-// elsewhere; 56 bytes for a recording one (72 while it waits for a full
-// ring). Below C code's 128-byte red zone
+// What the trampoline pushes on the thread's stack: 24 bytes for a
+// counting probe with per-thread slots where the flags are dead (a
+// function's entry), 32 elsewhere (0 and 8 with the locked add alone);
+// 56 bytes for a recording one (72 while it waits for a full ring). Below C code's 128-byte red zone
 // (System V ABI), whose bytes a leaf function may use without moving rsp;
 // Go has none and its stack guard leaves at least 128 bytes below any sp.
 
