@@ -49,6 +49,9 @@ func (p *Process) execed(t *Thread) (ExecInfo, error) {
 			same = os.SameFile(a, b)
 		}
 	}
+	if same {
+		p.pendAgain()
+	}
 	if !same {
 		for _, bp := range p.bps {
 			if bp.owner != nil && bp.owner != p {
@@ -95,6 +98,12 @@ func (p *Process) execed(t *Thread) (ExecInfo, error) {
 				continue
 			}
 			if err := p.syncSite(s); err != nil {
+				return info, fmt.Errorf("after exec: %w", err)
+			}
+		}
+		if len(p.libs.pending) > 0 {
+			// The breakpoints in libraries wait for them (pendAgain).
+			if err := p.ensureLoadTrap(p.libs.pending[0].lib.name); err != nil {
 				return info, fmt.Errorf("after exec: %w", err)
 			}
 		}

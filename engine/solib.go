@@ -4,6 +4,7 @@ import (
 	"debug/elf"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"strings"
 
 	"github.com/godbg/godbg/engine/debuginfo"
@@ -386,6 +387,10 @@ func (p *Process) objectDebugInfoErr(o *Object) (*debuginfo.Info, error) {
 type pendingLoc struct {
 	name  string
 	entry bool
+	// exact: at off bytes into the function (a breakpoint placed before an
+	// exec of the same program, pendAgain), not after its prologue.
+	exact bool
+	off   Addr
 }
 
 // Pending tells whether bp waits for a library to be loaded.
@@ -423,6 +428,33 @@ func (p *Process) loaderObject() *Object {
 		}
 	}
 	return nil
+}
+
+// pendAgain, at an exec of the same program (before its objects are
+// forgotten), makes each breakpoint placed in a library pending again: the
+// new image has not mapped the library yet, and it may map it elsewhere.
+// It is placed again at the same function of the same library, the same
+// number of bytes in, when the loader reports the library, as gdb
+// re-sets its breakpoints after an exec. The traps of the engine's own in
+// libraries (the load trap, return traps) go with the old image.
+func (p *Process) pendAgain() {
+	for addr, s := range p.sites {
+		if p.bin.IsCode(addr - p.bias) {
+			continue
+		}
+		delete(p.sites, addr)
+		o := p.ObjectAt(addr)
+		fn, ok := p.FuncAt(addr)
+		for _, bp := range s.bps {
+			if bp.Deleted() || len(bp.sites) != 1 || o == nil || !ok {
+				continue // in the program too, or nowhere to find again
+			}
+			loc := &pendingLoc{name: filepath.Base(o.Path) + ":" + fn.Sym.Name, exact: true, off: addr - fn.Addr}
+			bp.pending, bp.lib, bp.sites = loc, loc, nil
+			p.libs.pending = append(p.libs.pending, bp)
+		}
+	}
+	p.libs.loadTrap = nil
 }
 
 // SetPendingBreakpoint adds a breakpoint on a function that no object of
@@ -498,7 +530,9 @@ func (p *Process) resolvePending() error {
 			continue
 		}
 		addr := r.Addr
-		if !bp.lib.entry && r.Sym.Kind == symtab.Func && !r.IFunc {
+		if bp.lib.exact {
+			addr += bp.lib.off
+		} else if !bp.lib.entry && r.Sym.Kind == symtab.Func && !r.IFunc {
 			a, err := p.FirstPCAfterPrologue(r)
 			if err == nil {
 				addr = a
