@@ -29,22 +29,30 @@ func launchWith(t *testing.T, prog string, opts LaunchOptions) (*Process, func()
 		t.Fatal(err)
 	}
 	opts.Stdout = out
-	p, err := Launch(prog, opts)
-	if err != nil {
-		t.Fatalf("Launch(%s): %v", prog, err)
-	}
-	t.Cleanup(func() {
-		if !p.Exited() {
-			p.Kill()
-		}
-	})
+	p := launchKilled(t, prog, opts)
 	return p, func() string {
 		b, _ := os.ReadFile(out.Name())
 		return string(b)
 	}
 }
 
-func mustSym(t *testing.T, p *Process, name string) Addr {
+// launchKilled launches prog with opts and kills it at the end of the test
+// if it has not exited; the caller has locked the thread.
+func launchKilled(tb testing.TB, prog string, opts LaunchOptions) *Process {
+	tb.Helper()
+	p, err := Launch(prog, opts)
+	if err != nil {
+		tb.Fatalf("Launch(%s): %v", prog, err)
+	}
+	tb.Cleanup(func() {
+		if !p.Exited() {
+			p.Kill()
+		}
+	})
+	return p
+}
+
+func mustSym(t testing.TB, p *Process, name string) Addr {
 	t.Helper()
 	s, ok := p.Binary().LookupSym(name)
 	if !ok {
@@ -64,19 +72,7 @@ func countHits(t *testing.T, prog, fn string, noDisplaced bool, args ...string) 
 	if err != nil {
 		t.Fatal(err)
 	}
-	hits := 0
-	ev, err := p.Continue(func(ev *Event) (bool, error) {
-		if ev.Kind == EventBreakpoint && ev.Bp == bp {
-			hits++
-		}
-		return false, nil
-	})
-	if err != nil {
-		t.Fatalf("Continue: %v", err)
-	}
-	if ev.Kind != EventExit || ev.ExitCode != 0 || ev.ExitSignal != 0 {
-		t.Fatalf("got %+v, want a clean exit", ev)
-	}
+	hits := countTo(t, p, bp)
 	if bp.Hits != hits {
 		t.Errorf("bp.Hits = %d, hook saw %d", bp.Hits, hits)
 	}
@@ -165,7 +161,7 @@ func TestSignalSender(t *testing.T) {
 
 // lockThread locks the test's goroutine to its OS thread, as every ptrace
 // caller must be, for the rest of the test.
-func lockThread(t *testing.T) {
+func lockThread(t testing.TB) {
 	runtime.LockOSThread()
 	t.Cleanup(runtime.UnlockOSThread)
 }
