@@ -79,28 +79,31 @@ func countHits(t *testing.T, prog, fn string, noDisplaced bool, args ...string) 
 	return hits, stdout(), p
 }
 
-func TestExactHitsGoroutines(t *testing.T) {
-	prog := fixture.GoDebug(t, "gomulti")
-	for _, nd := range []bool{false, true} {
-		hits, out, _ := countHits(t, prog, "main.Work", nd, "8", "20000")
-		if hits != 160000 {
-			t.Errorf("noDisplaced=%v: got %d hits, want 160000", nd, hits)
+// TestExactHits: every call of fn in the threads of a run is one hit, with
+// and without displaced stepping, and the program's output is unchanged.
+func TestExactHits(t *testing.T) {
+	for _, c := range []struct {
+		name, prog, fn string
+		noDisplaced    bool
+		args           []string
+		hits           int
+		out            string
+	}{
+		{"Goroutines/noDisplaced=false", fixture.GoDebug(t, "gomulti"), "main.Work", false, []string{"8", "20000"},
+			160000, "goroutines=8 calls=160000 sum=3199840000\n"},
+		{"Goroutines/noDisplaced=true", fixture.GoDebug(t, "gomulti"), "main.Work", true, []string{"8", "20000"},
+			160000, "goroutines=8 calls=160000 sum=3199840000\n"},
+		{"Pthreads/[-O0 -g]", fixture.C(t, "cthreads.c", "-O0", "-g"), "work", false, []string{"4", "20000"},
+			80000, "threads=4 calls=80000 sum=1599920000\n"},
+		{"Pthreads/[-O2 -g -no-pie]", fixture.C(t, "cthreads.c", "-O2", "-g", "-no-pie"), "work", false, []string{"4", "20000"},
+			80000, "threads=4 calls=80000 sum=1599920000\n"},
+	} {
+		hits, out, _ := countHits(t, c.prog, c.fn, c.noDisplaced, c.args...)
+		if hits != c.hits {
+			t.Errorf("%s: got %d hits, want %d", c.name, hits, c.hits)
 		}
-		if want := "goroutines=8 calls=160000 sum=3199840000\n"; out != want {
-			t.Errorf("noDisplaced=%v: output %q, want %q", nd, out, want)
-		}
-	}
-}
-
-func TestExactHitsPthreads(t *testing.T) {
-	for _, flags := range [][]string{{"-O0", "-g"}, {"-O2", "-g", "-no-pie"}} {
-		prog := fixture.C(t, "cthreads.c", flags...)
-		hits, out, _ := countHits(t, prog, "work", false, "4", "20000")
-		if hits != 80000 {
-			t.Errorf("%v: got %d hits, want 80000", flags, hits)
-		}
-		if want := "threads=4 calls=80000 sum=1599920000\n"; out != want {
-			t.Errorf("%v: output %q, want %q", flags, out, want)
+		if out != c.out {
+			t.Errorf("%s: output %q, want %q", c.name, out, c.out)
 		}
 	}
 }
