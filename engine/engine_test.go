@@ -82,13 +82,7 @@ func countHits(t *testing.T, prog, fn string, noDisplaced bool, args ...string) 
 // TestExactHits: every call of fn in the threads of a run is one hit, with
 // and without displaced stepping, and the program's output is unchanged.
 func TestExactHits(t *testing.T) {
-	for _, c := range []struct {
-		name, prog, fn string
-		noDisplaced    bool
-		args           []string
-		hits           int
-		out            string
-	}{
+	checkHitCases(t, []hitCase{
 		{"Goroutines/noDisplaced=false", fixture.GoDebug(t, "gomulti"), "main.Work", false, []string{"8", "20000"},
 			160000, "goroutines=8 calls=160000 sum=3199840000\n"},
 		{"Goroutines/noDisplaced=true", fixture.GoDebug(t, "gomulti"), "main.Work", true, []string{"8", "20000"},
@@ -97,8 +91,27 @@ func TestExactHits(t *testing.T) {
 			80000, "threads=4 calls=80000 sum=1599920000\n"},
 		{"Pthreads/[-O2 -g -no-pie]", fixture.C(t, "cthreads.c", "-O2", "-g", "-no-pie"), "work", false, []string{"4", "20000"},
 			80000, "threads=4 calls=80000 sum=1599920000\n"},
-	} {
+	}, func(c hitCase) (int, string) {
 		hits, out, _ := countHits(t, c.prog, c.fn, c.noDisplaced, c.args...)
+		return hits, out
+	})
+}
+
+// hitCase is a run of prog with a breakpoint on fn and what it must give:
+// the hits and the program's output.
+type hitCase struct {
+	name, prog, fn string
+	noDisplaced    bool
+	args           []string
+	hits           int
+	out            string
+}
+
+// checkHitCases runs each case with run and checks its hits and output.
+func checkHitCases(t *testing.T, cases []hitCase, run func(c hitCase) (hits int, out string)) {
+	t.Helper()
+	for _, c := range cases {
+		hits, out := run(c)
 		if hits != c.hits {
 			t.Errorf("%s: got %d hits, want %d", c.name, hits, c.hits)
 		}
