@@ -36,6 +36,19 @@ func launchWith(t *testing.T, prog string, opts LaunchOptions) (*Process, func()
 	}
 }
 
+// runToCleanExit continues p to its exit, which must be clean, and checks
+// the program's output.
+func runToCleanExit(t *testing.T, p *Process, stdout func() string, want string) {
+	t.Helper()
+	ev, err := p.Continue(nil)
+	if err != nil || ev.Kind != EventExit || ev.ExitCode != 0 {
+		t.Fatalf("run to exit: %+v %v", ev, err)
+	}
+	if out := stdout(); out != want {
+		t.Errorf("output %q, want %q", out, want)
+	}
+}
+
 // launchKilled launches prog with opts and kills it at the end of the test
 // if it has not exited; the caller has locked the thread.
 func launchKilled(tb testing.TB, prog string, opts LaunchOptions) *Process {
@@ -292,13 +305,7 @@ func TestStepThroughSilentTrap(t *testing.T) {
 	if err := p.ClearBreakpoint(stop); err != nil {
 		t.Fatal(err)
 	}
-	ev, err = p.Continue(nil)
-	if err != nil || ev.Kind != EventExit || ev.ExitCode != 0 {
-		t.Fatalf("run to exit: %+v %v", ev, err)
-	}
-	if got := out(); got != "goroutines=2 calls=100 sum=4900\n" {
-		t.Errorf("output %q", got)
-	}
+	runToCleanExit(t, p, out, "goroutines=2 calls=100 sum=4900\n")
 }
 
 // step() onto a breakpoint runs its callback as cont() would: a callback
