@@ -9,7 +9,7 @@
 # clock, best of 3, so start-up is left out; the loop's own time per call
 # is measured the same way without godbg. Every count is checked ("!"
 # marks a wrong one). Then godbg's peak RSS with a Lua-callback probe over
-# 1M and 10M hits.
+# 1M and 10M hits, with function() (no event made) and function(ev).
 set -euo pipefail
 N=100000000 # count-only probe and the bare loop
 NL=4000000  # Lua-callback probe
@@ -19,7 +19,7 @@ while getopts "n:l:b:h" o; do
 	n) N=$OPTARG ;;
 	l) NL=$OPTARG ;;
 	b) NB=$OPTARG ;;
-	*) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+	*) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 	esac
 done
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -74,6 +74,14 @@ for tg in hot_c hot_go; do
 	l0=$(best "$T/godbg" run -e "$S" "$P" 0)
 	printf "%-7s %-30s %14s %12s\n" $tg "probe, Lua callback (lossless)" "$(rate $NL $l1 $l0)" "$(pcall $NL $l1 $l0)"
 
+	# the same with fn(ev): godbg makes each hit's event table
+	S="local n = 0; local p = probe('$fn', function(ev) n = n + 1 end); on('exit', function() print('n=' .. n .. ' hits=' .. p.hits .. ' lost=' .. p.lost) end)"
+	WANT="n=$NL hits=$NL lost=0"
+	e1=$(best "$T/godbg" run -e "$S" "$P" "$NL")
+	WANT="n=0 hits=0 lost=0"
+	e0=$(best "$T/godbg" run -e "$S" "$P" 0)
+	printf "%-7s %-30s %14s %12s\n" $tg "probe, Lua fn(ev) (lossless)" "$(rate $NL $e1 $e0)" "$(pcall $NL $e1 $e0)"
+
 	S="local n = 0; brk('$fn', function() n = n + 1 end); on('exit', function() print('n=' .. n) end)"
 	WANT="n=$NB"
 	b1=$(best "$T/godbg" run -e "$S" "$P" "$NB")
@@ -84,8 +92,10 @@ done
 
 echo
 echo "peak RSS of godbg, Lua-callback probe on hot_c (KiB):"
-for n in 1000000 10000000; do
-	S="local n = 0; probe('hot', function() n = n + 1 end); on('exit', function() print('n=' .. n) end)"
-	rss=$( { /usr/bin/time -f "%M" "$T/godbg" run -e "$S" "$T/hot_c" $n >/dev/null; } 2>&1 | tail -1)
-	printf "%9d hits: %s\n" $n "$rss"
+for f in "function()" "function(ev)"; do
+	for n in 1000000 10000000; do
+		S="local n = 0; probe('hot', $f n = n + 1 end); on('exit', function() print('n=' .. n) end)"
+		rss=$( { /usr/bin/time -f "%M" "$T/godbg" run -e "$S" "$T/hot_c" $n >/dev/null; } 2>&1 | tail -1)
+		printf "%-12s %9d hits: %s\n" "$f" $n "$rss"
+	done
 done

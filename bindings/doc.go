@@ -14,6 +14,12 @@
 // deleted handle. Where a location is read (symbols.go, solib.go) the
 // forms are engine/locspec's; the listing of disas() is engine/disasm's.
 //
+// Probe events (probe.go, evtable.go), up to a million a second: each is
+// a copy of its probe's template table with maps of its own (gopher-lua
+// has no table copy and builds a table key by key: three stores a field);
+// a callback without parameters gets none; a drain that makes them runs
+// with GOGC=200, since they are garbage as soon as the callback returns.
+//
 // Layer: lua -> bindings -> engine. Bindings make no syscalls of their own;
 // every tracee access goes through engine.Process.
 //

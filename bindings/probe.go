@@ -1,6 +1,7 @@
 package bindings
 
 import (
+	"runtime/debug"
 	"strings"
 
 	"github.com/godbg/godbg/engine"
@@ -17,16 +18,32 @@ const (
 )
 
 // prData is what a probe carries for the bindings (engine Probe.Data):
-// its callback, its userdata and its address as a Lua value, boxed once.
+// its callback, its userdata and its address as a Lua value, boxed once,
+// and the template of its events (evtable.go; nil: built field by field).
 type prData struct {
-	fn   *glua.LFunction
-	ud   *glua.LUserData
-	addr glua.LValue
+	fn    *glua.LFunction
+	ud    *glua.LUserData
+	addr  glua.LValue
+	noEv  bool // fn takes no parameter: it cannot see its event
+	evTpl *glua.LTable
 }
 
-// probeSlab is how many events' regs (a record and its userdata) are
-// allocated at once: a drain allocates a slab, not two objects a record.
-const probeSlab = 256
+// probeRegs is an event's regs: the record, copied (the engine reuses
+// its queue), and the userdata over it. A drain allocates them
+// probeRegsSlab at a time: a kept event keeps its slab alive, which
+// with 256 a slab (as before) was 78 KiB an event (a callback keeping one
+// event in a thousand of 2M: 482 MB of RSS); 8 keep 2.4 KiB, about the
+// event's own size, for most of the gain (BenchmarkProbeRecord).
+type probeRegs struct {
+	rec engine.ProbeRecord
+	ud  glua.LUserData
+}
+
+const probeRegsSlab = 8
+
+// probeEvKeys are a probe event's fields, in the order pairs(ev) lists
+// them (goid: Go programs only).
+var probeEvKeys = []string{"reason", "pr", "pid", "tid", "addr", "time", "regs", "goid"}
 
 // reasonProbe is ev.reason, boxed once.
 var reasonProbe glua.LValue = glua.LString("probe")
@@ -75,11 +92,30 @@ func (m *Module) probe(L *glua.LState) int {
 	if err != nil {
 		L.RaiseError("probe %s: %v", loc, err)
 	}
+	d := m.newPrData(pr, fn)
+	L.Push(d.ud)
+	return 1
+}
+
+// newPrData makes pr's bindings data (pr.Data) for the callback fn (nil:
+// a counting probe).
+func (m *Module) newPrData(pr *engine.Probe, fn *glua.LFunction) *prData {
 	d := &prData{fn: fn, addr: AddrNumber(uint64(pr.Addr))}
 	pr.Data = d
 	d.ud = newHandle(m, probeHandle, pr)
-	L.Push(d.ud)
-	return 1
+	if fn == nil {
+		return d
+	}
+	d.noEv = fn.Proto != nil && fn.Proto.NumParameters == 0 && fn.Proto.IsVarArg == 0
+	keys := probeEvKeys[:7]
+	if m.isGo {
+		keys = probeEvKeys
+	}
+	d.evTpl = newTemplate(m.L, keys, []glua.LValue{reasonProbe, d.ud, nil, nil, d.addr, nil, nil, nil})
+	if d.evTpl != nil && m.isGo {
+		d.evTpl.Metatable = m.probeEvMeta
+	}
+	return d
 }
 
 // drainProbes calls each probe's fn for the records waiting: at every
@@ -88,47 +124,114 @@ func (m *Module) drainProbes() error {
 	if m.p == nil || !m.p.ProbesPending() {
 		return nil
 	}
-	L := m.L
-	regsMeta := L.GetTypeMetatable(probeRegsType)
-	var (
-		recs  []engine.ProbeRecord
-		uds   []glua.LUserData
-		tid   = -1
-		ltid  glua.LValue
-		evCap = 7
-	)
-	if m.isGo {
-		evCap = 8
+	dr := m.newProbeDrain()
+	defer dr.finish()
+	return m.p.DrainProbes(dr.record)
+}
+
+// drainGCPercent is the GC's goal (GOGC) while a drain makes events: each
+// is about 1 KiB of garbage once its callback returns (the table, its two
+// maps, the regs), up to a million a second, and at GOGC=100 the collector
+// took most of a record's cost in BenchmarkProbeRecord. Measured (load
+// average 6 to 14, 2 vCPUs): a record's CPU time 1.8-2.1 us at 100,
+// 0.9-1.3 at 200, 0.8-1.2 at 400; godbg's peak RSS over 1M and 10M hits
+// of hot_c 26-28 and 31 MB at 100, 40 and 44 at 200, 53 and 71 at 400
+// (not flat: a mark during a drain counts that drain's garbage live, and
+// the goal is 5 times that). 200 keeps most of the gain, RSS bounded
+// (40-49 MB in 6 runs, not growing with the hits; README).
+const drainGCPercent = 200
+
+// probeDrain is a drain's state: the regs' slab and metatable, the last
+// thread and process ids, boxed, and the GC's goal to put back.
+type probeDrain struct {
+	m          *Module
+	regsMeta   glua.LValue
+	regs       []probeRegs // the slab's free ones
+	tid, pid   int
+	ltid, lpid glua.LValue
+	gcOld      int  // the GC percent before the drain raised it
+	gcRaised   bool // drainGCPercent is in force
+}
+
+func (m *Module) newProbeDrain() *probeDrain {
+	return &probeDrain{m: m, regsMeta: m.L.GetTypeMetatable(probeRegsType), tid: -1, pid: -1}
+}
+
+// finish ends the drain: the GC's goal back.
+func (dr *probeDrain) finish() {
+	if dr.gcRaised {
+		debug.SetGCPercent(dr.gcOld)
+		dr.gcRaised = false
 	}
-	return m.p.DrainProbes(func(r *engine.ProbeRecord) error {
-		d, _ := r.Probe.Data.(*prData)
-		if d == nil || d.fn == nil {
-			return nil
+}
+
+// record calls r's probe's fn with r's event.
+func (dr *probeDrain) record(r *engine.ProbeRecord) error {
+	m := dr.m
+	d, _ := r.Probe.Data.(*prData)
+	if d == nil || d.fn == nil {
+		return nil
+	}
+	if d.noEv {
+		// fn() cannot see its event: neither the table nor the regs'
+		// copy is made.
+		_, err := m.call(d.fn, nil)
+		return err
+	}
+	if !dr.gcRaised {
+		dr.gcOld, dr.gcRaised = debug.SetGCPercent(drainGCPercent), true
+		if dr.gcOld < 0 || dr.gcOld > drainGCPercent {
+			debug.SetGCPercent(dr.gcOld) // GOGC=off or higher: kept
 		}
-		if len(recs) == 0 {
-			recs, uds = make([]engine.ProbeRecord, probeSlab), make([]glua.LUserData, probeSlab)
-		}
-		rc, regs := &recs[0], &uds[0]
-		recs, uds = recs[1:], uds[1:]
-		*rc = *r
-		regs.Value, regs.Env, regs.Metatable = rc, L.Env, regsMeta
-		if r.Tid != tid {
-			tid, ltid = r.Tid, glua.LNumber(r.Tid)
-		}
-		t := L.CreateTable(0, evCap)
+	}
+	if len(dr.regs) == 0 {
+		dr.regs = make([]probeRegs, probeRegsSlab)
+	}
+	pr := &dr.regs[0]
+	dr.regs = dr.regs[1:]
+	pr.rec = *r
+	regs := &pr.ud
+	regs.Value, regs.Env, regs.Metatable = &pr.rec, m.L.Env, dr.regsMeta
+	if r.Tid != dr.tid {
+		dr.tid, dr.ltid = r.Tid, glua.LNumber(r.Tid)
+	}
+	if r.Pid != dr.pid {
+		dr.pid, dr.lpid = r.Pid, glua.LNumber(r.Pid)
+	}
+	var t *glua.LTable
+	if d.evTpl != nil {
+		t = fromTemplate(d.evTpl)
+		setField(t, "pid", dr.lpid)
+		setField(t, "tid", dr.ltid)
+		setField(t, "time", glua.LNumber(m.sessionTime(r.Time)))
+		setField(t, "regs", regs)
+	} else {
+		t = m.L.CreateTable(0, len(probeEvKeys))
 		t.RawSetString("reason", reasonProbe)
 		t.RawSetString("pr", d.ud)
-		t.RawSetString("pid", glua.LNumber(r.Pid))
-		t.RawSetString("tid", ltid)
+		t.RawSetString("pid", dr.lpid)
+		t.RawSetString("tid", dr.ltid)
 		t.RawSetString("addr", d.addr)
 		t.RawSetString("time", glua.LNumber(m.sessionTime(r.Time)))
 		t.RawSetString("regs", regs)
-		if m.isGo {
-			L.SetMetatable(t, m.probeEvMeta) // goid, read on demand
+	}
+	if m.isGo {
+		// goid: the trampoline's reading, else read on demand
+		// (probeEvMeta); a template's placeholder goes.
+		switch {
+		case r.Goid != 0 && d.evTpl != nil:
+			setField(t, "goid", glua.LNumber(r.Goid))
+		case r.Goid != 0:
+			t.RawSetString("goid", glua.LNumber(r.Goid))
+		case d.evTpl != nil:
+			t.RawSetString("goid", glua.LNil)
 		}
-		_, err := m.call(d.fn, t)
-		return err
-	})
+		if d.evTpl == nil {
+			m.L.SetMetatable(t, m.probeEvMeta) // else the template's
+		}
+	}
+	_, err := m.call(d.fn, t)
+	return err
 }
 
 func checkProbe(L *glua.LState, n int) *engine.Probe {

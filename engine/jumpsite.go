@@ -124,6 +124,9 @@ type jumpSite struct {
 	// pidAt is where the trampoline holds the pid it records (a probe's,
 	// 0: none); a fork child's copy gets the child's (inheritProbes).
 	pidAt Addr
+	// tidAt is a recording trampoline's load of the tid from glibc's
+	// struct pthread, tidSlow its gettid replacement (probe.go).
+	tidAt, tidSlow Addr
 }
 
 func (js *jumpSite) isTrap(pc Addr) bool {

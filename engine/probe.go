@@ -149,9 +149,13 @@ type probeState struct {
 	removedJumps    []*jumpSite // with FollowForks: for a fork copy made before (inheritProbes)
 	tidOffs         []int64
 	tidOffsTried    bool
-	wake            atomic.Bool
-	tsc             tscClock
-	count           countTables
+	// tidUnchecked: recording trampolines read the tid at glibc's offset
+	// before any thread had a TLS to check it on (checkGlibcTid);
+	// notGlibc: the check failed, they call gettid.
+	tidUnchecked, notGlibc bool
+	wake                   atomic.Bool
+	tsc                    tscClock
+	count                  countTables
 }
 
 // SetProbe puts a probe at addr: a jump where one fits, else an INT3 site.
@@ -336,8 +340,16 @@ func (p *Process) setJumpProbe(pr *Probe) (probeCopy, error) {
 		goidOff = p.goids.GoidOffset()
 		tidOffs = p.goTidOffsets()
 	}
-	glibcTid := red != 0 && p.glibcTid()
-	var trapAt, pidAt, keyAt, lockedAt Addr
+	glibcTid, seen := p.glibcTid()
+	if red == 0 {
+		glibcTid = false
+	} else if !seen && !p.probes.notGlibc && p.glibcLoader() {
+		// No thread has a TLS yet (the exec's stop): glibc's layout,
+		// checked at the first stop of a thread that has one.
+		glibcTid, p.probes.tidUnchecked = true, true
+	}
+	var rs recordSites
+	var keyAt, lockedAt Addr
 	js, err := p.installJump(pl, func(a *oolstep.Asm) error {
 		if !pr.Opts.Record {
 			if key != keyNone {
@@ -347,13 +359,14 @@ func (p *Process) setJumpProbe(pr *Probe) (probeCopy, error) {
 			emitCount(a, pl.flagsDead, red, cnt)
 			return nil
 		}
-		trapAt, pidAt = p.emitRecord(a, red, cnt, pr, word, goidOff, tidOffs, glibcTid)
+		rs = p.emitRecord(a, red, cnt, pr, word, goidOff, tidOffs, glibcTid)
 		return nil
 	})
 	if err != nil {
 		return probeCopy{}, err
 	}
-	js.pidAt = pidAt
+	js.pidAt, js.tidAt, js.tidSlow = rs.pidAt, rs.tidAt, rs.tidSlow
+	trapAt := rs.trapAt
 	c := probeCopy{p: p, kind: "jump", js: js, hits: pl.area.word(cnt), lost: pl.area.word(cnt + 8), keyAt: keyAt, lockedAt: lockedAt}
 	if keyAt != 0 {
 		for i := 0; i < countSlots+countProbe-1; i++ {
@@ -412,11 +425,14 @@ const glibcTidOff = 0x2d0
 
 // glibcTid tells whether the program's threads keep their tid at
 // fs:glibcTidOff (glibc): true when every stopped thread with a TLS has its
-// own tid there, and there is one. A system call costs microseconds on a
+// own tid there, and there is one (seen). A system call costs microseconds on a
 // VM (gettid: 3.2 us here), the load nanoseconds.
-func (p *Process) glibcTid() bool {
-	seen, own := false, true
+func (p *Process) glibcTid() (ok, seen bool) {
+	own := true
 	p.withTLS(func(t *Thread, fs uint64) {
+		if t.vforkOf != nil {
+			return // a vfork child runs on its parent's struct pthread
+		}
 		var b [4]byte
 		if p.ReadMemory(Addr(fs+glibcTidOff), b[:]) != nil ||
 			int(uint32(b[0])|uint32(b[1])<<8|uint32(b[2])<<16|uint32(b[3])<<24) != t.tid {
@@ -424,7 +440,7 @@ func (p *Process) glibcTid() bool {
 		}
 		seen = true
 	})
-	return seen && own
+	return seen && own && !p.probes.notGlibc, seen
 }
 
 // withTLS calls fn for each stopped thread of p's that has a TLS (fs_base
@@ -509,7 +525,8 @@ func hasLahf() bool {
 // emitRecord emits a recording trampoline; it returns the address of its
 // full-ring stop (0: lossy, none) and that of the pid it writes (an
 // imm32).
-func (p *Process) emitRecord(a *oolstep.Asm, red int32, cnt Addr, pr *Probe, word Addr, goidOff int64, tidOffs []int64, glibcTid bool) (Addr, Addr) {
+func (p *Process) emitRecord(a *oolstep.Asm, red int32, cnt Addr, pr *Probe, word Addr, goidOff int64, tidOffs []int64, glibcTid bool) recordSites {
+	var rs recordSites
 	const (
 		rax, rcx, rdx, r11 = oolstep.RAX, oolstep.RCX, oolstep.RDX, oolstep.R11
 	)
@@ -529,6 +546,7 @@ func (p *Process) emitRecord(a *oolstep.Asm, red int32, cnt Addr, pr *Probe, wor
 		// glibc: the thread's struct pthread is at fs:0, its tid
 		// (written by the kernel at clone, CLONE_CHILD_SETTID) at
 		// glibcTidOff: no system call.
+		rs.tidAt = Addr(a.PC())
 		a.Bytes(0x64, 0x8b, 0x04, 0x25) // mov eax, fs:[glibcTidOff]
 		a.Bytes(byte(glibcTidOff&0xff), byte(glibcTidOff>>8), 0, 0)
 	} else {
@@ -538,6 +556,7 @@ func (p *Process) emitRecord(a *oolstep.Asm, red int32, cnt Addr, pr *Probe, wor
 		a.Bytes(sysGettid, 0, 0, 0) // mov eax, 186
 		a.Bytes(0x0f, 0x05)         // syscall
 	}
+	tidDone := a.PC()
 	a.Bytes(0x50)                   // push rax (tid)
 	a.Bytes(0x0f, 0x31)             // rdtsc
 	a.Bytes(0x48, 0xc1, 0xe2, 0x20) // shl rdx, 32
@@ -566,7 +585,7 @@ func (p *Process) emitRecord(a *oolstep.Asm, red int32, cnt Addr, pr *Probe, wor
 	a.Bytes(byte(pr.ID), byte(pr.ID>>8), byte(pr.ID>>16), byte(pr.ID>>24))
 	// mov qword [r11+recPid*8], pid (disp32: past disp8's reach)
 	a.Bytes(0x49, 0xc7, 0x83, recPid*8, 0, 0, 0)
-	pidAt := Addr(a.PC())
+	rs.pidAt = Addr(a.PC())
 	a.Bytes(byte(p.pid), byte(p.pid>>8), byte(p.pid>>16), byte(p.pid>>24))
 	// registers not on the stack
 	for _, r := range []byte{oolstep.RBX, oolstep.RBP, oolstep.RSI, oolstep.RDI, oolstep.R8, oolstep.R9,
@@ -603,8 +622,16 @@ func (p *Process) emitRecord(a *oolstep.Asm, red int32, cnt Addr, pr *Probe, wor
 		a.LeaRSP(red)
 	}
 	skip := a.JmpTo() // to the relocated instructions, after the full path
+	if rs.tidAt != 0 {
+		// The tid from gettid, where glibc's layout is not the
+		// program's (checkGlibcTid) or the thread has no TLS (keyFault).
+		rs.tidSlow = Addr(a.PC())
+		a.Bytes(0xb8)
+		a.Bytes(sysGettid, 0, 0, 0) // mov eax, 186
+		a.Bytes(0x0f, 0x05)         // syscall
+		a.Jmp(tidDone)
+	}
 	a.Land(full)
-	var trapAt Addr
 	if !pr.Opts.Lossy && word != 0 {
 		// Stop only for a live godbg: the liveness word (alive.go) has
 		// LiveDeadBit once godbg is gone; then the record is dropped.
@@ -621,16 +648,24 @@ func (p *Process) emitRecord(a *oolstep.Asm, red int32, cnt Addr, pr *Probe, wor
 		a.Bytes(0x8b, 0x7c, 0x24, 0x18) // mov edi, [rsp+24] (the tid)
 		a.Bytes(0xbe, byte(unix.SIGURG), 0, 0, 0)
 		a.Bytes(0xb8, byte(unix.SYS_TKILL), 0, 0, 0)
-		a.Bytes(0x0f, 0x05)   // syscall: tkill(tid, SIGURG)
-		trapAt = Addr(a.PC()) // the stop's pc
-		a.Bytes(0x5e, 0x5f)   // pop rsi, rdi
-		a.Jmp(retry)          // (SIGURG blocked: no stop; it spins until drained)
+		a.Bytes(0x0f, 0x05)      // syscall: tkill(tid, SIGURG)
+		rs.trapAt = Addr(a.PC()) // the stop's pc
+		a.Bytes(0x5e, 0x5f)      // pop rsi, rdi
+		a.Jmp(retry)             // (SIGURG blocked: no stop; it spins until drained)
 		a.Land(dead)
 	}
 	a.RipRel([]byte{0xf0, 0x48, 0x83}, 0, uint64(cnt+8), 1) // lock add [lost], 1
 	a.Jmp(done)
 	a.Land(skip)
-	return trapAt, pidAt
+	return rs
+}
+
+// recordSites are the places of a recording trampoline godbg needs: the
+// full ring's stop, the pid it records (a fork child's copy has its own),
+// the tid's load from glibc's struct pthread and the gettid path that can
+// replace it.
+type recordSites struct {
+	trapAt, pidAt, tidAt, tidSlow Addr
 }
 
 // pullRing moves the committed records of the ring into the queue (the
@@ -791,6 +826,7 @@ func (p *Process) execProbes() {
 	ps.probes = kept
 	ps.ringArea, ps.head, ps.tail, ps.ring, ps.headAddr = nil, nil, nil, 0, 0
 	ps.count = countTables{}
+	ps.tidUnchecked, ps.notGlibc = false, false
 	p.jumps = jumpState{}
 }
 

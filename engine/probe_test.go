@@ -156,7 +156,7 @@ func TestProbeRegsEqualBrk(t *testing.T) {
 			if err := p.ClearBreakpoint(mb); err != nil {
 				t.Fatal(err)
 			}
-			if !p.glibcTid() {
+			if ok, _ := p.glibcTid(); !ok {
 				t.Fatalf("glibc's tid at fs:%#x not found", glibcTidOff)
 			}
 		}

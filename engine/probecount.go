@@ -28,6 +28,8 @@ package engine
 
 import (
 	"fmt"
+	"path/filepath"
+	"strings"
 
 	"github.com/godbg/godbg/engine/internal/oolstep"
 	"github.com/godbg/godbg/engine/internal/ptrace"
@@ -226,13 +228,25 @@ func (p *Process) demoteAll(t *Thread) error {
 
 // keyFault handles a SIGSEGV of a counting trampoline's key load (a thread
 // without a TLS): the thread counts with the locked add, the signal is
-// not the program's, and p's tables are demoted. ok: it was one.
+// not the program's, and p's tables are demoted; of a recording one's tid
+// load from glibc's struct pthread: the thread takes gettid's. ok: it was
+// one.
 func (p *Process) keyFault(t *Thread, sig unix.Signal, pc Addr) (ok bool, err error) {
 	if sig != unix.SIGSEGV {
 		return false, nil
 	}
 	for _, pr := range p.probes.probes {
 		c, _ := pr.copyIn(p) // p's trampoline
+		if c.js != nil && c.js.tidAt != 0 && pc == c.js.tidAt {
+			// A recording trampoline's tid load: gettid instead.
+			r, err := t.Regs()
+			if err != nil {
+				return false, err
+			}
+			r.Rip = uint64(c.js.tidSlow)
+			t.regsDirty = true
+			return true, nil
+		}
 		if c.keyAt == 0 || pc < c.keyAt || pc >= c.keyAt+16 {
 			continue
 		}
@@ -296,4 +310,48 @@ func (p *Process) threadLives(tid int) bool {
 	}
 	st := ptrace.StatusField(fmt.Sprintf("/proc/%d/task/%d/status", p.pid, tid), "State:")
 	return st != "" && st[0] != 'Z' && st[0] != 'X'
+}
+
+// glibcLoader tells whether the program's loader is glibc's (whose libc
+// keeps a thread's tid in its struct pthread at glibcTidOff).
+func (p *Process) glibcLoader() bool {
+	return strings.HasPrefix(filepath.Base(p.libs.interp), "ld-linux-x86-64.so")
+}
+
+// checkGlibcTid checks, at t's stop, the glibc layout recording trampolines
+// were given before any thread had a TLS: t's tid at fs:glibcTidOff. Once
+// a thread with a TLS says yes, no more checks; if it says no, every such
+// load of p's becomes a jmp to the trampoline's gettid path.
+func (p *Process) checkGlibcTid(t *Thread) error {
+	if t.vforkOf != nil {
+		return nil
+	}
+	r, err := t.Regs()
+	if err != nil || r.Fs_base == 0 {
+		return nil
+	}
+	p.probes.tidUnchecked = false
+	if v, err := p.readU64(Addr(r.Fs_base + glibcTidOff)); err == nil && int(uint32(v)) == t.tid {
+		return nil
+	}
+	p.probes.notGlibc = true
+	restart, err := p.holdOthers(t)
+	if err != nil {
+		return err
+	}
+	for _, pr := range p.probes.probes {
+		c, _ := pr.copyIn(p)
+		if c.js == nil || c.js.tidAt == 0 {
+			continue
+		}
+		j := &oolstep.Asm{Base: uint64(c.js.tidAt)}
+		j.Jmp(uint64(c.js.tidSlow))
+		if err == nil {
+			err = p.writeRaw(c.js.tidAt, j.B)
+		}
+	}
+	if rerr := restart(); err == nil {
+		err = rerr
+	}
+	return err
 }

@@ -183,3 +183,82 @@ func TestProbeCountReusedTLS(t *testing.T) {
 			stdout(), pr.Hits(), p.probes.count.key, claimedSlots(pr), want)
 	}
 }
+
+// TestProbeRecordTidBeforeTLS: a recording probe set at the exec's stop,
+// before any thread has a TLS, reads the tid from glibc's struct pthread
+// all the same (the program's loader is glibc's), checked at the first
+// stop of a thread that has one: 4 pthreads' records name those 4
+// threads. A thread with no TLS at all takes gettid's tid (its load
+// faults; godbg sends it on), and the program never sees the fault.
+func TestProbeRecordTidBeforeTLS(t *testing.T) {
+	p, stdout := launch(t, fixture.C(t, "cthreads.c", "-O0", "-g"), false, "4", "5000")
+	pr, err := p.SetProbe(mustSym(t, p, "work"), "work", ProbeOptions{Record: true})
+	if err != nil || pr.Kind != "jump" || !p.probes.tidUnchecked {
+		t.Fatalf("SetProbe = %v, %v (tid unchecked: %v)", pr, err, p.probes.tidUnchecked)
+	}
+	born := map[int]bool{}
+	recs := map[int]int{}
+	ev, err := p.Continue(func(ev *Event) (bool, error) {
+		if ev.Kind == EventThread {
+			born[ev.Tid] = true
+		}
+		return false, p.DrainProbes(func(r *ProbeRecord) error { recs[r.Tid]++; return nil })
+	})
+	if err != nil || ev.Kind != EventExit || ev.ExitCode != 0 {
+		t.Fatalf("Continue = %+v, %v", ev, err)
+	}
+	p.DrainProbes(func(r *ProbeRecord) error { recs[r.Tid]++; return nil })
+	for tid, n := range recs {
+		if !born[tid] || n != 5000 {
+			t.Errorf("%d records of tid %d (a thread of the program's: %v)", n, tid, born[tid])
+		}
+	}
+	if len(recs) != 4 || p.probes.tidUnchecked || p.probes.notGlibc || stdout() != "threads=4 calls=20000 sum=99980000\n" {
+		t.Errorf("records of %d threads, unchecked %v, not glibc %v, output %q", len(recs), p.probes.tidUnchecked, p.probes.notGlibc, stdout())
+	}
+
+	p, stdout = launch(t, fixture.C(t, "rawclone.c", "-O0", "-g"), false, "notls", "3000")
+	pr, err = p.SetProbe(mustSym(t, p, "hot"), "hot", ProbeOptions{Record: true})
+	if err != nil || pr.Kind != "jump" {
+		t.Fatalf("SetProbe = %v, %v", pr, err)
+	}
+	recs = map[int]int{}
+	runProbes(t, p, func(r *ProbeRecord) error { recs[r.Tid]++; return nil })
+	if len(recs) != 2 || recs[p.Pid()] != 3000 || stdout() != "calls=6000 sum=18000000\n" {
+		t.Errorf("records by tid %v, output %q; want 3000 each of 2 threads (main %d)", recs, stdout(), p.Pid())
+	}
+}
+
+// TestProbeRecordTidNotGlibc: where the check finds no tid at glibc's
+// offset, every recording trampoline of the process calls gettid from then
+// on (its load becomes a jmp): the records name the thread all the same.
+func TestProbeRecordTidNotGlibc(t *testing.T) {
+	p, stdout := launch(t, fixture.C(t, "hotloop.c", "-O0", "-g"), false, "3000")
+	mb, err := p.SetBreakpoint(mustSym(t, p, "main"), "main")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ev, err := p.Continue(nil); err != nil || ev.Bp != mb {
+		t.Fatalf("to main: %+v, %v", ev, err)
+	}
+	pr, err := p.SetProbe(mustSym(t, p, "hot"), "hot", ProbeOptions{Record: true})
+	if err != nil || pr.Kind != "jump" {
+		t.Fatalf("SetProbe = %v, %v", pr, err)
+	}
+	// A struct pthread that is not glibc's, as it were: another tid there.
+	r, err := p.current.Regs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.WriteMemory(Addr(r.Fs_base+glibcTidOff), []byte{0xff, 0xff, 0xff, 0x7f}); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.checkGlibcTid(p.current); err != nil || !p.probes.notGlibc {
+		t.Fatalf("checkGlibcTid: %v, not glibc %v", err, p.probes.notGlibc)
+	}
+	recs := map[int]int{}
+	runProbes(t, p, func(r *ProbeRecord) error { recs[r.Tid]++; return nil })
+	if len(recs) != 1 || recs[p.Pid()] != 3000 || stdout() != "calls=3000 sum=9000000\n" {
+		t.Errorf("records by tid %v, output %q; want 3000 of tid %d", recs, stdout(), p.Pid())
+	}
+}

@@ -48,6 +48,11 @@ func (p *Process) handleStatus(ws waitStatus) (*Event, error) {
 	}
 	t.running = false
 	t.regsValid = false
+	if p.probes.tidUnchecked {
+		if err := p.checkGlibcTid(t); err != nil {
+			return nil, err
+		}
+	}
 	if ev, ok, err := p.classify(t, ws, phaseFirst); ok {
 		return ev, err
 	}

@@ -24,6 +24,7 @@ import (
 	"os/exec"
 	"runtime"
 	"runtime/debug"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 
@@ -33,7 +34,30 @@ import (
 
 func init() { runtime.LockOSThread() }
 
-func main() { os.Exit(run(os.Args, os.Stdout, os.Stderr)) }
+func main() {
+	stop := cpuProfile(os.Getenv("GODBG_CPUPROFILE"))
+	status := run(os.Args, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(status)
+}
+
+// cpuProfile starts godbg's own CPU profile into path (a hidden
+// diagnostic, for `go tool pprof`: GODBG_CPUPROFILE=file); "" does
+// nothing. The returned function stops it.
+func cpuProfile(path string) func() {
+	if path == "" {
+		return func() {}
+	}
+	f, err := os.Create(path)
+	if err == nil {
+		err = pprof.StartCPUProfile(f)
+	}
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "godbg: GODBG_CPUPROFILE: %v\n", err)
+		return func() {}
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }
+}
 
 // usageError is a command line godbg cannot run: exit status 2.
 type usageError struct{ msg string }

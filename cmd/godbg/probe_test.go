@@ -71,6 +71,40 @@ end)`
 	}
 }
 
+// TestProbeEventsKept: a callback keeps each of 10,000 events (more than
+// the ring holds: several drains, full-ring stops) and stores into it;
+// after the exit every kept event has its own values, all its fields in
+// pairs, the callback's field too.
+func TestProbeEventsKept(t *testing.T) {
+	script := `local kept = {}
+local pr = probe("hot", function(ev)
+  ev.i = ev.regs.rdi
+  kept[#kept + 1] = ev
+end, {entry = true})
+on("exit", function()
+  local bad, keys = 0, {}
+  for i, ev in ipairs(kept) do
+    local n = 0
+    for k in pairs(ev) do
+      n = n + 1
+      if i == 1 then keys[#keys + 1] = k end
+    end
+    if n ~= 8 or ev.i ~= i - 1 or ev.regs.rdi ~= i - 1 or ev.reason ~= "probe" or ev.pr ~= pr
+      or ev.addr ~= pr.addr or ev.regs.rip ~= pr.addr or ev.tid ~= kept[1].tid
+      or (i > 1 and (ev.time < kept[i - 1].time or ev == kept[i - 1])) then
+      bad = bad + 1
+    end
+  end
+  printf("events=%d bad=%d keys=%s", #kept, bad, table.concat(keys, ","))
+end)`
+	prog := target(t, fixture.C(t, "hotloop.c", "-O0", "-g"))
+	r := godbg(t, "run", "-e", script, prog, "10000")
+	want := "calls=10000 sum=100000000\nevents=10000 bad=0 keys=reason,pr,pid,tid,addr,time,regs,i\n"
+	if r.status != 0 || sortedLines(r.stdout) != sortedLines(want) || r.stderr != "" {
+		t.Errorf("status %d, stdout %q, stderr %q; want %q", r.status, r.stdout, r.stderr, want)
+	}
+}
+
 // TestProbeFallbacks: where a jump cannot go, the probe is an INT3 with the
 // same counts and records, and pr.reason says why: too short, a branch into
 // the replaced bytes, an instruction with no rel32 form, no function size,
