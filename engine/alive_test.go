@@ -27,16 +27,9 @@ func TestLiveWordHelper(t *testing.T) {
 		return // run by TestLiveWordOnTracerKill only
 	}
 	lockThread(t)
-	p, err := Attach(pid)
-	if err != nil {
-		t.Fatal(err)
-	}
-	at, err := p.liveWord(p.CurrentThread())
-	if err != nil {
-		t.Fatal(err)
-	}
+	p, at := attachLiveWord(t, pid)
 	fmt.Printf("word %#x %d\n", uint64(at), *p.live.word())
-	_, err = p.Continue(func(*Event) (bool, error) { return false, nil })
+	_, err := p.Continue(func(*Event) (bool, error) { return false, nil })
 	t.Fatalf("Continue returned: %v", err)
 }
 
@@ -106,14 +99,7 @@ func TestLiveWordDetach(t *testing.T) {
 	pid, nextOK := startLoop(t, prog)
 	lockThread(t)
 	for round := 0; round < 3; round++ {
-		p, err := Attach(pid)
-		if err != nil {
-			t.Fatal(err)
-		}
-		at, err := p.liveWord(p.CurrentThread())
-		if err != nil {
-			t.Fatal(err)
-		}
+		p, at := attachLiveWord(t, pid)
 		if again, err := p.liveWord(p.CurrentThread()); again != at || err != nil {
 			t.Fatalf("second liveWord = %v %v, want %v", again, err, at)
 		}
@@ -134,6 +120,21 @@ func TestLiveWordDetach(t *testing.T) {
 		}
 	}
 	nextOK()
+}
+
+// attachLiveWord attaches to pid and makes the liveness word from the
+// current thread; it returns the process and the word's address.
+func attachLiveWord(t *testing.T, pid int) (*Process, Addr) {
+	t.Helper()
+	p, err := Attach(pid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	at, err := p.liveWord(p.CurrentThread())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p, at
 }
 
 func mapsText(t *testing.T, pid int) string {

@@ -152,12 +152,7 @@ func forkChildClean(t *testing.T, jump bool) {
 // while a callback ran, or a stop request that crossed another stop) is
 // taken before the detach: the program runs on, not stopped.
 func TestDetachTakesPendingStops(t *testing.T) {
-	pid, nextOK := startLoop(t, fixture.GoDebug(t, "goloop"))
-	lockThread(t)
-	p, err := Attach(pid)
-	if err != nil {
-		t.Fatal(err)
-	}
+	pid, p, nextOK := attachLoop(t, fixture.GoDebug(t, "goloop"))
 	bp, err := p.SetBreakpoint(mustSym(t, p, "main.Tick"), "main.Tick")
 	if err != nil {
 		t.Fatal(err)
@@ -174,6 +169,27 @@ func TestDetachTakesPendingStops(t *testing.T) {
 	if err != nil || ev.Bp != bp {
 		t.Fatalf("Continue: %+v %v", ev, err)
 	}
+	detachRunsOn(t, p, pid)
+	nextOK()
+}
+
+// attachLoop starts prog as startLoop does and attaches to it from the
+// test's locked thread.
+func attachLoop(t *testing.T, prog string) (pid int, p *Process, nextOK func()) {
+	t.Helper()
+	pid, nextOK = startLoop(t, prog)
+	lockThread(t)
+	p, err := Attach(pid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pid, p, nextOK
+}
+
+// detachRunsOn detaches p and checks that the program pid runs on, not
+// stopped by a SIGSTOP left pending.
+func detachRunsOn(t *testing.T, p *Process, pid int) {
+	t.Helper()
 	if err := p.Detach(); err != nil {
 		t.Fatalf("Detach: %v", err)
 	}
@@ -181,7 +197,6 @@ func TestDetachTakesPendingStops(t *testing.T) {
 	if st := procState(t, pid); st == "T" || st == "t" {
 		t.Fatalf("the program is stopped (state %s) after the detach", st)
 	}
-	nextOK()
 }
 
 func procState(t *testing.T, pid int) string {

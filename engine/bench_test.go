@@ -15,31 +15,14 @@ import (
 // there and returns the process, ready to Continue, and the breakpoint.
 func hitRun(tb testing.TB, prog, fn string, noDisplaced bool, n int) (*Process, *Breakpoint) {
 	tb.Helper()
-	runtime.LockOSThread()
-	tb.Cleanup(runtime.UnlockOSThread)
+	lockThread(tb)
 	null, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
 	if err != nil {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { null.Close() })
-	p, err := Launch(prog, LaunchOptions{Args: []string{strconv.Itoa(n)}, Stdout: null, NoDisplacedStep: noDisplaced})
-	if err != nil {
-		tb.Fatalf("Launch(%s): %v", prog, err)
-	}
-	tb.Cleanup(func() {
-		if !p.Exited() {
-			p.Kill()
-		}
-	})
-	s, ok := p.Binary().LookupSym(fn)
-	if !ok {
-		tb.Fatalf("no symbol %s", fn)
-	}
-	a, err := p.Binary().FirstPCAfterPrologue(s)
-	if err != nil {
-		tb.Fatalf("prologue of %s: %v", fn, err)
-	}
-	bp, err := p.SetBreakpoint(a+p.Bias(), fn)
+	p := launchKilled(tb, prog, LaunchOptions{Args: []string{strconv.Itoa(n)}, Stdout: null, NoDisplacedStep: noDisplaced})
+	bp, err := p.SetBreakpoint(mustSym(tb, p, fn), fn)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -59,7 +42,7 @@ func countTo(tb testing.TB, p *Process, bp *Breakpoint) int {
 	if err != nil {
 		tb.Fatalf("Continue: %v", err)
 	}
-	if ev.Kind != EventExit || ev.ExitCode != 0 {
+	if ev.Kind != EventExit || ev.ExitCode != 0 || ev.ExitSignal != 0 {
 		tb.Fatalf("got %+v, want a clean exit", ev)
 	}
 	return hits

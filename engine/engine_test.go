@@ -29,22 +29,43 @@ func launchWith(t *testing.T, prog string, opts LaunchOptions) (*Process, func()
 		t.Fatal(err)
 	}
 	opts.Stdout = out
-	p, err := Launch(prog, opts)
-	if err != nil {
-		t.Fatalf("Launch(%s): %v", prog, err)
-	}
-	t.Cleanup(func() {
-		if !p.Exited() {
-			p.Kill()
-		}
-	})
+	p := launchKilled(t, prog, opts)
 	return p, func() string {
 		b, _ := os.ReadFile(out.Name())
 		return string(b)
 	}
 }
 
-func mustSym(t *testing.T, p *Process, name string) Addr {
+// runToCleanExit continues p to its exit, which must be clean, and checks
+// the program's output.
+func runToCleanExit(t *testing.T, p *Process, stdout func() string, want string) {
+	t.Helper()
+	ev, err := p.Continue(nil)
+	if err != nil || ev.Kind != EventExit || ev.ExitCode != 0 {
+		t.Fatalf("run to exit: %+v %v", ev, err)
+	}
+	if out := stdout(); out != want {
+		t.Errorf("output %q, want %q", out, want)
+	}
+}
+
+// launchKilled launches prog with opts and kills it at the end of the test
+// if it has not exited; the caller has locked the thread.
+func launchKilled(tb testing.TB, prog string, opts LaunchOptions) *Process {
+	tb.Helper()
+	p, err := Launch(prog, opts)
+	if err != nil {
+		tb.Fatalf("Launch(%s): %v", prog, err)
+	}
+	tb.Cleanup(func() {
+		if !p.Exited() {
+			p.Kill()
+		}
+	})
+	return p
+}
+
+func mustSym(t testing.TB, p *Process, name string) Addr {
 	t.Helper()
 	s, ok := p.Binary().LookupSym(name)
 	if !ok {
@@ -64,47 +85,51 @@ func countHits(t *testing.T, prog, fn string, noDisplaced bool, args ...string) 
 	if err != nil {
 		t.Fatal(err)
 	}
-	hits := 0
-	ev, err := p.Continue(func(ev *Event) (bool, error) {
-		if ev.Kind == EventBreakpoint && ev.Bp == bp {
-			hits++
-		}
-		return false, nil
-	})
-	if err != nil {
-		t.Fatalf("Continue: %v", err)
-	}
-	if ev.Kind != EventExit || ev.ExitCode != 0 || ev.ExitSignal != 0 {
-		t.Fatalf("got %+v, want a clean exit", ev)
-	}
+	hits := countTo(t, p, bp)
 	if bp.Hits != hits {
 		t.Errorf("bp.Hits = %d, hook saw %d", bp.Hits, hits)
 	}
 	return hits, stdout(), p
 }
 
-func TestExactHitsGoroutines(t *testing.T) {
-	prog := fixture.GoDebug(t, "gomulti")
-	for _, nd := range []bool{false, true} {
-		hits, out, _ := countHits(t, prog, "main.Work", nd, "8", "20000")
-		if hits != 160000 {
-			t.Errorf("noDisplaced=%v: got %d hits, want 160000", nd, hits)
-		}
-		if want := "goroutines=8 calls=160000 sum=3199840000\n"; out != want {
-			t.Errorf("noDisplaced=%v: output %q, want %q", nd, out, want)
-		}
-	}
+// TestExactHits: every call of fn in the threads of a run is one hit, with
+// and without displaced stepping, and the program's output is unchanged.
+func TestExactHits(t *testing.T) {
+	checkHitCases(t, []hitCase{
+		{"Goroutines/noDisplaced=false", fixture.GoDebug(t, "gomulti"), "main.Work", false, []string{"8", "20000"},
+			160000, "goroutines=8 calls=160000 sum=3199840000\n"},
+		{"Goroutines/noDisplaced=true", fixture.GoDebug(t, "gomulti"), "main.Work", true, []string{"8", "20000"},
+			160000, "goroutines=8 calls=160000 sum=3199840000\n"},
+		{"Pthreads/[-O0 -g]", fixture.C(t, "cthreads.c", "-O0", "-g"), "work", false, []string{"4", "20000"},
+			80000, "threads=4 calls=80000 sum=1599920000\n"},
+		{"Pthreads/[-O2 -g -no-pie]", fixture.C(t, "cthreads.c", "-O2", "-g", "-no-pie"), "work", false, []string{"4", "20000"},
+			80000, "threads=4 calls=80000 sum=1599920000\n"},
+	}, func(c hitCase) (int, string) {
+		hits, out, _ := countHits(t, c.prog, c.fn, c.noDisplaced, c.args...)
+		return hits, out
+	})
 }
 
-func TestExactHitsPthreads(t *testing.T) {
-	for _, flags := range [][]string{{"-O0", "-g"}, {"-O2", "-g", "-no-pie"}} {
-		prog := fixture.C(t, "cthreads.c", flags...)
-		hits, out, _ := countHits(t, prog, "work", false, "4", "20000")
-		if hits != 80000 {
-			t.Errorf("%v: got %d hits, want 80000", flags, hits)
+// hitCase is a run of prog with a breakpoint on fn and what it must give:
+// the hits and the program's output.
+type hitCase struct {
+	name, prog, fn string
+	noDisplaced    bool
+	args           []string
+	hits           int
+	out            string
+}
+
+// checkHitCases runs each case with run and checks its hits and output.
+func checkHitCases(t *testing.T, cases []hitCase, run func(c hitCase) (hits int, out string)) {
+	t.Helper()
+	for _, c := range cases {
+		hits, out := run(c)
+		if hits != c.hits {
+			t.Errorf("%s: got %d hits, want %d", c.name, hits, c.hits)
 		}
-		if want := "threads=4 calls=80000 sum=1599920000\n"; out != want {
-			t.Errorf("%v: output %q, want %q", flags, out, want)
+		if out != c.out {
+			t.Errorf("%s: output %q, want %q", c.name, out, c.out)
 		}
 	}
 }
@@ -165,7 +190,7 @@ func TestSignalSender(t *testing.T) {
 
 // lockThread locks the test's goroutine to its OS thread, as every ptrace
 // caller must be, for the rest of the test.
-func lockThread(t *testing.T) {
+func lockThread(t testing.TB) {
 	runtime.LockOSThread()
 	t.Cleanup(runtime.UnlockOSThread)
 }
@@ -280,13 +305,7 @@ func TestStepThroughSilentTrap(t *testing.T) {
 	if err := p.ClearBreakpoint(stop); err != nil {
 		t.Fatal(err)
 	}
-	ev, err = p.Continue(nil)
-	if err != nil || ev.Kind != EventExit || ev.ExitCode != 0 {
-		t.Fatalf("run to exit: %+v %v", ev, err)
-	}
-	if got := out(); got != "goroutines=2 calls=100 sum=4900\n" {
-		t.Errorf("output %q", got)
-	}
+	runToCleanExit(t, p, out, "goroutines=2 calls=100 sum=4900\n")
 }
 
 // step() onto a breakpoint runs its callback as cont() would: a callback

@@ -124,13 +124,7 @@ func TestJumpSiteRemove(t *testing.T) {
 	if file, live := funcBytes(t, p, "work"); !bytes.Equal(file, live) {
 		t.Fatalf("after removal:\n% x\nwant\n% x", live, file)
 	}
-	ev, err := p.Continue(nil)
-	if err != nil || ev.Kind != EventExit || ev.ExitCode != 0 {
-		t.Fatalf("Continue = %+v, %v", ev, err)
-	}
-	if out, want := stdout(), "threads=4 calls=8000 sum=15992000\n"; out != want {
-		t.Errorf("output %q, want %q", out, want)
-	}
+	runToCleanExit(t, p, stdout, "threads=4 calls=8000 sum=15992000\n")
 }
 
 // TestJumpSiteRefusals: each reason a jump cannot go in is reported.

@@ -70,29 +70,19 @@ func TestBreakJumpExactHits(t *testing.T) {
 	}
 }
 
-func TestBreakJumpGoroutines(t *testing.T) {
-	prog := fixture.GoDebug(t, "gomulti")
-	hits, out := jumpHits(t, prog, "main.Work", nil, "8", "20000")
-	if hits != 160000 {
-		t.Errorf("got %d hits, want 160000", hits)
-	}
-	if want := "goroutines=8 calls=160000 sum=3199840000\n"; out != want {
-		t.Errorf("output %q, want %q", out, want)
-	}
-}
-
-// The trampoline's SIGURG never reaches the program, the program's own
-// SIGURGs all do (100 sent by a thread to itself), and a thread with
-// SIGURG blocked hits through the trampoline's fallback trap.
-func TestBreakJumpSIGURG(t *testing.T) {
-	prog := fixture.C(t, "urgsig.c", "-O0", "-g")
-	hits, out := jumpHits(t, prog, "work", nil, "1000")
-	if hits != 3000 {
-		t.Errorf("got %d hits, want 3000", hits)
-	}
-	if want := "calls=3000 urg=100 sum=2997000\n"; out != want {
-		t.Errorf("output %q, want %q", out, want)
-	}
+// Every call through a jump site is one hit: on goroutines, and (urgsig)
+// with SIGURG: the trampoline's SIGURG never reaches the program, the
+// program's own SIGURGs all do (100 sent by a thread to itself), and a
+// thread with SIGURG blocked hits through the trampoline's fallback trap.
+func TestBreakJumpHits(t *testing.T) {
+	checkHitCases(t, []hitCase{
+		{"goroutines", fixture.GoDebug(t, "gomulti"), "main.Work", false, []string{"8", "20000"},
+			160000, "goroutines=8 calls=160000 sum=3199840000\n"},
+		{"SIGURG", fixture.C(t, "urgsig.c", "-O0", "-g"), "work", false, []string{"1000"},
+			3000, "calls=3000 urg=100 sum=2997000\n"},
+	}, func(c hitCase) (int, string) {
+		return jumpHits(t, c.prog, c.fn, nil, c.args...)
+	})
 }
 
 // A jump site goes back to the original bytes when deleted, and becomes an
@@ -207,12 +197,7 @@ func TestBreakJumpSyscallsHidden(t *testing.T) {
 // TestStopSignalsDetachAttached when detach unmapped every area.)
 func TestDetachKeepsTrampolineASignalReturnsTo(t *testing.T) {
 	prog := fixture.C(t, "handlerloop.c", "-O0", "-g")
-	pid, nextOK := startLoop(t, prog)
-	lockThread(t)
-	p, err := Attach(pid)
-	if err != nil {
-		t.Fatal(err)
-	}
+	pid, p, nextOK := attachLoop(t, prog)
 	work := mustSym(t, p, "work")
 	bp, err := p.SetBreakpoint(work, "work")
 	if err != nil {

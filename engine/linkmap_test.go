@@ -24,14 +24,7 @@ func TestLinkMapMatchesGdb(t *testing.T) {
 	if _, _, ok := p.linkMap(p.loaderObject()); ok {
 		t.Error("a list before the loader ran")
 	}
-	bp, err := p.SetPendingBreakpoint("plugin_add", false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ev, err := p.Continue(func(ev *Event) (bool, error) { return ev.Bp == bp, nil })
-	if err != nil || ev.Bp != bp {
-		t.Fatalf("Continue: %+v %v", ev, err)
-	}
+	runToPending(t, p, "plugin_add")
 	_, links, ok := p.linkMap(p.loaderObject())
 	if !ok {
 		t.Fatal("no list at the breakpoint")
@@ -156,14 +149,7 @@ func TestObjectsDeletedLibrary(t *testing.T) {
 	}
 	host := fixture.C(t, "dlhost.c", "-O0", "-g")
 	p, _ := launch(t, host, false, lib)
-	bp, err := p.SetPendingBreakpoint("plugin_add", false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ev, err := p.Continue(func(ev *Event) (bool, error) { return ev.Bp == bp, nil })
-	if err != nil || ev.Bp != bp {
-		t.Fatalf("Continue: %+v %v", ev, err)
-	}
+	ev := runToPending(t, p, "plugin_add")
 	if err := os.Remove(lib); err != nil {
 		t.Fatal(err)
 	}
@@ -223,4 +209,19 @@ func TestPendingBreakpointDlmopen(t *testing.T) {
 	if got := stdout(); got != "sum 6\n" {
 		t.Errorf("output %q, want %q", got, "sum 6\n")
 	}
+}
+
+// runToPending sets a pending breakpoint on fn (a library's, placed when
+// the library is loaded) and continues p to its first hit.
+func runToPending(t *testing.T, p *Process, fn string) *Event {
+	t.Helper()
+	bp, err := p.SetPendingBreakpoint(fn, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev, err := p.Continue(func(ev *Event) (bool, error) { return ev.Bp == bp, nil })
+	if err != nil || ev.Bp != bp {
+		t.Fatalf("Continue: %+v %v", ev, err)
+	}
+	return ev
 }

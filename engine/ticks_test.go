@@ -86,12 +86,7 @@ func TestTicks(t *testing.T) {
 // Ticks on an attached program, then a detach: no wake-up SIGSTOP is left
 // pending to stop it, and it runs on.
 func TestTicksDetach(t *testing.T) {
-	pid, nextOK := startLoop(t, fixture.GoDebug(t, "goloop"))
-	lockThread(t)
-	p, err := Attach(pid)
-	if err != nil {
-		t.Fatal(err)
-	}
+	pid, p, nextOK := attachLoop(t, fixture.GoDebug(t, "goloop"))
 	p.SetTicker(time.Millisecond)
 	n := 0
 	ev, err := p.Continue(func(ev *Event) (bool, error) {
@@ -105,13 +100,7 @@ func TestTicksDetach(t *testing.T) {
 	}
 	// One more wake-up on its way while every thread is stopped.
 	syscall.Kill(pid, syscall.SIGSTOP)
-	if err := p.Detach(); err != nil {
-		t.Fatalf("Detach: %v", err)
-	}
-	time.Sleep(200 * time.Millisecond)
-	if st := procState(t, pid); st == "T" || st == "t" {
-		t.Fatalf("the program is stopped (state %s) after the detach", st)
-	}
+	detachRunsOn(t, p, pid)
 	nextOK()
 }
 

@@ -12,6 +12,10 @@ import (
 // its type, and for arrays, slices, strings and maps its length (-1: not
 // checked). err, when set, is a part of the error the expression must give.
 // miss marks a known miss with its reason: counted as not right.
+//
+// The tables of rows (goExprGlobals, goExprLocals, cExprRows) repeat one
+// shape line after line on purpose: they are data, one expression a row,
+// and checkRows is the one place that evaluates and checks them.
 type exprRow struct {
 	expr, want, typ string
 	len             int64

@@ -48,21 +48,16 @@ func (i *Info) names() *nameIndex {
 	if globals {
 		i.globals = map[string]dwarf.Offset{}
 	}
-	r := i.reader()
-	for {
-		e, err := r.Next()
-		if err != nil || e == nil {
-			break
-		}
+	i.walk(func(e *dwarf.Entry) bool {
 		name, _ := e.Val(dwarf.AttrName).(string)
 		switch e.Tag {
 		case dwarf.TagCompileUnit, dwarf.TagPartialUnit:
 			if pn, ok := e.Val(attrGoPackageName).(string); ok && name != "" {
 				x.pkgs[pn] = append(x.pkgs[pn], name)
 			}
-			continue
+			return true
 		case dwarf.TagNamespace:
-			continue
+			return true
 		case dwarf.TagVariable:
 			if _, ok := e.Val(dwarf.AttrLocation).([]byte); ok && globals && name != "" {
 				i.globals[name] = e.Offset
@@ -83,7 +78,7 @@ func (i *Info) names() *nameIndex {
 			if name != "" {
 				x.types[name] = e.Offset
 			}
-			continue // its enumerators are constants too
+			return true // its enumerators are constants too
 		case dwarf.TagBaseType, dwarf.TagTypedef, dwarf.TagStructType, dwarf.TagPointerType,
 			dwarf.TagArrayType, dwarf.TagUnionType, dwarf.TagSubroutineType,
 			dwarf.TagClassType:
@@ -93,10 +88,8 @@ func (i *Info) names() *nameIndex {
 				}
 			}
 		}
-		if e.Children {
-			r.SkipChildren()
-		}
-	}
+		return false
+	})
 	return x
 }
 

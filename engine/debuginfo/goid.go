@@ -28,14 +28,29 @@ func NewGoidReader(d *dwarf.Data) (g *GoidReader, err error) {
 			g, err = nil, fmt.Errorf("goroutine ids: malformed DWARF: %v", p)
 		}
 	}()
-	r := &dieReader{Reader: d.Reader()}
+	r, found, err := runtimeStruct(d, "runtime.g")
+	if err != nil {
+		return nil, fmt.Errorf("goroutine ids: %w", err)
+	}
+	if !found {
+		return nil, errors.New("goroutine ids: no runtime.g in DWARF")
+	}
+	return goidLayout(d, r)
+}
+
+// runtimeStruct finds the struct type structName in the runtime's compile
+// unit, skipping the other units whole; the reader it returns has just read
+// the struct's entry (its members come next). found is false when the DWARF
+// has no such struct. A caller recovers from debug/dwarf's panics.
+func runtimeStruct(d *dwarf.Data, structName string) (r *dieReader, found bool, err error) {
+	r = &dieReader{Reader: d.Reader()}
 	for {
 		e, err := r.Next()
 		if err != nil {
-			return nil, fmt.Errorf("goroutine ids: %w", err)
+			return nil, false, err
 		}
 		if e == nil {
-			return nil, errors.New("goroutine ids: no runtime.g in DWARF")
+			return nil, false, nil
 		}
 		switch {
 		case e.Tag == dwarf.TagCompileUnit:
@@ -44,8 +59,8 @@ func NewGoidReader(d *dwarf.Data) (g *GoidReader, err error) {
 			}
 			continue
 		case e.Tag == dwarf.TagStructType:
-			if name, _ := e.Val(dwarf.AttrName).(string); name == "runtime.g" {
-				return goidLayout(d, r)
+			if name, _ := e.Val(dwarf.AttrName).(string); name == structName {
+				return r, true, nil
 			}
 		}
 		if e.Children {
@@ -147,39 +162,23 @@ func RuntimeFieldOffsets(d *dwarf.Data, structName string, fields ...string) (of
 			offs, err = nil, fmt.Errorf("%s: malformed DWARF: %v", structName, p)
 		}
 	}()
-	r := &dieReader{Reader: d.Reader()}
-	for {
-		e, err := r.Next()
-		if err != nil {
-			return nil, err
-		}
-		if e == nil {
-			return nil, fmt.Errorf("no %s in DWARF", structName)
-		}
-		switch {
-		case e.Tag == dwarf.TagCompileUnit:
-			if name, _ := e.Val(dwarf.AttrName).(string); name != "runtime" {
-				r.SkipChildren()
-			}
-			continue
-		case e.Tag == dwarf.TagStructType:
-			if name, _ := e.Val(dwarf.AttrName).(string); name == structName {
-				members, err := structMembers(r)
-				if err != nil {
-					return nil, err
-				}
-				for _, f := range fields {
-					m, ok := members[f]
-					if !ok {
-						return nil, fmt.Errorf("%s has no %s", structName, f)
-					}
-					offs = append(offs, m.off)
-				}
-				return offs, nil
-			}
-		}
-		if e.Children {
-			r.SkipChildren()
-		}
+	r, found, err := runtimeStruct(d, structName)
+	if err != nil {
+		return nil, err
 	}
+	if !found {
+		return nil, fmt.Errorf("no %s in DWARF", structName)
+	}
+	members, err := structMembers(r)
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range fields {
+		m, ok := members[f]
+		if !ok {
+			return nil, fmt.Errorf("%s has no %s", structName, f)
+		}
+		offs = append(offs, m.off)
+	}
+	return offs, nil
 }

@@ -1,7 +1,6 @@
 package debuginfo
 
 import (
-	"debug/elf"
 	"testing"
 
 	"github.com/godbg/godbg/internal/fixture"
@@ -11,19 +10,7 @@ import (
 // debug and an optimized build.
 func TestGoidReaderMatchesIndex(t *testing.T) {
 	for _, prog := range []string{fixture.GoDebug(t, "govars"), fixture.Go(t, "gomulti")} {
-		f, err := elf.Open(prog)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer f.Close()
-		d, err := f.DWARF()
-		if err != nil {
-			t.Fatal(err)
-		}
-		info, err := New(f, d, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
+		_, d, info := openInfo(t, prog)
 		o, err := info.GoroutineOffsets()
 		if err != nil {
 			t.Fatal(err)

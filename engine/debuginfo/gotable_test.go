@@ -1,7 +1,6 @@
 package debuginfo
 
 import (
-	"debug/elf"
 	"runtime"
 	"testing"
 
@@ -25,19 +24,7 @@ func (g symtabGo) Func(name string) (uint64, uint64, bool) {
 // finds the same offsets and the same runtime.allgs, from allgadd's code.
 func TestGLayoutMatchesDWARF(t *testing.T) {
 	debug := fixture.GoDebug(t, "break")
-	f, err := elf.Open(debug)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	d, err := f.DWARF()
-	if err != nil {
-		t.Fatal(err)
-	}
-	info, err := New(f, d, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, _, info := openInfo(t, debug)
 	want, err := info.GoroutineOffsets()
 	if err != nil {
 		t.Fatal(err)

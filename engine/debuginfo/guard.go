@@ -31,6 +31,23 @@ type dieReader struct {
 
 func (i *Info) reader() *dieReader { return &dieReader{Reader: i.dw.Reader()} }
 
+// walk visits the entries of .debug_info in order, up to the end or the
+// first error; it skips the children of an entry for which visit returns
+// false. The indexes built on first use (names, globals, runtime types)
+// are one walk each.
+func (i *Info) walk(visit func(e *dwarf.Entry) (descend bool)) {
+	r := i.reader()
+	for {
+		e, err := r.Next()
+		if err != nil || e == nil {
+			return
+		}
+		if !visit(e) && e.Children {
+			r.SkipChildren()
+		}
+	}
+}
+
 func (r *dieReader) Next() (*dwarf.Entry, error) {
 	e, err := r.Reader.Next()
 	if err != nil || e == nil {

@@ -2,6 +2,7 @@ package debuginfo
 
 import (
 	"bufio"
+	"debug/dwarf"
 	"debug/elf"
 	"encoding/binary"
 	"fmt"
@@ -89,6 +90,26 @@ func launch(t testing.TB, path string, args ...string) *tracee {
 		t.Fatalf("New: %v", err)
 	}
 	return tr
+}
+
+// openInfo opens the ELF file at path (closed when the test ends) and
+// indexes its DWARF at bias 0, without running it.
+func openInfo(t testing.TB, path string) (*elf.File, *dwarf.Data, *Info) {
+	t.Helper()
+	f, err := elf.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	d, err := f.DWARF()
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := New(f, d, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f, d, info
 }
 
 // loadBias: where /proc/pid/maps put the file's first page, minus the

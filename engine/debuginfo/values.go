@@ -564,19 +564,12 @@ func (i *Info) typeByNameCached(name string) (godwarf.Type, error) {
 func (i *Info) runtimeType(addr uint64) (godwarf.Type, error) {
 	if i.rtypes == nil {
 		i.rtypes = map[uint64]dwarf.Offset{}
-		r := i.reader()
-		for {
-			e, err := r.Next()
-			if err != nil || e == nil {
-				break
-			}
+		i.walk(func(e *dwarf.Entry) bool {
 			if a, ok := e.Val(godwarf.AttrGoRuntimeType).(uint64); ok {
 				i.rtypes[a] = e.Offset
 			}
-			if e.Children && e.Tag == dwarf.TagSubprogram {
-				r.SkipChildren()
-			}
-		}
+			return e.Tag != dwarf.TagSubprogram
+		})
 	}
 	// The attribute holds the descriptor's offset from the start of the
 	// types section, the symbol runtime.types (moduledata.types).
@@ -812,12 +805,7 @@ func (i *Info) globalDIE(name string) (dwarf.Offset, bool) {
 	}
 	if i.globals == nil {
 		i.globals = map[string]dwarf.Offset{}
-		r := i.reader()
-		for {
-			e, err := r.Next()
-			if err != nil || e == nil {
-				break
-			}
+		i.walk(func(e *dwarf.Entry) bool {
 			if e.Tag == dwarf.TagVariable {
 				if n, _ := e.Val(dwarf.AttrName).(string); n != "" {
 					if _, ok := e.Val(dwarf.AttrLocation).([]byte); ok {
@@ -825,10 +813,8 @@ func (i *Info) globalDIE(name string) (dwarf.Offset, bool) {
 					}
 				}
 			}
-			if e.Children && e.Tag != dwarf.TagCompileUnit && e.Tag != dwarf.TagPartialUnit && e.Tag != dwarf.TagNamespace {
-				r.SkipChildren()
-			}
-		}
+			return e.Tag == dwarf.TagCompileUnit || e.Tag == dwarf.TagPartialUnit || e.Tag == dwarf.TagNamespace
+		})
 	}
 	off, ok := i.globals[name]
 	return off, ok

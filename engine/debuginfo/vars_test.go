@@ -23,19 +23,12 @@ func goVars(t *testing.T, at string) *tracee {
 // says with a location list of DW_OP_reg pieces; no local is declared yet.
 func TestGoArgsEntry(t *testing.T) {
 	tr := goVars(t, "entry")
-	r := tr.regs()
-	args, err := tr.info.Args(tr, r)
-	checkValues(t, "Args", args, err, "name string = \"gopher\"\nn int = 5\n")
-	locals, err := tr.info.Locals(tr, r)
-	checkValues(t, "Locals", locals, err, "")
+	checkArgsLocals(t, tr, tr.regs(), "name string = \"gopher\"\nn int = 5\n", "")
 }
 
 func TestGoVarsMid(t *testing.T) {
 	tr := goVars(t, "mid")
 	r := tr.regs()
-	args, err := tr.info.Args(tr, r)
-	checkValues(t, "Args", args, err, "name string = \"gopher\"\nn int = 5\n")
-	locals, err := tr.info.Locals(tr, r)
 	want := `arr [3]string = ["a" "b" "c"]
 big []int = [` + strings.TrimSpace(strings.Repeat("0 ", 64)) + `]...(100)
 err *errors.errorString = *errors.errorString(&errors.errorString{s:"boom"})
@@ -52,7 +45,7 @@ f float64 = 3.5
 b bool = true
 u uint8 = 200
 `
-	checkValues(t, "Locals", locals, err, want)
+	locals := checkArgsLocals(t, tr, r, "name string = \"gopher\"\nn int = 5\n", want)
 	for _, l := range locals {
 		if l.Name == "err" && l.Str != "boom" {
 			t.Errorf("err: message %q, want boom", l.Str)
@@ -62,7 +55,7 @@ u uint8 = 200
 		}
 	}
 
-	for _, c := range []struct{ expr, want string }{
+	checkEvals(t, tr, r, []evalCase{
 		{"counter", "43"},
 		{"main.counter", "43"},
 		{"origin", `main.Point{X:1 Y:2 Label:"origin"}`},
@@ -77,19 +70,53 @@ u uint8 = 200
 		{"f", "3.5"},
 		{`m["one"]`, "1"},
 		{`m["two"]`, "2"},
-	} {
-		v, err := tr.info.Eval(tr, r, c.expr)
-		if err != nil {
-			t.Errorf("Eval(%q): %v", c.expr, err)
+	})
+	for _, bad := range []string{"nosuch", "s[3]", "np.X", "p.Nope", "f[0]", "s[", "*b", `m["three"]`, "m[1]", `s["a"]`, `np["a"]`} {
+		if v, err := tr.info.Eval(tr, r, bad); err == nil {
+			t.Errorf("Eval(%q) = %s, want an error", bad, show(v))
+		}
+	}
+}
+
+// checkArgsLocals checks Args and Locals at r as showAll renders them and
+// returns the locals.
+func checkArgsLocals(t *testing.T, tr *tracee, r Registers, wantArgs, wantLocals string) []Value {
+	t.Helper()
+	args, err := tr.info.Args(tr, r)
+	checkValues(t, "Args", args, err, wantArgs)
+	locals, err := tr.info.Locals(tr, r)
+	checkValues(t, "Locals", locals, err, wantLocals)
+	return locals
+}
+
+// evalCase is an expression and how show renders its value.
+type evalCase struct{ expr, want string }
+
+// evalOK evaluates expr at r; an error fails the test.
+func evalOK(t *testing.T, tr *tracee, r Registers, expr string) (Value, bool) {
+	t.Helper()
+	v, err := tr.info.Eval(tr, r, expr)
+	if err != nil {
+		t.Errorf("Eval(%q): %v", expr, err)
+		return v, false
+	}
+	return v, true
+}
+
+// checkEvals evaluates each case at r and checks show's rendering; also
+// runs on each value Eval gave.
+func checkEvals(t *testing.T, tr *tracee, r Registers, cases []evalCase, also ...func(expr string, v Value)) {
+	t.Helper()
+	for _, c := range cases {
+		v, ok := evalOK(t, tr, r, c.expr)
+		if !ok {
 			continue
 		}
 		if got := show(v); got != c.want {
 			t.Errorf("Eval(%q) = %s, want %s", c.expr, got, c.want)
 		}
-	}
-	for _, bad := range []string{"nosuch", "s[3]", "np.X", "p.Nope", "f[0]", "s[", "*b", `m["three"]`, "m[1]", `s["a"]`, `np["a"]`} {
-		if v, err := tr.info.Eval(tr, r, bad); err == nil {
-			t.Errorf("Eval(%q) = %s, want an error", bad, show(v))
+		for _, f := range also {
+			f(c.expr, v)
 		}
 	}
 }
@@ -104,15 +131,12 @@ func cVars(t *testing.T, flags ...string) *tracee {
 func TestCVars(t *testing.T) {
 	tr := cVars(t, "-O0", "-g")
 	r := tr.regs()
-	args, err := tr.info.Args(tr, r)
-	checkValues(t, "Args", args, err, `a int = 5
+	checkArgsLocals(t, tr, r, `a int = 5
 d double = 2.5
 s *const char = "hello"
 pp *struct point = &struct point{x:3 y:4 name:"pt" w:1.5}
 p struct point = struct point{x:3 y:4 name:"pt" w:1.5}
-`)
-	locals, err := tr.info.Locals(tr, r)
-	checkValues(t, "Locals", locals, err, `arr [4]int = [10 20 30 40]
+`, `arr [4]int = [10 20 30 40]
 buf [8]char = [104 105 0 0 0 0 0 0]
 half double = 1.25
 ul long unsigned int = 123456789012
@@ -120,7 +144,7 @@ local struct point = struct point{x:8 y:4 name:"pt" w:1.5}
 ip *int = ptr
 inner int = 500
 `)
-	for _, c := range []struct{ expr, want string }{
+	checkEvals(t, tr, r, []evalCase{
 		{"counter", "7"},
 		{"origin.name", `"origin"`},
 		{"origin.w", "0.25"},
@@ -133,16 +157,7 @@ inner int = 500
 		{"s[1]", "101"},
 		{"local.x", "8"},
 		{"inner", "500"},
-	} {
-		v, err := tr.info.Eval(tr, r, c.expr)
-		if err != nil {
-			t.Errorf("Eval(%q): %v", c.expr, err)
-			continue
-		}
-		if got := show(v); got != c.want {
-			t.Errorf("Eval(%q) = %s, want %s", c.expr, got, c.want)
-		}
-	}
+	})
 }
 
 // TestCArgsOptimized reads arguments of gcc -O2 code, where they live in
@@ -161,7 +176,7 @@ func TestGoMapIndex(t *testing.T) {
 	tr := launch(t, fixture.GoDebug(t, "gomapcomplex"))
 	tr.runTo(tr.lineAddr(fixture.TestData("gomapcomplex/main.go"), "// MID"))
 	r := tr.regs()
-	for _, c := range []struct{ expr, want string }{
+	checkEvals(t, tr, r, []evalCase{
 		{"ints[777]", "603729"},
 		{"ints[0]", "0"},
 		{"ints[999]", "998001"},
@@ -171,19 +186,11 @@ func TestGoMapIndex(t *testing.T) {
 		{`strs[ "k999" ]`, "-999"},
 		{"temps[-40]", `"cold"`},
 		{"temps[100]", `"boiling"`},
-	} {
-		v, err := tr.info.Eval(tr, r, c.expr)
-		if err != nil {
-			t.Errorf("Eval(%q): %v", c.expr, err)
-			continue
+	}, func(expr string, v Value) {
+		if v.Name != expr {
+			t.Errorf("Eval(%q): Name %q", expr, v.Name)
 		}
-		if got := show(v); got != c.want {
-			t.Errorf("Eval(%q) = %s, want %s", c.expr, got, c.want)
-		}
-		if v.Name != c.expr {
-			t.Errorf("Eval(%q): Name %q", c.expr, v.Name)
-		}
-	}
+	})
 	for _, bad := range []string{"ints[1000]", "ints[-1]", `ints["1"]`, `strs["k1000"]`, "strs[1]", "temps[0]", `strs["k1`, "ints[1"} {
 		if v, err := tr.info.Eval(tr, r, bad); err == nil {
 			t.Errorf("Eval(%q) = %s, want an error", bad, show(v))
@@ -205,9 +212,8 @@ func TestGoComplex(t *testing.T) {
 		{"c128", "complex128", "float64", 8, 3.25, 4.5},
 		{"zc", "complex128", "float64", 8, 0, 0},
 	} {
-		v, err := tr.info.Eval(tr, r, c.expr)
-		if err != nil {
-			t.Errorf("Eval(%q): %v", c.expr, err)
+		v, ok := evalOK(t, tr, r, c.expr)
+		if !ok {
 			continue
 		}
 		if v.Kind != Struct || v.Type != c.typ || len(v.Fields) != 2 {

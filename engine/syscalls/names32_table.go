@@ -3,6 +3,10 @@
 package syscalls
 
 // names32 are the i386 (int 0x80) system call names by number.
+//
+// From 424 on (Linux 5.1 and later) the numbers are the same in every ABI,
+// so this tail repeats the other table's on purpose: each table is generated
+// whole from its own header (names_gen.go).
 var names32 = map[int]string{
 	0:   "restart_syscall",
 	1:   "exit",

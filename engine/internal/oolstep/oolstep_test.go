@@ -16,6 +16,30 @@ func unhex(t *testing.T, s string) []byte {
 }
 
 // Golden bytes, worked out by hand from the Intel manual's encodings.
+// wantErr checks err against want, a part of the error a case expects
+// ("": none). It returns true when an error was expected: the case is done.
+func wantErr(t *testing.T, err error, want string) bool {
+	t.Helper()
+	if want != "" {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Fatalf("err = %v, want %q", err, want)
+		}
+		return true
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return false
+}
+
+// wantBytes checks got against the hex bytes want.
+func wantBytes(t *testing.T, got []byte, want string) {
+	t.Helper()
+	if w := unhex(t, want); string(got) != string(w) {
+		t.Fatalf("got % x\nwant % x", got, w)
+	}
+}
+
 func TestRelocate(t *testing.T) {
 	for _, c := range []struct {
 		name     string
@@ -51,18 +75,10 @@ func TestRelocate(t *testing.T) {
 				t.Fatal(err)
 			}
 			got, err := Relocate(in, c.to)
-			if c.err != "" {
-				if err == nil || !strings.Contains(err.Error(), c.err) {
-					t.Fatalf("err = %v, want %q", err, c.err)
-				}
+			if wantErr(t, err, c.err) {
 				return
 			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if w := unhex(t, c.want); string(got) != string(w) {
-				t.Fatalf("got % x\nwant % x", got, w)
-			}
+			wantBytes(t, got, c.want)
 		})
 	}
 }
@@ -104,21 +120,13 @@ func TestRelocateRun(t *testing.T) {
 				err = a.RelocateRun(r)
 				got = a.B
 			}
-			if c.err != "" {
-				if err == nil || !strings.Contains(err.Error(), c.err) {
-					t.Fatalf("err = %v, want %q", err, c.err)
-				}
+			if wantErr(t, err, c.err) {
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
 			}
 			if r.Len != c.n {
 				t.Fatalf("run covers %d bytes, want %d", r.Len, c.n)
 			}
-			if w := unhex(t, c.want); string(got) != string(w) {
-				t.Fatalf("got % x\nwant % x", got, w)
-			}
+			wantBytes(t, got, c.want)
 		})
 	}
 }

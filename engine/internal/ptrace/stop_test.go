@@ -2,7 +2,6 @@ package ptrace
 
 import (
 	"os/exec"
-	"runtime"
 	"testing"
 
 	"golang.org/x/sys/unix"
@@ -12,11 +11,7 @@ import (
 // after a resume, with PTRACE_INTERRUPT and with SIGSTOP, taking its own
 // stop and leaving nothing pending; a task that is gone is not waited for.
 func TestSeizeAllStopAll(t *testing.T) {
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
-	oldG, oldTid := ownerG.Load(), ownerTid.Load()
-	defer func() { ownerG.Store(oldG); ownerTid.Store(oldTid) }()
-	Bind()
+	bindTest(t)
 
 	cmd := exec.Command("sleep", "100")
 	if err := cmd.Start(); err != nil {

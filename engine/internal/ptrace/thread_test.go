@@ -11,11 +11,7 @@ import (
 // A request from an OS thread other than the tracer's panics, naming both
 // threads; from the tracer's it is made (here: wait4 with no child, ECHILD).
 func TestRequestFromOtherThreadPanics(t *testing.T) {
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
-	oldG, oldTid := ownerG.Load(), ownerTid.Load()
-	defer func() { ownerG.Store(oldG); ownerTid.Store(oldTid) }()
-	Bind()
+	bindTest(t)
 
 	if _, _, err := Wait4(-1, true); err == nil || !strings.Contains(err.Error(), "no child") {
 		t.Fatalf("Wait4 on the tracer thread: got %v, want ECHILD", err)
@@ -47,4 +43,15 @@ func TestFPRegsXMM(t *testing.T) {
 	if f[160+16*3] != 0x88 || f[160+16*3+8] != 0 || f[160+16*3+15] != 0 || f[160+16*3-1] != 0xff || f[160+16*4] != 0xff {
 		t.Errorf("SetXMM(3) wrote outside bytes 208-223 or left the high half: % x", f[200:232])
 	}
+}
+
+// bindTest makes the test's goroutine, locked to its OS thread, the tracer
+// (Bind) until the test ends, then gives the owner back.
+func bindTest(t *testing.T) {
+	t.Helper()
+	runtime.LockOSThread()
+	t.Cleanup(runtime.UnlockOSThread)
+	oldG, oldTid := ownerG.Load(), ownerTid.Load()
+	t.Cleanup(func() { ownerG.Store(oldG); ownerTid.Store(oldTid) })
+	Bind()
 }
