@@ -46,7 +46,7 @@ package engine
 // area, held thread), while the hook calls, the current thread and every
 // Continue they need are the first process's, the one loop.
 
-// The map (issue 12, in progress). engine/internal/ptrace is the Linux
+// The map (issue 12). engine/internal/ptrace is the Linux
 // backend: every ptrace request, wait4 and the poller, the register sets
 // (one FXSAVE reader), with the tracer-thread check; the seize of every
 // task at an attach (SeizeAll), the one StopAll (stop requests sent, waited
@@ -68,7 +68,13 @@ package engine
 // resumeHeld (resume.go), which stays in engine: resuming a thread is the
 // engine's (the step over its trap, what each component asks of a resume).
 // Which fork child is followed or released, and the Threads and Process of
-// an attach, are the engine's too (fork_linux.go, attach_linux.go).
+// an attach, are the engine's too (fork_linux.go, attach_linux.go). So is
+// the thread table: the issue's first map put "tracee and threads" in the
+// backend, but every field of a Thread but its tid is the engine's (the
+// register cache and its flush, the signals held across a step, the site
+// it stopped at, its debug-register generation, its system call state, its
+// vfork pairing); the backend works on tids and hands back statuses, and a
+// Thread of its own would be a second table to keep in step.
 //
 // A breakpoint hit: ptrace.Poller.Wait (Continue) -> handleStatus (stop.go)
 // -> the site's breakpoints and the hook -> resume (resume.go: step over the
