@@ -50,6 +50,17 @@ pcall() { # hits t(hits) t(0) -> ns per call
 }
 
 printf "%-7s %-30s %14s %12s\n" target measure "hits/s" "ns/call"
+# measure LABEL HITS SCRIPT WANT WANT0: godbg with SCRIPT on $P over HITS
+# calls and over 0, each output checked (WANT, WANT0), one row.
+measure() {
+	WANT=$4
+	local t1 t0
+	t1=$(best "$T/godbg" run -e "$3" "$P" "$2")
+	WANT=$5
+	t0=$(best "$T/godbg" run -e "$3" "$P" 0)
+	printf "%-7s %-30s %14s %12s\n" $tg "$1" "$(rate $2 $t1 $t0)" "$(pcall $2 $t1 $t0)"
+}
+
 for tg in hot_c hot_go; do
 	fn=hot
 	[[ $tg == hot_go ]] && fn=main.hot
@@ -61,33 +72,17 @@ for tg in hot_c hot_go; do
 	printf "%-7s %-30s %14s %12s\n" $tg "no godbg" "$(rate $N $bare $bare0)" "$(pcall $N $bare $bare0)"
 
 	S="local p = probe('$fn'); on('exit', function() print('hits=' .. p.hits .. ' kind=' .. p.kind) end)"
-	WANT="hits=$N kind=jump"
-	c1=$(best "$T/godbg" run -e "$S" "$P" "$N")
-	WANT="hits=0 kind=jump"
-	c0=$(best "$T/godbg" run -e "$S" "$P" 0)
-	printf "%-7s %-30s %14s %12s\n" $tg "probe, count only" "$(rate $N $c1 $c0)" "$(pcall $N $c1 $c0)"
+	measure "probe, count only" "$N" "$S" "hits=$N kind=jump" "hits=0 kind=jump"
 
 	S="local n = 0; local p = probe('$fn', function() n = n + 1 end); on('exit', function() print('n=' .. n .. ' hits=' .. p.hits .. ' lost=' .. p.lost) end)"
-	WANT="n=$NL hits=$NL lost=0"
-	l1=$(best "$T/godbg" run -e "$S" "$P" "$NL")
-	WANT="n=0 hits=0 lost=0"
-	l0=$(best "$T/godbg" run -e "$S" "$P" 0)
-	printf "%-7s %-30s %14s %12s\n" $tg "probe, Lua callback (lossless)" "$(rate $NL $l1 $l0)" "$(pcall $NL $l1 $l0)"
+	measure "probe, Lua callback (lossless)" "$NL" "$S" "n=$NL hits=$NL lost=0" "n=0 hits=0 lost=0"
 
 	# the same with fn(ev): godbg makes each hit's event table
 	S="local n = 0; local p = probe('$fn', function(ev) n = n + 1 end); on('exit', function() print('n=' .. n .. ' hits=' .. p.hits .. ' lost=' .. p.lost) end)"
-	WANT="n=$NL hits=$NL lost=0"
-	e1=$(best "$T/godbg" run -e "$S" "$P" "$NL")
-	WANT="n=0 hits=0 lost=0"
-	e0=$(best "$T/godbg" run -e "$S" "$P" 0)
-	printf "%-7s %-30s %14s %12s\n" $tg "probe, Lua fn(ev) (lossless)" "$(rate $NL $e1 $e0)" "$(pcall $NL $e1 $e0)"
+	measure "probe, Lua fn(ev) (lossless)" "$NL" "$S" "n=$NL hits=$NL lost=0" "n=0 hits=0 lost=0"
 
 	S="local n = 0; brk('$fn', function() n = n + 1 end); on('exit', function() print('n=' .. n) end)"
-	WANT="n=$NB"
-	b1=$(best "$T/godbg" run -e "$S" "$P" "$NB")
-	WANT="n=0"
-	b0=$(best "$T/godbg" run -e "$S" "$P" 0)
-	printf "%-7s %-30s %14s %12s\n" $tg "brk, Lua callback" "$(rate $NB $b1 $b0)" "$(pcall $NB $b1 $b0)"
+	measure "brk, Lua callback" "$NB" "$S" "n=$NB" "n=0"
 done
 
 echo
