@@ -8,6 +8,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "plugincall.h"
+
 int main(int argc, char **argv) {
 	if (argc < 2) {
 		fprintf(stderr, "usage: dlmemfd LIBRARY\n");
@@ -29,19 +31,5 @@ int main(int argc, char **argv) {
 	close(in);
 	char path[64];
 	snprintf(path, sizeof path, "/proc/self/fd/%d", mfd);
-	void *h = dlopen(path, RTLD_NOW);
-	if (!h) {
-		fprintf(stderr, "dlopen: %s\n", dlerror());
-		return 1;
-	}
-	int (*add)(int, int) = (int (*)(int, int))dlsym(h, "plugin_add");
-	if (!add) {
-		fprintf(stderr, "dlsym: %s\n", dlerror());
-		return 1;
-	}
-	int sum = 0;
-	for (int i = 0; i < 4; i++)
-		sum = add(sum, i);
-	printf("sum %d\n", sum);
-	return 0;
+	return call_plugin(dlopen(path, RTLD_NOW), "dlopen");
 }
