@@ -189,15 +189,10 @@ func (q *Process) deferredEntry() (*Thread, int) {
 
 // entryThread is a thread of q, every one stopped, at a call's entry.
 func (q *Process) entryThread() *Thread {
-	for _, t := range q.ownThreads() {
-		if t.running {
-			continue
-		}
-		if info, err := ptraceSyscallInfo(t.tid); err == nil && info.Op == syscallInfoEntry {
-			return t
-		}
-	}
-	return nil
+	return q.pickThread(func(t *Thread) bool {
+		info, err := ptraceSyscallInfo(t.tid)
+		return err == nil && info.Op == syscallInfoEntry
+	})
 }
 
 // runAtEntry runs fn with t, stopped at a system call's entry, running
@@ -242,14 +237,7 @@ func (p *Process) watchLivesOn(wp *Watchpoint) bool {
 
 // injectThread is a thread of q, every one stopped, that can run an
 // injected system call; nil when none can.
-func (q *Process) injectThread() *Thread {
-	for _, t := range q.ownThreads() {
-		if q.canInject(t) {
-			return t
-		}
-	}
-	return nil
-}
+func (q *Process) injectThread() *Thread { return q.pickThread(q.canInject) }
 
 // canInject tells whether t, stopped, can run an injected system call:
 // not at a call's entry (nor a seccomp stop, an entry too), where the

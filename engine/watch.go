@@ -342,17 +342,19 @@ func (p *Process) clearDebugRegs() error {
 	switch {
 	case !p.watch.soft.active() || p.stoppedThread() != nil:
 		first = p.reprotect()
-	case p.injectThread() != nil:
-		// Every thread is in a system call (a followed process whose
-		// threads all wait, the event another's): one stopped at its
-		// call's exit runs the mprotect calls (followwatch.go).
-		p.watch.soft.runner = p.injectThread()
-		first = p.reprotect()
-		p.watch.soft.runner = nil
-	case p.entryThread() != nil:
-		first = p.runAtEntry(p.entryThread(), p.reprotect)
 	default:
-		first = p.reprotect() // it says that no thread can run the calls
+		if t := p.injectThread(); t != nil {
+			// Every thread is in a system call (a followed process whose
+			// threads all wait, the event another's): one stopped at its
+			// call's exit runs the mprotect calls (followwatch.go).
+			p.watch.soft.runner = t
+			first = p.reprotect()
+			p.watch.soft.runner = nil
+		} else if t := p.entryThread(); t != nil {
+			first = p.runAtEntry(t, p.reprotect)
+		} else {
+			first = p.reprotect() // it says that no thread can run the calls
+		}
 	}
 	for _, wp := range p.watch.slots.Reset() {
 		wp.deleted = true
