@@ -370,7 +370,7 @@ func (p *Process) newChild(pid int, execed bool) (*Process, error) {
 		// child's threads have the TLS of p's: its copies count with the
 		// locked add (probecount.go).
 		q.probes.count.key = keyNone
-		if err := p.demoteCounts(q.writeRaw); err != nil {
+		if err := p.patchTramps(q.writeRaw, keyJump); err != nil {
 			f.Close()
 			return nil, fmt.Errorf("follow child %d: %w", pid, err)
 		}

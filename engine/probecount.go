@@ -189,41 +189,61 @@ func emitCountTable(a *oolstep.Asm, key countKey, gmOf int64, flagsDead bool, re
 	return keyAt, lockedAt
 }
 
-// demoteCounts makes every counting trampoline of p's count with the
-// locked add from now on (the key load becomes a jmp to it), through w,
-// the memory of p or of a fork child of p's (whose trampolines are a copy
-// of p's). The caller has every thread of that process stopped.
-func (p *Process) demoteCounts(write func(at Addr, b []byte) error) error {
+// keyJump and tidJump name a trampoline's detour (patchTramps): its key
+// load to its locked add (probecount), its tid load from glibc's struct
+// pthread to its gettid path (a recording trampoline).
+func keyJump(c probeCopy) (at, to Addr) { return c.keyAt, c.lockedAt }
+
+func tidJump(c probeCopy) (at, to Addr) {
+	if c.js == nil {
+		return 0, 0
+	}
+	return c.js.tidAt, c.js.tidSlow
+}
+
+// patchTramps writes, through write (the memory of p or of a fork child of
+// p's, whose trampolines are a copy of p's), a jmp over the place detour
+// names in each of p's live trampolines that has it. The caller has every
+// thread of that process stopped.
+func (p *Process) patchTramps(write func(at Addr, b []byte) error, detour func(probeCopy) (at, to Addr)) error {
 	for _, pr := range p.probes.probes {
 		c, _ := pr.copyIn(p) // p's trampoline
-		if c.keyAt == 0 || pr.deleted {
+		at, to := detour(c)
+		if at == 0 || pr.deleted {
 			continue
 		}
-		j := &oolstep.Asm{Base: uint64(c.keyAt)}
-		j.Jmp(uint64(c.lockedAt))
-		if err := write(c.keyAt, j.B); err != nil {
+		j := &oolstep.Asm{Base: uint64(at)}
+		j.Jmp(uint64(to))
+		if err := write(at, j.B); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// demoteAll demotes p's own trampolines, every thread held.
+// patchTrampsHeld is patchTramps on p's own memory, every thread of p's
+// held but t (stopped).
+func (p *Process) patchTrampsHeld(t *Thread, detour func(probeCopy) (at, to Addr)) error {
+	restart, err := p.holdOthers(t)
+	if err != nil {
+		return err
+	}
+	err = p.patchTramps(p.writeRaw, detour)
+	if rerr := restart(); err == nil {
+		err = rerr
+	}
+	return err
+}
+
+// demoteAll makes every counting trampoline of p's count with the locked
+// add from now on: the key load becomes a jmp to it.
 func (p *Process) demoteAll(t *Thread) error {
 	ct := &p.probes.count
 	if ct.key == keyNone {
 		return nil
 	}
 	ct.key = keyNone
-	restart, err := p.holdOthers(t)
-	if err != nil {
-		return err
-	}
-	err = p.demoteCounts(p.writeRaw)
-	if rerr := restart(); err == nil {
-		err = rerr
-	}
-	return err
+	return p.patchTrampsHeld(t, keyJump)
 }
 
 // keyFault handles a SIGSEGV of a counting trampoline's key load (a thread
@@ -335,23 +355,5 @@ func (p *Process) checkGlibcTid(t *Thread) error {
 		return nil
 	}
 	p.probes.notGlibc = true
-	restart, err := p.holdOthers(t)
-	if err != nil {
-		return err
-	}
-	for _, pr := range p.probes.probes {
-		c, _ := pr.copyIn(p)
-		if c.js == nil || c.js.tidAt == 0 {
-			continue
-		}
-		j := &oolstep.Asm{Base: uint64(c.js.tidAt)}
-		j.Jmp(uint64(c.js.tidSlow))
-		if err == nil {
-			err = p.writeRaw(c.js.tidAt, j.B)
-		}
-	}
-	if rerr := restart(); err == nil {
-		err = rerr
-	}
-	return err
+	return p.patchTrampsHeld(t, tidJump)
 }
